@@ -34,6 +34,8 @@ export class StreamFramer {
   private end = 0;
   /** Offset from `start` up to which the header section was already searched for its end. */
   private scanned = 0;
+  /** Length of the message being received once its header section is complete, else 0. */
+  private pendingTotal = 0;
   private failed = false;
 
   constructor(
@@ -55,7 +57,9 @@ export class StreamFramer {
       return;
     }
     this.append(chunk);
-    this.start = this.frame(this.buffer, this.start, this.end, true);
+    const next = this.frame(this.buffer, this.start, this.end, true);
+    if (this.failed) return;
+    this.start = next;
     if (this.start === this.end) {
       this.start = 0;
       this.end = 0;
@@ -65,9 +69,16 @@ export class StreamFramer {
   }
 
   /** Frames as many messages as `data[from, to)` holds; returns the offset of the first unused byte. */
-  private frame(data: Buffer, from: number, to: number, owned: boolean): number {
+  private frame(buffer: Buffer, from: number, to: number, owned: boolean): number {
+    // Our own buffer holds stale bytes past `to`: never search them.
+    const data = to === buffer.length ? buffer : buffer.subarray(0, to);
     let at = from;
     while (at < to && !this.failed) {
+      if (this.pendingTotal > 0) {
+        if (to - at < this.pendingTotal) return at;
+        at = this.emit(data, at, this.pendingTotal, owned);
+        continue;
+      }
       if (this.scanned === 0) {
         const skipped = this.skipKeepAlives(data, at, to);
         if (skipped < 0) return at; // an incomplete CRLF run: wait for more bytes
@@ -100,15 +111,22 @@ export class StreamFramer {
         this.fail('message-too-large', head);
         return to;
       }
-      this.scanned = headLength;
-      if (to - at < total) return at;
-      const bytes = data.subarray(at, at + total);
-      // Bytes in our own buffer will be overwritten: hand out a copy.
-      this.sink.message(owned ? Buffer.from(bytes) : bytes);
-      this.scanned = 0;
-      at += total;
+      if (to - at < total) {
+        this.pendingTotal = total;
+        return at;
+      }
+      at = this.emit(data, at, total, owned);
     }
     return at;
+  }
+
+  private emit(data: Buffer, at: number, total: number, owned: boolean): number {
+    const bytes = data.subarray(at, at + total);
+    this.scanned = 0;
+    this.pendingTotal = 0;
+    // Bytes in our own buffer will be overwritten: hand out a copy.
+    this.sink.message(owned ? Buffer.from(bytes) : bytes);
+    return at + total;
   }
 
   /**
