@@ -1,0 +1,162 @@
+import { and, asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Executor } from './database.js';
+import {
+  callingSearchSpaceMembers,
+  callingSearchSpaces,
+  configMeta,
+  devicePools,
+  devices,
+  lineAppearances,
+  lines,
+  partitions,
+  registrarSettings,
+  users,
+} from './schema.js';
+
+export type PartitionRow = typeof partitions.$inferSelect;
+export type CallingSearchSpaceRow = typeof callingSearchSpaces.$inferSelect;
+export type CallingSearchSpaceMemberRow = typeof callingSearchSpaceMembers.$inferSelect;
+export type DevicePoolRow = typeof devicePools.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type LineRow = typeof lines.$inferSelect;
+export type DeviceRow = typeof devices.$inferSelect;
+export type LineAppearanceRow = typeof lineAppearances.$inferSelect;
+export type RegistrarSettingsRow = Omit<typeof registrarSettings.$inferSelect, 'id'>;
+export type ConfigMetaRow = Omit<typeof configMeta.$inferSelect, 'id'>;
+
+/** Configuration objects that have a natural key and are written one by one. */
+const entityTables = {
+  partition: { table: partitions, key: ['name'] },
+  callingSearchSpace: { table: callingSearchSpaces, key: ['name'] },
+  devicePool: { table: devicePools, key: ['name'] },
+  user: { table: users, key: ['userid'] },
+  line: { table: lines, key: ['partition', 'dn'] },
+  device: { table: devices, key: ['name'] },
+} satisfies Record<string, { table: PgTable; key: string[] }>;
+
+export type EntityKind = keyof typeof entityTables;
+
+export interface EntityRows {
+  partition: PartitionRow;
+  callingSearchSpace: CallingSearchSpaceRow;
+  devicePool: DevicePoolRow;
+  user: UserRow;
+  line: LineRow;
+  device: DeviceRow;
+}
+
+/** Everything configuration holds, as rows, read in one go (configuration is small). */
+export interface ConfigRows {
+  readonly registrar: RegistrarSettingsRow | null;
+  readonly meta: ConfigMetaRow | null;
+  readonly partitions: PartitionRow[];
+  readonly callingSearchSpaces: CallingSearchSpaceRow[];
+  /** Ordered by CSS, then position. */
+  readonly callingSearchSpaceMembers: CallingSearchSpaceMemberRow[];
+  readonly devicePools: DevicePoolRow[];
+  readonly users: UserRow[];
+  readonly lines: LineRow[];
+  readonly devices: DeviceRow[];
+  /** Ordered by device, then button. */
+  readonly lineAppearances: LineAppearanceRow[];
+}
+
+/**
+ * Reads and writes configuration tables. Only `src/admin` writes through it, inside a
+ * transaction, so that a configuration change is all or nothing.
+ */
+export class ConfigurationRepository {
+  constructor(private readonly db: Executor) {}
+
+  async readAll(): Promise<ConfigRows> {
+    const db = this.db;
+    const [registrar] = await db.select().from(registrarSettings);
+    const [meta] = await db.select().from(configMeta);
+    return {
+      registrar: registrar ? withoutId(registrar) : null,
+      meta: meta ? withoutId(meta) : null,
+      partitions: await db.select().from(partitions).orderBy(asc(partitions.name)),
+      callingSearchSpaces: await db.select().from(callingSearchSpaces).orderBy(asc(callingSearchSpaces.name)),
+      callingSearchSpaceMembers: await db
+        .select()
+        .from(callingSearchSpaceMembers)
+        .orderBy(asc(callingSearchSpaceMembers.callingSearchSpace), asc(callingSearchSpaceMembers.position)),
+      devicePools: await db.select().from(devicePools).orderBy(asc(devicePools.name)),
+      users: await db.select().from(users).orderBy(asc(users.userid)),
+      lines: await db.select().from(lines).orderBy(asc(lines.partition), asc(lines.dn)),
+      devices: await db.select().from(devices).orderBy(asc(devices.name)),
+      lineAppearances: await db
+        .select()
+        .from(lineAppearances)
+        .orderBy(asc(lineAppearances.device), asc(lineAppearances.button)),
+    };
+  }
+
+  async insert<K extends EntityKind>(kind: K, row: EntityRows[K]): Promise<void> {
+    await this.db.insert(entityTables[kind].table).values(row as never);
+  }
+
+  /** Updates the given columns of the object whose key columns equal those of `key`. */
+  async update<K extends EntityKind>(
+    kind: K,
+    key: EntityRows[K],
+    changes: Partial<EntityRows[K]>,
+  ): Promise<void> {
+    await this.db
+      .update(entityTables[kind].table)
+      .set(changes as never)
+      .where(keyMatch(kind, key));
+  }
+
+  async delete<K extends EntityKind>(kind: K, key: EntityRows[K]): Promise<void> {
+    await this.db.delete(entityTables[kind].table).where(keyMatch(kind, key));
+  }
+
+  /** Replaces the ordered partitions of a CSS. */
+  async replaceCallingSearchSpaceMembers(
+    callingSearchSpace: string,
+    members: readonly string[],
+  ): Promise<void> {
+    await this.db
+      .delete(callingSearchSpaceMembers)
+      .where(eq(callingSearchSpaceMembers.callingSearchSpace, callingSearchSpace));
+    if (members.length === 0) return;
+    await this.db
+      .insert(callingSearchSpaceMembers)
+      .values(members.map((partition, position) => ({ callingSearchSpace, position, partition })));
+  }
+
+  /** Replaces the line appearances (buttons) of a device. */
+  async replaceLineAppearances(device: string, appearances: readonly Omit<LineAppearanceRow, 'device'>[]) {
+    await this.db.delete(lineAppearances).where(eq(lineAppearances.device, device));
+    if (appearances.length === 0) return;
+    await this.db.insert(lineAppearances).values(appearances.map((a) => ({ ...a, device })));
+  }
+
+  async setRegistrar(settings: RegistrarSettingsRow): Promise<void> {
+    await this.db
+      .insert(registrarSettings)
+      .values({ id: 1, ...settings })
+      .onConflictDoUpdate({ target: registrarSettings.id, set: settings });
+  }
+
+  async setMeta(meta: ConfigMetaRow): Promise<void> {
+    await this.db
+      .insert(configMeta)
+      .values({ id: 1, ...meta })
+      .onConflictDoUpdate({ target: configMeta.id, set: meta });
+  }
+}
+
+function keyMatch(kind: EntityKind, key: object): SQL | undefined {
+  const { table, key: properties } = entityTables[kind];
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const values = key as Record<string, unknown>;
+  return and(...properties.map((property) => eq(columns[property]!, values[property])));
+}
+
+function withoutId<T extends { id: number }>(row: T): Omit<T, 'id'> {
+  const { id: _id, ...rest } = row;
+  return rest;
+}
