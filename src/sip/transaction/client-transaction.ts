@@ -1,0 +1,105 @@
+/**
+ * What the INVITE and non-INVITE client transactions share (RFC 3261 §17.1): sending through
+ * the transport, reporting timeouts and transport failures as synthesized final responses, and
+ * leaving the layer's table when Terminated.
+ */
+import type { SipRequest, SipResponse } from '../message/types.js';
+import type { Endpoint, ReceiveInfo, SendOptions } from '../transport/types.js';
+import { invokeUser, isReliable, type TransactionContext } from './context.js';
+import { synthesizeResponse } from './requests.js';
+import type { ClientTransaction, ClientTransactionHandlers, ClientTransactionState } from './types.js';
+
+export interface ClientHooks {
+  /** The transaction reached Terminated: forget it. */
+  terminated(transaction: ClientTransactionBase<ClientTransactionState>): void;
+  /** Starts a CANCEL as its own non-INVITE client transaction (RFC 3261 §9.1). */
+  startCancel(cancel: SipRequest, target: Endpoint, handlers: ClientTransactionHandlers, options?: SendOptions): void;
+}
+
+export abstract class ClientTransactionBase<S extends ClientTransactionState> implements ClientTransaction {
+  protected current: S;
+  protected readonly reliable: boolean;
+  private finalDelivered = false;
+
+  constructor(
+    protected readonly context: TransactionContext,
+    protected readonly hooks: ClientHooks,
+    readonly request: SipRequest,
+    readonly target: Endpoint,
+    readonly branch: string,
+    /** The table key: branch plus CSeq method (RFC 3261 §17.1.3). */
+    readonly key: string,
+    private readonly handlers: ClientTransactionHandlers,
+    protected readonly options: SendOptions | undefined,
+    initial: S,
+  ) {
+    this.current = initial;
+    this.reliable = isReliable(target.protocol);
+  }
+
+  get state(): S {
+    return this.current;
+  }
+
+  /** Sends the request for the first time and arms the timers of the initial state. */
+  abstract start(): void;
+
+  /** A response whose top Via branch and CSeq method matched this transaction. */
+  abstract receiveResponse(response: SipResponse, info: ReceiveInfo): void;
+
+  /** Stops every timer of the state machine. */
+  protected abstract stopTimers(): void;
+
+  cancel(_handlers?: ClientTransactionHandlers): boolean {
+    return false;
+  }
+
+  /** Stops the state machine without a word to anyone: the layer is closing. */
+  abandon(): void {
+    this.stopTimers();
+    this.current = 'terminated' as S;
+  }
+
+  protected transmit(message: SipRequest): void {
+    this.context.transport.send(message, this.target, this.options).then(undefined, this.sendFailed);
+  }
+
+  protected deliver(response: SipResponse, info: ReceiveInfo | undefined): void {
+    if (response.status >= 200) this.finalDelivered = true;
+    invokeUser(this.context.logger, 'client-response', this.handlers.onResponse, response, info);
+  }
+
+  /** Timer B / F (or the CANCEL guard of RFC 3261 §9.1): a synthesized 408 ends the transaction. */
+  protected timedOut(): void {
+    invokeUser(this.context.logger, 'client-timeout', this.handlers.onTimeout);
+    this.deliver(synthesizeResponse(this.request, 408, 'Request Timeout'), undefined);
+    this.terminate();
+  }
+
+  protected terminate(): void {
+    if (this.current === 'terminated') return;
+    this.stopTimers();
+    this.current = 'terminated' as S;
+    this.hooks.terminated(this);
+    invokeUser(this.context.logger, 'client-terminated', this.handlers.onTerminated);
+  }
+
+  /**
+   * RFC 3261 §17.1.4 / §8.1.3.1: a transport failure ends the transaction and reaches the TU as
+   * a 503, unless the TU already has its final response (a failed ACK or retransmission then
+   * only ends the transaction).
+   */
+  private readonly sendFailed = (reason: unknown): void => {
+    if (this.current === 'terminated') return;
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    this.context.logger.debug(
+      { callId: this.request.callId, branch: this.branch, err: error },
+      'client transaction transport failure',
+    );
+    if (!this.finalDelivered) {
+      invokeUser(this.context.logger, 'client-transport-error', this.handlers.onTransportError, error);
+      this.deliver(synthesizeResponse(this.request, 503, 'Service Unavailable'), undefined);
+    }
+    this.terminate();
+  };
+}

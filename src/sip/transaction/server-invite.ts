@@ -1,0 +1,143 @@
+/**
+ * INVITE server transaction: RFC 3261 §17.2.1 (Figure 7) with the Accepted state of RFC 6026
+ * §7.1 (Figure 7 replaced): after a 2xx the transaction stays for 64*T1 (timer L) to absorb
+ * INVITE retransmissions and pass the TU's own 2xx retransmissions on, instead of ending at once.
+ */
+import type { SipRequest, SipResponse } from '../message/types.js';
+import type { ReceiveInfo } from '../transport/types.js';
+import { invokeUser } from './context.js';
+import { newToTag, synthesizeResponse } from './requests.js';
+import { ServerTransactionBase } from './server-transaction.js';
+import { TimerSlot } from './timers.js';
+import type { InviteServerState } from './types.js';
+
+export class InviteServerTransaction extends ServerTransactionBase<InviteServerState> {
+  private retransmitInterval = 0;
+  /** The To tag chosen before any response carried one, so that 200 (CANCEL) and 487 agree (RFC 3261 §9.2). */
+  private reservedToTag: string | undefined;
+  private cancelHandler: ((cancel: SipRequest, info: ReceiveInfo) => void) | undefined;
+  private timeoutHandler: (() => void) | undefined;
+
+  private readonly tryingTimer = new TimerSlot(this.context.clock, () => this.onTryingTimer());
+  private readonly timerG = new TimerSlot(this.context.clock, () => this.onTimerG());
+  private readonly timerH = new TimerSlot(this.context.clock, () => this.onTimerH());
+  private readonly timerI = new TimerSlot(this.context.clock, () => this.terminate());
+  private readonly timerL = new TimerSlot(this.context.clock, () => this.terminate());
+
+  /** Arms the 100 Trying timer (RFC 3261 §17.2.1). */
+  start(): void {
+    this.tryingTimer.start(this.context.timers.trying);
+  }
+
+  override onCancel(handler: (cancel: SipRequest, info: ReceiveInfo) => void): void {
+    this.cancelHandler = handler;
+  }
+
+  override onTimeout(handler: () => void): void {
+    this.timeoutHandler = handler;
+  }
+
+  /** The To tag of the dialog this INVITE may create, reserved now when no response carried one yet. */
+  localTag(): string {
+    const sent = this.toTag;
+    if (sent !== undefined) return sent;
+    this.reservedToTag ??= newToTag();
+    return this.reservedToTag;
+  }
+
+  respond(response: SipResponse): boolean {
+    const status = response.status;
+    if (this.current === 'accepted') {
+      // RFC 6026 §7.1: the TU retransmits its 2xx itself; pass those on.
+      if (status < 200 || status >= 300) return false;
+      this.transmit(response);
+      return true;
+    }
+    if (this.current !== 'proceeding') return false;
+    this.tryingTimer.stop();
+    this.transmit(response);
+    if (status < 200) return true;
+    const { T1, T2 } = this.context.timers;
+    if (status < 300) {
+      this.current = 'accepted';
+      this.timerL.start(64 * T1);
+      return true;
+    }
+    this.current = 'completed';
+    if (!this.reliable) {
+      this.retransmitInterval = Math.min(T1, T2);
+      this.timerG.start(this.retransmitInterval);
+    }
+    this.timerH.start(64 * T1);
+    return true;
+  }
+
+  receiveRequest(request: SipRequest, info: ReceiveInfo): void {
+    if (request.method === 'ACK') {
+      this.receiveAck(request, info);
+      return;
+    }
+    // RFC 3261 §17.2.1: an INVITE retransmission is answered with the last provisional or the
+    // non-2xx final; in Accepted (RFC 6026 §7.1) and Confirmed it is absorbed.
+    if (this.current === 'proceeding' || this.current === 'completed') this.retransmit();
+  }
+
+  /**
+   * A CANCEL matched this INVITE and the layer answered it with 200 (RFC 3261 §9.2). Without a
+   * final response yet, the TU hears of it, and unless it answers the INVITE in its handler the
+   * transaction answers 487 Request Terminated.
+   */
+  cancelled(cancel: SipRequest, info: ReceiveInfo): void {
+    if (this.current !== 'proceeding') return;
+    invokeUser(this.context.logger, 'server-cancel', this.cancelHandler, cancel, info);
+    if (this.state !== 'proceeding') return;
+    this.respond(synthesizeResponse(this.request, 487, 'Request Terminated', this.localTag()));
+  }
+
+  protected stopTimers(): void {
+    this.tryingTimer.stop();
+    this.timerG.stop();
+    this.timerH.stop();
+    this.timerI.stop();
+    this.timerL.stop();
+  }
+
+  private receiveAck(ack: SipRequest, info: ReceiveInfo): void {
+    switch (this.current) {
+      case 'completed':
+        this.current = 'confirmed';
+        this.timerG.stop();
+        this.timerH.stop();
+        // Timer I: T4 on unreliable transports to absorb ACK retransmissions, zero on reliable ones.
+        if (this.reliable) this.terminate();
+        else this.timerI.start(this.context.timers.T4);
+        return;
+      case 'accepted':
+        // RFC 6026 §7.1: an ACK matching in Accepted is the ACK for the 2xx: the TU's business.
+        this.hooks.ackToUser(ack, info);
+        return;
+      default:
+        return; // Confirmed absorbs retransmitted ACKs; an ACK before any final is meaningless
+    }
+  }
+
+  private onTryingTimer(): void {
+    if (this.current !== 'proceeding' || this.lastResponse !== undefined) return;
+    // RFC 3261 §8.2.6.1: 100 Trying copies the request's headers and needs no To tag.
+    this.transmit(synthesizeResponse(this.request, 100, 'Trying'));
+  }
+
+  private onTimerG(): void {
+    if (this.current !== 'completed') return;
+    this.retransmit();
+    this.retransmitInterval = Math.min(2 * this.retransmitInterval, this.context.timers.T2);
+    this.timerG.start(this.retransmitInterval);
+  }
+
+  private onTimerH(): void {
+    if (this.current !== 'completed') return;
+    // RFC 3261 §17.2.1: the ACK never came; the TU is told of the failure.
+    this.terminate();
+    invokeUser(this.context.logger, 'server-timeout', this.timeoutHandler);
+  }
+}

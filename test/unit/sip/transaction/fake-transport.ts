@@ -1,0 +1,76 @@
+/** A TransportLayer that records what is sent (with the fake clock's time) and lets a test inject what is received. */
+import type { Clock } from '../../../../src/sip/clock.js';
+import type { SipMessage, SipResponse } from '../../../../src/sip/message/types.js';
+import {
+  type Endpoint,
+  type ReceiveInfo,
+  TransportError,
+  type TransportLayer,
+  type TransportProtocol,
+} from '../../../../src/sip/transport/types.js';
+
+export interface SentMessage {
+  message: SipMessage;
+  at: number;
+  /** Set for requests (send). */
+  target?: Endpoint;
+  /** Set for responses (sendResponse). */
+  requestInfo?: ReceiveInfo;
+}
+
+export const LOCAL_ADDRESS = '192.0.2.10';
+export const LOCAL_PORT = 5060;
+
+export class FakeTransport implements TransportLayer {
+  readonly sent: SentMessage[] = [];
+  /** While set, every send fails with a TransportError. */
+  failing = false;
+  private handler: ((message: SipMessage, info: ReceiveInfo) => void) | undefined;
+
+  constructor(private readonly clock: Clock) {}
+
+  onMessage(handler: (message: SipMessage, info: ReceiveInfo) => void): void {
+    this.handler = handler;
+  }
+
+  send(message: SipMessage, target: Endpoint): Promise<void> {
+    this.sent.push({ message, at: this.clock.now(), target });
+    return this.failing ? Promise.reject(new TransportError('unreachable', target)) : Promise.resolve();
+  }
+
+  sendResponse(response: SipResponse, requestInfo?: ReceiveInfo): Promise<void> {
+    const entry: SentMessage = { message: response, at: this.clock.now() };
+    if (requestInfo !== undefined) entry.requestInfo = requestInfo;
+    this.sent.push(entry);
+    const target = requestInfo?.source ?? { protocol: 'UDP', address: '0.0.0.0', port: 0 };
+    return this.failing ? Promise.reject(new TransportError('connection lost', target)) : Promise.resolve();
+  }
+
+  viaSentBy(_protocol: TransportProtocol): { host: string; port: number } {
+    return { host: LOCAL_ADDRESS, port: LOCAL_PORT };
+  }
+
+  listening(): Endpoint[] {
+    return [];
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Delivers a message as if the transport had received it. */
+  receive(message: SipMessage, info: ReceiveInfo): void {
+    if (this.handler === undefined) throw new Error('nothing listens on the fake transport');
+    this.handler(message, info);
+  }
+
+  /** Times at which messages matching `filter` were sent. */
+  timesOf(filter: (message: SipMessage) => boolean): number[] {
+    return this.sent.filter((entry) => filter(entry.message)).map((entry) => entry.at);
+  }
+
+  /** Sent messages since the last call, and forgets them. */
+  take(): SipMessage[] {
+    return this.sent.splice(0).map((entry) => entry.message);
+  }
+}
