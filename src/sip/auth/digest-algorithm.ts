@@ -1,0 +1,97 @@
+/**
+ * Digest algorithms and the response computation (RFC 7616 §3.4.1–§3.4.3, RFC 8760 §2 for SIP;
+ * RFC 2617 §3.2.2 and RFC 2069 for the legacy forms).
+ */
+import { createHash } from 'node:crypto';
+
+/** The hash functions RFC 8760 §2.1 names for SIP. */
+export type DigestHashName = 'MD5' | 'SHA-256' | 'SHA-512-256';
+export type DigestAlgorithm = DigestHashName | `${DigestHashName}-sess`;
+export type DigestQop = 'auth' | 'auth-int';
+
+const NODE_HASH: Record<DigestHashName, string> = {
+  MD5: 'md5',
+  'SHA-256': 'sha256',
+  'SHA-512-256': 'sha512-256',
+};
+
+/** Strongest first; a client answers the first of these a server offers (RFC 7616 §3.7). */
+export const DIGEST_ALGORITHMS_BY_STRENGTH: readonly DigestAlgorithm[] = [
+  'SHA-512-256',
+  'SHA-512-256-sess',
+  'SHA-256',
+  'SHA-256-sess',
+  'MD5',
+  'MD5-sess',
+];
+
+const BY_UPPER_NAME = new Map<string, DigestAlgorithm>(
+  DIGEST_ALGORITHMS_BY_STRENGTH.map((algorithm) => [algorithm.toUpperCase(), algorithm]),
+);
+
+/**
+ * The algorithm a header names. An absent algorithm means MD5 (RFC 7616 §3.3, RFC 3261 §25.1).
+ * Returns undefined for algorithms this module does not implement.
+ */
+export function parseDigestAlgorithm(name: string | undefined): DigestAlgorithm | undefined {
+  if (name === undefined) return 'MD5';
+  return BY_UPPER_NAME.get(name.toUpperCase());
+}
+
+export function hashOf(algorithm: DigestAlgorithm): DigestHashName {
+  return (algorithm.endsWith('-sess') ? algorithm.slice(0, -'-sess'.length) : algorithm) as DigestHashName;
+}
+
+export function isSessionAlgorithm(algorithm: DigestAlgorithm): boolean {
+  return algorithm.endsWith('-sess');
+}
+
+/** Lower-case hex digest of UTF-8 text (RFC 7616 §3.4: H(data) is the hex of the hash). */
+export function digestHex(hash: DigestHashName, data: string | Buffer): string {
+  return createHash(NODE_HASH[hash]).update(data).digest('hex');
+}
+
+/** H(username ":" realm ":" password): the secret a server may store instead of the password (RFC 7616 §3.4.2). */
+export function digestHa1(hash: DigestHashName, username: string, realm: string, password: string): string {
+  return digestHex(hash, `${username}:${realm}:${password}`);
+}
+
+/** RFC 7616 §3.4.4: the hashed username sent when a server asks for `userhash=true`. */
+export function digestUserhash(hash: DigestHashName, username: string, realm: string): string {
+  return digestHex(hash, `${username}:${realm}`);
+}
+
+export interface DigestResponseInput {
+  algorithm: DigestAlgorithm;
+  /** H(username:realm:password) for the algorithm's hash, lower-case hex. */
+  ha1: string;
+  nonce: string;
+  method: string;
+  uri: string;
+  /** Absent for the RFC 2069 form. */
+  qop?: DigestQop;
+  /** Eight hex digits, as sent. Required with qop. */
+  nc?: string;
+  /** Required with qop and with -sess algorithms. */
+  cnonce?: string;
+  /** Message body, hashed for qop=auth-int. */
+  body?: Buffer | string;
+}
+
+/** The request-digest (RFC 7616 §3.4.1) as lower-case hex. */
+export function digestResponse(input: DigestResponseInput): string {
+  const hash = hashOf(input.algorithm);
+  const cnonce = input.cnonce ?? '';
+  // RFC 7616 §3.4.2: for -sess, HA1 is rehashed with the nonce and cnonce.
+  const ha1 = isSessionAlgorithm(input.algorithm)
+    ? digestHex(hash, `${input.ha1}:${input.nonce}:${cnonce}`)
+    : input.ha1;
+  // RFC 7616 §3.4.3: auth-int binds the body hash, the hash of the empty body when there is none.
+  const a2 =
+    input.qop === 'auth-int'
+      ? `${input.method}:${input.uri}:${digestHex(hash, input.body ?? '')}`
+      : `${input.method}:${input.uri}`;
+  const ha2 = digestHex(hash, a2);
+  if (input.qop === undefined) return digestHex(hash, `${ha1}:${input.nonce}:${ha2}`);
+  return digestHex(hash, `${ha1}:${input.nonce}:${input.nc ?? ''}:${cnonce}:${input.qop}:${ha2}`);
+}
