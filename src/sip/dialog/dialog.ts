@@ -1,0 +1,210 @@
+/**
+ * Dialog state (RFC 3261 §12): what a UA remembers between requests of one peer-to-peer
+ * relationship, and the rules for building and accepting requests inside it.
+ */
+import { createRequest, formatNameAddr, formatUri, getRoutes, parseContacts } from '../message/index.js';
+import type { NameAddr, SipRequest, SipResponse, Uri } from '../message/types.js';
+
+export type DialogRole = 'uac' | 'uas';
+export type DialogState = 'early' | 'confirmed' | 'terminated';
+
+export interface DialogId {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+}
+
+export interface Dialog {
+  readonly id: DialogId;
+  readonly role: DialogRole;
+  state: DialogState;
+  /** The local party (From of our requests). */
+  readonly localUri: NameAddr;
+  /** The remote party (To of our requests). */
+  readonly remoteUri: NameAddr;
+  /** Where in-dialog requests go: the peer's Contact, updated by target refresh requests. */
+  remoteTarget: Uri;
+  /** Route set, in the order it is put in Route headers of requests we send. */
+  readonly routeSet: readonly NameAddr[];
+  /** CSeq of the last request we sent in the dialog; undefined until we send one. */
+  localSeq: number | undefined;
+  /** CSeq of the last request received in the dialog; undefined until one arrives. */
+  remoteSeq: number | undefined;
+  readonly secure: boolean;
+}
+
+export function dialogKey(id: DialogId): string {
+  return `${id.callId}\u0000${id.localTag}\u0000${id.remoteTag}`;
+}
+
+function tagOf(party: NameAddr): string | undefined {
+  const tag = party.params.tag;
+  return typeof tag === 'string' && tag !== '' ? tag : undefined;
+}
+
+function contactTarget(message: SipRequest | SipResponse): Uri | undefined {
+  const contacts = parseContacts(message);
+  if (!contacts.ok) return undefined;
+  const first = contacts.value[0];
+  return first === undefined || first === '*' ? undefined : first.uri;
+}
+
+function recordRoute(message: SipRequest | SipResponse): NameAddr[] {
+  const routes = getRoutes(message, 'record-route');
+  return routes.ok ? routes.value : [];
+}
+
+/**
+ * RFC 3261 §12.1.2: the UAC side of a dialog, from a 1xx (early) or 2xx (confirmed) response
+ * with a To tag to our INVITE (or SUBSCRIBE / REFER). Returns undefined when the response
+ * cannot create a dialog (no To tag, no Contact).
+ */
+export function createUacDialog(request: SipRequest, response: SipResponse): Dialog | undefined {
+  const remoteTag = tagOf(response.to);
+  const localTag = tagOf(request.from);
+  const target = contactTarget(response);
+  if (!remoteTag || !localTag || !target || response.status < 101 || response.status >= 300) return undefined;
+  return {
+    id: { callId: request.callId, localTag, remoteTag },
+    role: 'uac',
+    state: response.status >= 200 ? 'confirmed' : 'early',
+    localUri: request.from,
+    remoteUri: response.to,
+    remoteTarget: target,
+    // RFC 3261 12.1.2: the UAC takes Record-Route of the response in reverse order.
+    routeSet: recordRoute(response).reverse(),
+    localSeq: request.cseq.seq,
+    remoteSeq: undefined,
+    secure: request.uri.scheme === 'sips',
+  };
+}
+
+/**
+ * RFC 3261 §12.1.1: the UAS side of a dialog, created when we answer a dialog-creating request
+ * with a 1xx or 2xx carrying our To tag.
+ */
+export function createUasDialog(request: SipRequest, response: SipResponse): Dialog | undefined {
+  const localTag = tagOf(response.to);
+  const remoteTag = tagOf(request.from);
+  const target = contactTarget(request);
+  if (!localTag || !remoteTag || !target || response.status < 101 || response.status >= 300) return undefined;
+  return {
+    id: { callId: request.callId, localTag, remoteTag },
+    role: 'uas',
+    state: response.status >= 200 ? 'confirmed' : 'early',
+    localUri: response.to,
+    remoteUri: request.from,
+    remoteTarget: target,
+    // RFC 3261 12.1.1: the UAS keeps Record-Route of the request in order.
+    routeSet: recordRoute(request),
+    localSeq: undefined,
+    remoteSeq: request.cseq.seq,
+    secure: request.uri.scheme === 'sips',
+  };
+}
+
+/** RFC 3261 §12.2.1.1 (and §22.2 for stateless CSeq): the next local CSeq of the dialog. */
+export function nextLocalSeq(dialog: Dialog): number {
+  // A UAS that has not sent a request yet starts from any value; 1 keeps traces readable.
+  dialog.localSeq = dialog.localSeq === undefined ? 1 : dialog.localSeq + 1;
+  return dialog.localSeq;
+}
+
+export interface InDialogRequestOptions {
+  /** Extra headers, e.g. Content-Type, Contact for target refresh, Event, Refer-To. */
+  headers?: [string, string][];
+  body?: Buffer | string;
+  contentType?: string;
+  contact?: NameAddr | string;
+  /** For ACK and CANCEL: the CSeq number of the INVITE they belong to. */
+  cseq?: number;
+}
+
+/**
+ * RFC 3261 §12.2.1.1: builds a request inside the dialog. Loose routing (`;lr` on the first
+ * route) keeps the remote target as Request-URI; a strict router gets the Request-URI and the
+ * remote target becomes the last Route.
+ */
+export function createInDialogRequest(dialog: Dialog, method: string, options: InDialogRequestOptions = {}): SipRequest {
+  const seq = options.cseq ?? nextLocalSeq(dialog);
+  const first = dialog.routeSet[0];
+  let requestUri: Uri = dialog.remoteTarget;
+  let routes = dialog.routeSet.map(formatNameAddr);
+  if (first && !('lr' in first.uri.params)) {
+    requestUri = { ...first.uri, headers: {} };
+    // The strict router removes the parameters it does not allow in a Request-URI (§12.2.1.1).
+    delete requestUri.params.method;
+    routes = [...dialog.routeSet.slice(1).map(formatNameAddr), `<${formatUri(dialog.remoteTarget)}>`];
+  }
+  const headers: [string, string][] = routes.map((route): [string, string] => ['Route', route]);
+  if (options.headers) headers.push(...options.headers);
+  return createRequest({
+    method,
+    uri: requestUri,
+    from: dialog.localUri,
+    to: dialog.remoteUri,
+    callId: dialog.id.callId,
+    cseq: seq,
+    contact: options.contact,
+    headers,
+    body: options.body,
+    contentType: options.contentType,
+  });
+}
+
+export type InDialogVerdict = { accept: true } | { accept: false; status: number; reason: string };
+
+/**
+ * RFC 3261 §12.2.2: checks a request received in the dialog and updates the remote CSeq and,
+ * for target refresh requests (re-INVITE, UPDATE: RFC 3311 §5.2), the remote target.
+ */
+export function receiveInDialogRequest(dialog: Dialog, request: SipRequest): InDialogVerdict {
+  const seq = request.cseq.seq;
+  // ACK and CANCEL carry the INVITE's CSeq number and do not advance the sequence.
+  if (request.method !== 'ACK' && request.method !== 'CANCEL') {
+    if (dialog.remoteSeq !== undefined && seq <= dialog.remoteSeq) {
+      return { accept: false, status: 500, reason: 'CSeq Out of Order' };
+    }
+    dialog.remoteSeq = seq;
+  }
+  if (request.method === 'INVITE' || request.method === 'UPDATE') {
+    const target = contactTarget(request);
+    if (target) dialog.remoteTarget = target;
+  }
+  if (request.method === 'BYE') dialog.state = 'terminated';
+  return { accept: true };
+}
+
+/**
+ * A 2xx to our target refresh request (re-INVITE / UPDATE) also refreshes the remote target
+ * (RFC 3261 §12.2.1.2); a 2xx to the initial INVITE confirms an early dialog.
+ */
+export function receiveInDialogResponse(dialog: Dialog, request: SipRequest, response: SipResponse): void {
+  if (response.status < 200 || response.status >= 300) {
+    // RFC 3261 12.2.1.2: 481 and 408 to an in-dialog request end the dialog.
+    if (response.status === 481 || response.status === 408) dialog.state = 'terminated';
+    return;
+  }
+  if (request.method === 'INVITE' || request.method === 'UPDATE') {
+    const target = contactTarget(response);
+    if (target) dialog.remoteTarget = target;
+    if (request.method === 'INVITE' && dialog.state === 'early') dialog.state = 'confirmed';
+  }
+  if (request.method === 'BYE') dialog.state = 'terminated';
+}
+
+/** The dialog a request received belongs to, from our point of view (To tag is ours). */
+export function incomingDialogId(request: SipRequest): DialogId | undefined {
+  const localTag = tagOf(request.to);
+  const remoteTag = tagOf(request.from);
+  if (!localTag || !remoteTag) return undefined;
+  return { callId: request.callId, localTag, remoteTag };
+}
+
+/** The dialog a response received belongs to, from our point of view (From tag is ours). */
+export function responseDialogId(response: SipResponse): DialogId | undefined {
+  const localTag = tagOf(response.from);
+  const remoteTag = tagOf(response.to);
+  if (!localTag || !remoteTag) return undefined;
+  return { callId: response.callId, localTag, remoteTag };
+}
