@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument } from 'yaml';
+import { checkReferences } from './check-references.js';
+import type { ConfigError } from './config-error.js';
+import type { ConfigFile, Configuration, NodeSettingsInput, PhoneConfig } from './configuration.js';
+import { fileSchema, type RawFile } from './file-schema.js';
+import { DecodeContext, INVALID } from './yaml-decoder.js';
+
+/** Files beyond this size are refused before parsing. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+export type ValidationResult =
+  | { readonly ok: true; readonly file: ConfigFile }
+  | { readonly ok: false; readonly errors: readonly ConfigError[] };
+
+/**
+ * Validates the text of a `strowger.yaml` and returns either the configuration or every error,
+ * each with line and column. Pure: reads no store, never throws on any input.
+ */
+export function validateConfigText(text: string, fileName: string): ValidationResult {
+  if (text.length > MAX_CONFIG_BYTES) {
+    return {
+      ok: false,
+      errors: [
+        { file: fileName, line: 1, column: 1, path: '', message: `larger than ${MAX_CONFIG_BYTES} bytes` },
+      ],
+    };
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const context = new DecodeContext(fileName, lineCounter);
+  for (const error of [...document.errors, ...document.warnings])
+    context.errorAt(error.pos[0], '', error.message);
+  if (context.errors.length > 0) return { ok: false, errors: context.errors };
+
+  const decoded = document.contents === null ? ({} as RawFile) : fileSchema(document.contents, '', context);
+  if (decoded !== INVALID) checkReferences(decoded, context);
+  if (decoded === INVALID || context.errors.length > 0)
+    return { ok: false, errors: sortByPosition(context.errors) };
+  return {
+    ok: true,
+    file: {
+      node: nodeSettings(decoded),
+      configuration: configuration(decoded),
+      sha256: createHash('sha256').update(text).digest('hex'),
+    },
+  };
+}
+
+function sortByPosition(errors: ConfigError[]): ConfigError[] {
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function nodeSettings({ node }: RawFile): NodeSettingsInput {
+  if (!node) return {};
+  const settings: NodeSettingsInput = {
+    bind: node.bind,
+    sipUdpPort: node.sip?.udp,
+    sipTcpPort: node.sip?.tcp,
+    sipTlsPort: node.sip?.tls,
+    sipWsPort: node.sip?.ws,
+    httpPort: node.http?.port,
+    httpBind: node.http?.bind,
+    dataDir: node.dataDir,
+    databaseUrl: node.database?.url,
+    adminToken: node.adminToken,
+    logLevel: node.logLevel,
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}
+
+/** From the file's shape (nested `forward:`, `sip:`) to the store's flat objects. */
+function configuration(file: RawFile): Configuration {
+  const result: { -readonly [K in keyof Configuration]: Configuration[K] } = {};
+  if (file.registrar) {
+    const { default: expiresDefault, min: expiresMin, max: expiresMax } = file.registrar.expires;
+    result.registrar = { expiresDefault, expiresMin, expiresMax };
+  }
+  if (file.partitions) result.partitions = file.partitions;
+  if (file.callingSearchSpaces) result.callingSearchSpaces = file.callingSearchSpaces;
+  if (file.devicePools) {
+    result.devicePools = file.devicePools.map((pool) => ({
+      ...pool,
+      region: pool.region ?? null,
+      mohSource: pool.mohSource ?? null,
+      locale: pool.locale ?? null,
+    }));
+  }
+  if (file.users) result.users = file.users;
+  if (file.lines) {
+    result.lines = file.lines.map((line) => ({
+      dn: line.dn,
+      partition: line.partition,
+      displayName: line.displayName,
+      description: line.description,
+      forwardAll: line.forward?.all ?? null,
+      forwardBusy: line.forward?.busy ?? null,
+      forwardNoAnswer: line.forward?.noAnswer ?? null,
+      noAnswerTimeout: line.forward?.noAnswerTimeout ?? null,
+      voicemailPilot: line.voicemail ?? null,
+      mwi: line.mwi,
+    }));
+  }
+  if (file.phones) {
+    result.phones = file.phones.map(
+      (phone): PhoneConfig => ({
+        name: phone.name,
+        model: phone.model,
+        protocol: phone.protocol,
+        description: phone.description,
+        devicePool: phone.devicePool ?? null,
+        callingSearchSpace: phone.callingSearchSpace ?? null,
+        owner: phone.owner ?? null,
+        sipUsername: phone.sip?.username ?? null,
+        sipPassword: phone.sip?.password ?? null,
+        lines: phone.lines.map((appearance, index) => ({
+          button: appearance.button ?? index + 1,
+          dn: appearance.dn,
+          partition: appearance.partition ?? null,
+          label: appearance.label ?? null,
+        })),
+      }),
+    );
+  }
+  return result;
+}
