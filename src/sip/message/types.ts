@@ -91,6 +91,8 @@ export interface SipHeaders {
   append(name: string, value: string): void;
   /** Adds a field before the first one of that header (for Via, Record-Route). */
   prepend(name: string, value: string): void;
+  /** Replaces the value of the first field of that header (e.g. the top Via). Returns whether there was one. */
+  replaceFirst(name: string, value: string): boolean;
   /** Removes the first field of that header (e.g. the top Via on a response). Returns whether one was removed. */
   removeFirst(name: string): boolean;
   remove(name: string): void;

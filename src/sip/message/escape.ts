@@ -1,0 +1,97 @@
+/** RFC 3261 §25.1 `escaped` (%HEX HEX) in URIs, and quoted-string (§25.1) encoding. */
+import { isUtf8 } from 'node:buffer';
+import { isIn } from './chars.js';
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+/**
+ * Decodes %XX escapes. The octets are read as UTF-8 when they form valid UTF-8 and as Latin-1
+ * otherwise, so that no escaped octet is lost. Returns undefined for a malformed escape.
+ */
+export function unescapeUri(s: string): string | undefined {
+  const first = s.indexOf('%');
+  if (first < 0) return s;
+  const bytes = Buffer.allocUnsafe(s.length * 3);
+  let n = bytes.write(s.slice(0, first), 'utf8');
+  for (let i = first; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      const hi = hexValue(s.charCodeAt(i + 1));
+      const lo = hexValue(s.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return undefined;
+      bytes[n++] = hi * 16 + lo;
+      i += 2;
+    } else if (c < 0x80) {
+      bytes[n++] = c;
+    } else {
+      n += bytes.write(s[i]!, n, 'utf8');
+    }
+  }
+  const decoded = bytes.subarray(0, n);
+  return decoded.toString(isUtf8(decoded) ? 'utf8' : 'latin1');
+}
+
+const HEX = '0123456789ABCDEF';
+
+/** Escapes every character outside `allowed` (and every '%') as %XX of its UTF-8 octets. */
+export function escapeUri(s: string, allowed: Uint8Array): string {
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 || !isIn(allowed, c)) break;
+    i++;
+  }
+  if (i === s.length) return s;
+  let out = s.slice(0, i);
+  for (const octet of Buffer.from(s.slice(i), 'utf8')) {
+    if (octet !== 0x25 && isIn(allowed, octet)) out += String.fromCharCode(octet);
+    else out += `%${HEX[octet >> 4]}${HEX[octet & 15]}`;
+  }
+  return out;
+}
+
+/**
+ * Reads a quoted-string starting at s[start] === '"'. Returns the unescaped content and the
+ * index after the closing quote, or undefined when the string is unterminated
+ * (RFC 4475 §3.1.2.6).
+ */
+export function readQuotedString(s: string, start: number): { text: string; end: number } | undefined {
+  let text = '';
+  let chunk = start + 1;
+  for (let i = start + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c) {
+      // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+      if (i + 1 >= s.length) return undefined;
+      text += s.slice(chunk, i);
+      chunk = i + 1;
+      i++;
+    } else if (c === 0x22) {
+      return { text: text + s.slice(chunk, i), end: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/** Encodes text as a quoted-string, escaping '"' and '\' (RFC 3261 §25.1 quoted-pair). */
+export function quoteString(text: string): string {
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"' || ch === '\\') out += '\\';
+    // A bare CR or LF would end the header field: they cannot be carried, not even escaped.
+    out += ch === '\r' || ch === '\n' ? ' ' : ch;
+  }
+  return `${out}"`;
+}
+
+/** Removes the quotes and quoted-pair escapes of a parameter value written as a quoted-string. */
+export function unquote(value: string): string {
+  if (value.length < 2 || value.charCodeAt(0) !== 0x22) return value;
+  return readQuotedString(value, 0)?.text ?? value;
+}

@@ -1,0 +1,182 @@
+/** The message objects: start line, header fields, body, and cached typed views. */
+import { parseCSeq } from './cseq.js';
+import { HeaderFields } from './headers.js';
+import { parseNameAddr } from './name-addr.js';
+import type { CSeq, NameAddr, Result, SipHeaders, SipRequest, SipResponse, Uri, Via } from './types.js';
+import { formatUri } from './uri.js';
+import { parseViaList } from './via.js';
+
+/** Typed views parsed from one version of the header fields. */
+interface ViewCache {
+  headers: SipHeaders;
+  version: number;
+  via?: readonly Via[];
+  from?: NameAddr;
+  to?: NameAddr;
+  callId?: string;
+  cseq?: CSeq;
+}
+
+/** What the parser keeps of the received bytes, so an unchanged message serialises by copy. */
+export interface ReceivedForm {
+  /** The message as received (from the start line through the body), its Content-Length correct. */
+  wire: Buffer;
+  startLine: string;
+  headersVersion: number;
+  body: Buffer;
+}
+
+/** Thrown by a typed view whose header a program set to an unparseable value (a programming error). */
+function unwrap<T>(result: Result<T>, header: string): T {
+  if (result.ok) return result.value;
+  throw new TypeError(`${header} header is invalid: ${result.error.message}`);
+}
+
+abstract class MessageBase {
+  version: string;
+  headers: SipHeaders;
+  body: Buffer;
+  #cache: ViewCache | undefined;
+  /** @internal */
+  received: ReceivedForm | undefined;
+
+  constructor(version: string, headers: SipHeaders, body: Buffer) {
+    this.version = version;
+    this.headers = headers;
+    this.body = body;
+  }
+
+  /** The cache for the current headers, emptied when they changed since it was filled. */
+  #views(): ViewCache {
+    const headers = this.headers;
+    const version = headers instanceof HeaderFields ? headers.version : -1;
+    let cache = this.#cache;
+    if (cache === undefined || cache.headers !== headers || cache.version !== version || version < 0) {
+      cache = { headers, version };
+      this.#cache = cache;
+    }
+    return cache;
+  }
+
+  get via(): readonly Via[] {
+    const cache = this.#views();
+    if (cache.via === undefined) {
+      const vias: Via[] = [];
+      for (const value of fieldValues(this.headers, 'via')) vias.push(...unwrap(parseViaList(value), 'Via'));
+      cache.via = vias;
+    }
+    return cache.via;
+  }
+
+  get from(): NameAddr {
+    const cache = this.#views();
+    cache.from ??= unwrap(parseNameAddr(required(this.headers, 'From')), 'From');
+    return cache.from;
+  }
+
+  get to(): NameAddr {
+    const cache = this.#views();
+    cache.to ??= unwrap(parseNameAddr(required(this.headers, 'To')), 'To');
+    return cache.to;
+  }
+
+  get callId(): string {
+    const cache = this.#views();
+    cache.callId ??= required(this.headers, 'Call-ID');
+    return cache.callId;
+  }
+
+  get cseq(): CSeq {
+    const cache = this.#views();
+    cache.cseq ??= unwrap(parseCSeq(required(this.headers, 'CSeq')), 'CSeq');
+    return cache.cseq;
+  }
+
+  /** @internal The parser hands over the views it validated, so they are not parsed twice. */
+  primeViews(via: readonly Via[], from: NameAddr, to: NameAddr, callId: string, cseq: CSeq): void {
+    const cache = this.#views();
+    cache.via = via;
+    cache.from = from;
+    cache.to = to;
+    cache.callId = callId;
+    cache.cseq = cseq;
+  }
+
+  /** @internal Whether the header fields and body are as received. */
+  headersAndBodyUnchanged(): ReceivedForm | undefined {
+    const received = this.received;
+    if (received === undefined || this.body !== received.body) return undefined;
+    const headers = this.headers;
+    if (!(headers instanceof HeaderFields) || headers.version !== received.headersVersion) return undefined;
+    return received;
+  }
+}
+
+function fieldValues(headers: SipHeaders, name: string): string[] {
+  return headers instanceof HeaderFields ? headers.getFields(name) : headers.getAll(name);
+}
+
+function required(headers: SipHeaders, name: string): string {
+  const value = headers.get(name);
+  if (value === undefined) throw new TypeError(`${name} header is missing`);
+  return value;
+}
+
+export class Request extends MessageBase implements SipRequest {
+  readonly kind = 'request' as const;
+  method: string;
+  #uri: Uri;
+  /** Request-URI text as received, and its formatted form when first read (to detect edits). */
+  #receivedUri: string | undefined;
+  #uriSnapshot: string | undefined;
+
+  constructor(
+    method: string,
+    uri: Uri,
+    version: string,
+    headers: SipHeaders,
+    body: Buffer,
+    receivedUri?: string,
+  ) {
+    super(version, headers, body);
+    this.method = method;
+    this.#uri = uri;
+    this.#receivedUri = receivedUri;
+  }
+
+  get uri(): Uri {
+    if (this.#receivedUri !== undefined && this.#uriSnapshot === undefined) {
+      this.#uriSnapshot = formatUri(this.#uri);
+    }
+    return this.#uri;
+  }
+
+  set uri(uri: Uri) {
+    this.#uri = uri;
+    this.#receivedUri = undefined;
+  }
+
+  /** The Request-URI to write: as received when it was not changed in place. */
+  uriText(): string {
+    const received = this.#receivedUri;
+    if (received !== undefined) {
+      const snapshot = this.#uriSnapshot;
+      if (snapshot === undefined) return received;
+      const now = formatUri(this.#uri);
+      return now === snapshot ? received : now;
+    }
+    return formatUri(this.#uri);
+  }
+}
+
+export class Response extends MessageBase implements SipResponse {
+  readonly kind = 'response' as const;
+  status: number;
+  reason: string;
+
+  constructor(status: number, reason: string, version: string, headers: SipHeaders, body: Buffer) {
+    super(version, headers, body);
+    this.status = status;
+    this.reason = reason;
+  }
+}
