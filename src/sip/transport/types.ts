@@ -2,6 +2,8 @@
  * The transport layer contract (RFC 3261 §18): what the transaction layer and the stack see of
  * UDP, TCP, TLS and WebSocket (RFC 7118).
  */
+import type { Clock } from '../clock.js';
+import type { SipLogger } from '../logger.js';
 import type { SipMessage, SipResponse } from '../message/types.js';
 
 export type TransportProtocol = 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
@@ -26,6 +28,8 @@ export interface ReceiveInfo {
 export interface SendOptions {
   /** Prefer this existing connection (stream transports). */
   connectionId?: string;
+  /** UDP: send from the listener bound to this endpoint (RFC 3581 §4: from where the request arrived). */
+  local?: Endpoint;
 }
 
 /** Error raised when a message cannot be sent; the transaction layer turns it into a 503 (RFC 3261 §8.1.3.1). */
@@ -56,5 +60,77 @@ export interface TransportLayer {
   viaSentBy(protocol: TransportProtocol): { host: string; port: number };
   /** Listeners actually bound (ports resolved when 0 was asked for). */
   listening(): Endpoint[];
+  /** Counters since start. */
+  stats(): TransportStats;
   close(): Promise<void>;
+}
+
+/** Certificates for a TLS or WSS listener (PEM). */
+export interface TlsListenerOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** Trusted issuers for client certificates (and for outbound TLS connections). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Ask clients for a certificate and refuse those not signed by `ca` (mutual TLS). */
+  requestCert?: boolean;
+}
+
+export interface ListenerOptions {
+  protocol: TransportProtocol;
+  /** Address to bind: an IPv4 or IPv6 address, `0.0.0.0` or `::` for every interface. */
+  address: string;
+  /** 0 binds an ephemeral port; `listening()` tells which. */
+  port: number;
+  /** Required for TLS and WSS. */
+  tls?: TlsListenerOptions;
+}
+
+/** Settings for TLS connections this layer opens. */
+export interface TlsClientOptions {
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate for mutual TLS. */
+  key?: string | Buffer;
+  cert?: string | Buffer;
+  /** Defaults to true: a server certificate that does not verify fails the send. */
+  rejectUnauthorized?: boolean;
+}
+
+export interface TransportLayerOptions {
+  listeners: ListenerOptions[];
+  clock?: Clock;
+  logger?: SipLogger;
+  /** Largest message accepted on a stream or WebSocket (default 65535); datagrams are bounded by UDP itself. */
+  maxMessageSize?: number;
+  /**
+   * A stream connection that carries no complete message (nor keep-alive) in either direction
+   * for this long is closed (default 32000 ms, i.e. 64*T1).
+   */
+  idleTimeoutMs?: number;
+  /** Bound on open stream connections, inbound and outbound together (default 10000). */
+  maxConnections?: number;
+  /** Time allowed to open an outbound TCP or TLS connection (default 10000 ms). */
+  connectTimeoutMs?: number;
+  /** Host (address or name) advertised in Via and Contact instead of the bound address. */
+  publicAddress?: string;
+  /** Used when sending over TLS to a target without an open connection. */
+  tlsClient?: TlsClientOptions;
+}
+
+/** Counters for metrics; a snapshot, safe to keep. */
+export interface TransportStats {
+  messagesIn: Record<TransportProtocol, number>;
+  messagesOut: Record<TransportProtocol, number>;
+  bytesIn: Record<TransportProtocol, number>;
+  bytesOut: Record<TransportProtocol, number>;
+  connectionsOpen: number;
+  connectionsAccepted: number;
+  connectionsOpened: number;
+  /** Inbound connections refused because `maxConnections` were open. */
+  connectionsRefused: number;
+  /** Messages that did not parse (including stream framing failures). */
+  parseFailures: number;
+  /** Responses dropped because their top Via was not ours (RFC 3261 §18.1.2). */
+  responsesDropped: number;
+  /** Exceptions thrown by the message handler. */
+  handlerErrors: number;
 }
