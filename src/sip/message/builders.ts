@@ -1,6 +1,7 @@
 /** Building requests (RFC 3261 §8.1.1) and responses (RFC 3261 §8.2.6). */
 import { allIn, TOKEN } from './chars.js';
 import { formatCSeq, MAX_CSEQ } from './cseq.js';
+import { getFieldValues } from './field-values.js';
 import { HeaderFields } from './headers.js';
 import { generateTag } from './ids.js';
 import { Request, Response } from './message.js';
@@ -132,8 +133,7 @@ function buildResponse(
     throw new TypeError(`invalid SIP status ${status}`);
   const headers = new HeaderFields();
   const copy = (name: string): void => {
-    const values = source instanceof HeaderFields ? source.getFields(name) : source.getAll(name);
-    for (const value of values) headers.append(name, value);
+    for (const value of getFieldValues(source, name)) headers.append(name, value);
   };
   copy('Via');
   copy('From');

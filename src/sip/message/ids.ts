@@ -32,16 +32,3 @@ export function generateTag(): string {
 export function generateCallId(): string {
   return randomHex(16);
 }
-
-/**
- * RFC 3261 §17.2.3 / RFC 4475 §3.2.1: a branch identifies an RFC 3261 transaction only when it
- * starts with the magic cookie and has something after it; otherwise the RFC 2543 matching
- * rules apply.
- */
-export function isRfc3261Branch(branch: string | undefined): boolean {
-  return (
-    branch !== undefined &&
-    branch.length > BRANCH_MAGIC_COOKIE.length &&
-    branch.startsWith(BRANCH_MAGIC_COOKIE)
-  );
-}

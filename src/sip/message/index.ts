@@ -15,12 +15,13 @@ export { formatCSeq, MAX_CSEQ, parseCSeq } from './cseq.js';
 export { quoteString, unquote } from './escape.js';
 export { canonicalName, headerKey } from './header-names.js';
 export { HeaderFields } from './headers.js';
-export { BRANCH_MAGIC_COOKIE, generateBranch, generateCallId, generateTag, isRfc3261Branch } from './ids.js';
+export { BRANCH_MAGIC_COOKIE, generateBranch, generateCallId, generateTag } from './ids.js';
 export { getRoutes, parseContacts } from './lists.js';
 export { formatNameAddr, parseNameAddr } from './name-addr.js';
 export { formatParams, type Params, parseParams, splitCommaList } from './params.js';
 export { DEFAULT_MAX_MESSAGE_SIZE, type ParseOptions, parseMessage } from './parser.js';
 export { reasonPhrase } from './reason-phrases.js';
+export { checkRequestSemantics, type Rejection, type SemanticsOptions } from './semantics.js';
 export { serializeMessage } from './serializer.js';
 export type {
   Contact,

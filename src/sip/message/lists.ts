@@ -1,15 +1,13 @@
 /** Headers parsed only on request: Contact (RFC 3261 §20.10), Route and Record-Route (§20.30, §20.34). */
 import { fail } from './failure.js';
-import { HeaderFields } from './headers.js';
+import { getFieldValues } from './field-values.js';
 import { parseNameAddr } from './name-addr.js';
 import { splitCommaList } from './params.js';
 import type { Contact, NameAddr, Result, SipMessage } from './types.js';
 
 function elementsOf(message: SipMessage, name: string, rule: string): Result<string[]> {
-  const headers = message.headers;
-  const fields = headers instanceof HeaderFields ? headers.getFields(name) : headers.getAll(name);
   const elements: string[] = [];
-  for (const field of fields) {
+  for (const field of getFieldValues(message.headers, name)) {
     const parts = splitCommaList(field);
     if (parts === undefined)
       return fail(rule, `${rule}: unbalanced quotes or <>`, undefined, name.toLowerCase());

@@ -1,5 +1,6 @@
 /** The message objects: start line, header fields, body, and cached typed views. */
 import { parseCSeq } from './cseq.js';
+import { getFieldValues } from './field-values.js';
 import { HeaderFields } from './headers.js';
 import { parseNameAddr } from './name-addr.js';
 import type { CSeq, NameAddr, Result, SipHeaders, SipRequest, SipResponse, Uri, Via } from './types.js';
@@ -62,7 +63,8 @@ abstract class MessageBase {
     const cache = this.#views();
     if (cache.via === undefined) {
       const vias: Via[] = [];
-      for (const value of fieldValues(this.headers, 'via')) vias.push(...unwrap(parseViaList(value), 'Via'));
+      for (const value of getFieldValues(this.headers, 'via'))
+        vias.push(...unwrap(parseViaList(value), 'Via'));
       cache.via = vias;
     }
     return cache.via;
@@ -110,10 +112,6 @@ abstract class MessageBase {
     if (!(headers instanceof HeaderFields) || headers.version !== received.headersVersion) return undefined;
     return received;
   }
-}
-
-function fieldValues(headers: SipHeaders, name: string): string[] {
-  return headers instanceof HeaderFields ? headers.getFields(name) : headers.getAll(name);
 }
 
 function required(headers: SipHeaders, name: string): string {
