@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.js';
 import {
@@ -25,6 +25,8 @@ export type LineAppearanceRow = typeof lineAppearances.$inferSelect;
 export type RegistrarSettingsRow = Omit<typeof registrarSettings.$inferSelect, 'id'>;
 export type ConfigMetaRow = Omit<typeof configMeta.$inferSelect, 'id'>;
 
+const CONFIGURATION_LOCK = 0x53545243; // "STRC"
+
 /** Configuration objects that have a natural key and are written one by one. */
 const entityTables = {
   partition: { table: partitions, key: ['name'] },
@@ -33,7 +35,7 @@ const entityTables = {
   user: { table: users, key: ['userid'] },
   line: { table: lines, key: ['partition', 'dn'] },
   device: { table: devices, key: ['name'] },
-} satisfies Record<string, { table: PgTable; key: string[] }>;
+} as const satisfies Record<string, { table: PgTable; key: readonly string[] }>;
 
 export type EntityKind = keyof typeof entityTables;
 
@@ -44,6 +46,18 @@ export interface EntityRows {
   user: UserRow;
   line: LineRow;
   device: DeviceRow;
+}
+
+/** The key columns of an object, e.g. `{ partition, dn }` for a line. */
+export type EntityKey<K extends EntityKind> = Pick<EntityRows[K], EntityKeyColumns[K] & keyof EntityRows[K]>;
+
+interface EntityKeyColumns {
+  partition: 'name';
+  callingSearchSpace: 'name';
+  devicePool: 'name';
+  user: 'userid';
+  line: 'partition' | 'dn';
+  device: 'name';
 }
 
 /** Everything configuration holds, as rows, read in one go (configuration is small). */
@@ -93,6 +107,14 @@ export class ConfigurationRepository {
     };
   }
 
+  /**
+   * Serialises configuration changes between nodes sharing one PostgreSQL: held until the
+   * surrounding transaction ends.
+   */
+  async lockForChange(): Promise<void> {
+    await this.db.execute(sql`select pg_advisory_xact_lock(${CONFIGURATION_LOCK})`);
+  }
+
   async insert<K extends EntityKind>(kind: K, row: EntityRows[K]): Promise<void> {
     await this.db.insert(entityTables[kind].table).values(row as never);
   }
@@ -100,7 +122,7 @@ export class ConfigurationRepository {
   /** Updates the given columns of the object whose key columns equal those of `key`. */
   async update<K extends EntityKind>(
     kind: K,
-    key: EntityRows[K],
+    key: EntityKey<K>,
     changes: Partial<EntityRows[K]>,
   ): Promise<void> {
     await this.db
@@ -109,7 +131,7 @@ export class ConfigurationRepository {
       .where(keyMatch(kind, key));
   }
 
-  async delete<K extends EntityKind>(kind: K, key: EntityRows[K]): Promise<void> {
+  async delete<K extends EntityKind>(kind: K, key: EntityKey<K>): Promise<void> {
     await this.db.delete(entityTables[kind].table).where(keyMatch(kind, key));
   }
 

@@ -12,6 +12,7 @@ export {
   ConfigurationRepository,
   type DevicePoolRow,
   type DeviceRow,
+  type EntityKey,
   type EntityKind,
   type EntityRows,
   type LineAppearanceRow,

@@ -25,8 +25,14 @@ export interface Repositories {
 export interface Store extends Repositories {
   /** `embedded` (PGlite in `<dataDir>/db`) or `postgres`. */
   readonly kind: 'embedded' | 'postgres';
-  /** Runs `fn` in one database transaction: committed when it resolves, rolled back when it rejects. */
-  withTransaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one database transaction: committed when it resolves, rolled back when it
+   * rejects. `readOnly` gives every read one consistent view (repeatable read).
+   */
+  withTransaction<T>(
+    fn: (tx: Repositories) => Promise<T>,
+    options?: { readonly readOnly?: boolean },
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -93,7 +99,11 @@ function createStore(kind: Store['kind'], db: Executor, closeClient: () => Promi
   return {
     kind,
     ...repositories(db),
-    withTransaction: (fn) => db.transaction((tx) => fn(repositories(tx as unknown as Executor))),
+    withTransaction: (fn, options) =>
+      db.transaction(
+        (tx) => fn(repositories(tx as unknown as Executor)),
+        options?.readOnly ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
+      ),
     close: () => {
       closed ??= closeClient();
       return closed;

@@ -1,6 +1,7 @@
 /** The shape of `strowger.yaml`, as decoders. Documented in docs/configuration.md. */
 
 import { LOG_LEVELS } from './configuration.js';
+import { ADMIN_TOKEN_PATTERN, DATABASE_URL_PATTERN, HOST_PATTERN } from './node-settings.js';
 import {
   boolean,
   type Decoder,
@@ -33,7 +34,7 @@ const directoryNumber = text({
 });
 const description = text({ max: 200 });
 const port = orFalse(integer(0, 65535));
-const host = text({ max: 255, pattern: /^[A-Za-z0-9.:[\]_-]+$/, hint: 'a host name or IP address' });
+const host = text({ max: 255, pattern: HOST_PATTERN, hint: 'a host name or IP address' });
 
 /** Cisco device names carry the MAC: `SEP` and 12 upper-case hex digits (`SEP0008A37128E9`). */
 const deviceName: Decoder<string> = (node, path, context) => {
@@ -57,10 +58,14 @@ const nodeSection = object({
   http: optional(object({ port: optional(port), bind: optional(host) })),
   dataDir: optional(text({ max: 4096 })),
   database: optional(
-    object({ url: optional(text({ max: 4096, pattern: /^postgres(ql)?:\/\//, hint: 'a postgres:// URL' })) }),
+    object({ url: optional(text({ max: 4096, pattern: DATABASE_URL_PATTERN, hint: 'a postgres:// URL' })) }),
   ),
   adminToken: optional(
-    text({ max: 512, pattern: /^\S{16,}$/, hint: 'a token of at least 16 characters without spaces' }),
+    text({
+      max: 512,
+      pattern: ADMIN_TOKEN_PATTERN,
+      hint: 'a token of at least 16 characters without spaces',
+    }),
   ),
   logLevel: optional(oneOf(LOG_LEVELS)),
 });

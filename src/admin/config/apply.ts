@@ -1,0 +1,105 @@
+import { describeStoreError, type Repositories, type Store } from '../../store/index.js';
+import type { ConfigFile } from './configuration.js';
+import { type ConfigChange, type ConfigPlan, planConfig } from './plan.js';
+
+export type ApplyResult =
+  | {
+      readonly ok: true;
+      /** Empty when the store already held this configuration ("no changes"). */
+      readonly changes: readonly ConfigChange[];
+      /** The configuration version now in the store; unchanged when nothing changed. */
+      readonly version: number;
+    }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Thrown inside the transaction to roll it back with a message for the administrator. */
+class Rejected extends Error {
+  constructor(readonly errors: string[]) {
+    super(errors.join('; '));
+  }
+}
+
+/**
+ * Makes the store hold the configuration of a validated file, in one transaction: either every
+ * change is written or none is. Sections present in the file are authoritative (objects missing
+ * from them are removed); absent sections are left as they are. Applying the same file again
+ * changes nothing and keeps the version. References into sections the file does not list are
+ * checked by the store; a violation rolls everything back and is reported in `errors`.
+ * Rejects only when the store itself fails (connection lost, disk full).
+ */
+export async function applyConfig(
+  store: Store,
+  file: Pick<ConfigFile, 'configuration' | 'sha256'>,
+  now: () => Date = () => new Date(),
+): Promise<ApplyResult> {
+  try {
+    return await store.withTransaction(async (tx) => {
+      await tx.configuration.lockForChange();
+      const current = await tx.configuration.readAll();
+      const version = current.meta?.version ?? 0;
+      const planned = planConfig(current, file.configuration);
+      if (!planned.ok) throw new Rejected(planned.errors);
+      if (planned.plan.changes.length === 0) return { ok: true, changes: [], version };
+      await execute(tx, planned.plan);
+      await tx.configuration.setMeta({ version: version + 1, sha256: file.sha256, appliedAt: now() });
+      return { ok: true, changes: planned.plan.changes, version: version + 1 };
+    });
+  } catch (error) {
+    if (error instanceof Rejected) return { ok: false, errors: error.errors };
+    const described = describeStoreError(error);
+    if (described !== undefined) return { ok: false, errors: [described] };
+    throw error;
+  }
+}
+
+/**
+ * Writes a plan in an order the foreign keys accept: referenced objects are written before the
+ * objects that refer to them, and removed after them.
+ */
+async function execute(tx: Repositories, plan: ConfigPlan): Promise<void> {
+  const config = tx.configuration;
+  if (plan.registrar) await config.setRegistrar(plan.registrar);
+
+  for (const partition of plan.partitions.added) await config.insert('partition', partition);
+  for (const { object } of plan.partitions.modified) await config.update('partition', object, object);
+  for (const pool of plan.devicePools.added) await config.insert('devicePool', pool);
+  for (const { object } of plan.devicePools.modified) await config.update('devicePool', object, object);
+  for (const user of plan.users.added)
+    await config.insert('user', { ...user, pinHash: null, passwordHash: null });
+  for (const { object } of plan.users.modified) await config.update('user', object, { name: object.name });
+
+  for (const { partitions, ...css } of plan.callingSearchSpaces.added) {
+    await config.insert('callingSearchSpace', css);
+    await config.replaceCallingSearchSpaceMembers(css.name, partitions);
+  }
+  for (const { object } of plan.callingSearchSpaces.modified) {
+    const { partitions, ...css } = object;
+    await config.update('callingSearchSpace', css, css);
+    await config.replaceCallingSearchSpaceMembers(css.name, partitions);
+  }
+
+  for (const line of plan.lines.added) await config.insert('line', line);
+  for (const { object } of plan.lines.modified) await config.update('line', object, object);
+
+  // Removed phones go first and changed SIP user names are cleared before they are set again,
+  // so that user names can move between phones without tripping the unique index.
+  for (const phone of plan.phones.removed) await config.delete('device', phone);
+  for (const { object, fields } of plan.phones.modified) {
+    if (fields.includes('sip.username')) await config.update('device', object, { sipUsername: null });
+  }
+  for (const { object } of plan.phones.modified) {
+    const { lines, ...device } = object;
+    await config.update('device', device, device);
+    await config.replaceLineAppearances(device.name, lines);
+  }
+  for (const { lines, ...device } of plan.phones.added) {
+    await config.insert('device', device);
+    await config.replaceLineAppearances(device.name, lines);
+  }
+
+  for (const line of plan.lines.removed) await config.delete('line', line);
+  for (const css of plan.callingSearchSpaces.removed) await config.delete('callingSearchSpace', css);
+  for (const user of plan.users.removed) await config.delete('user', user);
+  for (const pool of plan.devicePools.removed) await config.delete('devicePool', pool);
+  for (const partition of plan.partitions.removed) await config.delete('partition', partition);
+}

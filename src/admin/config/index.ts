@@ -1,0 +1,37 @@
+export { type ApplyResult, applyConfig } from './apply.js';
+export { type ConfigError, formatConfigError } from './config-error.js';
+export {
+  type CallingSearchSpaceConfig,
+  type ConfigFile,
+  type Configuration,
+  DEFAULT_REGISTRAR,
+  type DevicePoolConfig,
+  type LineAppearanceConfig,
+  type LineConfig,
+  LOG_LEVELS,
+  type LogLevel,
+  type NodeSettingsInput,
+  type PartitionConfig,
+  type PhoneConfig,
+  type PortSetting,
+  type RegistrarSettings,
+  type UserConfig,
+} from './configuration.js';
+export {
+  NODE_SETTING_SOURCES,
+  type NodeSettings,
+  type NodeSettingsFlags,
+  type NodeSettingsResult,
+  resolveNodeSettings,
+} from './node-settings.js';
+export { type ConfigChange, formatChange, type ObjectKind } from './plan.js';
+export {
+  buildSnapshot,
+  type CallingSearchSpaceSnapshot,
+  type ConfigSnapshot,
+  type LineAppearanceSnapshot,
+  type LineSnapshot,
+  loadSnapshot,
+  type PhoneSnapshot,
+} from './snapshot.js';
+export { MAX_CONFIG_BYTES, type ValidationResult, validateConfigText } from './validate.js';

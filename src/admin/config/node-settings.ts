@@ -1,0 +1,148 @@
+/**
+ * Node settings (listeners, data directory, database, admin token, log level) come from three
+ * sources, later ones winning: the `node:` section of strowger.yaml, `STROWGER_*` environment
+ * variables, then command-line flags.
+ */
+import { LOG_LEVELS, type LogLevel, type NodeSettingsInput, type PortSetting } from './configuration.js';
+
+export interface NodeSettings {
+  /** Address the SIP listeners bind to. */
+  readonly bind: string;
+  readonly sip: {
+    readonly udp: PortSetting;
+    readonly tcp: PortSetting;
+    readonly tls: PortSetting;
+    readonly ws: PortSetting;
+  };
+  readonly http: { readonly port: PortSetting; readonly bind: string };
+  readonly dataDir: string;
+  /** PostgreSQL when set; otherwise the embedded store in `<dataDir>/db`. */
+  readonly databaseUrl: string | null;
+  readonly adminToken: string | null;
+  readonly logLevel: LogLevel;
+}
+
+export const HOST_PATTERN = /^[A-Za-z0-9.:[\]_-]+$/;
+export const DATABASE_URL_PATTERN = /^postgres(ql)?:\/\//;
+/** An admin token guards the management API; short ones are guessable. */
+export const ADMIN_TOKEN_PATTERN = /^\S{16,}$/;
+
+/** Flags as a command-line parser hands them over. */
+export type NodeSettingsFlags = { readonly [K in keyof NodeSettingsInput]?: string | number | boolean };
+
+export type NodeSettingsResult =
+  | { readonly ok: true; readonly settings: NodeSettings }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+type Parser<T> = (text: string) => T | { error: string };
+
+const port: Parser<PortSetting> = (text) => {
+  if (text === 'off' || text === 'false') return false;
+  const value = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  return value <= 65535 ? value : { error: 'expected a port 0–65535 or off' };
+};
+
+function matching(pattern: RegExp, expected: string): Parser<string> {
+  return (text) => (pattern.test(text) ? text : { error: `expected ${expected}` });
+}
+
+const logLevel: Parser<LogLevel> = (text) =>
+  (LOG_LEVELS as readonly string[]).includes(text)
+    ? (text as LogLevel)
+    : { error: `expected one of ${LOG_LEVELS.join(', ')}` };
+
+/** Each setting: its environment variable, its flag and how to read either. */
+const settings: {
+  readonly [K in keyof Required<NodeSettingsInput>]: {
+    env: string;
+    flag: string;
+    parse: Parser<Required<NodeSettingsInput>[K]>;
+  };
+} = {
+  bind: { env: 'STROWGER_BIND', flag: '--bind', parse: matching(HOST_PATTERN, 'an IP address or host name') },
+  sipUdpPort: { env: 'STROWGER_SIP_UDP_PORT', flag: '--sip-udp-port', parse: port },
+  sipTcpPort: { env: 'STROWGER_SIP_TCP_PORT', flag: '--sip-tcp-port', parse: port },
+  sipTlsPort: { env: 'STROWGER_SIP_TLS_PORT', flag: '--sip-tls-port', parse: port },
+  sipWsPort: { env: 'STROWGER_SIP_WS_PORT', flag: '--sip-ws-port', parse: port },
+  httpPort: { env: 'STROWGER_HTTP_PORT', flag: '--http-port', parse: port },
+  httpBind: {
+    env: 'STROWGER_HTTP_BIND',
+    flag: '--http-bind',
+    parse: matching(HOST_PATTERN, 'an IP address or host name'),
+  },
+  dataDir: { env: 'STROWGER_DATA_DIR', flag: '--data-dir', parse: matching(/^.{1,4096}$/, 'a directory') },
+  databaseUrl: {
+    env: 'STROWGER_DATABASE_URL',
+    flag: '--database-url',
+    parse: matching(DATABASE_URL_PATTERN, 'a postgres:// URL'),
+  },
+  adminToken: {
+    env: 'STROWGER_ADMIN_TOKEN',
+    flag: '--admin-token',
+    parse: matching(ADMIN_TOKEN_PATTERN, 'at least 16 characters without spaces'),
+  },
+  logLevel: { env: 'STROWGER_LOG_LEVEL', flag: '--log-level', parse: logLevel },
+};
+
+/** Environment variables and flags this module reads, for help texts. */
+export const NODE_SETTING_SOURCES: readonly { readonly env: string; readonly flag: string }[] = Object.values(
+  settings,
+).map(({ env, flag }) => ({ env, flag }));
+
+/**
+ * Merges the three sources and fills in defaults. Pure; never throws. An empty environment
+ * variable counts as unset. Defaults: listeners bind to loopback unless an admin token is set
+ * (then 0.0.0.0), SIP on UDP and TCP 5060, TLS and WebSocket off, HTTP 8080, data in `./var`,
+ * embedded store, log level info.
+ */
+export function resolveNodeSettings(sources: {
+  readonly file?: NodeSettingsInput;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly flags?: NodeSettingsFlags;
+}): NodeSettingsResult {
+  const merged: Record<string, unknown> = { ...sources.file };
+  const errors: string[] = [];
+  const read = (key: string, source: string, raw: unknown, parse: Parser<unknown>) => {
+    if (raw === undefined || raw === '') return;
+    const text =
+      typeof raw === 'string'
+        ? raw
+        : typeof raw === 'number' || typeof raw === 'boolean'
+          ? String(raw)
+          : undefined;
+    const value = text === undefined ? { error: 'expected a string' } : parse(text);
+    if (isError(value))
+      errors.push(`${source}: ${value.error}, got ${JSON.stringify(String(raw)).slice(0, 80)}`);
+    else merged[key] = value;
+  };
+  for (const [key, setting] of Object.entries(settings))
+    read(key, setting.env, sources.env?.[setting.env], setting.parse);
+  for (const [key, setting] of Object.entries(settings)) {
+    read(key, setting.flag, (sources.flags as Record<string, unknown> | undefined)?.[key], setting.parse);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const input = merged as NodeSettingsInput;
+  const bind = input.bind ?? (input.adminToken ? '0.0.0.0' : '127.0.0.1');
+  return {
+    ok: true,
+    settings: {
+      bind,
+      sip: {
+        udp: input.sipUdpPort ?? 5060,
+        tcp: input.sipTcpPort ?? 5060,
+        tls: input.sipTlsPort ?? false,
+        ws: input.sipWsPort ?? false,
+      },
+      http: { port: input.httpPort ?? 8080, bind: input.httpBind ?? bind },
+      dataDir: input.dataDir ?? './var',
+      databaseUrl: input.databaseUrl ?? null,
+      adminToken: input.adminToken ?? null,
+      logLevel: input.logLevel ?? 'info',
+    },
+  };
+}
+
+function isError(value: unknown): value is { error: string } {
+  return typeof value === 'object' && value !== null && 'error' in value;
+}

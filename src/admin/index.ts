@@ -1,0 +1,2 @@
+// The management services: today configuration as code; the API and CLI call only this surface.
+export * from './config/index.js';
