@@ -173,9 +173,10 @@ export class DialPlan {
       return this.#result(trace, 'blocked', null, `${peer.label} outgoing translation rejects the call`);
     }
     if (peer.kind === 'pots') {
-      // POTS digit manipulation: the implicit strip of explicitly matched leading digits does not
-      // apply once a translation profile rewrote the called number; then forward-digits, prefix
-      if (peer.digitStrip && strip > 0 && profile?.called == null) {
+      // POTS digit manipulation (Cisco 211306): explicitly matched leading digits are stripped
+      // unless `no digit-strip`, `forward-digits` (the right-most N of the dialled digits) or an
+      // outgoing translation of the called number takes over; `prefix` goes in front last
+      if (peer.digitStrip && strip > 0 && peer.forwardDigits === null && profile?.called == null) {
         trace.set('called', trace.called.slice(strip), `${peer.label} digit-strip`);
       }
       if (peer.forwardDigits !== null && peer.forwardDigits < trace.called.length) {
