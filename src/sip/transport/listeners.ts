@@ -32,6 +32,8 @@ export interface StreamCallbacks {
   accept(socket: Socket, local: Endpoint): void;
   /** An HTTP upgrade request on a WS/WSS listener. */
   upgrade(request: IncomingMessage, socket: Socket, head: Buffer, local: Endpoint): void;
+  /** A connection the server dropped because `maxConnections` sockets were open. */
+  refused(): void;
   /** A socket-level error outside any connection (TLS handshake failures, server errors). */
   error(error: Error, local: Endpoint): void;
 }
@@ -78,7 +80,9 @@ export function bindStream(
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  // Bounds sockets still in a TLS or HTTP handshake too, which the connection pool does not see.
   server.maxConnections = settings.maxConnections;
+  server.on('drop', () => callbacks.refused());
   const endpoint: Endpoint = { protocol: options.protocol, address: options.address, port: options.port };
   switch (options.protocol) {
     case 'TCP':

@@ -102,6 +102,7 @@ class SipTransportLayer implements TransportLayer, StreamReceiver {
               {
                 accept: (socket, local) => this.accept(socket, local),
                 upgrade: (request, socket, head, local) => this.upgrade(request, socket, head, local),
+                refused: () => this.counters.connectionsRefused++,
                 error: (error, local) => this.socketError(error, local),
               },
               { maxConnections: this.pool.capacity, handshakeTimeoutMs: this.settings.idleTimeoutMs },

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createResponse, parseMessage, serializeMessage } from '../../../../src/sip/message/index.js';
+import type { SipRequest } from '../../../../src/sip/message/types.js';
+import { createTransportLayer, type TransportLayer } from '../../../../src/sip/transport/index.js';
+import { Inbox, requestText, statusOf } from './helpers.js';
+
+/** A UDP peer that collects datagrams. */
+class UdpPeer {
+  readonly received: Buffer[] = [];
+  private waiters: Array<() => void> = [];
+  constructor(readonly socket: Socket) {
+    socket.on('message', (datagram) => {
+      this.received.push(datagram);
+      for (const waiter of this.waiters.splice(0)) waiter();
+    });
+  }
+  static async open(): Promise<UdpPeer> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return new UdpPeer(socket);
+  }
+  get port(): number {
+    return this.socket.address().port;
+  }
+  send(bytes: string | Buffer, port: number): void {
+    this.socket.send(bytes, port, '127.0.0.1');
+  }
+  async next(): Promise<string> {
+    while (this.received.length === 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.received.shift()!.toString('latin1');
+  }
+}
+
+describe('UDP transport', () => {
+  let layer: TransportLayer;
+  let inbox: Inbox;
+  let port: number;
+  let peer: UdpPeer;
+
+  beforeEach(async () => {
+    layer = await createTransportLayer({ listeners: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+    inbox = new Inbox(layer);
+    port = layer.listening()[0]!.port;
+    peer = await UdpPeer.open();
+  });
+
+  afterEach(async () => {
+    peer.socket.close();
+    await layer.close();
+  });
+
+  it('stamps received and rport on a request and sends the response back to the source port', async () => {
+    peer.send(requestText({ transport: 'UDP', viaHost: '192.0.2.99', viaPort: 5999, rport: true }), port);
+    const { message, info } = await inbox.next();
+    expect(message.kind).toBe('request');
+    expect(info.source).toEqual({ protocol: 'UDP', address: '127.0.0.1', port: peer.port });
+    expect(info.local).toEqual({ protocol: 'UDP', address: '127.0.0.1', port });
+    expect(message.via[0]).toMatchObject({ host: '192.0.2.99', received: '127.0.0.1', rport: peer.port });
+    expect(message.headers.get('via')).toContain(`received=127.0.0.1;rport=${peer.port}`);
+
+    await layer.sendResponse(createResponse(message as SipRequest, 200, 'OK'), info);
+    const response = await peer.next();
+    expect(statusOf(response)).toBe(200);
+    expect(response).toContain(`;received=127.0.0.1;rport=${peer.port}`);
+    expect(layer.stats().messagesIn.UDP).toBe(1);
+    expect(layer.stats().messagesOut.UDP).toBe(1);
+  });
+
+  it('adds received only when the sent-by host differs from the source', async () => {
+    peer.send(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port }), port);
+    const same = await inbox.next();
+    expect(same.message.via[0]?.received).toBeUndefined();
+    peer.send(requestText({ transport: 'UDP', viaHost: 'phone.example.com', viaPort: 5060 }), port);
+    const named = await inbox.next();
+    expect(named.message.via[0]?.received).toBe('127.0.0.1');
+    expect(named.message.via[0]?.rport).toBeUndefined();
+  });
+
+  it('answers a malformed request that has a Via with a stateless 400 and keeps serving', async () => {
+    const bad = requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port }).replace(
+      'CSeq: 1 OPTIONS',
+      'CSeq: one OPTIONS',
+    );
+    peer.send(bad, port);
+    const response = await peer.next();
+    expect(statusOf(response)).toBe(400);
+    expect(response.split('\r\n')[0]).toMatch(/^SIP\/2\.0 400 Bad Request \(CSeq\)$/);
+    expect(layer.stats().parseFailures).toBe(1);
+    peer.send(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port }), port);
+    expect((await inbox.next()).message.kind).toBe('request');
+  });
+
+  it('drops a response whose top Via is not ours (RFC 3261 18.1.2) and delivers one that is', async () => {
+    const foreign = parseMessage(
+      Buffer.from(requestText({ transport: 'UDP', viaHost: '192.0.2.1', viaPort: 5060 })),
+    );
+    const ours = parseMessage(
+      Buffer.from(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: port })),
+    );
+    if (!foreign.ok || !ours.ok) throw new Error('test request does not parse');
+    peer.send(createResponseText(foreign.value as SipRequest), port);
+    peer.send(createResponseText(ours.value as SipRequest), port);
+    const delivered = await inbox.next();
+    expect(delivered.message.kind).toBe('response');
+    expect(delivered.message.via[0]?.port).toBe(port);
+    expect(layer.stats().responsesDropped).toBe(1);
+  });
+
+  it('survives 10 MB of random datagrams and serves the next good message', async () => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let sent = 0; sent < 10 * 1024 * 1024; sent += 8192) {
+      peer.send(randomBytes(8192), port);
+      // Let the server drain now and then rather than overflow the socket buffer.
+      if (sent % (512 * 1024) === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    peer.send(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port }), port);
+    const { message } = await inbox.next();
+    expect(message.kind).toBe('request');
+    expect(layer.stats().parseFailures).toBeGreaterThan(0);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('reports a send failure as a TransportError', async () => {
+    const request = parseMessage(
+      Buffer.from(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: port })),
+    );
+    if (!request.ok) throw new Error('test request does not parse');
+    await expect(
+      layer.send(request.value, { protocol: 'UDP', address: '::1', port: 5060 }),
+    ).rejects.toMatchObject({
+      name: 'TransportError',
+    });
+  });
+});
+
+function createResponseText(request: SipRequest): Buffer {
+  return serializeMessage(createResponse(request, 200, 'OK'));
+}
