@@ -1,11 +1,13 @@
 /** Transaction identifiers and the comparisons of RFC 3261 §17.1.3 and §17.2.3. */
+import { BRANCH_MAGIC_COOKIE } from '../message/index.js';
 import type { SipRequest, Uri, Via } from '../message/types.js';
 
-/** RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with this magic cookie. */
-export const BRANCH_COOKIE = 'z9hG4bK';
-
+/**
+ * RFC 3261 §17.2.3 / RFC 4475 §3.2.1: a branch identifies an RFC 3261 transaction only when it
+ * starts with the magic cookie and has something after it; otherwise the RFC 2543 rules apply.
+ */
 export function isRfc3261Branch(branch: string | undefined): branch is string {
-  return branch !== undefined && branch.length > BRANCH_COOKIE.length && branch.startsWith(BRANCH_COOKIE);
+  return branch !== undefined && branch.length > BRANCH_MAGIC_COOKIE.length && branch.startsWith(BRANCH_MAGIC_COOKIE);
 }
 
 /** RFC 3261 §17.1.3: a response matches by its top Via branch and its CSeq method. */

@@ -1,5 +1,12 @@
 /** The messages the transaction layer writes itself: ACK for non-2xx, CANCEL, synthesized responses, the top Via. */
-import { createRequest, createResponse, formatVia, generateBranch, generateTag } from '../message/index.js';
+import {
+  createRequest,
+  createResponse,
+  formatVia,
+  generateBranch,
+  generateTag,
+  type HeaderList,
+} from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { TransportLayer, TransportProtocol } from '../transport/types.js';
 
@@ -12,11 +19,10 @@ export function newToTag(): string {
 
 /**
  * A response the layer answers with or reports to the TU (100, 408, 481, 487, 500, 503).
- * `toTag` is only used when the request has none (RFC 3261 §8.2.6.2).
+ * `toTag` is used when the request's To has none (RFC 3261 §8.2.6.2); a random one otherwise.
  */
 export function synthesizeResponse(request: SipRequest, status: number, reason: string, toTag?: string): SipResponse {
-  const hasTag = request.to.params.tag !== undefined && request.to.params.tag !== null;
-  return createResponse(request, status, reason, toTag === undefined || hasTag ? {} : { toTag });
+  return createResponse(request, status, reason, toTag === undefined ? {} : { toTag });
 }
 
 /**
@@ -56,8 +62,8 @@ export function buildCancel(request: SipRequest): SipRequest {
   });
 }
 
-function routeOf(request: SipRequest): Array<[string, string]> {
-  return request.headers.getAll('Route').map((value) => ['Route', value]);
+function routeOf(request: SipRequest): HeaderList {
+  return request.headers.getAll('Route').map((value) => ['Route', value] as const);
 }
 
 /**
