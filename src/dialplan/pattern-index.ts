@@ -6,7 +6,7 @@
  * Closest match (CUCM "the pattern that matches the fewest numbers"; IOS "longest explicit match"):
  * each candidate is weighed by how many numbers of the dialled length it admits along the path it
  * matched, the product of its position weights (`maskWeight`) and `TRAILING_WEIGHT` per digit a
- * prefix pattern leaves unmatched. Lower wins; then the lower group rank (a partition's place in
+ * prefix pattern leaves unmatched. Lower wins; then fewer open-ended parts; then the lower group rank (a partition's place in
  * the calling search space); then the lower tie-break (dial-peer preference, then configuration
  * order).
  */
@@ -33,6 +33,9 @@ export interface MatchPosition {
   matchedLength: number;
   /** How many numbers of the dialled length the match admits: lower is closer. */
   weight: number;
+  /** Open-ended parts the match used (`!`, `%`, `+`, `T`, an unanchored tail): on equal weight,
+   * fewer is closer, because each also admits numbers of other lengths. */
+  openEnded: number;
 }
 
 interface BuildNode {
@@ -47,6 +50,7 @@ let stackNode = new Int32Array(256);
 let stackPosition = new Int32Array(256);
 let stackDot = new Int32Array(256);
 let stackWeight = new Float64Array(256);
+let stackOpen = new Int32Array(256);
 const numberKeys = new Int32Array(MAX_NUMBER_LENGTH);
 
 function growStack(): void {
@@ -59,6 +63,7 @@ function growStack(): void {
   stackPosition = grow(stackPosition, new Int32Array(size));
   stackDot = grow(stackDot, new Int32Array(size));
   stackWeight = grow(stackWeight, new Float64Array(size));
+  stackOpen = grow(stackOpen, new Int32Array(size));
 }
 
 export class PatternIndexBuilder {
@@ -175,6 +180,7 @@ export class PatternIndex {
     for (let i = 0; i < length; i++) numberKeys[i] = 31 - Math.clz32(keyMask(number.charCodeAt(i)));
     let best = -1;
     let bestWeight = Number.POSITIVE_INFINITY;
+    let bestOpen = 0;
     let bestRank = 0;
     let bestTie = 0;
     let top = 0;
@@ -182,6 +188,7 @@ export class PatternIndex {
     stackPosition[0] = 0;
     stackDot[0] = -1;
     stackWeight[0] = 1;
+    stackOpen[0] = 0;
     top = 1;
     while (top > 0) {
       top--;
@@ -189,6 +196,7 @@ export class PatternIndex {
       const at = stackPosition[top]!;
       const dot = stackDot[top]!;
       const weight = stackWeight[top]!;
+      const open = stackOpen[top]!;
       if (weight > bestWeight) continue; // nothing below can be closer
 
       for (let e = this.#entryStart[node]!, end = this.#entryStart[node + 1]!; e < end; e++) {
@@ -197,18 +205,23 @@ export class PatternIndex {
         const rank = groupRank === null ? 0 : groupRank[this.#entryGroup[entry]!]!;
         if (rank < 0) continue;
         const total = weight * TRAILING_POWERS[length - at]!;
+        const openEnded = at === length ? open : open + 1;
         const tie = this.#entryTie[entry]!;
         if (
           total < bestWeight ||
-          (total === bestWeight && (rank < bestRank || (rank === bestRank && tie < bestTie)))
+          (total === bestWeight &&
+            (openEnded < bestOpen ||
+              (openEnded === bestOpen && (rank < bestRank || (rank === bestRank && tie < bestTie)))))
         ) {
           best = entry;
           bestWeight = total;
+          bestOpen = openEnded;
           bestRank = rank;
           bestTie = tie;
           position.dotPosition = dot;
           position.matchedLength = at;
           position.weight = total;
+          position.openEnded = openEnded;
         }
       }
 
@@ -220,6 +233,7 @@ export class PatternIndex {
           stackPosition[top] = at + 1;
           stackDot[top] = dot;
           stackWeight[top] = weight * this.#stepWeight[s]!;
+          stackOpen[top] = open;
           top++;
         }
       }
@@ -236,10 +250,12 @@ export class PatternIndex {
           stackPosition[top] = at;
           stackDot[top] = at;
           stackWeight[top] = weight;
+          stackOpen[top] = open;
           top++;
           continue;
         }
         const min = this.#repeatMin[r]!;
+        const runOpen = max === MAX_NUMBER_LENGTH ? open + 1 : open;
         let runWeight = weight;
         for (let count = 0; count <= max && at + count <= length; count++) {
           if (count >= min) {
@@ -248,6 +264,7 @@ export class PatternIndex {
             stackPosition[top] = at + count;
             stackDot[top] = dot;
             stackWeight[top] = runWeight;
+            stackOpen[top] = runOpen;
             top++;
           }
           if (at + count === length || (mask & (1 << numberKeys[at + count]!)) === 0) break;

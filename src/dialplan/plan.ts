@@ -66,8 +66,8 @@ class Trace {
 export class DialPlan {
   readonly version: string | number;
   readonly #data: CompiledPlanData;
-  readonly #cucmPosition: MatchPosition = { dotPosition: -1, matchedLength: 0, weight: 0 };
-  readonly #peerPosition: MatchPosition = { dotPosition: -1, matchedLength: 0, weight: 0 };
+  readonly #cucmPosition: MatchPosition = { dotPosition: -1, matchedLength: 0, weight: 0, openEnded: 0 };
+  readonly #peerPosition: MatchPosition = { dotPosition: -1, matchedLength: 0, weight: 0, openEnded: 0 };
   readonly #ruleOutput = newRuleOutput();
 
   constructor(data: CompiledPlanData) {
@@ -120,7 +120,7 @@ export class DialPlan {
       if (entryIndex < 0 && targetIndex < 0)
         return this.#result(trace, 'unreachable', null, 'no pattern matches');
       // an equally close DN or pattern wins over a dial-peer
-      if (entryIndex >= 0 && (targetIndex < 0 || this.#cucmPosition.weight <= this.#peerPosition.weight)) {
+      if (entryIndex >= 0 && (targetIndex < 0 || !closer(this.#peerPosition, this.#cucmPosition))) {
         const entry = data.cucmEntries[entryIndex]!;
         trace.route = entry.route;
         if (entry.blocked !== null) return this.#result(trace, 'blocked', null, entry.blocked);
@@ -258,6 +258,10 @@ export class DialPlan {
     if (reason !== undefined) result.reason = reason;
     return result;
   }
+}
+
+function closer(a: MatchPosition, b: MatchPosition): boolean {
+  return a.weight < b.weight || (a.weight === b.weight && a.openEnded < b.openEnded);
 }
 
 function ruleSetFor(profile: CompiledProfile, field: ProfileField): CompiledRuleSet | null {
