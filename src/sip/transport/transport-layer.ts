@@ -20,11 +20,11 @@ import { attachSipStream, attachWebSocket, type StreamReceiver } from './session
 import type { FramingFailure } from './stream-framer.js';
 import {
   type Endpoint,
+  type MeteredTransportLayer,
   type ReceiveInfo,
   type SendOptions,
   type TlsClientOptions,
   TransportError,
-  type TransportLayer,
   type TransportLayerOptions,
   type TransportProtocol,
   type TransportStats,
@@ -43,7 +43,7 @@ const CRLF = Buffer.from('\r\n\r\n', 'latin1');
  * Binds every listener and resolves once all are bound; if one fails, the others are closed and
  * the promise rejects with the bind error.
  */
-export async function createTransportLayer(options: TransportLayerOptions): Promise<TransportLayer> {
+export async function createTransportLayer(options: TransportLayerOptions): Promise<MeteredTransportLayer> {
   const layer = new SipTransportLayer(options);
   await layer.start();
   return layer;
@@ -51,7 +51,7 @@ export async function createTransportLayer(options: TransportLayerOptions): Prom
 
 type MessageHandler = (message: SipMessage, info: ReceiveInfo) => void;
 
-class SipTransportLayer implements TransportLayer, StreamReceiver {
+class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
   private handler: MessageHandler | undefined;
   private readonly clock: Clock;
   private readonly logger: SipLogger;

@@ -60,9 +60,13 @@ export interface TransportLayer {
   viaSentBy(protocol: TransportProtocol): { host: string; port: number };
   /** Listeners actually bound (ports resolved when 0 was asked for). */
   listening(): Endpoint[];
+  close(): Promise<void>;
+}
+
+/** The transport layer as `createTransportLayer` builds it: with counters for metrics. */
+export interface MeteredTransportLayer extends TransportLayer {
   /** Counters since start. */
   stats(): TransportStats;
-  close(): Promise<void>;
 }
 
 /** Certificates for a TLS or WSS listener (PEM). */

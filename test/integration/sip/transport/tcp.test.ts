@@ -6,17 +6,17 @@ import { createResponse, parseMessage } from '../../../../src/sip/message/index.
 import type { SipRequest } from '../../../../src/sip/message/types.js';
 import {
   createTransportLayer,
-  type TransportLayer,
+  type MeteredTransportLayer,
   type TransportLayerOptions,
 } from '../../../../src/sip/transport/index.js';
 import { Inbox, outboundRequest, requestText, StreamClient, statusOf } from './helpers.js';
 
-async function tcpLayer(extra: Partial<TransportLayerOptions> = {}): Promise<TransportLayer> {
+async function tcpLayer(extra: Partial<TransportLayerOptions> = {}): Promise<MeteredTransportLayer> {
   return createTransportLayer({ listeners: [{ protocol: 'TCP', address: '127.0.0.1', port: 0 }], ...extra });
 }
 
 describe('TCP transport', () => {
-  let layer: TransportLayer;
+  let layer: MeteredTransportLayer;
   let inbox: Inbox;
   let port: number;
   let clock: FakeClock;

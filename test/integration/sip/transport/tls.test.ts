@@ -2,13 +2,13 @@ import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponse, serializeMessage } from '../../../../src/sip/message/index.js';
 import type { SipRequest } from '../../../../src/sip/message/types.js';
-import { createTransportLayer, type TransportLayer } from '../../../../src/sip/transport/index.js';
+import { createTransportLayer, type MeteredTransportLayer } from '../../../../src/sip/transport/index.js';
 import { makeTestCertificate, type TestCertificate } from '../../../helpers/tls-cert.js';
 import { Inbox, outboundRequest, requestText, statusOf } from './helpers.js';
 
 describe('TLS transport', () => {
   let certificate: TestCertificate;
-  let server: TransportLayer;
+  let server: MeteredTransportLayer;
   let serverInbox: Inbox;
 
   beforeAll(async () => {

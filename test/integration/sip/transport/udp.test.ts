@@ -3,7 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createResponse, parseMessage, serializeMessage } from '../../../../src/sip/message/index.js';
 import type { SipRequest } from '../../../../src/sip/message/types.js';
-import { createTransportLayer, type TransportLayer } from '../../../../src/sip/transport/index.js';
+import { createTransportLayer, type MeteredTransportLayer } from '../../../../src/sip/transport/index.js';
 import { Inbox, requestText, statusOf } from './helpers.js';
 
 /** A UDP peer that collects datagrams. */
@@ -34,7 +34,7 @@ class UdpPeer {
 }
 
 describe('UDP transport', () => {
-  let layer: TransportLayer;
+  let layer: MeteredTransportLayer;
   let inbox: Inbox;
   let port: number;
   let peer: UdpPeer;
@@ -138,3 +138,36 @@ describe('UDP transport', () => {
 function createResponseText(request: SipRequest): Buffer {
   return serializeMessage(createResponse(request, 200, 'OK'));
 }
+
+describe('UDP over IPv6', () => {
+  it('serves an IPv6 peer and, on a dual-stack socket, an IPv4 one', async () => {
+    const layer = await createTransportLayer({ listeners: [{ protocol: 'UDP', address: '::', port: 0 }] });
+    const inbox = new Inbox(layer);
+    const port = layer.listening()[0]!.port;
+    const v6 = createSocket('udp6');
+    const v4 = await UdpPeer.open();
+    try {
+      await new Promise<void>((resolve) => v6.bind(0, '::1', resolve));
+      const v6peer = new UdpPeer(v6);
+      v6.send(
+        requestText({ transport: 'UDP', viaHost: '[::1]', viaPort: v6.address().port, rport: true }),
+        port,
+        '::1',
+      );
+      const fromV6 = await inbox.next();
+      expect(fromV6.info.source).toEqual({ protocol: 'UDP', address: '::1', port: v6.address().port });
+      await layer.sendResponse(createResponse(fromV6.message as SipRequest, 200, 'OK'), fromV6.info);
+      expect(statusOf(await v6peer.next())).toBe(200);
+
+      v4.send(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: v4.port, rport: true }), port);
+      const fromV4 = await inbox.next();
+      expect(fromV4.info.source.address).toBe('127.0.0.1');
+      await layer.sendResponse(createResponse(fromV4.message as SipRequest, 200, 'OK'), fromV4.info);
+      expect(statusOf(await v4.next())).toBe(200);
+    } finally {
+      v6.close();
+      v4.socket.close();
+      await layer.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createResponse, serializeMessage } from '../../../../src/sip/message/index.js';
 import type { SipRequest } from '../../../../src/sip/message/types.js';
-import { createTransportLayer, type TransportLayer } from '../../../../src/sip/transport/index.js';
+import { createTransportLayer, type MeteredTransportLayer } from '../../../../src/sip/transport/index.js';
 import { makeTestCertificate } from '../../../helpers/tls-cert.js';
 import { Inbox, outboundRequest, requestText, statusOf } from './helpers.js';
 
@@ -37,7 +37,7 @@ class WsPeer {
 }
 
 describe('WebSocket transport (RFC 7118)', () => {
-  let layer: TransportLayer;
+  let layer: MeteredTransportLayer;
   let inbox: Inbox;
   let url: string;
 
