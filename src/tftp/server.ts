@@ -79,7 +79,7 @@ export interface TftpServer {
   stats(): TftpStats;
   /** Called once per request that ends, served or not. Returns a function that unsubscribes. */
   onTransfer(listener: (report: TransferReport) => void): () => void;
-  /** Stops listening, aborts running transfers and resolves once every socket is closed. */
+  /** Stops listening, aborts running transfers (telling their clients) and resolves once all have ended. */
   close(): Promise<void>;
 }
 
@@ -94,6 +94,11 @@ interface Session {
   remote: RemoteEndpoint;
   startedAt: number;
   socket?: dgram.Socket;
+  /** Datagrams handed to the socket and not yet out; the socket closes once this reaches 0. */
+  sendsInFlight: number;
+  /** Completion callback for this session's sends, made once per session. */
+  sent: (error: Error | null) => void;
+  ending: boolean;
   source?: SourceFile;
   transfer?: ReadTransfer;
   /** True until the first ACK: a repeated request from the same port is a retransmission then. */
@@ -200,6 +205,12 @@ class Server implements TftpServer {
       remote,
       startedAt: this.clock.now(),
       awaitingClient: true,
+      sendsInFlight: 0,
+      ending: false,
+      sent: (error) => {
+        this.onSendDone(error);
+        if (--session.sendsInFlight === 0 && session.ending) session.socket?.close();
+      },
     };
     this.sessions.add(session);
     this.byRemote.set(key, session);
@@ -259,11 +270,7 @@ class Server implements TftpServer {
       maxRetries: this.options.maxRetries ?? 5,
       optionAck: negotiated.acknowledged.length > 0 ? encodeOptionAck(negotiated.acknowledged) : undefined,
       clock: this.clock,
-      sender: {
-        send: (packet, port, address) => {
-          socket.send(packet, port, address, this.onSendDone);
-        },
-      },
+      sender: { send: (packet, port, address) => this.sendFromSession(session, packet, port, address) },
       onErrorSent: (code) => this.countErrorSent(code),
       onEnd: (outcome) => this.finish(session, outcome),
     });
@@ -292,12 +299,7 @@ class Server implements TftpServer {
 
   private refuse(session: Session, code: number, message: string): void {
     this.countErrorSent(code);
-    session.socket?.send(
-      encodeError(code, message),
-      session.remote.port,
-      session.remote.address,
-      this.onSendDone,
-    );
+    this.sendFromSession(session, encodeError(code, message), session.remote.port, session.remote.address);
     this.finish(session, {
       status: 'error-sent',
       errorCode: code,
@@ -307,6 +309,12 @@ class Server implements TftpServer {
     });
   }
 
+  private sendFromSession(session: Session, packet: Buffer, port: number, address: string): void {
+    if (!session.socket || session.ending) return;
+    session.sendsInFlight++;
+    session.socket.send(packet, port, address, session.sent);
+  }
+
   private countErrorSent(code: number): void {
     this.counters.errorsSent[code] = (this.counters.errorsSent[code] ?? 0) + 1;
   }
@@ -314,7 +322,9 @@ class Server implements TftpServer {
   private finish(session: Session, outcome: TransferOutcome): void {
     if (!this.sessions.delete(session)) return;
     if (this.byRemote.get(session.key) === session) this.byRemote.delete(session.key);
-    session.socket?.close();
+    // A datagram still on its way out (the final ERROR) would be lost if the socket closed now.
+    session.ending = true;
+    if (session.sendsInFlight === 0) session.socket?.close();
     const close = session.source && 'close' in session.source ? session.source.close : undefined;
     if (close) {
       Promise.resolve()

@@ -61,7 +61,9 @@ describe('option negotiation', () => {
   });
 
   it('clamps blksize to the server limit and to the path MTU (RFC 2348)', () => {
-    expect(negotiateOptions([['blksize', '65464']], { ...limits, maxBlockSize: 8192 }, octet).blockSize).toBe(8192);
+    expect(negotiateOptions([['blksize', '65464']], { ...limits, maxBlockSize: 8192 }, octet).blockSize).toBe(
+      8192,
+    );
     expect(negotiateOptions([['blksize', '65464']], { ...limits, mtu: 1500 }, octet).acknowledged).toEqual([
       ['blksize', '1468'],
     ]);
@@ -86,14 +88,14 @@ describe('option negotiation', () => {
       ['windowsize', '8'],
       ['blksize', '8192'],
     ]);
-    expect(negotiateOptions([['windowsize', '8']], { ...limits, maxWindowsize: 1 }, octet).acknowledged).toEqual([
-      ['windowsize', '1'],
-    ]);
+    expect(
+      negotiateOptions([['windowsize', '8']], { ...limits, maxWindowsize: 1 }, octet).acknowledged,
+    ).toEqual([['windowsize', '1']]);
   });
 
   it('omits tsize when the size is not known up front', () => {
-    expect(negotiateOptions([['tsize', '0']], limits, { transferSize: undefined, ipv6: false }).acknowledged).toEqual(
-      [],
-    );
+    expect(
+      negotiateOptions([['tsize', '0']], limits, { transferSize: undefined, ipv6: false }).acknowledged,
+    ).toEqual([]);
   });
 });

@@ -63,7 +63,11 @@ describe('TFTP packet codec', () => {
       block: 65535,
       data: Buffer.from('abc'),
     });
-    expect(decodePacket(encodeData(7, Buffer.alloc(0)))).toEqual({ kind: 'data', block: 7, data: Buffer.alloc(0) });
+    expect(decodePacket(encodeData(7, Buffer.alloc(0)))).toEqual({
+      kind: 'data',
+      block: 7,
+      data: Buffer.alloc(0),
+    });
     expect(decodePacket(encodeAck(65536))).toEqual({ kind: 'ack', block: 0 });
     expect(decodePacket(encodeError(1, 'File not found'))).toEqual({
       kind: 'error',

@@ -68,7 +68,9 @@ function start(file: SourceFile, overrides: Partial<ReadTransferSetup> = {}) {
 }
 
 /** Blocks of the DATA packets in `packets`, failing on anything else. */
-function dataBlocks(packets: { decoded: ReturnType<typeof decodePacket> }[]): { block: number; data: Buffer }[] {
+function dataBlocks(
+  packets: { decoded: ReturnType<typeof decodePacket> }[],
+): { block: number; data: Buffer }[] {
   return packets.map(({ decoded }) => {
     if (decoded.kind !== 'data') throw new Error(`expected DATA, got ${decoded.kind}`);
     return { block: decoded.block, data: decoded.data };
@@ -193,7 +195,9 @@ describe('read transfer, lock-step (RFC 1350)', () => {
     const t = start({ data: pattern(700) });
     t.take();
     t.transfer.abort('Server shutting down');
-    expect(t.take().map((p) => p.decoded)).toEqual([{ kind: 'error', code: 0, message: 'Server shutting down' }]);
+    expect(t.take().map((p) => p.decoded)).toEqual([
+      { kind: 'error', code: 0, message: 'Server shutting down' },
+    ]);
     expect(t.outcome()?.status).toBe('aborted');
   });
 
