@@ -66,6 +66,7 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
   private readonly streams: StreamListener[] = [];
   private sentBy = new LocalSentBy([]);
   private readonly counters: TransportStats = emptyStats();
+  private closed = false;
 
   constructor(private readonly options: TransportLayerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -169,6 +170,7 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const connection of this.pool.all()) connection.destroy();
     const listeners = [...this.udp, ...this.streams];
     this.udp.length = 0;
@@ -321,6 +323,8 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
   }
 
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer, local: Endpoint): void {
+    // The HTTP server no longer listens on an upgraded socket: an error must not go unhandled.
+    socket.on('error', () => socket.destroy());
     const handshake = acceptWebSocketUpgrade(request.method, request.headers);
     if (!handshake.ok) {
       socket.end(httpErrorResponse(handshake.status, handshake.reason));
@@ -357,6 +361,10 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
     local: Endpoint,
     outbound: boolean,
   ): StreamConnection | undefined {
+    if (this.closed) {
+      socket.destroy(); // an outbound attempt that completed after close()
+      return undefined;
+    }
     if (this.pool.full) {
       this.counters.connectionsRefused++;
       socket.destroy();

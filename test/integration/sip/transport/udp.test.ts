@@ -92,6 +92,21 @@ describe('UDP transport', () => {
     expect((await inbox.next()).message.kind).toBe('request');
   });
 
+  it('logs a handler that throws and keeps serving', async () => {
+    let calls = 0;
+    const secondCall = new Promise<void>((resolve) =>
+      layer.onMessage(() => {
+        calls++;
+        if (calls === 1) throw new Error('handler defect');
+        resolve();
+      }),
+    );
+    peer.send(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port }), port);
+    peer.send(requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port }), port);
+    await secondCall;
+    expect(layer.stats().handlerErrors).toBe(1);
+  });
+
   it('drops a response whose top Via is not ours (RFC 3261 18.1.2) and delivers one that is', async () => {
     const foreign = parseMessage(
       Buffer.from(requestText({ transport: 'UDP', viaHost: '192.0.2.1', viaPort: 5060 })),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createResponse, serializeMessage } from '../../../../src/sip/message/index.js';
@@ -108,6 +109,21 @@ describe('WebSocket transport (RFC 7118)', () => {
     const peer = await WsPeer.open(url);
     peer.socket.send(randomBytes(10 * 1024 * 1024), { binary: true });
     expect(await peer.closed).toBe(1009);
+    const next = await WsPeer.open(url);
+    try {
+      next.socket.send(requestText({ transport: 'WS', viaHost: '127.0.0.1' }));
+      expect((await inbox.next()).message.kind).toBe('request');
+    } finally {
+      next.socket.close();
+    }
+  });
+
+  it('closes a connection that sends random bytes instead of a handshake, and keeps serving', async () => {
+    const raw = createConnection({ host: '127.0.0.1', port: layer.listening()[0]!.port });
+    raw.on('error', () => {});
+    raw.on('data', () => {});
+    raw.write(randomBytes(1024 * 1024));
+    await new Promise((resolve) => raw.on('close', resolve));
     const next = await WsPeer.open(url);
     try {
       next.socket.send(requestText({ transport: 'WS', viaHost: '127.0.0.1' }));
