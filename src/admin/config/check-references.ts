@@ -40,7 +40,10 @@ export function checkReferences(file: RawFile, context: DecodeContext): void {
   const expires = file.registrar?.expires;
   if (expires && expires.min > expires.max)
     context.errorOn(expires, 'min', `min ${expires.min} is above max ${expires.max}`);
-  else if (expires && (expires.default < expires.min || expires.default > expires.max)) {
+  else if (
+    expires?.default !== undefined &&
+    (expires.default < expires.min || expires.default > expires.max)
+  ) {
     context.errorOn(
       expires,
       'default',

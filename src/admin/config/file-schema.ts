@@ -70,11 +70,14 @@ const nodeSection = object({
   logLevel: optional(oneOf(LOG_LEVELS)),
 });
 
-/** CME `registrar server expires max 600–86400 min`; min is bounded to 60–3600 here. */
+/**
+ * CME `registrar server expires max 600–86400 min`; min is bounded to 60–3600 here. An omitted
+ * default is 3600 brought within min–max.
+ */
 const registrarSection = object({
   expires: required(
     object({
-      default: optional(integer(60, 86400), 3600),
+      default: optional(integer(60, 86400)),
       min: optional(integer(60, 3600), 60),
       max: optional(integer(600, 86400), 3600),
     }),

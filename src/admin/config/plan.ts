@@ -91,13 +91,22 @@ export function planConfig(current: ConfigRows, desired: Configuration): PlanRes
   if (registrarFields.length > 0)
     changes.push({ action: '~', kind: 'registrar', name: 'expires', fields: registrarFields });
 
-  const partitions = diffSection(changes, 'partition', current.partitions, desired.partitions, (p) => p.name);
+  const describe = (object: { description: string }) => object.description;
+  const partitions = diffSection(
+    changes,
+    'partition',
+    current.partitions,
+    desired.partitions,
+    (p) => p.name,
+    describe,
+  );
   const callingSearchSpaces = diffSection(
     changes,
     'calling search space',
     currentCallingSearchSpaces(current),
     desired.callingSearchSpaces,
     (c) => c.name,
+    describe,
   );
   const devicePools = diffSection(
     changes,
@@ -105,6 +114,7 @@ export function planConfig(current: ConfigRows, desired: Configuration): PlanRes
     current.devicePools,
     desired.devicePools,
     (d) => d.name,
+    describe,
   );
   const users = diffSection(
     changes,

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument } from 'yaml';
 import { checkReferences } from './check-references.js';
 import type { ConfigError } from './config-error.js';
-import type { ConfigFile, Configuration, NodeSettingsInput, PhoneConfig } from './configuration.js';
+import {
+  type ConfigFile,
+  type Configuration,
+  DEFAULT_REGISTRAR,
+  type NodeSettingsInput,
+  type PhoneConfig,
+} from './configuration.js';
 import { fileSchema, type RawFile } from './file-schema.js';
 import { DecodeContext, INVALID } from './yaml-decoder.js';
 
@@ -74,7 +80,8 @@ function configuration(file: RawFile): Configuration {
   const result: { -readonly [K in keyof Configuration]: Configuration[K] } = {};
   if (file.registrar) {
     const { default: expiresDefault, min: expiresMin, max: expiresMax } = file.registrar.expires;
-    result.registrar = { expiresDefault, expiresMin, expiresMax };
+    const fallback = Math.min(Math.max(DEFAULT_REGISTRAR.expiresDefault, expiresMin), expiresMax);
+    result.registrar = { expiresDefault: expiresDefault ?? fallback, expiresMin, expiresMax };
   }
   if (file.partitions) result.partitions = file.partitions;
   if (file.callingSearchSpaces) result.callingSearchSpaces = file.callingSearchSpaces;
