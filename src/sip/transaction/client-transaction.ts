@@ -13,7 +13,12 @@ export interface ClientHooks {
   /** The transaction reached Terminated: forget it. */
   terminated(transaction: ClientTransactionBase<ClientTransactionState>): void;
   /** Starts a CANCEL as its own non-INVITE client transaction (RFC 3261 §9.1). */
-  startCancel(cancel: SipRequest, target: Endpoint, handlers: ClientTransactionHandlers, options?: SendOptions): void;
+  startCancel(
+    cancel: SipRequest,
+    target: Endpoint,
+    handlers: ClientTransactionHandlers,
+    options?: SendOptions,
+  ): void;
 }
 
 export abstract class ClientTransactionBase<S extends ClientTransactionState> implements ClientTransaction {

@@ -7,7 +7,11 @@ import type { SipRequest, Uri, Via } from '../message/types.js';
  * starts with the magic cookie and has something after it; otherwise the RFC 2543 rules apply.
  */
 export function isRfc3261Branch(branch: string | undefined): branch is string {
-  return branch !== undefined && branch.length > BRANCH_MAGIC_COOKIE.length && branch.startsWith(BRANCH_MAGIC_COOKIE);
+  return (
+    branch !== undefined &&
+    branch.length > BRANCH_MAGIC_COOKIE.length &&
+    branch.startsWith(BRANCH_MAGIC_COOKIE)
+  );
 }
 
 /** RFC 3261 §17.1.3: a response matches by its top Via branch and its CSeq method. */
@@ -67,7 +71,13 @@ function sameParams(a: Record<string, string | null>, b: Record<string, string |
     const x = a[name];
     const y = b[name];
     if (x === y) continue;
-    if (x === null || y === null || x === undefined || y === undefined || x.toLowerCase() !== y.toLowerCase()) {
+    if (
+      x === null ||
+      y === null ||
+      x === undefined ||
+      y === undefined ||
+      x.toLowerCase() !== y.toLowerCase()
+    ) {
       return false;
     }
   }

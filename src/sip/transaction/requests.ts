@@ -21,7 +21,12 @@ export function newToTag(): string {
  * A response the layer answers with or reports to the TU (100, 408, 481, 487, 500, 503).
  * `toTag` is used when the request's To has none (RFC 3261 §8.2.6.2); a random one otherwise.
  */
-export function synthesizeResponse(request: SipRequest, status: number, reason: string, toTag?: string): SipResponse {
+export function synthesizeResponse(
+  request: SipRequest,
+  status: number,
+  reason: string,
+  toTag?: string,
+): SipResponse {
   return createResponse(request, status, reason, toTag === undefined ? {} : { toTag });
 }
 
@@ -70,7 +75,11 @@ function routeOf(request: SipRequest): HeaderList {
  * Gives a request the top Via of RFC 3261 §8.1.1.7 when it has none (sent-by from the transport,
  * a fresh branch with the magic cookie, rport per RFC 3581 §3), or a branch when its top Via lacks one.
  */
-export function ensureTopVia(request: SipRequest, protocol: TransportProtocol, transport: TransportLayer): void {
+export function ensureTopVia(
+  request: SipRequest,
+  protocol: TransportProtocol,
+  transport: TransportLayer,
+): void {
   const top = request.via[0];
   if (top?.branch !== undefined) return;
   const branch = generateBranch();

@@ -120,4 +120,3 @@ export class ServerTransactionTable {
     return candidates?.find((candidate) => candidate.method === 'INVITE' && candidate.state === 'completed');
   }
 }
-

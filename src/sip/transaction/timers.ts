@@ -10,7 +10,8 @@ export const DEFAULT_LIMITS: Readonly<TransactionLimits> = { maxServerTransactio
 export function resolveTimers(partial: Partial<TransactionTimers> = {}): TransactionTimers {
   const timers = { ...DEFAULT_TIMERS, ...partial };
   for (const [name, value] of Object.entries(timers)) {
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`timer ${name} must be a positive number of ms`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RangeError(`timer ${name} must be a positive number of ms`);
   }
   return timers;
 }

@@ -13,8 +13,8 @@ import { clientKey, serverKey } from './keys.js';
 import { ensureTopVia, newToTag, synthesizeResponse } from './requests.js';
 import { InviteServerTransaction } from './server-invite.js';
 import { NonInviteServerTransaction } from './server-non-invite.js';
-import type { ServerHooks } from './server-transaction.js';
 import { type AnyServerTransaction, ServerTransactionTable } from './server-table.js';
+import type { ServerHooks } from './server-transaction.js';
 import { resolveLimits, resolveTimers } from './timers.js';
 import type {
   ClientTransaction,
@@ -175,7 +175,8 @@ class DefaultTransactionLayer implements TransactionLayer {
   /** RFC 3261 §17.1.3: top Via branch and CSeq method; no match goes to the core as a stray. */
   private receiveResponse(response: SipResponse, info: ReceiveInfo): void {
     const branch = response.via[0]?.branch;
-    const transaction = branch === undefined ? undefined : this.clients.get(clientKey(branch, response.cseq.method));
+    const transaction =
+      branch === undefined ? undefined : this.clients.get(clientKey(branch, response.cseq.method));
     if (transaction !== undefined) transaction.receiveResponse(response, info);
     else invokeUser(this.context.logger, 'stray-response', this.strayHandler, response, info);
   }
@@ -215,7 +216,14 @@ class DefaultTransactionLayer implements TransactionLayer {
       this.handOver(request, transaction, info);
       return;
     }
-    const transaction = new NonInviteServerTransaction(this.context, this.serverHooks, request, info, key, 'trying');
+    const transaction = new NonInviteServerTransaction(
+      this.context,
+      this.serverHooks,
+      request,
+      info,
+      key,
+      'trying',
+    );
     this.servers.add(transaction);
     if (request.method === 'CANCEL') this.answerCancel(request, transaction, info);
     else this.handOver(request, transaction, info);

@@ -18,7 +18,12 @@ export function peer(protocol: TransportProtocol = 'UDP'): Endpoint {
 export function setup(timers?: Partial<TransactionTimers>) {
   const clock = new FakeClock();
   const transport = new FakeTransport(clock);
-  const layer = createTransactionLayer({ transport, clock, logger: silentLogger, ...(timers ? { timers } : {}) });
+  const layer = createTransactionLayer({
+    transport,
+    clock,
+    logger: silentLogger,
+    ...(timers ? { timers } : {}),
+  });
   return { clock, transport, layer };
 }
 

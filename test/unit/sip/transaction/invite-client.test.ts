@@ -125,7 +125,12 @@ describe('INVITE client transaction (RFC 3261 17.1.1, RFC 6026 8.4)', () => {
     transport.receive(answer(invite, 200, 'b2'), receiveInfo(clock));
     transport.receive(answer(invite, 200, 'b1'), receiveInfo(clock));
     transport.receive(answer(invite, 486, 'b3'), receiveInfo(clock));
-    expect(responses.map((r) => `${r.status} ${r.to.params.tag}`)).toEqual(['183 b1', '200 b1', '200 b2', '200 b1']);
+    expect(responses.map((r) => `${r.status} ${r.to.params.tag}`)).toEqual([
+      '183 b1',
+      '200 b1',
+      '200 b2',
+      '200 b1',
+    ]);
     expect(transport.timesOf(isRequest('ACK'))).toEqual([]);
     clock.advance(64 * T1 - 1000 - 1);
     expect(transaction.state).toBe('accepted');
@@ -173,7 +178,12 @@ describe('INVITE client transaction (RFC 3261 17.1.1, RFC 6026 8.4)', () => {
     await layer.sendAck(ack, peer());
     expect(ack.via[0]?.branch).toMatch(/^z9hG4bK/);
     expect(transport.timesOf(isRequest('ACK'))).toEqual([0]);
-    expect(layer.stats()).toEqual({ inviteClient: 0, nonInviteClient: 0, inviteServer: 0, nonInviteServer: 0 });
+    expect(layer.stats()).toEqual({
+      inviteClient: 0,
+      nonInviteClient: 0,
+      inviteServer: 0,
+      nonInviteServer: 0,
+    });
   });
 });
 

@@ -14,7 +14,8 @@ function serverSetup(options: { respond?: number; trying?: number } = {}) {
   const acks: SipRequest[] = [];
   context.layer.onRequest((request, transaction) => {
     transactions.push(transaction);
-    if (options.respond !== undefined) transaction.respond(createResponse(request, options.respond, undefined, { toTag: 'u1' }));
+    if (options.respond !== undefined)
+      transaction.respond(createResponse(request, options.respond, undefined, { toTag: 'u1' }));
   });
   context.layer.onAck((ack) => acks.push(ack));
   return { ...context, transactions, acks };
@@ -106,7 +107,10 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
 
   it('over TCP: no timer G, timer H still runs, and a zero timer I', () => {
     const { clock, transport, transactions } = serverSetup({ respond: 486 });
-    transport.receive(incoming({ method: 'INVITE', branch: BRANCH, transport: 'TCP' }), receiveInfo(clock, 'TCP'));
+    transport.receive(
+      incoming({ method: 'INVITE', branch: BRANCH, transport: 'TCP' }),
+      receiveInfo(clock, 'TCP'),
+    );
     let timeouts = 0;
     transactions[0]!.onTimeout(() => timeouts++);
     clock.advance(64 * T1);
@@ -118,7 +122,10 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
       receiveInfo(clock, 'TCP'),
     );
     const second = transactions[1]!;
-    transport.receive(incoming({ method: 'ACK', branch: 'z9hG4bKinvite2', cseq: 2, toTag: 'u1', transport: 'TCP' }), receiveInfo(clock, 'TCP'));
+    transport.receive(
+      incoming({ method: 'ACK', branch: 'z9hG4bKinvite2', cseq: 2, toTag: 'u1', transport: 'TCP' }),
+      receiveInfo(clock, 'TCP'),
+    );
     expect(second.state).toBe('terminated');
     expect(clock.pending).toBe(0);
   });
@@ -135,8 +142,12 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
     clock.advance(T1);
     expect(transport.take()).toEqual([]); // the TU, not the transaction, retransmits a 2xx
 
-    expect(transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }))).toBe(true);
-    expect(transaction.respond(createResponse(transaction.request, 486, undefined, { toTag: 'u1' }))).toBe(false);
+    expect(transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }))).toBe(
+      true,
+    );
+    expect(transaction.respond(createResponse(transaction.request, 486, undefined, { toTag: 'u1' }))).toBe(
+      false,
+    );
     expect(statusesOf(transport.take())).toEqual([200]);
 
     // RFC 3261 17.2.3: the ACK for a 2xx has its own branch and matches nothing.
@@ -155,10 +166,17 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
 
   it('refuses a second final response and anything after Terminated', () => {
     const { clock, transport, transactions } = serverSetup({ respond: 603 });
-    transport.receive(incoming({ method: 'INVITE', branch: BRANCH, transport: 'TCP' }), receiveInfo(clock, 'TCP'));
+    transport.receive(
+      incoming({ method: 'INVITE', branch: BRANCH, transport: 'TCP' }),
+      receiveInfo(clock, 'TCP'),
+    );
     const transaction = transactions[0]!;
-    expect(transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }))).toBe(false);
-    expect(transaction.respond(createResponse(transaction.request, 180, undefined, { toTag: 'u1' }))).toBe(false);
+    expect(transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }))).toBe(
+      false,
+    );
+    expect(transaction.respond(createResponse(transaction.request, 180, undefined, { toTag: 'u1' }))).toBe(
+      false,
+    );
     clock.advance(64 * T1);
     expect(transaction.respond(createResponse(transaction.request, 500))).toBe(false);
     expect(statusesOf(transport.take())).toEqual([603]);

@@ -5,7 +5,8 @@ import { answer, isRequest, outgoing, peer, receiveInfo, settle, setup, T1, T4 }
 function recorder() {
   const events: string[] = [];
   const handlers: ClientTransactionHandlers = {
-    onResponse: (response, info) => events.push(`${response.status}${info === undefined ? ' synthesized' : ''}`),
+    onResponse: (response, info) =>
+      events.push(`${response.status}${info === undefined ? ' synthesized' : ''}`),
     onTimeout: () => events.push('timeout'),
     onTransportError: (error) => events.push(`transport-error ${error.name}`),
     onTerminated: () => events.push('terminated'),

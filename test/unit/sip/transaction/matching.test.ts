@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../../src/sip/clock.js';
+import { silentLogger } from '../../../../src/sip/logger.js';
+import { createResponse } from '../../../../src/sip/message/index.js';
+import type { SipRequest, SipResponse } from '../../../../src/sip/message/types.js';
+import { createTransactionLayer, type ServerTransaction } from '../../../../src/sip/transaction/index.js';
+import { FakeTransport } from './fake-transport.js';
+import { answer, incoming, outgoing, peer, receiveInfo, setup, T1 } from './fixtures.js';
+
+function tuSetup(respond?: number) {
+  const context = setup();
+  const transactions: ServerTransaction[] = [];
+  const acks: SipRequest[] = [];
+  context.layer.onRequest((request, transaction) => {
+    transactions.push(transaction);
+    if (respond !== undefined)
+      transaction.respond(createResponse(request, respond, undefined, { toTag: 'u1' }));
+  });
+  context.layer.onAck((ack) => acks.push(ack));
+  return { ...context, transactions, acks };
+}
+
+function statuses(transport: FakeTransport): number[] {
+  return transport.take().map((message) => (message.kind === 'response' ? message.status : 0));
+}
+
+describe('server transaction matching (RFC 3261 17.2.3)', () => {
+  it('keeps transactions apart by method and by sent-by for one branch', () => {
+    const { clock, transport, transactions } = tuSetup();
+    transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bKsame' }), receiveInfo(clock));
+    transport.receive(incoming({ method: 'INFO', branch: 'z9hG4bKsame', cseq: 2 }), receiveInfo(clock));
+    transport.receive(
+      incoming({ method: 'INVITE', branch: 'z9hG4bKsame', sentBy: '192.0.2.30' }),
+      receiveInfo(clock),
+    );
+    transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bKsame' }), receiveInfo(clock));
+    expect(transactions.map((t) => t.request.method)).toEqual(['INVITE', 'INFO', 'INVITE']);
+  });
+
+  it('falls back to the RFC 2543 rules for branches without the magic cookie', () => {
+    const { clock, transport, transactions, acks } = tuSetup(404);
+    const legacy = { method: 'INVITE', branch: '1234' };
+    transport.receive(incoming(legacy), receiveInfo(clock));
+    transport.receive(incoming(legacy), receiveInfo(clock));
+    expect(transactions).toHaveLength(1);
+    expect(statuses(transport)).toEqual([404, 404]);
+
+    // Another Request-URI, or another CSeq, is another transaction.
+    transport.receive(incoming({ ...legacy, uri: 'sip:carol@192.0.2.10' }), receiveInfo(clock));
+    transport.receive(incoming({ ...legacy, cseq: 2 }), receiveInfo(clock));
+    expect(transactions).toHaveLength(3);
+
+    // The ACK carries the To tag of the response it acknowledges.
+    transport.receive(incoming({ method: 'ACK', branch: '1234', toTag: 'u1' }), receiveInfo(clock));
+    expect(transactions[0]!.state).toBe('confirmed');
+    expect(acks).toEqual([]);
+  });
+
+  it('matches requests without any branch parameter by the RFC 2543 rules', () => {
+    const { clock, transport, transactions } = tuSetup(200);
+    transport.receive(incoming({ method: 'OPTIONS' }), receiveInfo(clock));
+    transport.receive(incoming({ method: 'OPTIONS' }), receiveInfo(clock));
+    transport.receive(incoming({ method: 'OPTIONS', fromTag: 'other' }), receiveInfo(clock));
+    expect(transactions).toHaveLength(2);
+    expect(statuses(transport)).toEqual([200, 200, 200]);
+  });
+
+  it('matches a Cisco ACK for a 487 that comes with a new branch by Call-ID, From tag and CSeq', () => {
+    const { clock, transport, transactions, acks } = tuSetup(487);
+    transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bKinvite' }), receiveInfo(clock));
+    transport.receive(
+      incoming({ method: 'ACK', branch: 'z9hG4bKfreshack', toTag: 'u1' }),
+      receiveInfo(clock),
+    );
+    expect(transactions[0]!.state).toBe('confirmed');
+    expect(acks).toEqual([]);
+    clock.advance(64 * T1);
+    expect(transport.sent.filter(({ at }) => at > 0)).toEqual([]); // timer G stopped by that ACK
+
+    // An ACK for another CSeq is not taken for it.
+    transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bKinvite2', cseq: 5 }), receiveInfo(clock));
+    transport.receive(
+      incoming({ method: 'ACK', branch: 'z9hG4bKother', cseq: 6, toTag: 'u1' }),
+      receiveInfo(clock),
+    );
+    expect(transactions[1]!.state).toBe('completed');
+    expect(acks).toHaveLength(1);
+  });
+
+  it('passes ACKs that match nothing to onAck (the ACK for a 2xx)', () => {
+    const { clock, transport, acks, transactions } = tuSetup();
+    transport.receive(incoming({ method: 'ACK', branch: 'z9hG4bKack', toTag: 'x' }), receiveInfo(clock));
+    expect(acks).toHaveLength(1);
+    expect(transactions).toEqual([]);
+    expect(transport.sent).toEqual([]);
+  });
+});
+
+describe('transaction layer boundaries', () => {
+  it('passes responses that match no client transaction to onStrayResponse', () => {
+    const { clock, transport, layer } = setup();
+    const strays: SipResponse[] = [];
+    layer.onStrayResponse((response) => strays.push(response));
+    const request = outgoing('OPTIONS');
+    const answered: number[] = [];
+    layer.sendRequest(request, peer(), { onResponse: (response) => answered.push(response.status) });
+    const reply = answer(request, 200);
+    reply.headers.set('CSeq', '1 INFO'); // same branch, other method: RFC 3261 17.1.3 says no match
+    transport.receive(reply, receiveInfo(clock));
+    expect(strays.map((r) => r.cseq.method)).toEqual(['INFO']);
+    expect(answered).toEqual([]);
+  });
+
+  it('refuses requests with 503 when no TU listens, and with 500 when the TU throws', () => {
+    const { clock, transport, layer } = setup();
+    transport.receive(incoming({ method: 'OPTIONS', branch: 'z9hG4bK1' }), receiveInfo(clock));
+    expect(statuses(transport)).toEqual([503]);
+    layer.onRequest(() => {
+      throw new Error('broken TU');
+    });
+    transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bK2' }), receiveInfo(clock));
+    expect(statuses(transport)).toEqual([500]);
+  });
+
+  it('refuses new requests statelessly with 503 and Retry-After when the server table is full', () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport(clock);
+    const layer = createTransactionLayer({
+      transport,
+      clock,
+      logger: silentLogger,
+      limits: { maxServerTransactions: 1 },
+    });
+    const seen: string[] = [];
+    layer.onRequest((request) => seen.push(request.method));
+    transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bK1' }), receiveInfo(clock));
+    transport.receive(incoming({ method: 'OPTIONS', branch: 'z9hG4bK2' }), receiveInfo(clock));
+    const [refusal] = transport.take() as SipResponse[];
+    expect(refusal?.status).toBe(503);
+    expect(refusal?.headers.get('Retry-After')).toBe('5');
+    expect(seen).toEqual(['INVITE']);
+    expect(layer.stats()).toEqual({
+      inviteClient: 0,
+      nonInviteClient: 0,
+      inviteServer: 1,
+      nonInviteServer: 0,
+    });
+  });
+
+  it('counts live transactions by kind and forgets everything on close', () => {
+    const { clock, transport, layer } = setup();
+    layer.onRequest(() => {});
+    layer.sendRequest(outgoing('INVITE'), peer(), { onResponse: () => {} });
+    layer.sendRequest(outgoing('OPTIONS', 2), peer(), { onResponse: () => {} });
+    transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bK1' }), receiveInfo(clock));
+    transport.receive(incoming({ method: 'SUBSCRIBE', branch: 'z9hG4bK2' }), receiveInfo(clock));
+    transport.receive(incoming({ method: 'NOTIFY' }), receiveInfo(clock));
+    expect(layer.stats()).toEqual({
+      inviteClient: 1,
+      nonInviteClient: 1,
+      inviteServer: 1,
+      nonInviteServer: 2,
+    });
+    layer.close();
+    expect(layer.stats()).toEqual({
+      inviteClient: 0,
+      nonInviteClient: 0,
+      inviteServer: 0,
+      nonInviteServer: 0,
+    });
+    expect(clock.pending).toBe(0);
+    expect(() => layer.sendRequest(outgoing('OPTIONS', 3), peer(), { onResponse: () => {} })).toThrow();
+  });
+
+  it('rejects a second client transaction on the same branch and method', () => {
+    const { layer } = setup();
+    const request = outgoing('OPTIONS');
+    layer.sendRequest(request, peer(), { onResponse: () => {} });
+    expect(() => layer.sendRequest(request, peer(), { onResponse: () => {} })).toThrow(/branch/);
+  });
+});

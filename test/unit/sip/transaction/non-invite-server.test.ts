@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { createResponse } from '../../../../src/sip/message/index.js';
+import type { SipMessage } from '../../../../src/sip/message/types.js';
+import type { ServerTransaction } from '../../../../src/sip/transaction/index.js';
+import { incoming, receiveInfo, setup, T1 } from './fixtures.js';
+
+function statusesOf(messages: SipMessage[]): number[] {
+  return messages.map((message) => (message.kind === 'response' ? message.status : 0));
+}
+
+describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
+  it('absorbs retransmissions in Trying, replays the provisional in Proceeding and the final in Completed until timer J', () => {
+    const { clock, transport, layer } = setup();
+    const transactions: ServerTransaction[] = [];
+    layer.onRequest((_request, transaction) => transactions.push(transaction));
+    const options = () => incoming({ method: 'OPTIONS', branch: 'z9hG4bKopt1' });
+
+    transport.receive(options(), receiveInfo(clock));
+    const transaction = transactions[0]!;
+    expect(transaction.state).toBe('trying');
+    transport.receive(options(), receiveInfo(clock));
+    expect(transport.take()).toEqual([]);
+    clock.advance(1000);
+    expect(transport.take()).toEqual([]); // no 100 Trying for non-INVITE (RFC 3261 17.2.2)
+
+    transaction.respond(createResponse(transaction.request, 100));
+    expect(transaction.state).toBe('proceeding');
+    transport.receive(options(), receiveInfo(clock));
+    expect(statusesOf(transport.take())).toEqual([100, 100]);
+
+    transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }));
+    expect(transaction.state).toBe('completed');
+    expect(transaction.respond(createResponse(transaction.request, 500))).toBe(false);
+    transport.receive(options(), receiveInfo(clock));
+    expect(statusesOf(transport.take())).toEqual([200, 200]);
+    expect(transactions).toHaveLength(1);
+
+    clock.advance(64 * T1 - 1);
+    expect(transaction.state).toBe('completed');
+    clock.advance(1);
+    expect(transaction.state).toBe('terminated');
+    expect(layer.stats().nonInviteServer).toBe(0);
+
+    transport.receive(options(), receiveInfo(clock));
+    expect(transactions).toHaveLength(2); // after timer J a retransmission is a new request
+  });
+
+  it('has a zero timer J over TCP', () => {
+    const { clock, transport, layer } = setup();
+    layer.onRequest((request, transaction) =>
+      transaction.respond(createResponse(request, 200, undefined, { toTag: 'u1' })),
+    );
+    transport.receive(
+      incoming({ method: 'OPTIONS', branch: 'z9hG4bKopt1', transport: 'TCP' }),
+      receiveInfo(clock, 'TCP'),
+    );
+    expect(statusesOf(transport.take())).toEqual([200]);
+    expect(layer.stats().nonInviteServer).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+});
