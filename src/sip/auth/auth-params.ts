@@ -155,20 +155,6 @@ export function authScheme(text: string): string {
   return text.slice(start, end);
 }
 
-/** Serialises a quoted-string (RFC 3261 §25.1), escaping `"` and `\`. */
-export function quote(value: string): string {
-  let out = '"';
-  let runStart = 0;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code === QUOTE || code === BACKSLASH) {
-      out += `${value.slice(runStart, i)}\\`;
-      runStart = i;
-    }
-  }
-  return `${out}${value.slice(runStart)}"`;
-}
-
 /** Whether a value can travel in a quoted-string as this module writes and reads it: no control characters but HTAB. */
 export function isQuotable(value: string): boolean {
   for (let i = 0; i < value.length; i++) {

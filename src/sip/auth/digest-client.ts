@@ -3,7 +3,8 @@
  * 401/407 challenge, as a trunk registering with a carrier or a UA placing a call does.
  */
 import { randomBytes } from 'node:crypto';
-import type { Result, SipHeaders, SipParseError } from '../message/types.js';
+import { formatUri } from '../message/index.js';
+import type { Result, SipHeaders, SipParseError, SipRequest } from '../message/types.js';
 import { isQuotable } from './auth-params.js';
 import {
   DIGEST_ALGORITHMS_BY_STRENGTH,
@@ -183,8 +184,8 @@ export interface AuthorizationHeaders {
 export interface AuthorizeOptions {
   /** The 401 or 407 received. */
   response: { status: number; headers: SipHeaders };
-  /** The request to re-send: its method, Request-URI as sent and body. */
-  request: { method: string; uri: string; body?: Buffer | string };
+  /** The request that was challenged (its method, Request-URI and body are signed). */
+  request: Pick<SipRequest, 'method' | 'uri' | 'body'>;
   /** One account for every realm, or the account for a realm (undefined: do not answer it). */
   account: DigestAccount | ((realm: string) => DigestAccount | undefined);
   counter?: DigestNonceCounter;
@@ -201,6 +202,7 @@ export function authorizeRequest(options: AuthorizeOptions): Result<Authorizatio
     return failure('status', `Status ${response.status} is not a challenge`);
   }
   const proxy = response.status === 407;
+  const uri = formatUri(request.uri);
   const challenges = response.headers.getAll(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
   const realms = new Set<string>();
   for (const value of challenges) {
@@ -216,7 +218,7 @@ export function authorizeRequest(options: AuthorizeOptions): Result<Authorizatio
       challenges,
       realm,
       method: request.method,
-      uri: request.uri,
+      uri,
       body: request.body,
       username: account.username,
       password: account.password,

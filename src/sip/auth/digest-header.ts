@@ -3,8 +3,10 @@
  * Proxy-Authorization) header values: RFC 3261 §25.1 grammar with the RFC 7616 §3.3–§3.4
  * additions that RFC 8760 brings to SIP. One value is one challenge or one set of credentials.
  */
+
+import { quoteString } from '../message/index.js';
 import type { Result, SipParseError } from '../message/types.js';
-import { type AuthParams, parseAuthParams, quote } from './auth-params.js';
+import { type AuthParams, parseAuthParams } from './auth-params.js';
 
 export interface DigestChallenge {
   realm: string;
@@ -127,25 +129,25 @@ export function parseDigestCredentials(text: string): Result<DigestCredentials> 
 
 /** Serialises a challenge in the conventional parameter order. */
 export function formatDigestChallenge(challenge: DigestChallenge): string {
-  let out = `Digest realm=${quote(challenge.realm)}`;
-  if (challenge.domain !== undefined) out += `, domain=${quote(challenge.domain)}`;
-  out += `, nonce=${quote(challenge.nonce)}`;
-  if (challenge.opaque !== undefined) out += `, opaque=${quote(challenge.opaque)}`;
+  let out = `Digest realm=${quoteString(challenge.realm)}`;
+  if (challenge.domain !== undefined) out += `, domain=${quoteString(challenge.domain)}`;
+  out += `, nonce=${quoteString(challenge.nonce)}`;
+  if (challenge.opaque !== undefined) out += `, opaque=${quoteString(challenge.opaque)}`;
   if (challenge.stale) out += ', stale=true';
   if (challenge.algorithm !== undefined) out += `, algorithm=${challenge.algorithm}`;
-  if (challenge.qop.length > 0) out += `, qop=${quote(challenge.qop.join(','))}`;
+  if (challenge.qop.length > 0) out += `, qop=${quoteString(challenge.qop.join(','))}`;
   if (challenge.userhash) out += ', userhash=true';
   return out;
 }
 
 /** Serialises credentials; qop, nc and algorithm are tokens, the rest quoted (RFC 3261 §25.1). */
 export function formatDigestCredentials(credentials: DigestCredentials): string {
-  let out = `Digest username=${quote(credentials.username)}, realm=${quote(credentials.realm)}`;
-  out += `, nonce=${quote(credentials.nonce)}, uri=${quote(credentials.uri)}`;
-  out += `, response=${quote(credentials.response)}`;
+  let out = `Digest username=${quoteString(credentials.username)}, realm=${quoteString(credentials.realm)}`;
+  out += `, nonce=${quoteString(credentials.nonce)}, uri=${quoteString(credentials.uri)}`;
+  out += `, response=${quoteString(credentials.response)}`;
   if (credentials.algorithm !== undefined) out += `, algorithm=${credentials.algorithm}`;
-  if (credentials.cnonce !== undefined) out += `, cnonce=${quote(credentials.cnonce)}`;
-  if (credentials.opaque !== undefined) out += `, opaque=${quote(credentials.opaque)}`;
+  if (credentials.cnonce !== undefined) out += `, cnonce=${quoteString(credentials.cnonce)}`;
+  if (credentials.opaque !== undefined) out += `, opaque=${quoteString(credentials.opaque)}`;
   if (credentials.qop !== undefined) out += `, qop=${credentials.qop}`;
   if (credentials.nc !== undefined) out += `, nc=${credentials.nc}`;
   if (credentials.userhash) out += ', userhash=true';

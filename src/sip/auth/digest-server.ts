@@ -150,7 +150,7 @@ export function createDigestServer(options: DigestServerOptions): DigestServer {
     const values = request.headers.getAll(proxy ? 'Proxy-Authorization' : 'Authorization');
     let firstProblem: DigestVerifyResult | undefined;
     for (const value of values) {
-      // RFC 4475 §3.1.2.7: an unknown scheme is not ours to interpret.
+      // RFC 4475 §3.3.7: an unknown scheme is not ours to interpret; the request gets a challenge.
       if (authScheme(value).toLowerCase() !== 'digest') continue;
       const parsed = parseDigestCredentials(value);
       if (!parsed.ok) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authScheme, isQuotable, parseAuthParams, quote } from '../../../../src/sip/auth/auth-params.js';
+import { authScheme, isQuotable, parseAuthParams } from '../../../../src/sip/auth/auth-params.js';
+import { quoteString as quote } from '../../../../src/sip/message/index.js';
 
 describe('parseAuthParams', () => {
   it('reads the scheme and parameters, tolerant of LWS and case', () => {
@@ -64,8 +65,8 @@ describe('parseAuthParams', () => {
   });
 });
 
-describe('quote', () => {
-  it('round-trips through the parser', () => {
+describe('quoted values', () => {
+  it("round-trip through the message layer's quoteString", () => {
     const value = 'tricky "realm" \\ with, commas';
     const parsed = parseAuthParams(`Digest realm=${quote(value)}`);
     expect(parsed.ok && parsed.value.params.get('realm')).toBe(value);

@@ -6,7 +6,7 @@ import {
 } from '../../../../src/sip/auth/digest-client.js';
 import { parseDigestCredentials } from '../../../../src/sip/auth/digest-header.js';
 import type { SipHeaders } from '../../../../src/sip/message/types.js';
-import { fakeRequest, sipUri } from './fake-request.js';
+import { sipUri, testRequest } from './test-request.js';
 
 const base = { method: 'REGISTER', uri: 'sip:example.com', username: 'j.user', password: 'demo-password' };
 const nonce = 'ea9c8e88df84f1cec4341ae6cbe5a359';
@@ -144,9 +144,9 @@ describe('authorizeRequest', () => {
     status: number,
     headers: ReadonlyArray<[string, string]>,
   ): { status: number; headers: SipHeaders } {
-    return { status, headers: fakeRequest('REGISTER', sipUri('example.com'), headers).headers };
+    return { status, headers: testRequest('REGISTER', sipUri('example.com'), headers).headers };
   }
-  const request = { method: 'REGISTER', uri: 'sip:example.com' };
+  const request = testRequest('REGISTER', sipUri('example.com'), []);
 
   it('answers a 401 with Authorization', () => {
     const result = authorizeRequest({

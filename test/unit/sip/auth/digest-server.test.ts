@@ -8,7 +8,7 @@ import {
 } from '../../../../src/sip/auth/digest-server.js';
 import { digestHa1 } from '../../../../src/sip/auth/index.js';
 import { FakeClock } from '../../../../src/sip/clock.js';
-import { fakeRequest, sipUri } from './fake-request.js';
+import { sipUri, testRequest } from './test-request.js';
 
 const REALM = 'strowger.example';
 const users: DigestLookup = (username) => (username === 'alice' ? { password: 'wonderland' } : undefined);
@@ -42,7 +42,7 @@ function signedRegister(
   if (!answer.ok) throw new Error(answer.error.message);
   let value = answer.value.value;
   if (options.realm !== undefined) value = value.replace(`realm="${REALM}"`, `realm="${options.realm}"`);
-  return fakeRequest('REGISTER', sipUri('strowger.example'), [[options.header ?? 'Authorization', value]]);
+  return testRequest('REGISTER', sipUri('strowger.example'), [[options.header ?? 'Authorization', value]]);
 }
 
 describe('challenge', () => {
@@ -118,9 +118,9 @@ describe('verify', () => {
 
   it('answers missing without credentials, and for an unknown scheme (RFC 4475 regaut01)', () => {
     const { server } = setup();
-    const none = fakeRequest('REGISTER', sipUri('example.com'), []);
+    const none = testRequest('REGISTER', sipUri('example.com'), []);
     expect(server.verify(none, { proxy: false, lookup: users })).toEqual({ status: 'missing' });
-    const unknown = fakeRequest('REGISTER', sipUri('example.com'), [
+    const unknown = testRequest('REGISTER', sipUri('example.com'), [
       ['Authorization', 'NoOneKnowsThisScheme opaque-data=here'],
     ]);
     expect(server.verify(unknown, { proxy: false, lookup: users })).toEqual({ status: 'missing' });
@@ -261,7 +261,7 @@ describe('verify', () => {
     ['Digest realm="strowger.example", username="alice", nonce="unterminated', 'malformed'],
   ])('refuses malformed credentials %j', (value, reason) => {
     const { server } = setup();
-    const request = fakeRequest('REGISTER', sipUri('strowger.example'), [['Authorization', value]]);
+    const request = testRequest('REGISTER', sipUri('strowger.example'), [['Authorization', value]]);
     expect(server.verify(request, { proxy: false, lookup: users })).toMatchObject({
       status: 'invalid',
       reason,
@@ -273,7 +273,7 @@ describe('verify', () => {
     const ours = signedRegister(server.challenge({ proxy: true }).values, { header: 'Proxy-Authorization' });
     const theirs =
       'Digest username="bob", realm="carrier.example", nonce="x", uri="sip:strowger.example", response="00"';
-    const request = fakeRequest('REGISTER', sipUri('strowger.example'), [
+    const request = testRequest('REGISTER', sipUri('strowger.example'), [
       ['Proxy-Authorization', theirs],
       ['Proxy-Authorization', ours.headers.get('Proxy-Authorization')!],
     ]);
@@ -293,7 +293,7 @@ describe('verify', () => {
       `Digest ${'x'.repeat(10_000)}`,
     ];
     for (const value of hostile) {
-      const request = fakeRequest('REGISTER', sipUri('strowger.example'), [['Authorization', value]]);
+      const request = testRequest('REGISTER', sipUri('strowger.example'), [['Authorization', value]]);
       expect(['missing', 'invalid']).toContain(
         server.verify(request, { proxy: false, lookup: users }).status,
       );
