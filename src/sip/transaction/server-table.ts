@@ -39,8 +39,7 @@ export class ServerTransactionTable {
 
   add(transaction: AnyServerTransaction): void {
     if (transaction.key !== undefined) this.byKey.set(transaction.key, transaction);
-    // INVITEs are indexed for the Cisco ACK fallback, cookie-less requests for RFC 2543 matching.
-    if (transaction.method === 'INVITE' || transaction.key === undefined) {
+    if (isIndexedByDialogRequest(transaction)) {
       const dialogKey = dialogRequestKey(transaction.request);
       const list = this.byDialogRequest.get(dialogKey);
       if (list === undefined) this.byDialogRequest.set(dialogKey, [transaction]);
@@ -54,9 +53,11 @@ export class ServerTransactionTable {
     if (transaction.key !== undefined && this.byKey.get(transaction.key) === transaction) {
       this.byKey.delete(transaction.key);
     }
-    const dialogKey = dialogRequestKey(transaction.request);
-    const list = this.byDialogRequest.get(dialogKey);
-    if (list !== undefined) {
+    const dialogKey = isIndexedByDialogRequest(transaction)
+      ? dialogRequestKey(transaction.request)
+      : undefined;
+    const list = dialogKey === undefined ? undefined : this.byDialogRequest.get(dialogKey);
+    if (dialogKey !== undefined && list !== undefined) {
       const index = list.indexOf(transaction);
       if (index >= 0) list.splice(index, 1);
       if (list.length === 0) this.byDialogRequest.delete(dialogKey);
@@ -119,4 +120,9 @@ export class ServerTransactionTable {
     const candidates = this.byDialogRequest.get(dialogRequestKey(ack));
     return candidates?.find((candidate) => candidate.method === 'INVITE' && candidate.state === 'completed');
   }
+}
+
+/** INVITEs are indexed for the Cisco ACK fallback, cookie-less requests for RFC 2543 matching. */
+function isIndexedByDialogRequest(transaction: AnyServerTransaction): boolean {
+  return transaction.method === 'INVITE' || transaction.key === undefined;
 }
