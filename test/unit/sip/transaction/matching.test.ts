@@ -172,6 +172,38 @@ describe('transaction layer boundaries', () => {
     expect(() => layer.sendRequest(outgoing('OPTIONS', 3), peer(), { onResponse: () => {} })).toThrow();
   });
 
+  it('keeps running the state machine when a TU handler throws, and logs it', () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport(clock);
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (_fields: object, message: string) => errors.push(message) };
+    const layer = createTransactionLayer({ transport, clock, logger });
+    const request = outgoing('INVITE');
+    const seen: number[] = [];
+    const transaction = layer.sendRequest(request, peer(), {
+      onResponse: (response) => {
+        seen.push(response.status);
+        throw new Error('broken TU');
+      },
+    });
+    transport.receive(answer(request, 180), receiveInfo(clock));
+    transport.receive(answer(request, 486), receiveInfo(clock));
+    expect(seen).toEqual([180, 486]);
+    expect(transaction.state).toBe('completed');
+    expect(errors).toEqual(['transaction user handler threw', 'transaction user handler threw']);
+  });
+
+  it('gives a branch to a top Via the TU wrote without one', () => {
+    const { layer } = setup();
+    const request = outgoing('OPTIONS');
+    request.headers.prepend('Via', 'SIP/2.0/UDP 198.51.100.7:5070;rport');
+    const transaction = layer.sendRequest(request, peer(), { onResponse: () => {} });
+    expect(request.via).toHaveLength(1);
+    expect(request.via[0]).toMatchObject({ host: '198.51.100.7', port: 5070, rport: true });
+    expect(request.via[0]?.branch).toBe(transaction.branch);
+    expect(transaction.branch).toMatch(/^z9hG4bK./);
+  });
+
   it('rejects a second client transaction on the same branch and method', () => {
     const { layer } = setup();
     const request = outgoing('OPTIONS');
