@@ -14,6 +14,7 @@ import {
   optional,
   orFalse,
   required,
+  section,
   text,
 } from './yaml-decoder.js';
 
@@ -58,12 +59,17 @@ const nodeSection = object({
   http: optional(object({ port: optional(port), bind: optional(host) })),
   dataDir: optional(text({ max: 4096 })),
   database: optional(
-    object({ url: optional(text({ max: 4096, pattern: DATABASE_URL_PATTERN, hint: 'a postgres:// URL' })) }),
+    object({
+      url: optional(
+        text({ max: 4096, pattern: DATABASE_URL_PATTERN, secret: true, hint: 'a postgres:// URL' }),
+      ),
+    }),
   ),
   adminToken: optional(
     text({
       max: 512,
       pattern: ADMIN_TOKEN_PATTERN,
+      secret: true,
       hint: 'a token of at least 16 characters without spaces',
     }),
   ),
@@ -146,13 +152,13 @@ const phone = object({
 
 export const fileSchema = object({
   node: optional(nodeSection),
-  registrar: optional(registrarSection),
-  partitions: optional(list(partition)),
-  callingSearchSpaces: optional(list(callingSearchSpace)),
-  devicePools: optional(list(devicePool)),
-  users: optional(list(user)),
-  lines: optional(list(line)),
-  phones: optional(list(phone)),
+  registrar: section(registrarSection),
+  partitions: section(list(partition)),
+  callingSearchSpaces: section(list(callingSearchSpace)),
+  devicePools: section(list(devicePool)),
+  users: section(list(user)),
+  lines: section(list(line)),
+  phones: section(list(phone)),
 });
 
 export type RawFile = DecoderOutput<typeof fileSchema>;

@@ -84,6 +84,8 @@ const settings: {
   logLevel: { env: 'STROWGER_LOG_LEVEL', flag: '--log-level', parse: logLevel },
 };
 
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['adminToken', 'databaseUrl']);
+
 /** Environment variables and flags this module reads, for help texts. */
 export const NODE_SETTING_SOURCES: readonly { readonly env: string; readonly flag: string }[] = Object.values(
   settings,
@@ -111,9 +113,13 @@ export function resolveNodeSettings(sources: {
           ? String(raw)
           : undefined;
     const value = text === undefined ? { error: 'expected a string' } : parse(text);
-    if (isError(value))
-      errors.push(`${source}: ${value.error}, got ${JSON.stringify(String(raw)).slice(0, 80)}`);
-    else merged[key] = value;
+    if (!isError(value)) {
+      merged[key] = value;
+      return;
+    }
+    // Tokens and database URLs (which may hold a password) are never echoed.
+    const shown = SECRET_SETTINGS.has(key) ? '' : `, got ${JSON.stringify(String(raw)).slice(0, 80)}`;
+    errors.push(`${source}: ${value.error}${shown}`);
   };
   for (const [key, setting] of Object.entries(settings))
     read(key, setting.env, sources.env?.[setting.env], setting.parse);

@@ -84,7 +84,14 @@ function truncate(text: string): string {
  * A string. Plain numbers are taken as written (`201`, `0012`), because names and numbers in
  * telephony are strings of digits, not quantities.
  */
-export function text(options: { max?: number; pattern?: RegExp; hint?: string } = {}): Decoder<string> {
+export function text(
+  options: {
+    max?: number;
+    pattern?: RegExp;
+    hint?: string /** never echo the value */;
+    secret?: boolean;
+  } = {},
+): Decoder<string> {
   const max = options.max ?? 256;
   return (node, path, context) => {
     const value = scalarText(node);
@@ -97,11 +104,8 @@ export function text(options: { max?: number; pattern?: RegExp; hint?: string } 
       return INVALID;
     }
     if (options.pattern && !options.pattern.test(value)) {
-      context.errorAtNode(
-        node,
-        path,
-        `"${truncate(value)}" is not ${options.hint ?? `of the form ${options.pattern}`}`,
-      );
+      const shown = options.secret ? 'the value' : `"${truncate(value)}"`;
+      context.errorAtNode(node, path, `${shown} is not ${options.hint ?? `of the form ${options.pattern}`}`);
       return INVALID;
     }
     return value;
@@ -162,7 +166,7 @@ export function list<T>(item: Decoder<T>, options: { max?: number } = {}): Decod
       context.errorAtNode(
         node,
         path,
-        `expected a list, got ${describe(node)}${node === null ? ' (write [] for none)' : ''}`,
+        `expected a list, got ${describe(node)}${isNull(node) ? ' (write [] for none)' : ''}`,
       );
       return INVALID;
     }
@@ -186,17 +190,27 @@ export function list<T>(item: Decoder<T>, options: { max?: number } = {}): Decod
 export interface Field<T> {
   readonly decoder: Decoder<T>;
   readonly required: boolean;
+  /** An empty or null value (`voicemail: ~`) leaves the key unset. */
+  readonly emptyIsUnset: boolean;
   readonly fallback?: T;
 }
 
 export function required<T>(decoder: Decoder<T>): Field<T> {
-  return { decoder, required: true };
+  return { decoder, required: true, emptyIsUnset: false };
+}
+
+/**
+ * An optional key that must not be left empty when written: a configuration section, where an
+ * empty `phones:` is more likely a mistake than a wish to remove every phone.
+ */
+export function section<T>(decoder: Decoder<T>): Field<T | undefined> {
+  return { decoder, required: false, emptyIsUnset: false };
 }
 
 export function optional<T>(decoder: Decoder<T>): Field<T | undefined>;
 export function optional<T>(decoder: Decoder<T>, fallback: T): Field<T>;
 export function optional<T>(decoder: Decoder<T>, fallback?: T): Field<T | undefined> {
-  return { decoder, required: false, fallback };
+  return { decoder, required: false, emptyIsUnset: true, fallback };
 }
 
 type Fields = Record<string, Field<unknown>>;
@@ -232,8 +246,7 @@ export function object<F extends Fields>(fields: F): Decoder<Decoded<F>> {
         continue;
       }
       keys.set(key, valueNode ?? keyNode!);
-      // An empty or null value leaves an optional key unset (`voicemail: ~`).
-      if (!isNull(valueNode) || fields[key]!.required) values.set(key, valueNode);
+      if (!isNull(valueNode) || !fields[key]!.emptyIsUnset) values.set(key, valueNode);
     }
     const result: Record<string, unknown> = {};
     for (const [key, field] of Object.entries(fields)) {

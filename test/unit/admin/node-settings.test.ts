@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { resolveNodeSettings, validateConfigText } from '../../../src/admin/index.js';
+
+const token = 'a-long-enough-admin-token';
+
+describe('resolveNodeSettings', () => {
+  it('has documented defaults and binds to loopback without an admin token', () => {
+    expect(resolveNodeSettings({})).toEqual({
+      ok: true,
+      settings: {
+        bind: '127.0.0.1',
+        sip: { udp: 5060, tcp: 5060, tls: false, ws: false },
+        http: { port: 8080, bind: '127.0.0.1' },
+        dataDir: './var',
+        databaseUrl: null,
+        adminToken: null,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  it('binds to every interface once an admin token is configured', () => {
+    const result = resolveNodeSettings({ env: { STROWGER_ADMIN_TOKEN: token } });
+    expect(result.ok && [result.settings.bind, result.settings.http.bind]).toEqual(['0.0.0.0', '0.0.0.0']);
+  });
+
+  it('lets the environment override the file and flags override both', () => {
+    const file = { sipUdpPort: 5070, httpPort: 9000, logLevel: 'warn' as const, dataDir: '/srv/file' };
+    const env = { STROWGER_SIP_UDP_PORT: '5080', STROWGER_HTTP_PORT: '9100', STROWGER_LOG_LEVEL: '' };
+    const flags = { httpPort: '9200', sipTlsPort: 5061 };
+    const result = resolveNodeSettings({ file, env, flags });
+    expect(result.ok && result.settings).toMatchObject({
+      sip: { udp: 5080, tcp: 5060, tls: 5061, ws: false },
+      http: { port: 9200 },
+      logLevel: 'warn', // an empty variable counts as unset
+      dataDir: '/srv/file',
+    });
+  });
+
+  it('switches a listener off with off or false', () => {
+    const result = resolveNodeSettings({
+      file: { sipUdpPort: 5060 },
+      env: { STROWGER_SIP_UDP_PORT: 'off' },
+      flags: { sipTcpPort: false },
+    });
+    expect(result.ok && result.settings.sip).toMatchObject({ udp: false, tcp: false });
+  });
+
+  it('takes node settings from the file as validated', () => {
+    const parsed = validateConfigText(
+      'node:\n  sip: { tls: 5061 }\n  database: { url: "postgres://db/strowger" }\n',
+      'x.yaml',
+    );
+    if (!parsed.ok) throw new Error('invalid');
+    const result = resolveNodeSettings({ file: parsed.file.node });
+    expect(result.ok && [result.settings.sip.tls, result.settings.databaseUrl]).toEqual([
+      5061,
+      'postgres://db/strowger',
+    ]);
+  });
+
+  it('reports every bad environment variable and flag without throwing or echoing secrets', () => {
+    const result = resolveNodeSettings({
+      env: { STROWGER_HTTP_PORT: '80a', STROWGER_ADMIN_TOKEN: 'short', STROWGER_DATABASE_URL: 'mysql://x' },
+      flags: { sipUdpPort: '65536', logLevel: 'loud', bind: { not: 'a string' } as never },
+    });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        'STROWGER_HTTP_PORT: expected a port 0–65535 or off, got "80a"',
+        'STROWGER_DATABASE_URL: expected a postgres:// URL',
+        'STROWGER_ADMIN_TOKEN: expected at least 16 characters without spaces',
+        '--bind: expected a string, got "[object Object]"',
+        '--sip-udp-port: expected a port 0–65535 or off, got "65536"',
+        '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      ],
+    });
+  });
+});
