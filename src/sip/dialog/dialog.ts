@@ -125,7 +125,11 @@ export interface InDialogRequestOptions {
  * route) keeps the remote target as Request-URI; a strict router gets the Request-URI and the
  * remote target becomes the last Route.
  */
-export function createInDialogRequest(dialog: Dialog, method: string, options: InDialogRequestOptions = {}): SipRequest {
+export function createInDialogRequest(
+  dialog: Dialog,
+  method: string,
+  options: InDialogRequestOptions = {},
+): SipRequest {
   const seq = options.cseq ?? nextLocalSeq(dialog);
   const first = dialog.routeSet[0];
   let requestUri: Uri = dialog.remoteTarget;
