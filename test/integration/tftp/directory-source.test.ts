@@ -11,7 +11,7 @@ import {
   type SourceFile,
   TftpError,
 } from '../../../src/tftp/index.js';
-import { tftpGet } from './tftp-client.js';
+import { fingerprint, tftpGet } from './tftp-client.js';
 
 const remote = { address: '127.0.0.1', port: 1 };
 let base: string;
@@ -66,7 +66,7 @@ describe('directory source', () => {
     expect((await contents(source, 'SEP0008A37128E9.cnf.xml'))?.toString()).toBe('<device/>');
     expect((await contents(source, 'sep0008a37128e9.CNF.XML'))?.toString()).toBe('<device/>');
     expect((await contents(source, 'ringtones/ringlist.xml'))?.toString()).toBe('<CiscoIPPhoneRingList/>');
-    expect(await contents(source, 'p0030801sr02.loads')).toEqual(firmwareData);
+    expect(fingerprint(await contents(source, 'p0030801sr02.loads'))).toBe(fingerprint(firmwareData));
     expect(await contents(source, 'SEPdefault.cnf')).toBeUndefined();
     expect(await contents(source, 'SEP0008A37128E9.cnf.xml/x')).toBeUndefined();
   });
@@ -115,7 +115,11 @@ describe('directory source', () => {
   });
 
   it('makes the server answer traversal with error 2 and unknown files with error 1', async () => {
-    const server = await createTftpServer({ address: '127.0.0.1', port: 0, source: directorySource([configs, firmware]) });
+    const server = await createTftpServer({
+      address: '127.0.0.1',
+      port: 0,
+      source: directorySource([configs, firmware]),
+    });
     try {
       const endpoint = server.address();
       expect((await tftpGet({ server: endpoint, file: '../outside.txt' })).error?.code).toBe(2);
@@ -130,7 +134,7 @@ describe('directory source', () => {
           ['tsize', '0'],
         ],
       });
-      expect(fetched.data).toEqual(firmwareData);
+      expect(fingerprint(fetched.data)).toBe(fingerprint(firmwareData));
       expect(fetched.optionAck).toContainEqual(['tsize', String(firmwareData.length)]);
     } finally {
       await server.close();

@@ -2,6 +2,7 @@
  * A small TFTP read client for tests and benchmarks: RFC 1350 lock-step or RFC 7440 windows,
  * retransmission of its last packet on timeout, and hooks to misbehave on purpose.
  */
+import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import {
   decodePacket,
@@ -24,6 +25,8 @@ export interface GetOptions {
   loseAck?: (block: number) => boolean;
   /** Sees every DATA block as it arrives, with the server's transfer port. */
   onData?: (block: number, serverPort: number) => void;
+  /** Sees every datagram sent or received, e.g. to write a capture file. */
+  onPacket?: (packet: Buffer, from: RemoteEndpoint, to: RemoteEndpoint) => void;
 }
 
 export interface GetResult {
@@ -59,14 +62,17 @@ export function tftpGet(options: GetOptions): Promise<GetResult> {
     let retries = 0;
     let timer: NodeJS.Timeout | undefined;
     const target = () => peer ?? server;
+    const local = () => ({ address: '127.0.0.1', port: socket.address().port });
     const send = (packet: Buffer, then?: () => void) => {
       last = packet;
+      options.onPacket?.(packet, local(), target());
       socket.send(packet, target().port, target().address, then);
     };
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         if (++retries > maxRetries) return done(new Error(`timeout fetching ${file}`));
+        options.onPacket?.(last, local(), target());
         socket.send(last, target().port, target().address);
         arm();
       }, timeoutMs);
@@ -96,6 +102,7 @@ export function tftpGet(options: GetOptions): Promise<GetResult> {
       }
     };
     socket.on('message', (packet, rinfo) => {
+      options.onPacket?.(packet, { address: rinfo.address, port: rinfo.port }, local());
       if (!peer) peer = { address: rinfo.address, port: rinfo.port };
       else if (rinfo.port !== peer.port || rinfo.address !== peer.address) return;
       retries = 0;
@@ -136,4 +143,9 @@ export function tftpGet(options: GetOptions): Promise<GetResult> {
       arm();
     });
   });
+}
+
+/** Length and SHA-256 of `data`: compares large buffers quickly and prints short on mismatch. */
+export function fingerprint(data: Buffer | undefined): string {
+  return data ? `${data.length}:${createHash('sha256').update(data).digest('hex')}` : 'none';
 }
