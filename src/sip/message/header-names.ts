@@ -117,6 +117,31 @@ KEYS.set('Www-Authenticate', 'www-authenticate');
 
 /** The comparison key of a header name: lower-case long form (compact names expanded). */
 export function headerKey(name: string): string {
+  // The spellings of nearly every received field, compared before hashing the name.
+  switch (name) {
+    case 'Via':
+      return 'via';
+    case 'From':
+      return 'from';
+    case 'To':
+      return 'to';
+    case 'Call-ID':
+      return 'call-id';
+    case 'CSeq':
+      return 'cseq';
+    case 'Contact':
+      return 'contact';
+    case 'Max-Forwards':
+      return 'max-forwards';
+    case 'Content-Length':
+      return 'content-length';
+    case 'Content-Type':
+      return 'content-type';
+    case 'Record-Route':
+      return 'record-route';
+    case 'Route':
+      return 'route';
+  }
   const known = KEYS.get(name);
   if (known !== undefined) return known;
   const lower = name.toLowerCase();

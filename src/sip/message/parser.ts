@@ -1,5 +1,5 @@
 /** Parsing one whole SIP message: a UDP datagram or one framed stream message (RFC 3261 §7, §18.3). */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { allIn, isDigit, isSpace, parseBoundedInt, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { parseCSeq } from './cseq.js';
 import { headerKey } from './header-names.js';
@@ -63,10 +63,6 @@ function splitHeaderLines(
   const keys: string[] = [];
   let bareLf = false;
   let value: string | undefined;
-  const flush = (): void => {
-    if (value === undefined) return;
-    values.push(hasHighBytes ? decodeUtf8(value) : value);
-  };
   while (pos < head.length) {
     let nl = head.indexOf('\n', pos);
     if (nl < 0) nl = head.length;
@@ -93,7 +89,7 @@ function splitHeaderLines(
       if (nameEnd === pos || !allIn(TOKEN, head, pos, nameEnd)) {
         return failure('header-name', 'header field name is not a token', { offset: pos });
       }
-      flush();
+      if (value !== undefined) values.push(hasHighBytes ? decodeUtf8(value) : value);
       const name = head.slice(pos, nameEnd);
       names.push(name);
       keys.push(headerKey(name));
@@ -102,7 +98,7 @@ function splitHeaderLines(
     }
     pos = nl + 1;
   }
-  flush();
+  if (value !== undefined) values.push(hasHighBytes ? decodeUtf8(value) : value);
   return { ok: true, value: { names, values, keys, bareLf } };
 }
 
@@ -148,6 +144,12 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
   if (start === data.length) return failure('start-line', 'empty message');
   const { headEnd, bodyStart, complete } = findHeadEnd(data, start);
   const head = data.toString('latin1', start, headEnd);
+  // RFC 3261 §7.3.1, §25.1: CR only ever ends a line; a bare CR would split lines differently
+  // in every other parser, and must not reach a Reason-Phrase or header value.
+  for (let cr = head.indexOf('\r'); cr >= 0; cr = head.indexOf('\r', cr + 2)) {
+    if (head.charCodeAt(cr + 1) !== 0x0a)
+      return failure('message-header', 'bare CR in the header block', { offset: cr });
+  }
   let lineEnd = head.indexOf('\n');
   if (lineEnd < 0) lineEnd = head.length;
   const startLine = head.slice(
@@ -155,7 +157,7 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
     lineEnd > 0 && head.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd,
   );
   const isRequest = !looksLikeResponse(startLine);
-  const hasHighBytes = /[\x80-\xff]/.test(head);
+  const hasHighBytes = !isAscii(data.subarray(start, headEnd));
   const split = splitHeaderLines(head, lineEnd + 1, hasHighBytes);
   if (!split.ok) return { ok: false, error: { ...split.error, isRequest } };
   const fields = new HeaderFields(split.value.names, split.value.values, split.value.keys);

@@ -10,15 +10,23 @@ const RULE = 'Via';
 /** Parses one via-parm: `sent-protocol LWS sent-by *( SEMI via-params )`. Never throws. */
 export function parseVia(text: string): Result<Via> {
   let i = skipSpace(text, 0);
-  const name = readToken(text, i);
-  i = skipSpace(text, name.end);
-  if (name.end === name.start || text.charCodeAt(i) !== 0x2f) return fail(RULE, 'bad sent-protocol name', i);
-  const version = readToken(text, skipSpace(text, i + 1));
-  i = skipSpace(text, version.end);
-  if (version.end === version.start || text.charCodeAt(i) !== 0x2f) {
-    return fail(RULE, 'bad sent-protocol version', i);
+  let protocol = 'SIP/2.0';
+  if (text.startsWith('SIP/2.0/', i)) {
+    i += 8;
+  } else {
+    const name = readToken(text, i);
+    i = skipSpace(text, name.end);
+    if (name.end === name.start || text.charCodeAt(i) !== 0x2f)
+      return fail(RULE, 'bad sent-protocol name', i);
+    const version = readToken(text, skipSpace(text, i + 1));
+    i = skipSpace(text, version.end);
+    if (version.end === version.start || text.charCodeAt(i) !== 0x2f) {
+      return fail(RULE, 'bad sent-protocol version', i);
+    }
+    protocol = `${text.slice(name.start, name.end).toUpperCase()}/${text.slice(version.start, version.end)}`;
+    i = skipSpace(text, i + 1);
   }
-  const transport = readToken(text, skipSpace(text, i + 1));
+  const transport = readToken(text, i);
   if (transport.end === transport.start) return fail(RULE, 'missing transport', transport.end);
   const hostStart = skipSpace(text, transport.end);
   if (hostStart === transport.end) return fail(RULE, 'missing LWS before sent-by', hostStart);
@@ -34,7 +42,7 @@ export function parseVia(text: string): Result<Via> {
     if (hostEnd === hostStart) return fail(RULE, 'missing sent-by host', hostStart);
   }
   const via: Via = {
-    protocol: `${text.slice(name.start, name.end).toUpperCase()}/${text.slice(version.start, version.end)}`,
+    protocol,
     transport: text.slice(transport.start, transport.end).toUpperCase(),
     host: text.slice(hostStart, hostEnd).toLowerCase(),
     params: {},
