@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * The `strowger` command: start a node, validate and apply configuration files.
+ */
+import { Command } from 'commander';
+import { applyConfig, formatChange, type NodeSettingsFlags, resolveNodeSettings } from '../admin/index.js';
+import { loadConfigFile } from '../server/config-file.js';
+import { startServer } from '../server/server.js';
+import { openStore } from '../store/index.js';
+
+function fail(lines: readonly string[]): never {
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  process.exit(1);
+}
+
+const program = new Command('strowger')
+  .description('Strowger call-control server')
+  .showHelpAfterError()
+  .version('0.1.0');
+
+program
+  .command('start')
+  .description('start the server (SIP and management) on the embedded store or PostgreSQL')
+  .option('-c, --config <file>', 'strowger.yaml to apply at start (an invalid file stops the start)')
+  .option('--data-dir <dir>', 'data directory for the embedded store')
+  .option('--database-url <url>', 'PostgreSQL instead of the embedded store')
+  .option('--bind <address>', 'address the SIP listeners bind to')
+  .option('--sip-port <port>', 'SIP port for UDP and TCP')
+  .option('--http-port <port>', 'management API port')
+  .option('--log-level <level>', 'trace, debug, info, warn, error or fatal')
+  .action(async (options: Record<string, string | undefined>) => {
+    const loaded = options.config ? await loadConfigFile(options.config) : undefined;
+    if (loaded && !loaded.ok) fail(loaded.errors);
+    const flags: NodeSettingsFlags = {
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      bind: options.bind,
+      sipUdpPort: options.sipPort,
+      sipTcpPort: options.sipPort,
+      httpPort: options.httpPort,
+      logLevel: options.logLevel,
+    };
+    const resolved = resolveNodeSettings({ file: loaded?.file.node, env: process.env, flags });
+    if (!resolved.ok) fail(resolved.errors);
+    const server = await startServer({ settings: resolved.settings, config: loaded?.file });
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      server.logger.info({ signal }, 'stopping');
+      server.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          server.logger.error({ err: error }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+const config = program.command('config').description('configuration files');
+config
+  .command('validate <file>')
+  .description('check a strowger.yaml; prints every error with line and column')
+  .action(async (file: string) => {
+    const loaded = await loadConfigFile(file);
+    if (!loaded.ok) fail(loaded.errors);
+    process.stdout.write(`${file}: valid\n`);
+  });
+
+program
+  .command('apply <file>')
+  .description('make the store hold the configuration of a file (all or nothing; idempotent)')
+  .option('--data-dir <dir>', 'data directory of the embedded store')
+  .option('--database-url <url>', 'PostgreSQL instead of the embedded store')
+  .action(async (file: string, options: Record<string, string | undefined>) => {
+    const loaded = await loadConfigFile(file);
+    if (!loaded.ok) fail(loaded.errors);
+    const resolved = resolveNodeSettings({
+      file: loaded.file.node,
+      env: process.env,
+      flags: { dataDir: options.dataDir, databaseUrl: options.databaseUrl },
+    });
+    if (!resolved.ok) fail(resolved.errors);
+    const { settings } = resolved;
+    const store = await openStore(
+      settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: settings.dataDir },
+    );
+    try {
+      const applied = await applyConfig(store, loaded.file);
+      if (!applied.ok) fail(applied.errors);
+      if (applied.changes.length === 0)
+        process.stdout.write(`no changes (configuration version ${applied.version})\n`);
+      for (const change of applied.changes) process.stdout.write(`${formatChange(change)}\n`);
+      if (applied.changes.length > 0) process.stdout.write(`configuration version ${applied.version}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`strowger: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+/**
+ * One Strowger node: the store, the configuration snapshot, the SIP stack and the adapters on
+ * it, started in order and stopped in reverse.
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import {
+  applyConfig,
+  type ConfigFile,
+  type ConfigSnapshot,
+  loadSnapshot,
+  type NodeSettings,
+} from '../admin/index.js';
+import { createSipStack, type SipStack } from '../sip/index.js';
+import type { ListenerOptions } from '../sip/transport/types.js';
+import { openStore, type Store } from '../store/index.js';
+
+export const PRODUCT = 'Strowger/0.1';
+
+export interface StartOptions {
+  settings: NodeSettings;
+  /** A validated configuration file to apply before serving. */
+  config?: ConfigFile;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  readonly settings: NodeSettings;
+  readonly store: Store;
+  readonly sip: SipStack;
+  readonly logger: Logger;
+  snapshot(): ConfigSnapshot;
+  stop(): Promise<void>;
+}
+
+function sipListeners(settings: NodeSettings): ListenerOptions[] {
+  const listeners: ListenerOptions[] = [];
+  if (settings.sip.udp !== false)
+    listeners.push({ protocol: 'UDP', address: settings.bind, port: settings.sip.udp });
+  if (settings.sip.tcp !== false)
+    listeners.push({ protocol: 'TCP', address: settings.bind, port: settings.sip.tcp });
+  return listeners;
+}
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { settings } = options;
+  const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: 'strowger' } });
+  const store = await openStoreFor(settings);
+  try {
+    if (options.config) {
+      const applied = await applyConfig(store, options.config);
+      if (!applied.ok) throw new Error(`the configuration was not applied: ${applied.errors.join('; ')}`);
+      logger.info(
+        { version: applied.version, changes: applied.changes.length },
+        applied.changes.length ? 'configuration applied' : 'configuration unchanged',
+      );
+    }
+    const snapshot = await loadSnapshot(store);
+    const sip = await createSipStack({
+      transports: sipListeners(settings),
+      logger: logger.child({ module: 'sip' }),
+      userAgent: PRODUCT,
+    });
+    for (const endpoint of sip.listening()) {
+      logger.info(
+        { protocol: endpoint.protocol, address: endpoint.address, port: endpoint.port },
+        'SIP listening',
+      );
+    }
+    return {
+      settings,
+      store,
+      sip,
+      logger,
+      snapshot: () => snapshot,
+      stop: async () => {
+        await sip.close();
+        await store.close();
+        logger.info('stopped');
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function openStoreFor(settings: NodeSettings): Promise<Store> {
+  if (settings.databaseUrl) return openStore({ url: settings.databaseUrl });
+  const dataDir = resolve(settings.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  return openStore({ dataDir });
+}
