@@ -24,8 +24,11 @@ export interface Dialog {
   readonly remoteUri: NameAddr;
   /** Where in-dialog requests go: the peer's Contact, updated by target refresh requests. */
   remoteTarget: Uri;
-  /** Route set, in the order it is put in Route headers of requests we send. */
-  readonly routeSet: readonly NameAddr[];
+  /**
+   * Route set, in the order it is put in Route headers of requests we send. Fixed once the
+   * dialog is confirmed; the 2xx that confirms an early UAC dialog sets it anew (RFC 3261 §13.2.2.4).
+   */
+  routeSet: readonly NameAddr[];
   /** CSeq of the last request we sent in the dialog; undefined until we send one. */
   localSeq: number | undefined;
   /** CSeq of the last request received in the dialog; undefined until one arrives. */
@@ -116,8 +119,29 @@ export interface InDialogRequestOptions {
   body?: Buffer | string;
   contentType?: string;
   contact?: NameAddr | string;
-  /** For ACK and CANCEL: the CSeq number of the INVITE they belong to. */
+  /** For ACK and CANCEL (required): the CSeq number of the INVITE they belong to. */
   cseq?: number;
+}
+
+/**
+ * The CSeq number of a request: ACK and CANCEL reuse their INVITE's (RFC 3261 §13.2.2.4, §9.1),
+ * so a missing one is a programming error rather than a reason to consume a new number.
+ */
+function sequenceFor(dialog: Dialog, method: string, cseq: number | undefined): number {
+  if (cseq !== undefined) return cseq;
+  if (method === 'ACK' || method === 'CANCEL') {
+    throw new TypeError(`${method} needs the CSeq number of the INVITE it belongs to`);
+  }
+  return nextLocalSeq(dialog);
+}
+
+/**
+ * RFC 3261 §19.1.1 Table 1: a strict router's URI becomes the Request-URI without the method
+ * parameter and URI headers, which a Request-URI may not carry. A copy: the route set stays as learnt.
+ */
+function strictRouterRequestUri(route: Uri): Uri {
+  const { method: _method, ...params } = route.params;
+  return { ...route, params, headers: {} };
 }
 
 /**
@@ -130,14 +154,12 @@ export function createInDialogRequest(
   method: string,
   options: InDialogRequestOptions = {},
 ): SipRequest {
-  const seq = options.cseq ?? nextLocalSeq(dialog);
+  const seq = sequenceFor(dialog, method, options.cseq);
   const first = dialog.routeSet[0];
   let requestUri: Uri = dialog.remoteTarget;
   let routes = dialog.routeSet.map(formatNameAddr);
   if (first && !('lr' in first.uri.params)) {
-    requestUri = { ...first.uri, headers: {} };
-    // The strict router removes the parameters it does not allow in a Request-URI (§12.2.1.1).
-    delete requestUri.params.method;
+    requestUri = strictRouterRequestUri(first.uri);
     routes = [...dialog.routeSet.slice(1).map(formatNameAddr), `<${formatUri(dialog.remoteTarget)}>`];
   }
   const headers: [string, string][] = routes.map((route): [string, string] => ['Route', route]);
@@ -181,7 +203,8 @@ export function receiveInDialogRequest(dialog: Dialog, request: SipRequest): InD
 
 /**
  * A 2xx to our target refresh request (re-INVITE / UPDATE) also refreshes the remote target
- * (RFC 3261 §12.2.1.2); a 2xx to the initial INVITE confirms an early dialog.
+ * (RFC 3261 §12.2.1.2); a 2xx to the initial INVITE confirms an early dialog and recomputes its
+ * route set from the 2xx (RFC 3261 §13.2.2.4: the proxies that record-route may differ).
  */
 export function receiveInDialogResponse(dialog: Dialog, request: SipRequest, response: SipResponse): void {
   if (response.status < 200 || response.status >= 300) {
@@ -192,7 +215,10 @@ export function receiveInDialogResponse(dialog: Dialog, request: SipRequest, res
   if (request.method === 'INVITE' || request.method === 'UPDATE') {
     const target = contactTarget(response);
     if (target) dialog.remoteTarget = target;
-    if (request.method === 'INVITE' && dialog.state === 'early') dialog.state = 'confirmed';
+    if (request.method === 'INVITE' && dialog.state === 'early') {
+      dialog.state = 'confirmed';
+      if (dialog.role === 'uac') dialog.routeSet = recordRoute(response).reverse();
+    }
   }
   if (request.method === 'BYE') dialog.state = 'terminated';
 }
