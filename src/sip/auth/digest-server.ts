@@ -217,7 +217,8 @@ export function createDigestServer(options: DigestServerOptions): DigestServer {
 
     // RFC 7616 §3.3: stale when the response is valid for a nonce we no longer accept.
     const now = clock.now();
-    const issuedAt = nonces.issuedAt(credentials.nonce);
+    // A nonce with a count record passed the HMAC check already; skip recomputing it.
+    const issuedAt = counts.issuedAtOf(credentials.nonce) ?? nonces.issuedAt(credentials.nonce);
     if (issuedAt === undefined || issuedAt > now || now - issuedAt > lifetimeMs) {
       return { status: 'stale', username: credentials.username };
     }

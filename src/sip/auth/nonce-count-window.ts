@@ -33,6 +33,11 @@ export class NonceCountWindow {
     return this.records.size;
   }
 
+  /** Issue time of a nonce with a record: it was verified when the record was made. */
+  issuedAtOf(nonce: string): number | undefined {
+    return this.records.get(nonce)?.issuedAt;
+  }
+
   /** Records use of `nc` on `nonce`; call only after the request's digest proved correct. */
   check(nonce: string, issuedAt: number, nc: number, now: number): NonceCountVerdict {
     const record = this.records.get(nonce);

@@ -49,3 +49,12 @@ describe('NonceCountWindow', () => {
     expect(window.check('d', 1, 1, 500)).toBe('fresh');
   });
 });
+
+describe('NonceCountWindow.issuedAtOf', () => {
+  it('remembers the issue time of nonces it holds a record for', () => {
+    const window = new NonceCountWindow(10, 1000);
+    expect(window.issuedAtOf('n')).toBeUndefined();
+    window.check('n', 42, 1, 50);
+    expect(window.issuedAtOf('n')).toBe(42);
+  });
+});

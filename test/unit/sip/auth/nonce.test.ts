@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { NonceCodec } from '../../../../src/sip/auth/nonce.js';
+
+describe('NonceCodec', () => {
+  const codec = new NonceCodec(Buffer.alloc(32, 1), 'strowger.example');
+
+  it('reads back the issue time of its own nonces', () => {
+    const nonce = codec.issue(123_456.75);
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(codec.issuedAt(nonce)).toBe(123_456.75);
+    expect(codec.issue(0)).not.toBe(codec.issue(0));
+  });
+
+  it('refuses forged, foreign, truncated and re-spelled nonces', () => {
+    const nonce = codec.issue(1000);
+    const flipped = `${nonce[0] === 'A' ? 'B' : 'A'}${nonce.slice(1)}`;
+    expect(codec.issuedAt(flipped)).toBeUndefined();
+    expect(new NonceCodec(Buffer.alloc(32, 2), 'strowger.example').issuedAt(nonce)).toBeUndefined();
+    expect(new NonceCodec(Buffer.alloc(32, 1), 'other.example').issuedAt(nonce)).toBeUndefined();
+    expect(codec.issuedAt(nonce.slice(0, -1))).toBeUndefined();
+    expect(codec.issuedAt(`${nonce.slice(0, -1)}*`)).toBeUndefined();
+    // The last base64 character carries two spare bits: another spelling of the same bytes.
+    const last = nonce.charCodeAt(42);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = nonce.slice(0, 42) + alphabet[alphabet.indexOf(String.fromCharCode(last)) ^ 1];
+    expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(nonce, 'base64url'));
+    expect(codec.issuedAt(respelled)).toBeUndefined();
+  });
+});
