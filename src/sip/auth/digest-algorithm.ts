@@ -15,7 +15,7 @@ const NODE_HASH: Record<DigestHashName, string> = {
   'SHA-512-256': 'sha512-256',
 };
 
-/** Strongest first; a client answers the first of these a server offers (RFC 7616 §3.7). */
+/** Strongest first: the order in which our client prefers the algorithms a server offers. */
 export const DIGEST_ALGORITHMS_BY_STRENGTH: readonly DigestAlgorithm[] = [
   'SHA-512-256',
   'SHA-512-256-sess',

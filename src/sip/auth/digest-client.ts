@@ -94,7 +94,10 @@ function strength(algorithm: DigestAlgorithm): number {
   return DIGEST_ALGORITHMS_BY_STRENGTH.indexOf(algorithm);
 }
 
-/** The strongest challenge we can answer (RFC 8760 §2.4: the UAC picks among the offered algorithms). */
+/**
+ * The strongest challenge we can answer. RFC 8760 §2.4 has a UAC take the topmost supported
+ * challenge unless local policy says otherwise; ours is to never settle for a weaker hash.
+ */
 function pickChallenge(values: readonly string[], realm: string | undefined): Result<Candidate> {
   let best: Candidate | undefined;
   let lastError: SipParseError = { rule: 'challenge', message: 'No Digest challenge' };

@@ -96,7 +96,7 @@ function invalid(reason: DigestRejection, detail: string): DigestVerifyResult {
   return { status: 'invalid', reason, detail };
 }
 
-/** Constant-time equality of two lower-case hex digests (RFC 7616 §5.12 timing attacks). */
+/** Constant-time equality of two lower-case hex digests, so timing tells nothing about the expected one. */
 function sameDigest(expected: string, received: string): boolean {
   if (expected.length !== received.length) return false;
   return timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(received, 'latin1'));

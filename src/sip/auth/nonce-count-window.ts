@@ -1,5 +1,5 @@
 /**
- * Nonce-count replay protection (RFC 7616 §3.4 "nc", §5.4; RFC 3261 §22.4) in bounded memory.
+ * Nonce-count replay protection (RFC 7616 §3.4 "nc"; RFC 3261 §22.4) in bounded memory.
  *
  * Each nonce in use has a record of the highest nc seen and a 32-wide window of the counts
  * just below it, so requests sharing a nonce may arrive slightly out of order (UDP, parallel

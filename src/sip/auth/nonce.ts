@@ -1,5 +1,5 @@
 /**
- * Stateless server nonces (RFC 7616 §3.3 "nonce" and §5.4): the nonce carries its issue time
+ * Stateless server nonces (RFC 7616 §3.3 "nonce"): the nonce carries its issue time
  * and an HMAC over it, so a server keeps no memory per challenge and can still tell its own
  * fresh nonces from forged, foreign or expired ones.
  *
