@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.js';
 import {
@@ -115,8 +115,8 @@ export class ConfigurationRepository {
     await this.db.execute(sql`select pg_advisory_xact_lock(${CONFIGURATION_LOCK})`);
   }
 
-  async insert<K extends EntityKind>(kind: K, row: EntityRows[K]): Promise<void> {
-    await this.db.insert(entityTables[kind].table).values(row as never);
+  async insert<K extends EntityKind>(kind: K, rows: readonly EntityRows[K][]): Promise<void> {
+    await this.insertRows(entityTables[kind].table, rows);
   }
 
   /** Updates the given columns of the object whose key columns equal those of `key`. */
@@ -135,25 +135,41 @@ export class ConfigurationRepository {
     await this.db.delete(entityTables[kind].table).where(keyMatch(kind, key));
   }
 
-  /** Replaces the ordered partitions of a CSS. */
+  /** Replaces the ordered partitions of each given CSS. */
   async replaceCallingSearchSpaceMembers(
-    callingSearchSpace: string,
-    members: readonly string[],
+    entries: readonly { readonly name: string; readonly partitions: readonly string[] }[],
   ): Promise<void> {
-    await this.db
-      .delete(callingSearchSpaceMembers)
-      .where(eq(callingSearchSpaceMembers.callingSearchSpace, callingSearchSpace));
-    if (members.length === 0) return;
-    await this.db
-      .insert(callingSearchSpaceMembers)
-      .values(members.map((partition, position) => ({ callingSearchSpace, position, partition })));
+    for (const names of chunks(entries.map((entry) => entry.name))) {
+      await this.db
+        .delete(callingSearchSpaceMembers)
+        .where(inArray(callingSearchSpaceMembers.callingSearchSpace, names));
+    }
+    await this.insertRows(
+      callingSearchSpaceMembers,
+      entries.flatMap(({ name, partitions }) =>
+        partitions.map((partition, position) => ({ callingSearchSpace: name, position, partition })),
+      ),
+    );
   }
 
-  /** Replaces the line appearances (buttons) of a device. */
-  async replaceLineAppearances(device: string, appearances: readonly Omit<LineAppearanceRow, 'device'>[]) {
-    await this.db.delete(lineAppearances).where(eq(lineAppearances.device, device));
-    if (appearances.length === 0) return;
-    await this.db.insert(lineAppearances).values(appearances.map((a) => ({ ...a, device })));
+  /** Replaces the line appearances (buttons) of each given device. */
+  async replaceLineAppearances(
+    entries: readonly {
+      readonly name: string;
+      readonly lines: readonly Omit<LineAppearanceRow, 'device'>[];
+    }[],
+  ): Promise<void> {
+    for (const names of chunks(entries.map((entry) => entry.name))) {
+      await this.db.delete(lineAppearances).where(inArray(lineAppearances.device, names));
+    }
+    await this.insertRows(
+      lineAppearances,
+      entries.flatMap(({ name, lines }) => lines.map((line) => ({ ...line, device: name }))),
+    );
+  }
+
+  private async insertRows(table: PgTable, rows: readonly object[]): Promise<void> {
+    for (const batch of chunks(rows)) await this.db.insert(table).values(batch as never);
   }
 
   async setRegistrar(settings: RegistrarSettingsRow): Promise<void> {
@@ -169,6 +185,15 @@ export class ConfigurationRepository {
       .values({ id: 1, ...meta })
       .onConflictDoUpdate({ target: configMeta.id, set: meta });
   }
+}
+
+/** Rows per INSERT: well below PostgreSQL's 65535 bind parameters for the widest table. */
+const BATCH = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += BATCH) result.push(items.slice(start, start + BATCH));
+  return result;
 }
 
 function keyMatch(kind: EntityKind, key: object): SQL | undefined {

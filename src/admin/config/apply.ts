@@ -60,25 +60,30 @@ async function execute(tx: Repositories, plan: ConfigPlan): Promise<void> {
   const config = tx.configuration;
   if (plan.registrar) await config.setRegistrar(plan.registrar);
 
-  for (const partition of plan.partitions.added) await config.insert('partition', partition);
+  await config.insert('partition', plan.partitions.added);
   for (const { object } of plan.partitions.modified) await config.update('partition', object, object);
-  for (const pool of plan.devicePools.added) await config.insert('devicePool', pool);
+  await config.insert('devicePool', plan.devicePools.added);
   for (const { object } of plan.devicePools.modified) await config.update('devicePool', object, object);
-  for (const user of plan.users.added)
-    await config.insert('user', { ...user, pinHash: null, passwordHash: null });
+  await config.insert(
+    'user',
+    plan.users.added.map((user) => ({ ...user, pinHash: null, passwordHash: null })),
+  );
   for (const { object } of plan.users.modified) await config.update('user', object, { name: object.name });
 
-  for (const { partitions, ...css } of plan.callingSearchSpaces.added) {
-    await config.insert('callingSearchSpace', css);
-    await config.replaceCallingSearchSpaceMembers(css.name, partitions);
+  const changedSpaces = [
+    ...plan.callingSearchSpaces.added,
+    ...plan.callingSearchSpaces.modified.map((m) => m.object),
+  ];
+  await config.insert(
+    'callingSearchSpace',
+    plan.callingSearchSpaces.added.map(({ name, description }) => ({ name, description })),
+  );
+  for (const { name, description } of changedSpaces) {
+    await config.update('callingSearchSpace', { name }, { description });
   }
-  for (const { object } of plan.callingSearchSpaces.modified) {
-    const { partitions, ...css } = object;
-    await config.update('callingSearchSpace', css, css);
-    await config.replaceCallingSearchSpaceMembers(css.name, partitions);
-  }
+  await config.replaceCallingSearchSpaceMembers(changedSpaces);
 
-  for (const line of plan.lines.added) await config.insert('line', line);
+  await config.insert('line', plan.lines.added);
   for (const { object } of plan.lines.modified) await config.update('line', object, object);
 
   // Removed phones go first and changed SIP user names are cleared before they are set again,
@@ -88,14 +93,14 @@ async function execute(tx: Repositories, plan: ConfigPlan): Promise<void> {
     if (fields.includes('sip.username')) await config.update('device', object, { sipUsername: null });
   }
   for (const { object } of plan.phones.modified) {
-    const { lines, ...device } = object;
+    const { lines: _lines, ...device } = object;
     await config.update('device', device, device);
-    await config.replaceLineAppearances(device.name, lines);
   }
-  for (const { lines, ...device } of plan.phones.added) {
-    await config.insert('device', device);
-    await config.replaceLineAppearances(device.name, lines);
-  }
+  await config.insert(
+    'device',
+    plan.phones.added.map(({ lines: _lines, ...device }) => device),
+  );
+  await config.replaceLineAppearances([...plan.phones.added, ...plan.phones.modified.map((m) => m.object)]);
 
   for (const line of plan.lines.removed) await config.delete('line', line);
   for (const css of plan.callingSearchSpaces.removed) await config.delete('callingSearchSpace', css);

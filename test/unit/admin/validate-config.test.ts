@@ -28,6 +28,13 @@ describe('validateConfigText', () => {
     }
   });
 
+  it('accepts the complete example of the configuration reference', () => {
+    const reference = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+    const example = /## A complete example\s+```yaml\n([\s\S]*?)```/.exec(reference)?.[1];
+    expect(example).toContain('phones:');
+    expect(errorsOf(example!)).toEqual([]);
+  });
+
   it('returns the configuration in the store shape, DNs as written', () => {
     const result = validateConfigText(
       lines('lines:', '  - dn: 0012', '    partition: p', '    forward: { busy: 299, noAnswerTimeout: 20 }'),
