@@ -13,7 +13,7 @@
 import sip from 'sip';
 import { LoggerFactory, Parser } from 'sip.js/lib/core/index.js';
 import { getRoutes, parseContacts, parseMessage } from '../src/sip/message/index.js';
-import { lastResult, measureThroughput, printTable } from './lib/measure.js';
+import { compareThroughput, lastResult, printTable } from './lib/measure.js';
 
 const INVITE = [
   'INVITE sip:2001@pbx.example.com;transport=udp SIP/2.0',
@@ -113,12 +113,16 @@ const rows: Array<Array<string | number>> = [];
 const ratios: string[] = [];
 for (const { name, bytes } of messages) {
   const text = bytes.toString('latin1');
-  const results = {
-    'strowger (lazy)': measureThroughput(() => ours(bytes)).median,
-    'strowger (typed)': measureThroughput(() => oursTyped(bytes)).median,
-    'sip 0.0.6': measureThroughput(() => npmSip(bytes)).median,
-    'sip.js 0.21': measureThroughput(() => sipJs(text)).median,
-  };
+  const measured = compareThroughput({
+    'strowger (lazy)': () => ours(bytes),
+    'strowger (typed)': () => oursTyped(bytes),
+    'sip 0.0.6': () => npmSip(bytes),
+    'sip.js 0.21': () => sipJs(text),
+  });
+  const results = Object.fromEntries(Object.entries(measured).map(([k, v]) => [k, v.median])) as Record<
+    'strowger (lazy)' | 'strowger (typed)' | 'sip 0.0.6' | 'sip.js 0.21',
+    number
+  >;
   const fastestPeer = Math.max(results['sip 0.0.6'], results['sip.js 0.21']);
   for (const [parser, perSecond] of Object.entries(results)) {
     rows.push([name, parser, perSecond, `${(perSecond / fastestPeer).toFixed(2)}x`]);

@@ -19,12 +19,31 @@ export interface MeasureOptions {
 
 /** Calls `fn` in batches until each round's time is used up; returns operations per second. */
 export function measureThroughput(fn: () => unknown, options: MeasureOptions = {}): Throughput {
-  const { warmupMs = 500, rounds = 7, roundMs = 400 } = options;
-  runFor(fn, warmupMs);
-  const results: number[] = [];
-  for (let r = 0; r < rounds; r++) results.push(runFor(fn, roundMs));
-  const sorted = [...results].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, rounds: results };
+  const result = compareThroughput({ only: fn }, options).only;
+  return result!;
+}
+
+/**
+ * Measures several functions with their rounds interleaved (a round of each in turn), so that
+ * a change in machine load during the run affects every contender alike.
+ */
+export function compareThroughput(
+  contenders: Record<string, () => unknown>,
+  options: MeasureOptions = {},
+): Record<string, Throughput> {
+  const { warmupMs = 500, rounds = 9, roundMs = 300 } = options;
+  const names = Object.keys(contenders);
+  for (const name of names) runFor(contenders[name]!, warmupMs);
+  const results: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) results[name]!.push(runFor(contenders[name]!, roundMs));
+  }
+  return Object.fromEntries(names.map((name) => [name, summarise(results[name]!)]));
+}
+
+function summarise(rounds: number[]): Throughput {
+  const sorted = [...rounds].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, rounds };
 }
 
 let sink: unknown;
