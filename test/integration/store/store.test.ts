@@ -110,7 +110,7 @@ describe.each(backends)('store on $name', (backend) => {
 
   it('rolls a failed transaction back', async () => {
     const failure = subject.store.withTransaction(async (tx) => {
-      await tx.configuration.insert('partition', { name: 'doomed', description: '' });
+      await tx.configuration.insert('partition', [{ name: 'doomed', description: '' }]);
       throw new Error('abort');
     });
     await expect(failure).rejects.toThrow('abort');

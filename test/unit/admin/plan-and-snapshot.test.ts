@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSnapshot, formatChange, validateConfigText } from '../../../src/admin/index.js';
 import { planConfig } from '../../../src/admin/config/plan.js';
+import { buildSnapshot, formatChange, validateConfigText } from '../../../src/admin/index.js';
 import type { ConfigRows } from '../../../src/store/index.js';
 
 const emptyRows: ConfigRows = {
@@ -103,7 +103,10 @@ describe('planConfig', () => {
   });
 
   it('refuses a DN that is in several partitions when the file names none', () => {
-    const planned = planConfig(rows, configuration('phones: [{ name: a, model: x, lines: [{ dn: "201" }] }]\n'));
+    const planned = planConfig(
+      rows,
+      configuration('phones: [{ name: a, model: x, lines: [{ dn: "201" }] }]\n'),
+    );
     expect(planned).toEqual({ ok: false, errors: ['phone a: line 201 is in several partitions: name one'] });
   });
 });
@@ -132,7 +135,7 @@ describe('buildSnapshot', () => {
     expect(() => {
       (snapshot.phones.get('a') as { model: string }).model = 'x';
     }).toThrow(TypeError);
-    expect(() => (snapshot.phones.get('a')?.lines as unknown[]).push(1)).toThrow(TypeError);
+    expect(() => (snapshot.phones.get('a')!.lines as unknown[]).push(1)).toThrow(TypeError);
     expect(Object.isFrozen(snapshot)).toBe(true);
   });
 });
