@@ -1,0 +1,273 @@
+/**
+ * The lines' bindings: kept in memory for routing, written through to the store before a
+ * REGISTER is answered (so that a 200 OK survives a restart), restored from it at start, and
+ * removed by their expiry timers.
+ */
+import type { ConfigSnapshot } from '../../admin/index.js';
+import {
+  type Clock,
+  type Endpoint,
+  parseUri,
+  type SipLogger,
+  type TransportProtocol,
+} from '../../sip/index.js';
+import type { RegistrationBinding } from '../../store/index.js';
+import type { Binding, LineRef } from './binding.js';
+import type { BindingRequest } from './binding-request.js';
+import { contactKey } from './binding-request.js';
+import { BindingTable } from './binding-table.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { RegistrationPersistence } from './persistence.js';
+
+export type BindingEvent =
+  | { readonly type: 'registered'; readonly binding: Binding; readonly refresh: boolean }
+  | { readonly type: 'unregistered'; readonly binding: Binding; readonly reason: 'removed' | 'expired' };
+
+/** A REGISTER's change to one line, after authentication and authorisation. */
+export interface BindingChange {
+  readonly line: LineRef;
+  readonly phone: string;
+  readonly request: Exclude<BindingRequest, { kind: 'reject' }>;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly userAgent: string | null;
+  readonly path: readonly string[];
+  readonly source: Endpoint;
+}
+
+export type ChangeResult =
+  | { readonly ok: true; readonly bindings: readonly Binding[] }
+  | { readonly ok: false; readonly status: number; readonly reason: string };
+
+export interface LocationServiceOptions {
+  readonly persistence: RegistrationPersistence;
+  readonly clock: Clock;
+  /** Wall time in epoch milliseconds, for the expiry instants kept in the store. */
+  readonly wallClock: () => number;
+  readonly logger: SipLogger;
+  /** Host part of the AOR under which a line's bindings are stored: `sip:<dn>@<domain>`. */
+  readonly domain: string;
+  readonly maxBindingsPerLine: number;
+  /** REGISTERs of one line waiting for the store at once; more are refused with 503. */
+  readonly maxPendingPerLine: number;
+  readonly emit: (event: BindingEvent) => void;
+}
+
+const TRANSPORTS: ReadonlySet<string> = new Set<TransportProtocol>(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
+
+export class LocationService {
+  private readonly table: BindingTable;
+  private readonly queue: KeyedQueue;
+
+  constructor(private readonly options: LocationServiceOptions) {
+    this.table = new BindingTable(options.clock, (binding) => this.expire(binding));
+    this.queue = new KeyedQueue(options.maxPendingPerLine);
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  all(): IterableIterator<Binding> {
+    return this.table.all();
+  }
+
+  /** Live bindings of a DN (in one partition, or every one). */
+  lookup(dn: string, partition?: string): Binding[] {
+    const bindings = partition === undefined ? this.table.forDn(dn) : this.table.forLine({ dn, partition });
+    const now = this.options.clock.now();
+    return bindings.filter((binding) => binding.expiresAt > now);
+  }
+
+  /**
+   * Applies a REGISTER to its line, all or nothing (RFC 3261 §10.3 steps 6–8). Never rejects:
+   * a store failure is a 500 answer.
+   */
+  change(change: BindingChange): Promise<ChangeResult> {
+    const key = lineKey(change.line);
+    const queued = this.queue.tryRun(key, () => this.applyChange(change));
+    return queued ?? Promise.resolve({ ok: false, status: 503, reason: 'Registrar Busy' });
+  }
+
+  /**
+   * Loads the stored bindings: expired ones and those whose phone no longer shows the line
+   * are deleted, the others are armed with the time they have left. Rejects when the store does.
+   */
+  async restore(snapshot: ConfigSnapshot): Promise<{ restored: number; dropped: number }> {
+    const { persistence, clock, wallClock } = this.options;
+    let dropped = (await persistence.registrations.expire(new Date(wallClock()))).length;
+    let restored = 0;
+    for (const row of await persistence.registrations.list()) {
+      const binding = this.fromRow(row, snapshot, clock.now(), wallClock());
+      if (binding === undefined) {
+        await persistence.registrations.delete(row.aor, row.contactUri);
+        dropped++;
+        continue;
+      }
+      this.table.set(binding);
+      restored++;
+    }
+    return { restored, dropped };
+  }
+
+  /** Waits for changes in progress, then disarms every timer. The store keeps the bindings. */
+  async stop(): Promise<void> {
+    await this.queue.idle();
+    this.table.clear();
+  }
+
+  private async applyChange(change: BindingChange): Promise<ChangeResult> {
+    const { clock, persistence, logger, maxBindingsPerLine } = this.options;
+    const now = clock.now();
+    const current = this.table.forLine(change.line).filter((binding) => binding.expiresAt > now);
+    if (change.request.kind === 'query') return { ok: true, bindings: current };
+
+    const removed: Binding[] = [];
+    const added: { binding: Binding; previous: Binding | undefined }[] = [];
+    if (change.request.kind === 'remove-all') {
+      if (current.some((binding) => isOutOfOrder(binding, change))) return outOfOrder();
+      removed.push(...current);
+    } else {
+      const live = new Map(current.map((binding) => [binding.contactKey, binding]));
+      for (const requested of change.request.contacts) {
+        const previous = live.get(requested.contactKey);
+        if (previous !== undefined && isOutOfOrder(previous, change)) return outOfOrder();
+        if (requested.expires === 0) {
+          if (previous !== undefined) removed.push(previous);
+          continue;
+        }
+        const binding: Binding = {
+          line: change.line,
+          phone: change.phone,
+          contact: requested.contact,
+          contactKey: requested.contactKey,
+          instanceId: requested.instanceId,
+          path: change.path,
+          callId: change.callId,
+          cseq: change.cseq,
+          userAgent: change.userAgent,
+          source: { ...change.source },
+          expiresAt: now + requested.expires * 1000,
+        };
+        added.push({ binding, previous });
+      }
+      const kept = current.length - removed.length;
+      const fresh = added.filter((entry) => entry.previous === undefined).length;
+      if (kept + fresh > maxBindingsPerLine) return { ok: false, status: 403, reason: 'Too Many Contacts' };
+    }
+
+    try {
+      await persistence.withTransaction(async (tx) => {
+        for (const binding of removed)
+          await tx.registrations.delete(this.aorOf(binding.line), binding.contact);
+        for (const { binding, previous } of added) {
+          // One contact spelled differently (same key, other text) is one binding: drop the old row.
+          if (previous !== undefined && previous.contact !== binding.contact)
+            await tx.registrations.delete(this.aorOf(previous.line), previous.contact);
+          await tx.registrations.upsert(this.toRow(binding, now));
+        }
+      });
+    } catch (error) {
+      logger.error({ err: error, dn: change.line.dn }, 'registration could not be stored');
+      return { ok: false, status: 500, reason: 'Registration Not Stored' };
+    }
+
+    for (const binding of removed) {
+      if (this.table.remove(binding)) this.options.emit({ type: 'unregistered', binding, reason: 'removed' });
+    }
+    for (const { binding, previous } of added) {
+      this.table.set(binding);
+      this.options.emit({ type: 'registered', binding, refresh: previous !== undefined });
+    }
+    return { ok: true, bindings: this.lookup(change.line.dn, change.line.partition) };
+  }
+
+  private expire(binding: Binding): void {
+    this.queue
+      .run(lineKey(binding.line), async () => {
+        if (!this.table.remove(binding)) return;
+        this.options.emit({ type: 'unregistered', binding, reason: 'expired' });
+        // A row left behind by a failing store is dropped by the next restore.
+        await this.options.persistence.registrations.delete(this.aorOf(binding.line), binding.contact);
+      })
+      .catch((error: unknown) => {
+        this.options.logger.warn(
+          { err: error, dn: binding.line.dn },
+          'expired registration not deleted from the store',
+        );
+      });
+  }
+
+  private aorOf(line: LineRef): string {
+    return `sip:${line.dn}@${this.options.domain}`;
+  }
+
+  private toRow(binding: Binding, now: number): RegistrationBinding {
+    return {
+      aor: this.aorOf(binding.line),
+      contactUri: binding.contact,
+      device: binding.phone,
+      line: binding.line.dn,
+      path: binding.path,
+      expiresAt: new Date(this.options.wallClock() + (binding.expiresAt - now)),
+      instanceId: binding.instanceId,
+      callId: binding.callId,
+      cseq: binding.cseq,
+      userAgent: binding.userAgent,
+      sourceAddress: binding.source.address,
+      sourcePort: binding.source.port,
+      transport: binding.source.protocol,
+    };
+  }
+
+  /** The binding a stored row stands for, or undefined when it no longer applies. */
+  private fromRow(
+    row: RegistrationBinding,
+    snapshot: ConfigSnapshot,
+    now: number,
+    wallNow: number,
+  ): Binding | undefined {
+    const left = row.expiresAt.getTime() - wallNow;
+    if (!(left > 0) || row.device === null || row.line === null || !TRANSPORTS.has(row.transport))
+      return undefined;
+    const appearance = snapshot.phones
+      .get(row.device)
+      ?.lines.find((candidate) => candidate.line.dn === row.line);
+    const uri = parseUri(row.contactUri);
+    if (appearance === undefined || !uri.ok || row.aor !== this.aorOf(appearance.line)) return undefined;
+    return {
+      line: { dn: appearance.line.dn, partition: appearance.line.partition },
+      phone: row.device,
+      contact: row.contactUri,
+      contactKey: contactKey(uri.value),
+      instanceId: row.instanceId,
+      path: row.path,
+      callId: row.callId,
+      cseq: row.cseq,
+      userAgent: row.userAgent,
+      source: {
+        address: row.sourceAddress,
+        port: row.sourcePort,
+        protocol: row.transport as TransportProtocol,
+      },
+      expiresAt: now + left,
+    };
+  }
+}
+
+function lineKey(line: LineRef): string {
+  return `${line.partition}\u0000${line.dn}`;
+}
+
+/**
+ * RFC 3261 §10.3 step 7: within one Call-ID a binding only moves forward in CSeq; an older or
+ * repeated request aborts the whole update. The RFC names no status; 500 is what §12.2.2 uses
+ * for a request out of order.
+ */
+function isOutOfOrder(binding: Binding, change: BindingChange): boolean {
+  return binding.callId === change.callId && change.cseq <= binding.cseq;
+}
+
+function outOfOrder(): ChangeResult {
+  return { ok: false, status: 500, reason: 'Request Out of Order' };
+}
