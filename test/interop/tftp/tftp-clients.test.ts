@@ -49,6 +49,8 @@ const files: Record<string, Buffer> = {
   'P0030801SR02.loads': firmware,
   'exact.bin': firmware.subarray(0, 4096),
   'empty.txt': Buffer.alloc(0),
+  // 66,000 blocks of 8 octets: past block 65535 the number rolls over to 0.
+  'rollover.bin': firmware.subarray(0, 66_000 * 8 - 5),
 };
 
 let folder: string;
@@ -150,6 +152,19 @@ if (available('curl', 'curl')) {
         `tftp://127.0.0.1:${endpoint.port}/P0030801SR02.loads`,
       ]);
       expect(fingerprint(readFileSync(target))).toBe(fingerprint(firmware));
+    });
+
+    it('follows the block number rollover past 65535 blocks', async () => {
+      const target = output('rollover');
+      await run('curl', [
+        '-sS',
+        '-o',
+        target,
+        '--tftp-blksize',
+        '8',
+        `tftp://127.0.0.1:${endpoint.port}/rollover.bin`,
+      ]);
+      expect(fingerprint(readFileSync(target))).toBe(fingerprint(files['rollover.bin']));
     });
 
     it('fails on a missing file with CURLE_TFTP_NOTFOUND', async () => {
