@@ -121,6 +121,22 @@ if (available('atftp', 'atftp')) {
       expect(fingerprint(readFileSync(target))).toBe(fingerprint(firmware));
     });
 
+    it('follows the block number rollover past 65535 blocks', async () => {
+      const target = output('rollover');
+      await run('atftp', [
+        '-g',
+        '-r',
+        'rollover.bin',
+        '-l',
+        target,
+        '--option',
+        'blksize 8',
+        '127.0.0.1',
+        String(endpoint.port),
+      ]);
+      expect(fingerprint(readFileSync(target))).toBe(fingerprint(files['rollover.bin']));
+    });
+
     it('gets a config file in netascii, asking in lower case', async () => {
       const target = output('cnf');
       // The transfer mode is only settable in atftp's interactive mode.
