@@ -66,8 +66,9 @@ const MIGRATION_LOCK = 0x5354524f; // "STRO"
 
 async function openPostgres(url: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle client losing its connection must not crash the process; the next query reports it.
-  pool.on('error', () => {});
+  // An idle client losing its connection must not crash the process; the next query fails on
+  // its own, so the event is only reported.
+  pool.on('error', (error) => process.emitWarning(error, 'StoreWarning'));
   try {
     const client = await pool.connect();
     try {
