@@ -239,14 +239,15 @@ class Server implements TftpServer {
     if (this.closed) return this.finish(session, { status: 'aborted', bytes: 0, retransmissions: 0 });
     // RFC 1350 §1: only reads are served; a PBX's provisioning files are not written by phones.
     if (request.write) return this.refuse(session, ErrorCode.accessViolation, 'Write not supported');
-    let source: SourceFile | undefined;
+    let source: SourceFile | undefined | 'late';
     try {
-      source = await this.options.source.open(request.filename, session.remote);
+      source = await this.openWithDeadline(session);
     } catch (error) {
       if (error instanceof TftpError) return this.refuse(session, error.code, error.message);
       this.logger.warn({ err: error, file: request.filename }, 'tftp file source failed');
       return this.refuse(session, ErrorCode.notDefined, 'Cannot open file');
     }
+    if (source === 'late') return this.refuse(session, ErrorCode.notDefined, 'Timed out opening file');
     if (!source) return this.refuse(session, ErrorCode.fileNotFound, 'File not found');
     session.source = source;
     if (this.closed) return this.finish(session, { status: 'aborted', bytes: 0, retransmissions: 0 });
@@ -281,6 +282,45 @@ class Server implements TftpServer {
       transfer.receive(packet, rinfo.address, rinfo.port);
     });
     transfer.start();
+  }
+
+  /**
+   * Opens the file, giving up once the client would have stopped waiting (all its retries), so
+   * a stuck source cannot hold a transfer slot forever. A file that arrives late is closed.
+   */
+  private openWithDeadline(session: Session): Promise<SourceFile | undefined | 'late'> {
+    const deadlineMs = (this.options.timeoutMs ?? 1000) * ((this.options.maxRetries ?? 5) + 1);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = this.clock.setTimeout(() => {
+        settled = true;
+        resolve('late');
+      }, deadlineMs);
+      Promise.resolve()
+        .then(() => this.options.source.open(session.file, session.remote))
+        .then(
+          (file) => {
+            if (settled) return file && this.closeSource(file, session.file);
+            settled = true;
+            this.clock.clearTimeout(timer);
+            resolve(file);
+          },
+          (error: unknown) => {
+            if (settled) return;
+            settled = true;
+            this.clock.clearTimeout(timer);
+            reject(error);
+          },
+        );
+    });
+  }
+
+  private closeSource(file: SourceFile, name: string): void {
+    if (!('close' in file) || !file.close) return;
+    const close = file.close;
+    Promise.resolve()
+      .then(() => close.call(file))
+      .catch((error: unknown) => this.logger.warn({ err: error, file: name }, 'tftp file close failed'));
   }
 
   private openTransferSocket(session: Session): Promise<dgram.Socket> {
@@ -325,14 +365,7 @@ class Server implements TftpServer {
     // A datagram still on its way out (the final ERROR) would be lost if the socket closed now.
     session.ending = true;
     if (session.sendsInFlight === 0) session.socket?.close();
-    const close = session.source && 'close' in session.source ? session.source.close : undefined;
-    if (close) {
-      Promise.resolve()
-        .then(() => close.call(session.source))
-        .catch((error: unknown) =>
-          this.logger.warn({ err: error, file: session.file }, 'tftp file close failed'),
-        );
-    }
+    if (session.source) this.closeSource(session.source, session.file);
     const c = this.counters;
     c.activeTransfers = this.sessions.size;
     c.retransmissions += outcome.retransmissions;

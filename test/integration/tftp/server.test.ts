@@ -215,6 +215,17 @@ describe('TFTP server over UDP', () => {
     expect(server.stats().errorsSent).toEqual({ 0: 1, 1: 1 });
   });
 
+  it('gives up on a file source that never answers', async () => {
+    const { endpoint, server } = await listen({
+      source: { open: () => new Promise(() => {}) },
+      timeoutMs: 20,
+      maxRetries: 1,
+    });
+    const result = await tftpGet({ server: endpoint, file: 'SEP0008A37128E9.cnf.xml', timeoutMs: 1000 });
+    expect(result.error).toEqual({ code: 0, message: 'Timed out opening file' });
+    expect(server.stats()).toMatchObject({ activeTransfers: 0, transfersFailed: 1 });
+  });
+
   it('answers malformed packets and unknown modes on the listening port with error 4', async () => {
     const { endpoint, server } = await listen();
     for (const packet of [
