@@ -20,6 +20,7 @@ import { attachSipStream, attachWebSocket, type StreamReceiver } from './session
 import type { FramingFailure } from './stream-framer.js';
 import {
   type Endpoint,
+  type MessageObserver,
   type MeteredTransportLayer,
   type ReceiveInfo,
   type SendOptions,
@@ -53,6 +54,7 @@ type MessageHandler = (message: SipMessage, info: ReceiveInfo) => void;
 
 class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
   private handler: MessageHandler | undefined;
+  private observer: MessageObserver | undefined;
   private readonly clock: Clock;
   private readonly logger: SipLogger;
   private readonly rateLog: RateLimitedLog;
@@ -118,6 +120,19 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
     this.sentBy = new LocalSentBy(this.listening(), this.options.publicAddress);
   }
 
+  observe(observer: MessageObserver | undefined): void {
+    this.observer = observer;
+  }
+
+  private notify(direction: 'in' | 'out', message: SipMessage, bytes: Buffer, remote: Endpoint): void {
+    if (this.observer === undefined) return;
+    try {
+      this.observer(direction, message, bytes, remote);
+    } catch (error) {
+      this.rateLog.warn('observer', { error }, 'SIP message observer threw');
+    }
+  }
+
   onMessage(handler: MessageHandler): void {
     this.handler = handler;
   }
@@ -143,6 +158,7 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
 
   async send(message: SipMessage, target: Endpoint, options: SendOptions = {}): Promise<void> {
     const bytes = serializeMessage(message);
+    this.notify('out', message, bytes, target);
     if (target.protocol === 'UDP') return this.sendDatagram(bytes, target, options.local);
     const reused = this.reusable(target, options.connectionId);
     await this.sendOnConnection(reused ?? (await this.connect(target)), bytes, target);
@@ -158,13 +174,16 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
     if (!isReliable(protocol)) {
       const target = datagramResponseTarget(via);
       const local = requestInfo?.local.protocol === 'UDP' ? requestInfo.local : undefined;
-      return this.sendDatagram(serializeMessage(response), target, local);
+      const bytes = serializeMessage(response);
+      this.notify('out', response, bytes, target);
+      return this.sendDatagram(bytes, target, local);
     }
     // RFC 3261 §18.2.2: the connection the request came on, else a connection to received/sent-by.
     const target = streamResponseTarget(via, protocol);
     const original =
       requestInfo?.connectionId === undefined ? undefined : this.pool.get(requestInfo.connectionId);
     const bytes = serializeMessage(response);
+    this.notify('out', response, bytes, original?.remote ?? target);
     const connection = original ?? this.pool.to(target) ?? (await this.connect(target));
     await this.sendOnConnection(connection, bytes, target);
   }
@@ -236,6 +255,7 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
       }
       const message = parsed.value;
       this.counters.messagesIn[protocol]++;
+      this.notify('in', message, bytes, source);
       if (message.kind === 'request') {
         stampTopVia(message, source.address, source.port);
       } else {

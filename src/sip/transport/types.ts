@@ -64,9 +64,23 @@ export interface TransportLayer {
 }
 
 /** The transport layer as `createTransportLayer` builds it: with counters for metrics. */
+/**
+ * Sees every well-formed message that crosses the transport, with its bytes as on the wire:
+ * for message traces (`debug ccsip message`) and per-method / per-status counters. Called
+ * synchronously; it must not throw and should be cheap.
+ */
+export type MessageObserver = (
+  direction: 'in' | 'out',
+  message: SipMessage,
+  bytes: Buffer,
+  remote: Endpoint,
+) => void;
+
 export interface MeteredTransportLayer extends TransportLayer {
   /** Counters since start. */
   stats(): TransportStats;
+  /** Installs (or with undefined removes) the observer of every message in and out. */
+  observe(observer: MessageObserver | undefined): void;
 }
 
 /** Certificates for a TLS or WSS listener (PEM). */
