@@ -186,3 +186,39 @@ describe('UDP over IPv6', () => {
     }
   });
 });
+
+describe('UDP transport message observer', () => {
+  it('sees a request in and its response out, with the bytes as on the wire', async () => {
+    const layer = await createTransportLayer({
+      listeners: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }],
+    });
+    const peer = await UdpPeer.open();
+    try {
+      const seen: { direction: string; summary: string; bytes: string; port: number }[] = [];
+      layer.observe((direction, message, bytes, remote) => {
+        const summary = message.kind === 'request' ? message.method : String(message.status);
+        seen.push({ direction, summary, bytes: bytes.toString('latin1'), port: remote.port });
+      });
+      const inbox = new Inbox(layer);
+      const text = requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port });
+      peer.send(text, layer.listening()[0]!.port);
+      const { message, info } = await inbox.next();
+      await layer.sendResponse(createResponse(message as SipRequest, 200), info);
+      const answer = await peer.next();
+      expect(seen.map(({ direction, summary }) => `${direction} ${summary}`)).toEqual([
+        `in ${(message as SipRequest).method}`,
+        'out 200',
+      ]);
+      expect(seen[0]!.bytes).toBe(text);
+      expect(seen[1]!.bytes).toBe(answer);
+      expect(seen.every(({ port }) => port === peer.port)).toBe(true);
+      layer.observe(undefined);
+      peer.send(text, layer.listening()[0]!.port);
+      await inbox.next();
+      expect(seen).toHaveLength(2);
+    } finally {
+      peer.socket.close();
+      await layer.close();
+    }
+  });
+});
