@@ -15,7 +15,7 @@ const bytes = (...parts: (string | number[])[]) =>
 
 describe('TFTP packet codec', () => {
   it('decodes the RRQ captured by Wireshark (RFC 1350 §5)', () => {
-    // UDP payload of /work/shared/testdata/sip-captures-wireshark/tftp.pcap.
+    // UDP payload of testdata/sip-captures-wireshark/tftp.pcap.
     const rrq = bytes([0, 1], 'C:\\IBMTCPIP\\lccm.1\0octet\0');
     expect(decodePacket(rrq)).toEqual({
       kind: 'request',
