@@ -18,7 +18,6 @@ import { compareThroughput, lastResult, printTable } from './lib/measure.js';
 const INVITE = [
   'INVITE sip:2001@pbx.example.com;transport=udp SIP/2.0',
   'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-524287-1---4d6f3a2b1c0e9f8a;rport',
-  'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK776asdhds;received=198.51.100.7',
   'Via: SIP/2.0/TCP 203.0.113.9:5060;branch=z9hG4bKnashds8',
   'Max-Forwards: 68',
   'Record-Route: <sip:203.0.113.9;lr>, <sip:198.51.100.7;lr;ftag=8f2a>',
@@ -30,9 +29,7 @@ const INVITE = [
   'Allow: INVITE, ACK, CANCEL, BYE, NOTIFY, REFER, MESSAGE, OPTIONS, INFO, SUBSCRIBE, UPDATE',
   'Supported: replaces, timer, 100rel',
   'User-Agent: Example Phone 4.2.1',
-  'Allow-Events: presence, kpml, talk, hold',
   'Session-Expires: 1800;refresher=uac',
-  'Min-SE: 90',
   'Content-Type: application/sdp',
   'Content-Length: 256',
   '',
@@ -44,12 +41,10 @@ const SDP = [
   's=Example',
   'c=IN IP4 192.0.2.10',
   't=0 0',
-  'm=audio 16384 RTP/AVP 0 8 9 101',
+  'm=audio 16384 RTP/AVP 0 8 101',
   'a=rtpmap:0 PCMU/8000',
   'a=rtpmap:8 PCMA/8000',
-  'a=rtpmap:9 G722/8000',
   'a=rtpmap:101 telephone-event/8000',
-  'a=fmtp:101 0-16',
   'a=ptime:20',
   'a=sendrecv',
   '',
@@ -79,7 +74,6 @@ const messages = [
 ];
 
 const logger = new LoggerFactory().getLogger('bench');
-logger.level; // the factory's default level would log parse errors; none are expected here
 
 function ours(bytes: Buffer): unknown {
   const parsed = parseMessage(bytes);

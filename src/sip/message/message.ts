@@ -20,8 +20,10 @@ interface ViewCache {
 
 /** What the parser keeps of the received bytes, so an unchanged message serialises by copy. */
 export interface ReceivedForm {
-  /** The message as received (from the start line through the body), its Content-Length correct. */
-  wire: Buffer;
+  /** The received octets; [start, end) is the message from the start line through the body, its Content-Length correct. */
+  data: Buffer;
+  start: number;
+  end: number;
   startLine: string;
   headersVersion: number;
   body: Buffer;

@@ -1,5 +1,5 @@
 /** Parsing one whole SIP message: a UDP datagram or one framed stream message (RFC 3261 §7, §18.3). */
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import { allIn, isDigit, isSpace, parseBoundedInt, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { parseCSeq } from './cseq.js';
 import { headerKey } from './header-names.js';
@@ -157,7 +157,8 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
     lineEnd > 0 && head.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd,
   );
   const isRequest = !looksLikeResponse(startLine);
-  const hasHighBytes = !isAscii(data.subarray(start, headEnd));
+  // A Latin-1 string's UTF-8 length exceeds its length exactly when it has octets above 0x7f.
+  const hasHighBytes = Buffer.byteLength(head, 'utf8') !== head.length;
   const split = splitHeaderLines(head, lineEnd + 1, hasHighBytes);
   if (!split.ok) return { ok: false, error: { ...split.error, isRequest } };
   const fields = new HeaderFields(split.value.names, split.value.values, split.value.keys);
@@ -199,7 +200,9 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
   message.primeViews(via, from, to, callId, cseq);
   if (contentLength >= 0 && complete && !split.value.bareLf) {
     message.received = {
-      wire: data.subarray(start, bodyEnd),
+      data,
+      start,
+      end: bodyEnd,
       startLine,
       headersVersion: fields.version,
       body,

@@ -26,7 +26,9 @@ export function serializeMessage(message: SipMessage): Buffer {
   const startLine = startLineOf(message);
   if (message instanceof Request || message instanceof Response) {
     const received = message.headersAndBodyUnchanged();
-    if (received !== undefined && received.startLine === startLine) return received.wire;
+    if (received !== undefined && received.startLine === startLine) {
+      return received.data.subarray(received.start, received.end);
+    }
   }
   const body = message.body;
   let head = `${startLine}\r\n`;
