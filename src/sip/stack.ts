@@ -5,10 +5,12 @@
  */
 import { type Clock, systemClock } from './clock.js';
 import {
+  canCreateUasDialog,
   createInDialogRequest,
   createUacDialog,
   createUasDialog,
   type Dialog,
+  type DialogId,
   DialogStore,
   dialogKey,
   type InDialogRequestOptions,
@@ -33,8 +35,8 @@ import {
 import { createTransportLayer } from './transport/index.js';
 import type {
   Endpoint,
+  MeteredTransportLayer,
   ReceiveInfo,
-  TransportLayer,
   TransportLayerOptions,
   TransportProtocol,
 } from './transport/types.js';
@@ -100,7 +102,7 @@ export interface OutgoingInvite extends AsyncIterable<InviteResponse> {
 }
 
 export interface SipStack {
-  readonly transport: TransportLayer;
+  readonly transport: MeteredTransportLayer;
   readonly transactions: TransactionLayer;
   readonly dialogs: DialogStore;
   /** Handles requests of one method; `'*'` catches every method without a handler of its own. */
@@ -119,7 +121,8 @@ export interface SipStack {
   close(): Promise<void>;
 }
 
-const BUILT_IN_METHODS = ['ACK', 'CANCEL', 'OPTIONS'];
+/** Served without a handler: OPTIONS, and BYE inside a dialog (RFC 3261 §15.1.2). */
+const BUILT_IN_METHODS = ['ACK', 'BYE', 'CANCEL', 'OPTIONS'];
 
 export async function createSipStack(options: SipStackOptions): Promise<SipStack> {
   const clock = options.clock ?? systemClock;
@@ -143,9 +146,10 @@ export async function createSipStack(options: SipStackOptions): Promise<SipStack
   );
 }
 
-interface PendingAck {
+/** An ACK we sent for a 2xx; `target` is unset while its next hop is being resolved. */
+interface SentAck {
   ack: SipRequest;
-  target: Endpoint;
+  target: Endpoint | undefined;
 }
 
 class Stack implements SipStack {
@@ -155,12 +159,14 @@ class Stack implements SipStack {
   /** UAS 2xx retransmission until the ACK (RFC 3261 §13.3.1.4), by dialog key + CSeq. */
   private readonly unacknowledged = new Map<string, { stop(): void }>();
   /** The ACK we sent per dialog, re-sent when the 2xx is retransmitted (RFC 3261 §13.2.2.4). */
-  private readonly sentAcks = new Map<string, PendingAck>();
+  private readonly sentAcks = new Map<string, SentAck>();
+  /** Client requests still waiting for their end; `close()` ends each with a 503. */
+  private readonly inFlight = new Set<() => void>();
   private readonly T1: number;
   private readonly T2: number;
 
   constructor(
-    readonly transport: TransportLayer,
+    readonly transport: MeteredTransportLayer,
     readonly transactions: TransactionLayer,
     private readonly clock: Clock,
     private readonly logger: SipLogger,
@@ -203,6 +209,7 @@ class Stack implements SipStack {
   }
 
   async close(): Promise<void> {
+    for (const abort of [...this.inFlight]) abort();
     for (const retransmission of this.unacknowledged.values()) retransmission.stop();
     this.unacknowledged.clear();
     this.transactions.close();
@@ -235,16 +242,27 @@ class Stack implements SipStack {
       }
       if (dialog.state === 'terminated') this.forgetDialog(dialog);
       incoming.dialog = dialog;
-    }
-    const handler = this.handlers.get(request.method) ?? this.handlers.get('*');
-    if (!handler) {
-      if (request.method === 'OPTIONS')
-        incoming.reply(200, undefined, { headers: [['Accept', 'application/sdp']] });
-      // RFC 3261 8.2.1: an unsupported method gets 405 with Allow.
-      else incoming.reply(405);
+    } else if (request.method === 'BYE') {
+      // RFC 3261 15.1.2: a BYE that matches no dialog gets 481.
+      incoming.reply(481);
+      return;
+    } else if (request.method === 'INVITE' && !canCreateUasDialog(request)) {
+      // RFC 3261 8.1.1.8, 12.1.1: without a Contact (and a From tag) the INVITE cannot create the dialog it asks for.
+      incoming.reply(400, 'Missing Contact or From tag');
       return;
     }
-    this.runHandler(handler, incoming);
+    const handler = this.handlers.get(request.method) ?? this.handlers.get('*');
+    if (handler) this.runHandler(handler, incoming);
+    else this.answerWithoutHandler(incoming);
+  }
+
+  private answerWithoutHandler(incoming: Incoming): void {
+    const { method } = incoming.request;
+    if (method === 'OPTIONS') incoming.reply(200, undefined, { headers: [['Accept', 'application/sdp']] });
+    // RFC 3261 15.1.2: the BYE has already ended its dialog; the UAS answers 200.
+    else if (method === 'BYE') incoming.reply(200);
+    // RFC 3261 8.2.1: an unsupported method gets 405 with Allow.
+    else incoming.reply(405);
   }
 
   private runHandler(handler: RequestHandler, incoming: Incoming): void {
@@ -271,15 +289,15 @@ class Stack implements SipStack {
     }
   }
 
-  acceptDialog(incoming: Incoming, response: SipResponse): Dialog {
-    const { request } = incoming;
-    const dialog = createUasDialog(request, response);
-    if (!dialog) throw new TypeError('the request cannot create a dialog (no Contact or From tag)');
-    this.dialogs.add(dialog);
-    if (request.method === 'INVITE' && incoming.info.source.protocol === 'UDP') {
+  /**
+   * Records the dialog a 2xx just sent created (or, for a re-INVITE, the one it belongs to) and
+   * over UDP keeps the 2xx to an INVITE going until its ACK.
+   */
+  acceptedDialog(incoming: Incoming, dialog: Dialog, response: SipResponse): void {
+    if (this.dialogs.get(dialog.id) !== dialog) this.dialogs.add(dialog);
+    if (incoming.request.method === 'INVITE' && incoming.info.source.protocol === 'UDP') {
       this.retransmitUntilAcked(dialog, incoming, response);
     }
-    return dialog;
   }
 
   /** RFC 3261 13.3.1.4: 2xx every T1 doubling to T2 until the ACK; no ACK after 64*T1 ends the dialog with BYE. */
@@ -323,8 +341,10 @@ class Stack implements SipStack {
     const key = dialogKey(dialog.id);
     this.dialogs.delete(dialog.id);
     this.sentAcks.delete(key);
+    // The separator keeps a dialog whose remote tag merely starts with this one's out of it.
+    const prefix = `${key}\u0000`;
     for (const [pendingKey, retransmission] of this.unacknowledged) {
-      if (pendingKey.startsWith(key)) retransmission.stop();
+      if (pendingKey.startsWith(prefix)) retransmission.stop();
     }
   }
 
@@ -350,20 +370,36 @@ class Stack implements SipStack {
 
   /**
    * Runs a client transaction, failing over to the next resolved target on a transport error,
-   * a timeout or a 503 (RFC 3263 §4.3), each attempt with a fresh branch.
+   * a timeout or a 503 (RFC 3263 §4.3), each attempt with a fresh branch. `onResponse` sees each
+   * response (the final one exactly once, then forked 2xx for an INVITE); `onFinal` runs once, last.
    */
   private send(
     request: SipRequest,
     options: RequestOptions | undefined,
-    onResponse: (response: SipResponse, transaction: ClientTransaction) => void,
+    onResponse: (response: SipResponse, transaction: ClientTransaction | undefined) => void,
     onFinal: () => void,
   ): { cancel(): void } {
     let current: ClientTransaction | undefined;
     let cancelled = false;
-    const synthesize = (status: number) => {
-      onResponse(createResponse(request, status), current as ClientTransaction);
+    let finalDelivered = false;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.inFlight.delete(abort);
       onFinal();
     };
+    const deliver = (response: SipResponse) => {
+      if (ended) return;
+      if (response.status >= 200) finalDelivered = true;
+      onResponse(response, current);
+    };
+    const synthesize = (status: number) => {
+      if (!finalDelivered) deliver(createResponse(request, status));
+      end();
+    };
+    const abort = () => synthesize(503);
+    this.inFlight.add(abort);
     const attempt = (targets: Endpoint[], index: number) => {
       const target = targets[index];
       if (!target) return synthesize(503);
@@ -372,34 +408,30 @@ class Stack implements SipStack {
       let awaitingForks = false;
       current = this.transactions.sendRequest(request, target, {
         onResponse: (response, info) => {
-          const failedOver =
-            !finished &&
-            response.status >= 200 &&
-            (response.status === 503 || (info === undefined && response.status === 408)) &&
-            index + 1 < targets.length &&
-            !cancelled;
           if (response.status >= 200 && !finished) {
             finished = true;
-            if (failedOver) {
-              attempt(targets, index + 1);
-              return;
-            }
-            onResponse(response, current as ClientTransaction);
+            const failOver =
+              (response.status === 503 || (info === undefined && response.status === 408)) &&
+              index + 1 < targets.length &&
+              !cancelled;
+            if (failOver) return attempt(targets, index + 1);
+            deliver(response);
             // An INVITE answered 2xx stays open for forked 2xx until its transaction ends (RFC 6026 §8.4).
-            if (request.method !== 'INVITE' || response.status >= 300) onFinal();
+            if (request.method !== 'INVITE' || response.status >= 300) end();
             else awaitingForks = true;
             return;
           }
-          onResponse(response, current as ClientTransaction);
+          deliver(response);
         },
         onTerminated: () => {
-          if (awaitingForks) onFinal();
+          if (awaitingForks) end();
         },
       });
     };
     this.prepareRequest(request);
     this.targetsFor(request, options).then(
       (targets) => {
+        if (ended) return;
         if (cancelled) return synthesize(487);
         attempt(targets, 0);
       },
@@ -418,6 +450,7 @@ class Stack implements SipStack {
 
   request(request: SipRequest, options?: RequestOptions): AsyncIterable<SipResponse> {
     if (request.method === 'INVITE') throw new TypeError('use invite() for INVITE');
+    if (request.method === 'ACK') throw new TypeError('an ACK is sent by the stack, not as a request');
     const stream = new ResponseStream<SipResponse>();
     this.send(
       request,
@@ -430,15 +463,17 @@ class Stack implements SipStack {
 
   invite(request: SipRequest, options?: RequestOptions): OutgoingInvite {
     const stream = new ResponseStream<InviteResponse>();
-    const early = new Map<string, Dialog>();
+    const created = new Map<string, Dialog>();
     const handle = this.send(
       request,
       options,
-      (response, transaction) =>
-        stream.push({ response, dialog: this.inviteResponse(request, response, early, transaction) }),
+      (response, transaction) => {
+        const answer = this.inviteResponse(request, response, created, transaction);
+        if (answer) stream.push(answer);
+      },
       () => {
         // Early dialogs that never got a 2xx end with the transaction (RFC 3261 12.3).
-        for (const dialog of early.values()) if (dialog.state === 'early') this.forgetDialog(dialog);
+        for (const dialog of created.values()) if (dialog.state === 'early') this.forgetDialog(dialog);
         stream.end();
       },
     );
@@ -448,21 +483,28 @@ class Stack implements SipStack {
     };
   }
 
+  /**
+   * Matches a response to our INVITE with its dialog (creating it for the first 1xx/2xx with a
+   * new To tag, RFC 3261 §12.1.2) and acknowledges each 2xx. Returns undefined for a 2xx
+   * retransmission, which is only acknowledged again.
+   */
   private inviteResponse(
     request: SipRequest,
     response: SipResponse,
-    early: Map<string, Dialog>,
+    created: Map<string, Dialog>,
     transaction: ClientTransaction | undefined,
-  ): Dialog | undefined {
-    if (response.status < 101 || response.status >= 300) return undefined;
+  ): InviteResponse | undefined {
+    if (response.status < 101 || response.status >= 300) return { response, dialog: undefined };
     const id = responseDialogId(response);
-    if (!id) return undefined;
+    if (!id) return { response, dialog: undefined };
     let dialog = this.dialogs.get(id);
     if (!dialog) {
       dialog = createUacDialog(request, response);
-      if (!dialog) return undefined;
+      if (!dialog) return { response, dialog: undefined };
       this.dialogs.add(dialog);
-      early.set(dialogKey(dialog.id), dialog);
+      created.set(dialogKey(dialog.id), dialog);
+    } else if (response.status >= 200 && this.resendAck(id, response)) {
+      return undefined;
     } else {
       receiveInDialogResponse(dialog, request, response);
     }
@@ -470,15 +512,19 @@ class Stack implements SipStack {
       dialog.state = 'confirmed';
       this.acknowledge(dialog, request, transaction?.target);
     }
-    return dialog;
+    return { response, dialog };
   }
 
   /** RFC 3261 13.2.2.4: the UA core sends the ACK for each 2xx, in the dialog, with the INVITE's CSeq. */
-  private acknowledge(dialog: Dialog, invite: SipRequest, target: Endpoint | undefined): void {
+  private acknowledge(dialog: Dialog, invite: SipRequest, fallback: Endpoint | undefined): void {
     const ack = createInDialogRequest(dialog, 'ACK', { cseq: invite.cseq.seq });
     this.prepareRequest(ack);
-    const send = (endpoint: Endpoint) => {
-      this.sentAcks.set(dialogKey(dialog.id), { ack, target: endpoint });
+    // Remembered at once, so that a 2xx retransmitted while the next hop resolves is not acknowledged twice.
+    const sent: SentAck = { ack, target: undefined };
+    this.sentAcks.set(dialogKey(dialog.id), sent);
+    const send = (endpoint: Endpoint | undefined) => {
+      if (!endpoint) return;
+      sent.target = endpoint;
       this.transactions.sendAck(ack, endpoint).catch((error: unknown) => {
         this.logger.warn({ err: error, callId: dialog.id.callId }, 'ACK could not be sent');
       });
@@ -487,38 +533,55 @@ class Stack implements SipStack {
     const nextHop = routes.ok && routes.value[0] ? routes.value[0].uri : ack.uri;
     // The ACK goes where the dialog's route set and remote target say, not necessarily to the INVITE's target.
     this.resolve(nextHop).then(
-      (targets) => {
-        const endpoint = targets[0] ?? target;
-        if (endpoint) send(endpoint);
-      },
-      () => {
-        if (target) send(target);
-      },
+      (targets) => send(targets[0] ?? fallback),
+      () => send(fallback),
     );
+  }
+
+  /**
+   * A 2xx we already acknowledged came again, so our ACK was lost: send the same ACK again
+   * (RFC 3261 13.2.2.4). Returns whether the response was such a retransmission.
+   */
+  private resendAck(id: DialogId, response: SipResponse): boolean {
+    const sent = this.sentAcks.get(dialogKey(id));
+    if (!sent || sent.ack.cseq.seq !== response.cseq.seq) return false;
+    if (sent.target) this.transactions.sendAck(sent.ack, sent.target).catch(() => {});
+    return true;
   }
 
   private receiveStrayResponse(response: SipResponse): void {
     if (response.cseq.method !== 'INVITE' || response.status < 200 || response.status >= 300) return;
     const id = responseDialogId(response);
-    const pending = id ? this.sentAcks.get(dialogKey(id)) : undefined;
-    // A retransmitted 2xx means our ACK was lost: send it again (RFC 3261 13.2.2.4).
-    if (pending) this.transactions.sendAck(pending.ack, pending.target).catch(() => {});
+    if (id) this.resendAck(id, response);
   }
 
   requestInDialog(dialog: Dialog, method: string, options?: InDialogRequestOptions): Promise<SipResponse> {
+    if (method === 'ACK' || method === 'CANCEL') {
+      throw new TypeError(`${method} is sent by the stack (invite() acknowledges, cancel() cancels)`);
+    }
     const request = createInDialogRequest(dialog, method, options);
     return new Promise((resolve) => {
       let final: SipResponse | undefined;
       this.send(
         request,
         undefined,
-        (response) => {
+        (response, transaction) => {
           if (response.status < 200) return;
-          final ??= response;
+          // RFC 3261 14.1: the 2xx to a re-INVITE is acknowledged like any 2xx to INVITE.
+          if (method === 'INVITE' && response.status < 300) {
+            if (this.resendAck(dialog.id, response)) return;
+            this.acknowledge(dialog, request, transaction?.target);
+          }
           receiveInDialogResponse(dialog, request, response);
           if (dialog.state === 'terminated') this.forgetDialog(dialog);
+          if (final) return;
+          // Resolved at the final response: a re-INVITE's transaction stays open for 64*T1 after its 2xx.
+          final = response;
+          resolve(response);
         },
-        () => resolve(final ?? createResponse(request, 408)),
+        () => {
+          if (!final) resolve(createResponse(request, 408));
+        },
       );
     });
   }
@@ -548,6 +611,28 @@ class Incoming implements IncomingRequest {
   }
 
   reply(status: number, reason?: string, options: ReplyOptions = {}): SipResponse {
+    const response = this.buildResponse(status, reason, options);
+    this.send(response);
+    return response;
+  }
+
+  accept(options: ReplyOptions & { status?: number } = {}): Dialog {
+    const status = options.status ?? 200;
+    if (status < 200 || status >= 300) throw new TypeError(`accept() answers with a 2xx, not ${status}`);
+    if (this.answered) throw new TypeError('the request has already been answered');
+    const contact = options.contact ?? this.stack.contact(this.info.local.protocol);
+    const response = this.buildResponse(status, undefined, { ...options, contact });
+    // A re-INVITE stays in its dialog (RFC 3261 §14.2); checked before anything is sent.
+    const dialog = this.dialog ?? createUasDialog(this.request, response);
+    if (!dialog) throw new TypeError('the request cannot create a dialog (no Contact or From tag)');
+    if (dialog.state === 'early') dialog.state = 'confirmed';
+    this.send(response);
+    this.dialog = dialog;
+    this.stack.acceptedDialog(this, dialog, response);
+    return dialog;
+  }
+
+  private buildResponse(status: number, reason: string | undefined, options: ReplyOptions): SipResponse {
     // RFC 3261 8.2.6.2: every response of the request carries the same To tag (none on 100).
     if (status > 100 && this.request.to.params.tag === undefined) this.toTag ??= generateTag();
     const headers: [string, string][] = [...(options.headers ?? [])];
@@ -564,13 +649,10 @@ class Incoming implements IncomingRequest {
       contentType: options.contentType,
     });
     this.stack.decorateResponse(response, this.request);
-    if (this.transaction.respond(response) && status >= 200) this.answered = true;
     return response;
   }
 
-  accept(options: ReplyOptions & { status?: number } = {}): Dialog {
-    const contact = options.contact ?? this.stack.contact(this.info.local.protocol);
-    const response = this.reply(options.status ?? 200, undefined, { ...options, contact });
-    return this.stack.acceptDialog(this, response);
+  private send(response: SipResponse): void {
+    if (this.transaction.respond(response) && response.status >= 200) this.answered = true;
   }
 }

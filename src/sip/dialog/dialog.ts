@@ -83,6 +83,14 @@ export function createUacDialog(request: SipRequest, response: SipResponse): Dia
 }
 
 /**
+ * Whether answering the request could create a UAS dialog: it names a remote target in Contact
+ * (RFC 3261 §8.1.1.8) and carries a From tag (§8.1.1.3).
+ */
+export function canCreateUasDialog(request: SipRequest): boolean {
+  return tagOf(request.from) !== undefined && contactTarget(request) !== undefined;
+}
+
+/**
  * RFC 3261 §12.1.1: the UAS side of a dialog, created when we answer a dialog-creating request
  * with a 1xx or 2xx carrying our To tag.
  */

@@ -1,4 +1,5 @@
 export {
+  canCreateUasDialog,
   createInDialogRequest,
   createUacDialog,
   createUasDialog,
