@@ -1,0 +1,106 @@
+/**
+ * The core's events are the CSTA call control events of ECMA-269 §17.2, each carrying the call,
+ * the connection it is about and the devices involved, so that CTI maps them one to one.
+ */
+import type { Cause, ConnectionState } from './model.js';
+
+/** ECMA-269 ConnectionID: a device's connection in one call. */
+export interface ConnectionRef {
+  readonly callId: string;
+  readonly connectionId: string;
+  readonly deviceId: string;
+  readonly state: ConnectionState;
+}
+
+interface EventBase {
+  readonly callId: string;
+  readonly cause: Cause;
+  /** Clock milliseconds (monotonic) when the event happened. */
+  readonly at: number;
+}
+
+/** §17.2.16: a device is preparing a call (off-hook); its connection is initiated. */
+export interface ServiceInitiatedEvent extends EventBase {
+  readonly type: 'serviceInitiated';
+  readonly initiatedConnection: ConnectionRef;
+}
+
+/** §17.2.14: the calling device has dialled; its connection is connected. */
+export interface OriginatedEvent extends EventBase {
+  readonly type: 'originated';
+  readonly originatingConnection: ConnectionRef;
+  readonly callingDevice: string;
+  /** The number dialled. */
+  readonly calledDevice: string;
+}
+
+/** §17.2.5: a device is alerting (ringing). */
+export interface DeliveredEvent extends EventBase {
+  readonly type: 'delivered';
+  readonly alertingConnection: ConnectionRef;
+  readonly alertingDevice: string;
+  readonly callingDevice: string;
+  readonly calledDevice: string;
+}
+
+/** §17.2.8: a device answered. */
+export interface EstablishedEvent extends EventBase {
+  readonly type: 'established';
+  readonly establishedConnection: ConnectionRef;
+  readonly answeringDevice: string;
+  readonly callingDevice: string;
+  readonly calledDevice: string;
+}
+
+/** §17.2.11: a device put its connection on hold. */
+export interface HeldEvent extends EventBase {
+  readonly type: 'held';
+  readonly heldConnection: ConnectionRef;
+  readonly holdingDevice: string;
+}
+
+/** §17.2.15: a device took its held connection back. */
+export interface RetrievedEvent extends EventBase {
+  readonly type: 'retrieved';
+  readonly retrievedConnection: ConnectionRef;
+  readonly retrievingDevice: string;
+}
+
+/** §17.2.9: the call could not be completed at a connection (busy, unknown number, no answer). */
+export interface FailedEvent extends EventBase {
+  readonly type: 'failed';
+  readonly failedConnection: ConnectionRef;
+  readonly failingDevice: string;
+  readonly callingDevice: string;
+  readonly calledDevice: string;
+}
+
+/** §17.2.4: a device left the call. */
+export interface ConnectionClearedEvent extends EventBase {
+  readonly type: 'connectionCleared';
+  readonly droppedConnection: ConnectionRef;
+  readonly releasingDevice: string;
+}
+
+/** §17.2.2: the call is over; every connection has gone. */
+export interface CallClearedEvent extends EventBase {
+  readonly type: 'callCleared';
+}
+
+export type CallEvent =
+  | ServiceInitiatedEvent
+  | OriginatedEvent
+  | DeliveredEvent
+  | EstablishedEvent
+  | HeldEvent
+  | RetrievedEvent
+  | FailedEvent
+  | ConnectionClearedEvent
+  | CallClearedEvent;
+
+export type CallEventListener = (event: CallEvent) => void;
+
+export interface CallEventBus {
+  /** Subscribes to every call event; returns the unsubscribe function. */
+  on(listener: CallEventListener): () => void;
+}

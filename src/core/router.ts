@@ -1,0 +1,37 @@
+/**
+ * The routing port: the core asks where a dialled number goes; the server answers from the
+ * configuration (partitions, calling search spaces, the dial plan) and from where devices are
+ * registered. The core only needs the outcome.
+ */
+import type { DeviceRef } from './model.js';
+
+export interface RouteRequest {
+  readonly calling: DeviceRef;
+  readonly dialed: string;
+}
+
+/** Why a number could not be routed; each maps to one CSTA cause. */
+export type RouteFailure =
+  /** No line or pattern matches the number in the caller's calling search space. */
+  | 'unknown'
+  /** The number is a line, but none of its devices is reachable right now. */
+  | 'notRegistered'
+  /** A pattern blocks the number for this caller. */
+  | 'blocked';
+
+export type RouteResult =
+  | {
+      readonly ok: true;
+      /** The called number after any translation. */
+      readonly called: string;
+      /** Alerted in parallel; the first to answer gets the call. */
+      readonly devices: readonly DeviceRef[];
+      /** Overrides the core's no-answer timeout for this destination (e.g. a line's setting). */
+      readonly noAnswerTimeoutMs?: number;
+    }
+  | { readonly ok: false; readonly failure: RouteFailure };
+
+export interface Router {
+  /** Must not throw; an unexpected failure is the router's to log and answer as a failure. */
+  route(request: RouteRequest): RouteResult;
+}
