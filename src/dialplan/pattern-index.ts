@@ -52,6 +52,14 @@ let stackDot = new Int32Array(256);
 let stackWeight = new Float64Array(256);
 let stackOpen = new Int32Array(256);
 const numberKeys = new Int32Array(MAX_NUMBER_LENGTH);
+/** The number `numberKeys` holds: analysis looks the same number up in several indexes. */
+let encodedNumber = '';
+
+function encode(number: string): void {
+  if (number === encodedNumber) return;
+  for (let i = 0; i < number.length; i++) numberKeys[i] = 31 - Math.clz32(keyMask(number.charCodeAt(i)));
+  encodedNumber = number;
+}
 
 function growStack(): void {
   const size = stackNode.length * 2;
@@ -123,39 +131,34 @@ export class PatternIndex {
 
     this.#entryStart = new Int32Array(nodes.length + 1);
     const entryList: number[] = [];
-    const steps: number[][] = [];
-    const stepWeights: number[][] = [];
     this.#stepStart = new Int32Array(nodes.length * KEY_COUNT + 1);
     const stepChild: number[] = [];
     const stepWeight: number[] = [];
     this.#repeatStart = new Int32Array(nodes.length + 1);
     const repeats: PatternToken[] = [];
     const repeatChild: number[] = [];
+    const singles: { token: PatternToken; child: number }[] = [];
 
     nodes.forEach((node, n) => {
       this.#entryStart[n] = entryList.length;
-      entryList.push(...node.entries);
+      for (const entry of node.entries) entryList.push(entry);
       this.#repeatStart[n] = repeats.length;
-      for (let k = 0; k < KEY_COUNT; k++) {
-        steps[k] = [];
-        stepWeights[k] = [];
-      }
-      for (const { token, child } of node.edges.values()) {
-        if (token.min === 1 && token.max === 1) {
-          for (let k = 0; k < KEY_COUNT; k++) {
-            if ((token.mask & (1 << k)) === 0) continue;
-            steps[k]!.push(child);
-            stepWeights[k]!.push(maskWeight(token.mask));
-          }
+      singles.length = 0;
+      for (const edge of node.edges.values()) {
+        if (edge.token.min === 1 && edge.token.max === 1) {
+          singles.push(edge);
         } else {
-          repeats.push(token);
-          repeatChild.push(child);
+          repeats.push(edge.token);
+          repeatChild.push(edge.child);
         }
       }
       for (let k = 0; k < KEY_COUNT; k++) {
         this.#stepStart[n * KEY_COUNT + k] = stepChild.length;
-        stepChild.push(...steps[k]!);
-        stepWeight.push(...stepWeights[k]!);
+        for (const { token, child } of singles) {
+          if ((token.mask & (1 << k)) === 0) continue;
+          stepChild.push(child);
+          stepWeight.push(maskWeight(token.mask));
+        }
       }
     });
     this.#entryStart[nodes.length] = entryList.length;
@@ -177,7 +180,7 @@ export class PatternIndex {
    */
   lookup(number: string, groupRank: Int32Array | null, position: MatchPosition): number {
     const length = number.length;
-    for (let i = 0; i < length; i++) numberKeys[i] = 31 - Math.clz32(keyMask(number.charCodeAt(i)));
+    encode(number);
     let best = -1;
     let bestWeight = Number.POSITIVE_INFINITY;
     let bestOpen = 0;

@@ -244,19 +244,19 @@ export class DialPlan {
     destination: Destination | null,
     reason?: string,
   ): AnalysisResult {
-    const result: AnalysisResult = {
+    // every field always present (undefined drops out of JSON): one object shape for all results
+    return {
       version: this.version,
       outcome,
       called: trace.called,
       calling: trace.calling,
+      redirecting: trace.redirecting,
+      inboundDialPeer: trace.inboundDialPeer,
       route: trace.route,
       destination,
       translations: trace.steps ?? NO_TRANSLATIONS,
+      reason,
     };
-    if (trace.redirecting !== undefined) result.redirecting = trace.redirecting;
-    if (trace.inboundDialPeer !== undefined) result.inboundDialPeer = trace.inboundDialPeer;
-    if (reason !== undefined) result.reason = reason;
-    return result;
   }
 }
 
