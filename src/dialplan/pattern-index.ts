@@ -29,8 +29,6 @@ export interface IndexEntry {
 export interface MatchPosition {
   /** Characters consumed before the `.` separator, or -1 when the pattern has none. */
   dotPosition: number;
-  /** Characters consumed by the pattern (less than the number's length for a prefix match). */
-  matchedLength: number;
   /** How many numbers of the dialled length the match admits: lower is closer. */
   weight: number;
   /** Open-ended parts the match used (`!`, `%`, `+`, `T`, an unanchored tail): on equal weight,
@@ -222,7 +220,6 @@ export class PatternIndex {
           bestRank = rank;
           bestTie = tie;
           position.dotPosition = dot;
-          position.matchedLength = at;
           position.weight = total;
           position.openEnded = openEnded;
         }

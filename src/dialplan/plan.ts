@@ -66,8 +66,8 @@ class Trace {
 export class DialPlan {
   readonly version: string | number;
   readonly #data: CompiledPlanData;
-  readonly #cucmPosition: MatchPosition = { dotPosition: -1, matchedLength: 0, weight: 0, openEnded: 0 };
-  readonly #peerPosition: MatchPosition = { dotPosition: -1, matchedLength: 0, weight: 0, openEnded: 0 };
+  readonly #cucmPosition: MatchPosition = { dotPosition: -1, weight: 0, openEnded: 0 };
+  readonly #peerPosition: MatchPosition = { dotPosition: -1, weight: 0, openEnded: 0 };
   readonly #ruleOutput = newRuleOutput();
 
   constructor(data: CompiledPlanData) {
