@@ -300,28 +300,31 @@ class Stack implements SipStack {
     }
   }
 
-  /** RFC 3261 13.3.1.4: 2xx every T1 doubling to T2 until the ACK; no ACK after 64*T1 ends the dialog with BYE. */
+  /**
+   * RFC 3261 13.3.1.4: the 2xx goes again after T1, doubling up to T2, until the ACK arrives; when
+   * 64*T1 pass without it, the dialog is confirmed but the session ends with a BYE.
+   */
   private retransmitUntilAcked(dialog: Dialog, incoming: Incoming, response: SipResponse): void {
     const key = `${dialogKey(dialog.id)}\u0000${incoming.request.cseq.seq}`;
-    const started = this.clock.now();
     let interval = this.T1;
-    let timer = this.clock.setTimeout(tick, interval);
+    const resend = () => {
+      this.transport.sendResponse(response, incoming.info).catch((error: unknown) => {
+        this.logger.warn({ err: error, callId: dialog.id.callId }, '2xx retransmission could not be sent');
+      });
+      interval = Math.min(interval * 2, this.T2);
+      retransmission = this.clock.setTimeout(resend, interval);
+    };
+    let retransmission = this.clock.setTimeout(resend, interval);
+    const giveUp = this.clock.setTimeout(() => {
+      stop();
+      this.logger.warn({ callId: dialog.id.callId }, 'no ACK for 2xx within 64*T1, ending the dialog');
+      void this.requestInDialog(dialog, 'BYE');
+    }, 64 * this.T1);
     const stop = () => {
-      this.clock.clearTimeout(timer);
+      this.clock.clearTimeout(retransmission);
+      this.clock.clearTimeout(giveUp);
       this.unacknowledged.delete(key);
     };
-    const stack = this;
-    function tick(): void {
-      if (stack.clock.now() - started >= 64 * stack.T1) {
-        stop();
-        stack.logger.warn({ callId: dialog.id.callId }, 'no ACK for 2xx within 64*T1, ending the dialog');
-        stack.requestInDialog(dialog, 'BYE').catch(() => {});
-        return;
-      }
-      stack.transport.sendResponse(response, incoming.info).catch(() => {});
-      interval = Math.min(interval * 2, stack.T2);
-      timer = stack.clock.setTimeout(tick, interval);
-    }
     this.unacknowledged.set(key, { stop });
   }
 
