@@ -29,11 +29,9 @@ import {
   serializeMessage,
   splitCommaList,
 } from '../../src/sip/message/index.js';
+import { testdataPath } from '../helpers/testdata.js';
 
-const CORPUS_DIRS = [
-  '/work/shared/testdata/sip-torture-rfc4475',
-  '/work/shared/testdata/sip-torture-rfc5118',
-];
+const CORPUS_DIRS = [testdataPath('sip-torture-rfc4475'), testdataPath('sip-torture-rfc5118')];
 const CRASH_DIR = join(dirname(fileURLToPath(import.meta.url)), 'crashes');
 
 export interface FuzzOptions {

@@ -24,9 +24,10 @@ import {
   type SipResponse,
   serializeMessage,
 } from '../../../../src/sip/message/index.js';
+import { testdataPath } from '../../../helpers/testdata.js';
 
-const RFC4475 = '/work/shared/testdata/sip-torture-rfc4475';
-const RFC5118 = '/work/shared/testdata/sip-torture-rfc5118';
+const RFC4475 = testdataPath('sip-torture-rfc4475');
+const RFC5118 = testdataPath('sip-torture-rfc5118');
 
 type Verdict =
   | {
