@@ -203,6 +203,21 @@ describe('SIP line registrar on 127.0.0.1', () => {
     expect((await server.store.registrations.list()).map((row) => row.line)).toEqual(['201', '202']);
   });
 
+  it('answers OPTIONS with 200 and REGISTER among the allowed methods', async () => {
+    const target = registrarEndpoint('UDP');
+    const options = createRequest({
+      method: 'OPTIONS',
+      uri: `sip:${target.address}:${target.port}`,
+      from: `<sip:201@${REALM}>;tag=${generateTag()}`,
+      to: `<sip:${target.address}:${target.port}>`,
+      callId: generateCallId(),
+      cseq: 1,
+    });
+    const response = await finalResponse(phone.request(options, { target }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Allow')).toContain('REGISTER');
+  });
+
   it('restores the registrations after a restart', async () => {
     const before = server.adapter.registrations().map((r) => [r.dn, r.phone, r.contact]);
     expect(before.map(([dn]) => dn)).toEqual(['201', '202']);
