@@ -121,6 +121,12 @@ export interface SipStack {
   close(): Promise<void>;
 }
 
+/**
+ * Dialogs one INVITE may create through forking (RFC 3261 §13.2.2.4). Real forks are few; the
+ * bound keeps a peer inventing To tags from growing the dialog store without end.
+ */
+const MAX_DIALOGS_PER_INVITE = 16;
+
 /** Served without a handler: OPTIONS, and BYE inside a dialog (RFC 3261 §15.1.2). */
 const BUILT_IN_METHODS = ['ACK', 'BYE', 'CANCEL', 'OPTIONS'];
 
@@ -489,7 +495,7 @@ class Stack implements SipStack {
   /**
    * Matches a response to our INVITE with its dialog (creating it for the first 1xx/2xx with a
    * new To tag, RFC 3261 §12.1.2) and acknowledges each 2xx. Returns undefined for a 2xx
-   * retransmission, which is only acknowledged again.
+   * retransmission, which is only acknowledged again, and for a fork beyond the bound.
    */
   private inviteResponse(
     request: SipRequest,
@@ -502,6 +508,13 @@ class Stack implements SipStack {
     if (!id) return { response, dialog: undefined };
     let dialog = this.dialogs.get(id);
     if (!dialog) {
+      if (created.size >= MAX_DIALOGS_PER_INVITE) {
+        this.logger.warn(
+          { callId: request.callId, status: response.status },
+          'too many forked dialogs, response dropped',
+        );
+        return undefined;
+      }
       dialog = createUacDialog(request, response);
       if (!dialog) return { response, dialog: undefined };
       this.dialogs.add(dialog);
