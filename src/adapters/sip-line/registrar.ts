@@ -42,6 +42,9 @@ export interface RegistrarCounters {
   lockouts: number;
 }
 
+/** User-Agent is kept for display only; a longer one is cut rather than stored whole. */
+const MAX_USER_AGENT_LENGTH = 256;
+
 /** Option tags the registrar implements (RFC 3261 §8.2.2.3). */
 const SUPPORTED = ['path'];
 
@@ -137,7 +140,7 @@ export class Registrar {
       request: requested,
       callId: request.callId,
       cseq: request.cseq.seq,
-      userAgent: request.headers.get('User-Agent') ?? null,
+      userAgent: request.headers.get('User-Agent')?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
       path,
       source: info.source,
     });

@@ -230,6 +230,14 @@ describe('bindings (RFC 3261 §10.3)', () => {
     expect(harness.adapter.lookup('201')[0]?.path).toEqual(['<sip:edge.example.com;lr>']);
   });
 
+  it('keeps the User-Agent for display, cut to 256 characters', async () => {
+    await harness.register(
+      { dn: '201', contacts: [CONTACT], extraHeaders: [['User-Agent', `Phone/${'x'.repeat(1000)}`]] },
+      PHONE_201,
+    );
+    expect(harness.adapter.registrations()[0]?.userAgent).toBe(`Phone/${'x'.repeat(250)}`);
+  });
+
   it('answers 420 for an option tag it does not support', async () => {
     const response = await harness.send(
       registerRequest({ dn: '201', contacts: [CONTACT], extraHeaders: [['Require', 'outbound']] }),
