@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { createSipLineAdapter, type SipLineAdapter } from '../adapters/sip-line/index.js';
 import {
   applyConfig,
   type ConfigFile,
@@ -17,6 +18,8 @@ import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
 
 export const PRODUCT = 'Strowger/0.1';
+/** Digest realm of the phones' credentials and domain of their AORs. */
+export const DEFAULT_REALM = 'strowger';
 
 export interface StartOptions {
   settings: NodeSettings;
@@ -29,6 +32,7 @@ export interface RunningServer {
   readonly settings: NodeSettings;
   readonly store: Store;
   readonly sip: SipStack;
+  readonly lines: SipLineAdapter;
   readonly logger: Logger;
   snapshot(): ConfigSnapshot;
   stop(): Promise<void>;
@@ -62,6 +66,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       logger: logger.child({ module: 'sip' }),
       userAgent: PRODUCT,
     });
+    const lines = createSipLineAdapter({
+      stack: sip,
+      store,
+      snapshot: () => snapshot,
+      realm: DEFAULT_REALM,
+      // RFC 8760 §2.4 lets clients take the first challenge they support, and deployed phones
+      // (and sipp) answer only the first one, in MD5: offering MD5 first keeps them working.
+      algorithms: ['MD5', 'SHA-256'],
+      logger: logger.child({ module: 'sip-line' }),
+    });
+    await lines.start();
     for (const endpoint of sip.listening()) {
       logger.info(
         { protocol: endpoint.protocol, address: endpoint.address, port: endpoint.port },
@@ -72,9 +87,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       settings,
       store,
       sip,
+      lines,
       logger,
       snapshot: () => snapshot,
       stop: async () => {
+        await lines.stop();
         await sip.close();
         await store.close();
         logger.info('stopped');
