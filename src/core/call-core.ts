@@ -172,6 +172,7 @@ class Call {
     readonly id: string,
     readonly dialed: string,
     readonly calling: string,
+    readonly callingName: string | undefined,
     readonly startedAt: number,
     readonly media: MediaDescription | undefined,
   ) {
@@ -200,6 +201,7 @@ class Call {
       id: this.id,
       phase: this.phase,
       calling: this.calling,
+      callingName: this.callingName,
       called: this.called,
       connections: this.connections
         .filter((connection) => !connection.removed)
@@ -274,6 +276,7 @@ class Core implements CallCore {
       String(this.nextCall),
       request.dialed,
       request.device.number,
+      request.device.displayName,
       this.wallClock(),
       request.media,
     );

@@ -86,6 +86,8 @@ export interface CallView {
   readonly id: string;
   readonly phase: CallPhase;
   readonly calling: string;
+  /** The calling device's display name, when it has one. */
+  readonly callingName: string | undefined;
   readonly called: string;
   readonly connections: readonly ConnectionView[];
   readonly startedAt: number;

@@ -1,0 +1,60 @@
+/**
+ * CSTA causes ⇄ SIP status codes for the B2BUA, after RFC 3398 §7.2.4.1 / RFC 4497 (Q.850 ⇄ SIP)
+ * with each Q.850 cause read as its ECMA-269 counterpart.
+ */
+import type { Cause } from '../../../core/index.js';
+
+/** The final response a caller gets when its call ends with `cause` before being answered. */
+export function statusForCause(cause: Cause): number {
+  switch (cause) {
+    case 'busy':
+      return 486;
+    case 'destNotObtainable':
+      return 404;
+    // RFC 3398 §7.2.4.1: Q.850 18/19 (no user responding / no answer) → 480.
+    case 'callNotAnswered':
+    case 'destOutOfOrder':
+      return 480;
+    case 'reorderTone':
+      return 403;
+    case 'incompatibleDestination':
+      return 488;
+    case 'callCancelled':
+      return 487;
+    case 'networkCongestion':
+    case 'resourcesNotAvailable':
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+/** What a final failure response from a called device means for the call. */
+export function causeForStatus(status: number): Cause {
+  switch (status) {
+    case 486:
+    case 600:
+    // RFC 3398: 603 Decline maps to Q.850 21 (call rejected); the caller hears busy, as on a Cisco phone's decline.
+    case 603:
+      return 'busy';
+    case 404:
+    case 484:
+    case 604:
+      return 'destNotObtainable';
+    case 408:
+    case 480:
+      return 'callNotAnswered';
+    case 403:
+      return 'reorderTone';
+    case 488:
+    case 606:
+    case 415:
+      return 'incompatibleDestination';
+    case 487:
+      return 'callCancelled';
+    case 503:
+      return 'resourcesNotAvailable';
+    default:
+      return 'destOutOfOrder';
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * What both kinds of call leg share: the dialog with one phone, the core connection it stands
+ * for, and the in-dialog requests the B2BUA sends on it.
+ */
+import type { CallCore, MediaDescription, SessionUpdate, SessionUpdateResult } from '../../../core/index.js';
+import {
+  type Clock,
+  createInDialogRequest,
+  type Dialog,
+  dialogKey,
+  type Endpoint,
+  type ReplyOptions,
+  type SipLogger,
+  type SipStack,
+} from '../../../sip/index.js';
+import { bodyOf, mediaOf } from './media.js';
+
+export interface LegContext {
+  readonly stack: SipStack;
+  readonly core: CallCore;
+  readonly clock: Clock;
+  readonly logger: SipLogger;
+  /** Confirmed legs by dialog, for the in-dialog requests the phones send. */
+  readonly legs: Map<string, Leg>;
+}
+
+export abstract class Leg {
+  /** The core connection of this leg's device. */
+  connectionId = '';
+  dialog: Dialog | undefined;
+  /** The session description we last sent this phone, answered again on a refresh without a body. */
+  sentMedia: MediaDescription | undefined;
+
+  constructor(protected readonly context: LegContext) {}
+
+  /** Where the phone's requests come from: in-dialog ACKs go back there. */
+  abstract get endpoint(): Endpoint;
+
+  protected confirm(dialog: Dialog): void {
+    this.dialog = dialog;
+    this.context.legs.set(dialogKey(dialog.id), this);
+  }
+
+  /** Forgets the dialog (after a BYE either way). */
+  protected forget(): void {
+    if (this.dialog) this.context.legs.delete(dialogKey(this.dialog.id));
+  }
+
+  /** The phone hung up (its BYE was answered). */
+  hungUp(): void {
+    this.forget();
+  }
+
+  /** The 2xx to a re-INVITE, UPDATE or INFO from the phone. */
+  replyOptions(media: MediaDescription | undefined, headers: [string, string][]): ReplyOptions {
+    return { ...bodyOf(media), headers, contact: this.context.stack.contact(this.endpoint.protocol) };
+  }
+
+  /** Hangs up on the phone. */
+  protected bye(dialog: Dialog): void {
+    this.context.stack.requestInDialog(dialog, 'BYE').catch((error: unknown) => {
+      this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'BYE could not be sent');
+    });
+  }
+
+  /**
+   * Relays a session update from the other party as a re-INVITE or INFO in this dialog and
+   * turns the phone's answer into the result (RFC 3261 §14.1 for re-INVITE, RFC 6086 for INFO).
+   */
+  async update(update: SessionUpdate): Promise<SessionUpdateResult> {
+    const dialog = this.dialog;
+    if (dialog?.state !== 'confirmed') return { ok: false, failure: 'noPeer' };
+    const { stack } = this.context;
+    if (update.kind === 'info') {
+      const response = await stack.requestInDialog(dialog, 'INFO', bodyOf(update.content));
+      return updateResult(response.status, undefined);
+    }
+    const response = await stack.requestInDialog(dialog, 'INVITE', bodyOf(update.media));
+    if (response.status >= 200 && response.status < 300) {
+      this.sentMedia = update.media;
+      // RFC 3261 §13.2.2.4: the UA core ACKs a 2xx to a re-INVITE, in the dialog, with its CSeq.
+      const ack = createInDialogRequest(dialog, 'ACK', { cseq: response.cseq.seq });
+      stack.transactions.sendAck(ack, this.endpoint).catch((error: unknown) => {
+        this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'ACK could not be sent');
+      });
+    }
+    return updateResult(response.status, mediaOf(response));
+  }
+}
+
+function updateResult(status: number, media: MediaDescription | undefined): SessionUpdateResult {
+  if (status >= 200 && status < 300) return media === undefined ? { ok: true } : { ok: true, media };
+  // RFC 3261 §14.1: 491 when the phone has an update of its own in progress.
+  if (status === 491) return { ok: false, failure: 'pending' };
+  if (status === 408) return { ok: false, failure: 'timeout' };
+  if (status === 481) return { ok: false, failure: 'noPeer' };
+  return { ok: false, failure: 'rejected' };
+}
