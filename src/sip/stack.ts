@@ -74,8 +74,10 @@ export interface IncomingRequest {
   reply(status: number, reason?: string, options?: ReplyOptions): SipResponse;
   /**
    * Answers a dialog-creating request (INVITE, SUBSCRIBE, REFER) with a 2xx, creates the UAS
-   * dialog and, for INVITE over an unreliable transport, retransmits the 2xx until the ACK
-   * arrives (RFC 3261 §13.3.1.4).
+   * dialog (a re-INVITE keeps its own) and, for INVITE over an unreliable transport, retransmits
+   * the 2xx until the ACK arrives (RFC 3261 §13.3.1.4), ending the call with BYE after 64*T1.
+   * Throws TypeError, sending nothing, for a status outside 2xx, a request already answered, or
+   * a request that cannot create a dialog.
    */
   accept(options?: ReplyOptions & { status?: number }): Dialog;
   /** Called when the request is an INVITE and a CANCEL for it arrived (the stack then answers 487). */
@@ -109,11 +111,22 @@ export interface SipStack {
   onRequest(method: string, handler: RequestHandler): void;
   /** ACKs for 2xx (their own transaction, RFC 3261 §17.2.3). */
   onAck(handler: AckHandler): void;
-  /** Sends a request outside a dialog; responses arrive as they come, the last one is final. */
+  /**
+   * Sends a request outside a dialog; responses arrive as they come, the last one is final.
+   * `close()` ends requests still in flight with a 503.
+   */
   request(request: SipRequest, options?: RequestOptions): AsyncIterable<SipResponse>;
-  /** Sends an INVITE; 2xx responses create dialogs and are acknowledged by the stack. */
+  /**
+   * Sends an INVITE; 1xx/2xx with a To tag and Contact create dialogs (at most 16 forks), each
+   * 2xx is acknowledged by the stack, and its retransmissions are acknowledged again, not repeated
+   * in the iteration. The iteration ends 64*T1 after the first 2xx, when forks can no longer come.
+   */
   invite(request: SipRequest, options?: RequestOptions): OutgoingInvite;
-  /** Sends a request inside a dialog and resolves with its final response. */
+  /**
+   * Sends a request inside a dialog and resolves with its final response (never rejects; no
+   * response at all is a 408). A re-INVITE's 2xx is acknowledged by the stack. ACK and CANCEL
+   * are the stack's own business and throw TypeError.
+   */
   requestInDialog(dialog: Dialog, method: string, options?: InDialogRequestOptions): Promise<SipResponse>;
   /** A Contact for this stack over the given transport. */
   contact(protocol?: TransportProtocol, user?: string): NameAddr;
@@ -150,6 +163,11 @@ export async function createSipStack(options: SipStackOptions): Promise<SipStack
     userAgent,
     timers,
   );
+}
+
+/** A 2xx awaiting its ACK: the dialog and the CSeq number the INVITE and its ACK share. */
+function retransmissionKey(dialog: Dialog, seq: number): string {
+  return `${dialogKey(dialog.id)}\u0000${seq}`;
 }
 
 /** An ACK we sent for a 2xx; `target` is unset while its next hop is being resolved. */
@@ -311,7 +329,7 @@ class Stack implements SipStack {
    * 64*T1 pass without it, the dialog is confirmed but the session ends with a BYE.
    */
   private retransmitUntilAcked(dialog: Dialog, incoming: Incoming, response: SipResponse): void {
-    const key = `${dialogKey(dialog.id)}\u0000${incoming.request.cseq.seq}`;
+    const key = retransmissionKey(dialog, incoming.request.cseq.seq);
     let interval = this.T1;
     const resend = () => {
       this.transport.sendResponse(response, incoming.info).catch((error: unknown) => {
@@ -337,7 +355,7 @@ class Stack implements SipStack {
   private receiveAck(ack: SipRequest, info: ReceiveInfo): void {
     const id = incomingDialogId(ack);
     const dialog = id ? this.dialogs.get(id) : undefined;
-    if (dialog) this.unacknowledged.get(`${dialogKey(dialog.id)}\u0000${ack.cseq.seq}`)?.stop();
+    if (dialog) this.unacknowledged.get(retransmissionKey(dialog, ack.cseq.seq))?.stop();
     if (!this.ackHandler) return;
     try {
       this.ackHandler(ack, dialog, info);
