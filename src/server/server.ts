@@ -16,6 +16,7 @@ import {
 import { createSipStack, type SipStack } from '../sip/index.js';
 import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
+import { type DeviceAddressBook, SipTrace } from './sip-trace.js';
 
 export const PRODUCT = 'Strowger/0.1';
 /** Digest realm of the phones' credentials and domain of their AORs. */
@@ -33,6 +34,7 @@ export interface RunningServer {
   readonly store: Store;
   readonly sip: SipStack;
   readonly lines: SipLineAdapter;
+  readonly trace: SipTrace;
   readonly logger: Logger;
   snapshot(): ConfigSnapshot;
   stop(): Promise<void>;
@@ -77,6 +79,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       logger: logger.child({ module: 'sip-line' }),
     });
     await lines.start();
+    const devices: DeviceAddressBook = {
+      device: (name) => {
+        const phone = snapshot.phones.get(name);
+        if (!phone) return undefined;
+        const addresses = new Set<string>();
+        for (const registration of lines.registrations()) {
+          if (registration.phone === name)
+            addresses.add(`${registration.source.address}:${registration.source.port}`);
+        }
+        return { addresses, numbers: new Set(phone.lines.map((appearance) => appearance.line.dn)) };
+      },
+    };
+    const trace = new SipTrace(sip.transport, devices);
     for (const endpoint of sip.listening()) {
       logger.info(
         { protocol: endpoint.protocol, address: endpoint.address, port: endpoint.port },
@@ -88,6 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       store,
       sip,
       lines,
+      trace,
       logger,
       snapshot: () => snapshot,
       stop: async () => {
