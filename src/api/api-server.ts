@@ -1,0 +1,167 @@
+/**
+ * The management API: REST under `/api/v1` with its OpenAPI document, the events WebSocket and
+ * `/metrics`, on fastify.
+ */
+import swagger from '@fastify/swagger';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import { createConfigService } from '../admin/index.js';
+import type { Store } from '../store/index.js';
+import { isLoopback, presentedToken, tokenChecker } from './auth.js';
+import { handleError, handleNotFound, sendError } from './errors.js';
+import { createEventBroadcaster } from './events.js';
+import { createMetricsRegistry } from './metrics.js';
+import { registerConfigRoutes } from './routes/config-routes.js';
+import { registerRuntimeRoutes } from './routes/runtime-routes.js';
+import type { EventSource, MetricsSources, RuntimeViews } from './sources.js';
+
+export const API_PREFIX = '/api/v1';
+export const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
+export const EVENTS_PATH = `${API_PREFIX}/events`;
+
+/** Request bodies beyond this are refused with 413. */
+const BODY_LIMIT = 1024 * 1024;
+/** Messages a client may send on the events socket (it has nothing to say). */
+const MAX_CLIENT_MESSAGE = 4096;
+
+export interface ApiServerOptions {
+  readonly store: Store;
+  /** Told after every committed configuration change made through the API. */
+  readonly onConfigChanged?: (version: number) => void | Promise<void>;
+  readonly views: RuntimeViews;
+  readonly events: EventSource;
+  readonly metrics: MetricsSources;
+  /** Required unless `bind` is loopback. */
+  readonly token?: string | null;
+  readonly bind: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly logger: Logger;
+  readonly product?: { readonly name: string; readonly version: string };
+  /** Epoch milliseconds; `Date.now` unless a test fixes time. */
+  readonly now?: () => number;
+}
+
+export interface ApiServer {
+  listen(): Promise<{ readonly address: string; readonly port: number }>;
+  close(): Promise<void>;
+}
+
+/** Thrown by `createApiServer` for a configuration it refuses to serve. */
+export class ApiConfigurationError extends Error {
+  override readonly name = 'ApiConfigurationError';
+}
+
+export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const token = options.token || undefined;
+  if (token === undefined && !isLoopback(options.bind)) {
+    throw new ApiConfigurationError(
+      `the management API has no admin token, so it binds only to loopback (127.0.0.1, ::1, localhost), not ${options.bind}: set adminToken (STROWGER_ADMIN_TOKEN) or bind to loopback`,
+    );
+  }
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const logger = options.logger.child({ module: 'api' });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    forceCloseConnections: true,
+    // Fastify's own error text for oversized or malformed ids; URL keys are at most 64 characters.
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Strowger management API',
+        version: options.product?.version ?? '0.1.0',
+        description:
+          'Configuration (the objects of strowger.yaml, validated by the same rules), runtime views and events of a Strowger node.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: token === undefined ? [] : [{ bearer: [] }],
+    },
+  });
+  await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE } });
+
+  const matches = token === undefined ? undefined : tokenChecker(token);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!matches) return;
+    const path = request.url.split('?')[0] ?? '';
+    if (!path.startsWith(`${API_PREFIX}/`) || path === OPENAPI_PATH) return;
+    if (!matches(presentedToken(request, path === EVENTS_PATH))) {
+      // RFC 6750 §3: tell the client which scheme to use.
+      reply.header('www-authenticate', 'Bearer realm="strowger"');
+      return sendError(reply, 401, 'a valid admin token is required (Authorization: Bearer <token>)');
+    }
+  });
+
+  const config = createConfigService({
+    store: options.store,
+    onConfigChanged: async (version) => {
+      try {
+        await options.onConfigChanged?.(version);
+      } catch (error) {
+        logger.error({ err: error, version }, 'configuration changed but the node did not reload it');
+      }
+    },
+  });
+  registerConfigRoutes(app, config, API_PREFIX);
+  registerRuntimeRoutes(
+    app,
+    {
+      views: options.views,
+      store: options.store,
+      product: options.product ?? { name: 'Strowger', version: '0.1.0' },
+      startedAt,
+      now,
+    },
+    API_PREFIX,
+  );
+
+  const broadcaster = createEventBroadcaster(options.events, logger);
+  app.get(
+    EVENTS_PATH,
+    {
+      websocket: true,
+      schema: {
+        tags: ['runtime'],
+        summary: 'Events as they happen (WebSocket; one JSON text message per event)',
+        description:
+          'Upgrade to WebSocket. With an admin token configured, send it as `Authorization: Bearer` or `?token=`.',
+      },
+    },
+    (socket) => broadcaster.add(socket),
+  );
+
+  const registry = createMetricsRegistry(options.metrics);
+  app.get(
+    '/metrics',
+    {
+      logLevel: 'warn',
+      schema: { tags: ['metrics'], summary: 'Prometheus metrics (text format; no token needed)' },
+    },
+    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+  );
+
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, () => app.swagger());
+
+  return {
+    listen: async () => {
+      await app.listen({ host: options.bind, port: options.port });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('the API is not on a TCP port');
+      return { address: address.address, port: address.port };
+    },
+    close: async () => {
+      broadcaster.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * `/metrics` in the Prometheus text format: the node's own figures, read from the sources at
+ * scrape time, and prom-client's default Node.js metrics (event-loop lag among them).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { MetricsSources } from './sources.js';
+
+/**
+ * RFC 3261 §27.4 and the extensions' methods. Others are counted as `other`, so that a peer
+ * inventing methods cannot grow the number of series without bound.
+ */
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'INFO',
+  'INVITE',
+  'MESSAGE',
+  'NOTIFY',
+  'OPTIONS',
+  'PRACK',
+  'PUBLISH',
+  'REFER',
+  'REGISTER',
+  'SUBSCRIBE',
+  'UPDATE',
+]);
+
+const methodLabel = (method: string) => (KNOWN_METHODS.has(method) ? method : 'other');
+/** Counts from the sources are cumulative; anything else would make prom-client throw mid-scrape. */
+const isCount = (value: number) => Number.isFinite(value) && value >= 0;
+const statusLabel = (status: number) =>
+  Number.isInteger(status) && status >= 100 && status <= 699 ? String(status) : 'other';
+
+export function createMetricsRegistry(sources: MetricsSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: 'strowger_registrations',
+    help: 'Live registration bindings',
+    registers: [registry],
+    collect() {
+      this.set(sources.registrationCount());
+    },
+  });
+  new Gauge({
+    name: 'strowger_active_calls',
+    help: 'Calls in progress',
+    registers: [registry],
+    collect() {
+      this.set(sources.activeCalls());
+    },
+  });
+  new Counter({
+    name: 'strowger_calls_ended_total',
+    help: 'Calls ended, by end cause (ECMA-269 cause)',
+    labelNames: ['cause'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [cause, count] of Object.entries(sources.callsByCause())) {
+        if (isCount(count)) this.inc({ cause }, count);
+      }
+    },
+  });
+  new Counter({
+    name: 'strowger_sip_requests_total',
+    help: 'SIP requests received (in) and sent (out), by method',
+    labelNames: ['direction', 'method'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { direction, method, count } of sources.sipStats().requests) {
+        if (isCount(count)) this.inc({ direction, method: methodLabel(method) }, count);
+      }
+    },
+  });
+  new Counter({
+    name: 'strowger_sip_responses_total',
+    help: 'SIP responses received (in) and sent (out), by method of the request and status code',
+    labelNames: ['direction', 'method', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { direction, method, status, count } of sources.sipStats().responses) {
+        if (isCount(count))
+          this.inc({ direction, method: methodLabel(method), status: statusLabel(status) }, count);
+      }
+    },
+  });
+  new Gauge({
+    name: 'strowger_sip_transactions',
+    help: 'SIP transactions alive (RFC 3261 §17), by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const stats = sources.transactionStats();
+      this.set({ kind: 'invite_client' }, stats.inviteClient);
+      this.set({ kind: 'non_invite_client' }, stats.nonInviteClient);
+      this.set({ kind: 'invite_server' }, stats.inviteServer);
+      this.set({ kind: 'non_invite_server' }, stats.nonInviteServer);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,232 @@
+/**
+ * Request and response shapes of the API, as TypeBox schemas: fastify validates requests and
+ * serialises responses with them, and the OpenAPI document is generated from them. They state
+ * types only; the rules on values (name patterns, ranges, references) are the configuration
+ * validator's, applied by `src/admin`, so the API and `strowger.yaml` cannot disagree.
+ */
+import { type TSchema, Type } from 'typebox';
+
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const closed = { additionalProperties: false } as const;
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'The HTTP reason phrase, e.g. `Conflict`.' }),
+    message: Type.String(),
+    details: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String({
+            description: 'Where in the object, e.g. `sip.username`; empty for all of it.',
+          }),
+          message: Type.String(),
+          object: Type.Optional(
+            Type.String({ description: 'The other object the problem is on, e.g. `line 201 in internal`.' }),
+          ),
+        }),
+      ),
+    ),
+  },
+  { description: 'What went wrong. Never a stack trace.' },
+);
+
+const description = Type.String({ description: 'Free text, up to 200 characters.' });
+
+export const Partition = Type.Object({ name: Type.String(), description });
+export const PartitionInput = Type.Object(
+  { name: Type.String(), description: Type.Optional(description) },
+  closed,
+);
+
+export const CallingSearchSpace = Type.Object({
+  name: Type.String(),
+  description,
+  partitions: Type.Array(Type.String(), { description: 'Searched in this order.' }),
+});
+export const CallingSearchSpaceInput = Type.Object(
+  {
+    name: Type.String(),
+    description: Type.Optional(description),
+    partitions: Type.Array(Type.String(), { description: 'Searched in this order.' }),
+  },
+  closed,
+);
+
+export const User = Type.Object({ userid: Type.String(), name: Type.String() });
+export const UserInput = Type.Object({ userid: Type.String(), name: Type.Optional(Type.String()) }, closed);
+
+const LineForward = Type.Object(
+  {
+    all: Type.Optional(Type.String({ description: 'CFA target' })),
+    busy: Type.Optional(Type.String({ description: 'CFB target' })),
+    noAnswer: Type.Optional(Type.String({ description: 'CFNA target' })),
+    noAnswerTimeout: Type.Optional(Type.Integer({ description: 'Seconds before CFNA' })),
+  },
+  closed,
+);
+
+export const Line = Type.Object({
+  dn: Type.String(),
+  partition: Type.String(),
+  displayName: Type.String(),
+  description,
+  forward: Type.Optional(LineForward),
+  voicemail: Type.Optional(Type.String({ description: 'Voicemail pilot number' })),
+  mwi: Type.Boolean(),
+});
+export const LineInput = Type.Object(
+  {
+    dn: Type.String(),
+    partition: Type.String(),
+    displayName: Type.Optional(Type.String()),
+    description: Type.Optional(description),
+    forward: Type.Optional(LineForward),
+    voicemail: Type.Optional(Type.String({ description: 'Voicemail pilot number' })),
+    mwi: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+
+const protocol = Type.Union([Type.Literal('sip'), Type.Literal('sccp')]);
+export const Phone = Type.Object({
+  name: Type.String(),
+  model: Type.String(),
+  protocol,
+  description,
+  devicePool: Type.Optional(Type.String()),
+  callingSearchSpace: Type.Optional(Type.String()),
+  owner: Type.Optional(Type.String({ description: 'userid of the phone’s user' })),
+  sip: Type.Optional(
+    Type.Object({ username: Type.String() }, { description: 'The password is write-only.' }),
+  ),
+  lines: Type.Array(
+    Type.Object({
+      button: Type.Integer(),
+      dn: Type.String(),
+      partition: Type.String(),
+      label: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export const PhoneInput = Type.Object(
+  {
+    name: Type.String(),
+    model: Type.String(),
+    protocol: Type.Optional(protocol),
+    description: Type.Optional(description),
+    devicePool: Type.Optional(Type.String()),
+    callingSearchSpace: Type.Optional(Type.String()),
+    owner: Type.Optional(Type.String()),
+    sip: Type.Optional(
+      Type.Object(
+        {
+          username: Type.String(),
+          password: Type.Optional(
+            Type.String({
+              description: 'Required when the phone has none yet; omit to keep the current one.',
+            }),
+          ),
+        },
+        closed,
+      ),
+    ),
+    lines: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            dn: Type.String(),
+            partition: Type.Optional(
+              Type.String({ description: 'May be left out when the DN is in one partition only.' }),
+            ),
+            button: Type.Optional(Type.Integer({ description: 'Defaults to the position in the list.' })),
+            label: Type.Optional(Type.String()),
+          },
+          closed,
+        ),
+      ),
+    ),
+  },
+  closed,
+);
+
+export const ConfigChange = Type.Object({
+  action: Type.Union([Type.Literal('+'), Type.Literal('~'), Type.Literal('-')]),
+  kind: Type.String(),
+  name: Type.String(),
+  fields: Type.Optional(Type.Array(Type.String())),
+  label: Type.Optional(Type.String()),
+});
+
+/** The answer to a create or update: what changed, the new version and the object as stored. */
+export function writeResult<T extends TSchema>(object: T) {
+  return Type.Object({
+    version: Type.Integer({ description: 'The configuration version now in the store.' }),
+    changes: Type.Array(ConfigChange, { description: 'Empty when nothing changed.' }),
+    object,
+  });
+}
+
+export const DeleteResult = Type.Object({
+  version: Type.Integer({ description: 'The configuration version now in the store.' }),
+  changes: Type.Array(ConfigChange),
+});
+
+const Endpoint = Type.Object({ protocol: Type.String(), address: Type.String(), port: Type.Integer() });
+
+export const Registration = Type.Object({
+  aor: Type.String(),
+  dn: Type.String(),
+  partition: Type.String(),
+  phone: Type.String(),
+  contact: Type.String(),
+  source: Endpoint,
+  expiresIn: Type.Integer({ description: 'Seconds until the binding expires.' }),
+  userAgent: nullable(Type.String()),
+  instanceId: nullable(Type.String()),
+});
+
+export const Call = Type.Object({
+  id: Type.String(),
+  phase: Type.Union(['routing', 'alerting', 'connected', 'cleared'].map((p) => Type.Literal(p))),
+  calling: Type.String(),
+  called: Type.String(),
+  connections: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      deviceKind: Type.String(),
+      deviceId: Type.String(),
+      number: Type.String(),
+      direction: Type.Union([Type.Literal('originating'), Type.Literal('terminating')]),
+      state: Type.String({ description: 'CSTA connection state (ECMA-269 §6.1.2).' }),
+    }),
+  ),
+  startedAt: Type.Integer({ description: 'Epoch milliseconds.' }),
+  answeredAt: nullable(Type.Integer({ description: 'Epoch milliseconds.' })),
+});
+
+const dateTime = Type.String({ format: 'date-time' });
+export const CallDetailRecord = Type.Object({
+  id: Type.Integer(),
+  callId: Type.String(),
+  calling: Type.String(),
+  called: Type.String(),
+  originalCalled: nullable(Type.String()),
+  setupAt: dateTime,
+  answerAt: nullable(dateTime),
+  endAt: dateTime,
+  duration: Type.Integer({ description: 'Connected seconds; 0 when unanswered.' }),
+  cause: Type.String(),
+});
+
+export const CdrQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 100.' })) },
+  closed,
+);
+
+export const Status = Type.Object({
+  product: Type.String(),
+  version: Type.String(),
+  uptimeSeconds: Type.Integer(),
+  configVersion: Type.Integer(),
+  listeners: Type.Array(Endpoint),
+});

@@ -1,0 +1,102 @@
+/**
+ * What the API reads from the running node. The server connects these to the registrar, the call
+ * core and the SIP stack; the API depends on nothing more than these shapes.
+ */
+
+export interface EndpointView {
+  /** `UDP`, `TCP`, `TLS`, `WS`, `WSS`. */
+  readonly protocol: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** One registration binding (RFC 3261 §10), as `show registrations` presents it. */
+export interface RegistrationView {
+  readonly aor: string;
+  readonly dn: string;
+  readonly partition: string;
+  readonly phone: string;
+  readonly contact: string;
+  /** Where the REGISTER came from. */
+  readonly source: EndpointView;
+  /** Seconds until the binding expires. */
+  readonly expiresIn: number;
+  readonly userAgent: string | null;
+  /** `+sip.instance` (RFC 5626 §4.1). */
+  readonly instanceId: string | null;
+}
+
+/** A device's part in a call, in the CSTA connection states (ECMA-269 §6.1.2). */
+export interface ConnectionView {
+  readonly id: string;
+  readonly deviceKind: string;
+  readonly deviceId: string;
+  readonly number: string;
+  readonly direction: 'originating' | 'terminating';
+  readonly state: 'null' | 'initiated' | 'alerting' | 'connected' | 'held' | 'queued' | 'failed';
+}
+
+/** A call in progress. Times are epoch milliseconds. */
+export interface CallView {
+  readonly id: string;
+  readonly phase: 'routing' | 'alerting' | 'connected' | 'cleared';
+  readonly calling: string;
+  readonly called: string;
+  readonly connections: readonly ConnectionView[];
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
+}
+
+export interface RuntimeViews {
+  registrations(): readonly RegistrationView[];
+  calls(): readonly CallView[];
+  /** The configuration version the node runs on (its snapshot's). */
+  configVersion(): number;
+  /** Every signalling listener (SIP, later SCCP and CTI). */
+  listeners(): readonly EndpointView[];
+}
+
+/** Something that happened in the core (call events, registrations), sent to clients as JSON. */
+export interface ServerEvent {
+  readonly type: string;
+}
+
+export interface EventSource {
+  /** Subscribes to every event; returns the unsubscribe function. */
+  on(listener: (event: ServerEvent) => void): () => void;
+}
+
+export interface SipMessageCount {
+  readonly direction: 'in' | 'out';
+  readonly method: string;
+  readonly count: number;
+}
+
+export interface SipResponseCount extends SipMessageCount {
+  readonly status: number;
+}
+
+/** Cumulative counts since the node started. */
+export interface SipMessageStats {
+  readonly requests: readonly SipMessageCount[];
+  /** `method` is the method of the request the response answers (its CSeq method). */
+  readonly responses: readonly SipResponseCount[];
+}
+
+/** Transactions alive right now (RFC 3261 §17), by kind. */
+export interface TransactionStats {
+  readonly inviteClient: number;
+  readonly nonInviteClient: number;
+  readonly inviteServer: number;
+  readonly nonInviteServer: number;
+}
+
+/** Read at every scrape of `/metrics`. */
+export interface MetricsSources {
+  sipStats(): SipMessageStats;
+  transactionStats(): TransactionStats;
+  registrationCount(): number;
+  activeCalls(): number;
+  /** Calls ended since the node started, by end cause (ECMA-269 §12.2 cause names). */
+  callsByCause(): Readonly<Record<string, number>>;
+}

@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { applyConfig, validateConfigText } from '../../../src/admin/index.js';
+import {
+  type ApiServer,
+  type ApiServerOptions,
+  createApiServer,
+  type EventSource,
+  type MetricsSources,
+  type RuntimeViews,
+  type ServerEvent,
+} from '../../../src/api/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+
+/** A demo-configured store in a temporary directory. */
+export async function openDemoStore(): Promise<{ store: Store; dispose(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'strowger-api-'));
+  const store = await openStore({ dataDir });
+  const text = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
+  const validated = validateConfigText(text, 'demo.yaml');
+  if (!validated.ok) throw new Error('examples/demo.yaml does not validate');
+  const applied = await applyConfig(store, validated.file);
+  if (!applied.ok) throw new Error(applied.errors.join('; '));
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An event source the test pushes events into. */
+export class FakeEventSource implements EventSource {
+  private readonly listeners = new Set<(event: ServerEvent) => void>();
+  on(listener: (event: ServerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(event: ServerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+export const fakeViews: RuntimeViews = {
+  registrations: () => [
+    {
+      aor: 'sip:201@strowger.test',
+      dn: '201',
+      partition: 'internal',
+      phone: 'phone-201',
+      contact: 'sip:201@192.0.2.10:5060;transport=udp',
+      source: { protocol: 'UDP', address: '192.0.2.10', port: 5060 },
+      expiresIn: 3542,
+      userAgent: 'Cisco-CP7960G/8.0',
+      instanceId: null,
+    },
+  ],
+  calls: () => [
+    {
+      id: 'call-1',
+      phase: 'connected',
+      calling: '201',
+      called: '202',
+      connections: [
+        {
+          id: 'c1',
+          deviceKind: 'sip-line',
+          deviceId: 'phone-201',
+          number: '201',
+          direction: 'originating',
+          state: 'connected',
+        },
+        {
+          id: 'c2',
+          deviceKind: 'sip-line',
+          deviceId: 'phone-202',
+          number: '202',
+          direction: 'terminating',
+          state: 'connected',
+        },
+      ],
+      startedAt: Date.UTC(2030, 0, 1, 12, 0, 0),
+      answeredAt: Date.UTC(2030, 0, 1, 12, 0, 5),
+    },
+  ],
+  configVersion: () => 7,
+  listeners: () => [{ protocol: 'UDP', address: '127.0.0.1', port: 5060 }],
+};
+
+export const fakeMetrics: MetricsSources = {
+  sipStats: () => ({
+    requests: [
+      { direction: 'in', method: 'REGISTER', count: 12 },
+      { direction: 'out', method: 'INVITE', count: 3 },
+      { direction: 'in', method: 'XYZZY', count: 2 },
+    ],
+    responses: [{ direction: 'out', method: 'REGISTER', status: 401, count: 6 }],
+  }),
+  transactionStats: () => ({ inviteClient: 1, nonInviteClient: 2, inviteServer: 3, nonInviteServer: 4 }),
+  registrationCount: () => 4,
+  activeCalls: () => 2,
+  callsByCause: () => ({ normalClearing: 9, busy: 1 }),
+};
+
+export const TOKEN = 'test-admin-token-0123456789';
+
+export interface RunningApi {
+  readonly server: ApiServer;
+  readonly url: string;
+}
+
+export async function startApi(
+  options: Partial<ApiServerOptions> & Pick<ApiServerOptions, 'store'>,
+): Promise<RunningApi> {
+  const server = await createApiServer({
+    views: fakeViews,
+    events: new FakeEventSource(),
+    metrics: fakeMetrics,
+    bind: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'silent' }),
+    ...options,
+  });
+  const { port } = await server.listen();
+  return { server, url: `http://127.0.0.1:${port}` };
+}
