@@ -20,9 +20,10 @@ export function xmlDefaultConfig(snapshot: ConfigSnapshot, settings: Provisionin
   return serializeXml(
     element('Default', [
       callManagerGroupElement(group, settings, 'all'),
-      ...loads,
       element('versionStamp', versionStamp(snapshot)),
       ...serviceUrlElements(settings),
+      // Last, so a schema can accept the open-ended `loadInformation<type>` names with one wildcard.
+      ...loads,
     ]),
   );
 }
