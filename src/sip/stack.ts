@@ -482,7 +482,7 @@ class Stack implements SipStack {
     this.send(
       request,
       options,
-      (response) => stream.push(response),
+      (response) => stream.push(response, response.status < 200),
       () => stream.end(),
     );
     return stream;
@@ -495,8 +495,10 @@ class Stack implements SipStack {
       request,
       options,
       (response, transaction) => {
+        const dialogsBefore = created.size;
         const answer = this.inviteResponse(request, response, created, transaction);
-        if (answer) stream.push(answer);
+        // A provisional response may be dropped for a lagging reader, unless it brought a new early dialog.
+        if (answer) stream.push(answer, response.status < 200 && created.size === dialogsBefore);
       },
       () => {
         // Early dialogs that never got a 2xx end with the transaction (RFC 3261 12.3).
