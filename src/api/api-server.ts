@@ -15,6 +15,7 @@ import { createEventBroadcaster } from './events.js';
 import { createMetricsRegistry } from './metrics.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerRuntimeRoutes } from './routes/runtime-routes.js';
+import { ErrorBody } from './schemas.js';
 import type { EventSource, MetricsSources, RuntimeViews } from './sources.js';
 
 export const API_PREFIX = '/api/v1';
@@ -126,19 +127,21 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   );
 
   const broadcaster = createEventBroadcaster(options.events, logger);
-  app.get(
-    EVENTS_PATH,
-    {
-      websocket: true,
-      schema: {
-        tags: ['runtime'],
-        summary: 'Events as they happen (WebSocket; one JSON text message per event)',
-        description:
-          'Upgrade to WebSocket. With an admin token configured, send it as `Authorization: Bearer` or `?token=`.',
-      },
+  app.route({
+    method: 'GET',
+    url: EVENTS_PATH,
+    schema: {
+      tags: ['runtime'],
+      summary: 'Events as they happen (WebSocket; one JSON text message per event)',
+      description:
+        'Upgrade to WebSocket (RFC 6455). With an admin token configured, send it as `Authorization: Bearer` or `?token=`.',
+      response: { 401: ErrorBody, 426: ErrorBody },
     },
-    (socket) => broadcaster.add(socket),
-  );
+    // RFC 9110 §15.5.22: a plain GET is told to upgrade.
+    handler: (_request, reply) =>
+      sendError(reply.header('upgrade', 'websocket'), 426, 'connect with a WebSocket client'),
+    wsHandler: (socket) => broadcaster.add(socket),
+  });
 
   const registry = createMetricsRegistry(options.metrics);
   app.get(

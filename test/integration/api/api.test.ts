@@ -1,3 +1,4 @@
+import Ajv2020 from 'ajv/dist/2020.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -353,6 +354,7 @@ describe('events WebSocket', () => {
       byHeader.close();
     }
     await expect(connect(wsUrl)).rejects.toThrow('HTTP 401');
+    expect((await call('GET', '/api/v1/events')).status).toBe(426);
     await expect(connect(`${wsUrl}?token=nope`)).rejects.toThrow('HTTP 401');
   });
 
@@ -450,5 +452,96 @@ describe('hostile input', () => {
     expect((await call('GET', '/api/v1/partitions')).body).toEqual([
       { name: 'internal', description: 'Internal extensions' },
     ]);
+  });
+});
+
+describe('OpenAPI document', () => {
+  const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+
+  it('is OpenAPI 3 and lists every route with its parameters, bodies and answers', async () => {
+    const answer = await call('GET', '/api/v1/openapi.json', undefined, null);
+    expect(answer.status).toBe(200);
+    const document = answer.body;
+    expect(document.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+
+    const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(
+      ([path, item]) =>
+        Object.entries(item)
+          .filter(([method]) => methods.includes(method))
+          .map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path}`, operation })),
+    );
+    const crud = (collection: string, item: string) => [
+      `GET /api/v1/${collection}`,
+      `POST /api/v1/${collection}`,
+      `GET /api/v1/${collection}/${item}`,
+      `PUT /api/v1/${collection}/${item}`,
+      `DELETE /api/v1/${collection}/${item}`,
+    ];
+    expect(operations.map((o) => o.key).sort()).toEqual(
+      [
+        ...crud('partitions', '{name}'),
+        ...crud('calling-search-spaces', '{name}'),
+        ...crud('users', '{userid}'),
+        ...crud('lines', '{partition}/{dn}'),
+        ...crud('phones', '{name}'),
+        'GET /api/v1/registrations',
+        'GET /api/v1/calls',
+        'GET /api/v1/cdrs',
+        'GET /api/v1/status',
+        'GET /api/v1/events',
+        'GET /metrics',
+      ].sort(),
+    );
+
+    // Every schema in the document is a valid JSON Schema (2020-12, the dialect of OpenAPI 3.1).
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const schemas: unknown[] = [];
+    for (const { key, operation } of operations) {
+      expect(operation.responses, key).toBeTypeOf('object');
+      for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+        expect(status, key).toMatch(/^[1-5]\d\d$/);
+        expect(response.description, key).toBeTypeOf('string');
+        const schema = response.content?.['application/json']?.schema;
+        if (schema) schemas.push(schema);
+      }
+      for (const parameter of operation.parameters ?? []) {
+        expect(['path', 'query'], key).toContain(parameter.in);
+        if (parameter.in === 'path') expect(key).toContain(`{${parameter.name}}`);
+        schemas.push(parameter.schema);
+      }
+      const body = operation.requestBody?.content?.['application/json']?.schema;
+      if (key.startsWith('POST') || key.startsWith('PUT')) expect(body, key).toBeDefined();
+      if (body) schemas.push(body);
+    }
+    for (const schema of schemas) expect(() => ajv.compile(schema as object)).not.toThrow();
+    expect(JSON.stringify(document)).not.toContain('"$ref"');
+
+    const cdrs = operations.find((o) => o.key === 'GET /api/v1/cdrs')!.operation;
+    expect(cdrs.parameters).toContainEqual(expect.objectContaining({ in: 'query', name: 'limit' }));
+    const phoneWrite = operations.find((o) => o.key === 'PUT /api/v1/phones/{name}')!.operation;
+    expect(Object.keys(phoneWrite.responses).sort()).toEqual(['200', '400', '401', '404', '409']);
+    expect(document.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('describes what the routes answer: a response matches its schema', async () => {
+    const document = (await call('GET', '/api/v1/openapi.json', undefined, null)).body;
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    for (const [path, route] of [
+      ['/api/v1/phones', '/api/v1/phones'],
+      ['/api/v1/phones/phone-201', '/api/v1/phones/{name}'],
+      ['/api/v1/lines/internal/201', '/api/v1/lines/{partition}/{dn}'],
+      ['/api/v1/registrations', '/api/v1/registrations'],
+      ['/api/v1/calls', '/api/v1/calls'],
+      ['/api/v1/status', '/api/v1/status'],
+      ['/api/v1/nothing', '/api/v1/phones/{name}'],
+    ] as const) {
+      const answer = await call('GET', path);
+      const schema =
+        document.paths[route].get.responses[String(answer.status)].content['application/json'].schema;
+      const validate = ajv.compile(schema);
+      expect(validate(answer.body), `${path}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
   });
 });
