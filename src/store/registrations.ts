@@ -1,4 +1,4 @@
-import { and, asc, eq, lte } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from './database.js';
 import { registrations } from './schema.js';
 
@@ -23,6 +23,19 @@ export interface RegistrationBinding {
   readonly transport: string;
 }
 
+/** What identifies one stored binding. */
+type RegistrationKey = Pick<RegistrationBinding, 'aor' | 'contactUri'>;
+
+/**
+ * Every column but the key takes the proposed row's value on conflict. Multi-row upserts must
+ * name `excluded` (the row that collided) rather than one row's values.
+ */
+const UPDATE_FROM_EXCLUDED: Record<string, SQL> = Object.fromEntries(
+  Object.entries(getTableColumns(registrations))
+    .filter(([field]) => field !== 'aor' && field !== 'contactUri')
+    .map(([field, column]) => [field, sql`excluded.${sql.identifier(column.name)}`]),
+);
+
 export class RegistrationRepository {
   constructor(private readonly db: Executor) {}
 
@@ -42,6 +55,24 @@ export class RegistrationRepository {
       .where(and(eq(registrations.aor, aor), eq(registrations.contactUri, contactUri)))
       .returning({ aor: registrations.aor });
     return removed.length > 0;
+  }
+
+  /**
+   * Writes many binding changes at once: one multi-row upsert and one multi-row delete, inside
+   * a transaction when there are both (a savepoint when already in one). The keys must be
+   * distinct across both lists: PostgreSQL refuses an upsert that touches one row twice.
+   */
+  async applyBatch(
+    upserts: readonly RegistrationBinding[],
+    deletes: readonly RegistrationKey[],
+  ): Promise<void> {
+    if (deletes.length === 0) return this.upsertMany(upserts);
+    if (upserts.length === 0) return this.deleteMany(deletes);
+    await this.db.transaction(async (tx) => {
+      const inTransaction = new RegistrationRepository(tx);
+      await inTransaction.deleteMany(deletes);
+      await inTransaction.upsertMany(upserts);
+    });
   }
 
   /** Removes every binding of an AOR (REGISTER with `Contact: *`, RFC 3261 §10.2.2); returns how many. */
@@ -65,5 +96,27 @@ export class RegistrationRepository {
   /** Removes and returns the bindings whose expiry is at or before `now`. */
   async expire(now: Date): Promise<RegistrationBinding[]> {
     return this.db.delete(registrations).where(lte(registrations.expiresAt, now)).returning();
+  }
+
+  private async upsertMany(bindings: readonly RegistrationBinding[]): Promise<void> {
+    if (bindings.length === 0) return;
+    await this.db
+      .insert(registrations)
+      .values(bindings.map((binding) => ({ ...binding, path: [...binding.path] })))
+      .onConflictDoUpdate({
+        target: [registrations.aor, registrations.contactUri],
+        set: UPDATE_FROM_EXCLUDED,
+      });
+  }
+
+  private async deleteMany(keys: readonly RegistrationKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    const pairs = sql.join(
+      keys.map((key) => sql`(${key.aor}, ${key.contactUri})`),
+      sql`, `,
+    );
+    await this.db
+      .delete(registrations)
+      .where(sql`(${registrations.aor}, ${registrations.contactUri}) in (${pairs})`);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The lines' bindings: kept in memory for routing, written through to the store before a
  * REGISTER is answered (so that a 200 OK survives a restart), restored from it at start, and
- * removed by their expiry timers.
+ * removed by their expiry timers. Store writes of different lines are grouped (`WriteBatcher`);
+ * a line's changes stay one after another (`KeyedQueue`).
  */
 import type { ConfigSnapshot } from '../../admin/index.js';
 import {
@@ -18,6 +19,7 @@ import { contactKey } from './binding-request.js';
 import { BindingTable } from './binding-table.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { RegistrationPersistence } from './persistence.js';
+import { type RowChange, WriteBatcher, type WriteBatcherLimits } from './write-batcher.js';
 
 export type BindingEvent =
   | { readonly type: 'registered'; readonly binding: Binding; readonly refresh: boolean }
@@ -50,18 +52,33 @@ export interface LocationServiceOptions {
   readonly maxBindingsPerLine: number;
   /** REGISTERs of one line waiting for the store at once; more are refused with 503. */
   readonly maxPendingPerLine: number;
+  /** Size of one store write and of the backlog behind it; more is refused with 503. */
+  readonly writeLimits?: WriteBatcherLimits;
   readonly emit: (event: BindingEvent) => void;
 }
+
+/**
+ * 500 rows keep one multi-row statement well under PostgreSQL's 65,535 parameters; ten batches
+ * of backlog are about as much as a store write every few milliseconds drains within a UDP
+ * client's first retransmission interval (RFC 3261 §17.1.2.2, T1 = 500 ms).
+ */
+const DEFAULT_WRITE_LIMITS: WriteBatcherLimits = { maxBatch: 500, maxQueued: 5000 };
 
 const TRANSPORTS: ReadonlySet<string> = new Set<TransportProtocol>(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
 
 export class LocationService {
   private readonly table: BindingTable;
   private readonly queue: KeyedQueue;
+  private readonly writer: WriteBatcher;
 
   constructor(private readonly options: LocationServiceOptions) {
     this.table = new BindingTable(options.clock, (binding) => this.expire(binding));
     this.queue = new KeyedQueue(options.maxPendingPerLine);
+    const rows = options.persistence.registrations;
+    this.writer = new WriteBatcher(
+      (upserts, deletes) => rows.applyBatch(upserts, deletes),
+      options.writeLimits ?? DEFAULT_WRITE_LIMITS,
+    );
   }
 
   get size(): number {
@@ -86,7 +103,7 @@ export class LocationService {
   change(change: BindingChange): Promise<ChangeResult> {
     const key = lineKey(change.line);
     const queued = this.queue.tryRun(key, () => this.applyChange(change));
-    return queued ?? Promise.resolve({ ok: false, status: 503, reason: 'Registrar Busy' });
+    return queued ?? Promise.resolve(busy());
   }
 
   /**
@@ -95,19 +112,21 @@ export class LocationService {
    */
   async restore(snapshot: ConfigSnapshot): Promise<{ restored: number; dropped: number }> {
     const { persistence, clock, wallClock } = this.options;
-    let dropped = (await persistence.registrations.expire(new Date(wallClock()))).length;
+    const expired = (await persistence.registrations.expire(new Date(wallClock()))).length;
+    const drops: Promise<void>[] = [];
     let restored = 0;
     for (const row of await persistence.registrations.list()) {
       const binding = this.fromRow(row, snapshot, clock.now(), wallClock());
       if (binding === undefined) {
-        await persistence.registrations.delete(row.aor, row.contactUri);
-        dropped++;
+        // One submission per row: the batcher cuts them into statements of bounded size.
+        drops.push(this.writer.submit([{ kind: 'delete', aor: row.aor, contactUri: row.contactUri }]));
         continue;
       }
       this.table.set(binding);
       restored++;
     }
-    return { restored, dropped };
+    await Promise.all(drops);
+    return { restored, dropped: expired + drops.length };
   }
 
   /** Waits for changes in progress, then disarms every timer. The store keeps the bindings. */
@@ -117,7 +136,7 @@ export class LocationService {
   }
 
   private async applyChange(change: BindingChange): Promise<ChangeResult> {
-    const { clock, persistence, logger, maxBindingsPerLine } = this.options;
+    const { clock, logger, maxBindingsPerLine } = this.options;
     const now = clock.now();
     const current = this.table.forLine(change.line).filter((binding) => binding.expiresAt > now);
     if (change.request.kind === 'query') return { ok: true, bindings: current };
@@ -156,17 +175,18 @@ export class LocationService {
       if (kept + fresh > maxBindingsPerLine) return { ok: false, status: 403, reason: 'Too Many Contacts' };
     }
 
+    const changes: RowChange[] = [];
+    for (const binding of removed) changes.push(this.deletion(binding));
+    for (const { binding, previous } of added) {
+      // One contact spelled differently (same key, other text) is one binding: drop the old row.
+      if (previous !== undefined && previous.contact !== binding.contact)
+        changes.push(this.deletion(previous));
+      changes.push({ kind: 'upsert', row: this.toRow(binding, now) });
+    }
+    const written = this.writer.tryWrite(changes);
+    if (written === undefined) return busy();
     try {
-      await persistence.withTransaction(async (tx) => {
-        for (const binding of removed)
-          await tx.registrations.delete(this.aorOf(binding.line), binding.contact);
-        for (const { binding, previous } of added) {
-          // One contact spelled differently (same key, other text) is one binding: drop the old row.
-          if (previous !== undefined && previous.contact !== binding.contact)
-            await tx.registrations.delete(this.aorOf(previous.line), previous.contact);
-          await tx.registrations.upsert(this.toRow(binding, now));
-        }
-      });
+      await written;
     } catch (error) {
       logger.error({ err: error, dn: change.line.dn }, 'registration could not be stored');
       return { ok: false, status: 500, reason: 'Registration Not Stored' };
@@ -188,7 +208,7 @@ export class LocationService {
         if (!this.table.remove(binding)) return;
         this.options.emit({ type: 'unregistered', binding, reason: 'expired' });
         // A row left behind by a failing store is dropped by the next restore.
-        await this.options.persistence.registrations.delete(this.aorOf(binding.line), binding.contact);
+        await this.writer.submit([this.deletion(binding)]);
       })
       .catch((error: unknown) => {
         this.options.logger.warn(
@@ -196,6 +216,10 @@ export class LocationService {
           'expired registration not deleted from the store',
         );
       });
+  }
+
+  private deletion(binding: Binding): RowChange {
+    return { kind: 'delete', aor: this.aorOf(binding.line), contactUri: binding.contact };
   }
 
   private aorOf(line: LineRef): string {
@@ -266,6 +290,11 @@ function lineKey(line: LineRef): string {
  */
 function isOutOfOrder(binding: Binding, change: BindingChange): boolean {
   return binding.callId === change.callId && change.cseq <= binding.cseq;
+}
+
+/** The line's queue or the store's backlog is full (RFC 3261 §21.5.4). */
+function busy(): ChangeResult {
+  return { ok: false, status: 503, reason: 'Registrar Busy' };
 }
 
 function outOfOrder(): ChangeResult {

@@ -1,9 +1,8 @@
 import type { RegistrationRepository } from '../../store/index.js';
 
 /** The part of the store the registrar writes through to; `Store` satisfies it. */
-export type RegistrationRows = Pick<RegistrationRepository, 'upsert' | 'delete' | 'list' | 'expire'>;
+export type RegistrationRows = Pick<RegistrationRepository, 'applyBatch' | 'list' | 'expire'>;
 
 export interface RegistrationPersistence {
   readonly registrations: RegistrationRows;
-  withTransaction<T>(fn: (tx: { readonly registrations: RegistrationRows }) => Promise<T>): Promise<T>;
 }

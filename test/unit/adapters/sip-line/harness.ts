@@ -86,31 +86,24 @@ export function demoSnapshot(
   return buildSnapshot(rows);
 }
 
-/** Registration rows in a map; `failing` makes every write reject (a lost database). */
+/**
+ * Registration rows in a map; `failing` makes every write reject (a lost database). `batches`
+ * records each write's size, to see group commit at work.
+ */
 export class MemoryRegistrations implements RegistrationPersistence, RegistrationRows {
   readonly rows = new Map<string, RegistrationBinding>();
+  readonly batches: { upserts: number; deletes: number }[] = [];
   failing = false;
   readonly registrations = this;
 
-  async withTransaction<T>(fn: (tx: { registrations: RegistrationRows }) => Promise<T>): Promise<T> {
-    const saved = new Map(this.rows);
-    try {
-      return await fn(this);
-    } catch (error) {
-      this.rows.clear();
-      for (const [key, row] of saved) this.rows.set(key, row);
-      throw error;
-    }
-  }
-
-  async upsert(binding: RegistrationBinding): Promise<void> {
-    this.check();
-    this.rows.set(`${binding.aor} ${binding.contactUri}`, binding);
-  }
-
-  async delete(aor: string, contactUri: string): Promise<boolean> {
-    this.check();
-    return this.rows.delete(`${aor} ${contactUri}`);
+  async applyBatch(
+    upserts: readonly RegistrationBinding[],
+    deletes: readonly Pick<RegistrationBinding, 'aor' | 'contactUri'>[],
+  ): Promise<void> {
+    if (this.failing) throw new Error('database unavailable');
+    this.batches.push({ upserts: upserts.length, deletes: deletes.length });
+    for (const key of deletes) this.rows.delete(`${key.aor} ${key.contactUri}`);
+    for (const row of upserts) this.rows.set(`${row.aor} ${row.contactUri}`, row);
   }
 
   async list(): Promise<RegistrationBinding[]> {
@@ -121,10 +114,6 @@ export class MemoryRegistrations implements RegistrationPersistence, Registratio
     const expired = [...this.rows.entries()].filter(([, row]) => row.expiresAt <= now);
     for (const [key] of expired) this.rows.delete(key);
     return expired.map(([, row]) => row);
-  }
-
-  private check(): void {
-    if (this.failing) throw new Error('database unavailable');
   }
 }
 
