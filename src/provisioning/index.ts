@@ -12,13 +12,7 @@
  *
  * Boot flow, options and file names: docs/provisioning.md.
  */
-export {
-  type CallManagerGroup,
-  callManagerGroupElement,
-  callManagerGroupOf,
-  DEFAULT_POOL_NAME,
-  type PortProtocols,
-} from './call-manager-group.js';
+export { type CallManagerGroup, callManagerGroupOf, DEFAULT_POOL_NAME } from './call-manager-group.js';
 export { type CommandOutput, registerProvisioningCommands } from './cli.js';
 export { type ConfigFileName, deviceOfFileName, parseConfigFileName } from './config-file-name.js';
 export { xmlDefaultConfig } from './default-config.js';

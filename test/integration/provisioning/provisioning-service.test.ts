@@ -2,7 +2,7 @@
  * The provisioning service on 127.0.0.1 with ephemeral ports: phones' files over TFTP and HTTP,
  * the file-not-found rules, static files, the fetch log, and files that follow the configuration.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,8 @@ beforeAll(() => {
   folder = mkdtempSync(path.join(tmpdir(), 'strowger-provisioning-'));
   writeFileSync(path.join(folder, 'P00308010200.loads'), firmware);
   writeFileSync(path.join(folder, 'RINGLIST.DAT'), 'Piano1.raw\tPiano 1\n');
+  mkdirSync(path.join(folder, 'Desktops', '320x212x12'), { recursive: true });
+  writeFileSync(path.join(folder, 'Desktops', '320x212x12', 'List.xml'), '<CiscoIPPhoneImageList/>');
   // A stale file for an unknown phone must never be served: the database decides (R-REG-04).
   writeFileSync(path.join(folder, `${UNKNOWN_PHONE}.cnf.xml`), '<device/>');
 });
@@ -125,6 +127,7 @@ describe('with auto-registration off', () => {
     expect(loads.status).toBe(200);
     expect(loads.headers['content-length']).toBe(String(firmware.length));
     expect((await httpGet(http, '/RINGLIST.DAT?x=1')).body).toBe('Piano1.raw\tPiano 1\n');
+    expect((await httpGet(http, '/Desktops/320x212x12/List.xml')).body).toBe('<CiscoIPPhoneImageList/>');
     const head = await httpGet(http, `/${SIP_PHONE}.cnf.xml`, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
