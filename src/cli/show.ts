@@ -1,0 +1,289 @@
+/**
+ * `strowger show registrations|phones|lines|calls|cdr`: the running server's state as tables in
+ * the manner of IOS `show sip-ua register status`, `show ephone registered` and `show call active
+ * voice brief`, read through the management API. `--json` prints the API's own JSON instead.
+ */
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import type { LineResource, PhoneResource } from '../admin/index.js';
+import type { CallView, RegistrationView } from '../api/index.js';
+import { type ApiClient, ApiClientError, createApiClient } from './api-client.js';
+
+/** A call detail record as `GET /api/v1/cdrs` answers it. */
+export interface CdrJson {
+  readonly callId: string;
+  readonly calling: string;
+  readonly called: string;
+  readonly originalCalled: string | null;
+  readonly setupAt: string;
+  readonly answerAt: string | null;
+  readonly endAt: string;
+  readonly duration: number;
+  readonly cause: string;
+}
+
+const DEFAULT_API = 'http://127.0.0.1:8080';
+/** Longer cell values are cut, so that one odd value does not break the table. */
+const MAX_CELL = 60;
+
+/**
+ * Values come from the network (user agents, contacts): control characters are replaced so that
+ * they cannot drive the terminal, and long values are cut.
+ */
+function cell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '-';
+  const text = String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
+}
+
+/** Columns two spaces apart, headings underlined with `=` as IOS does. */
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  const output = new Table({
+    head: [...head],
+    chars: {
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
+    },
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  output.push(
+    widths.map((width) => '='.repeat(width)),
+    ...rows.map((row) => [...row]),
+  );
+  return output
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** `01:02:03`, as IOS shows call durations. */
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(Math.floor(whole / 3600))}:${two(Math.floor((whole % 3600) / 60))}:${two(whole % 60)}`;
+}
+
+function endpoint(source: RegistrationView['source']): string {
+  const host = source.address.includes(':') ? `[${source.address}]` : source.address;
+  return `${source.protocol} ${host}:${source.port}`;
+}
+
+/** Like `show sip-ua register status`: one row per binding. */
+export function formatRegistrations(registrations: readonly RegistrationView[]): string {
+  const rows = registrations.map((r) => [
+    cell(r.dn),
+    cell(r.partition),
+    cell(r.phone),
+    cell(r.contact),
+    cell(endpoint(r.source)),
+    cell(r.expiresIn),
+    cell(r.userAgent),
+  ]);
+  const head = ['Line', 'Partition', 'Phone', 'Contact', 'Source', 'Expires(sec)', 'User agent'];
+  return `${table(head, rows)}\n${plural(registrations.length, 'registration')}\n`;
+}
+
+/** Like `show ephone registered`: every configured phone with its real-time status. */
+export function formatPhones(
+  phones: readonly PhoneResource[],
+  registrations: readonly RegistrationView[],
+): string {
+  const byPhone = new Map<string, RegistrationView>();
+  for (const registration of registrations) {
+    if (!byPhone.has(registration.phone)) byPhone.set(registration.phone, registration);
+  }
+  const rows = phones.map((phone) => {
+    const registration = byPhone.get(phone.name);
+    return [
+      cell(phone.name),
+      cell(phone.model),
+      phone.protocol.toUpperCase(),
+      registration ? 'Registered' : 'Unregistered',
+      cell(registration && endpoint(registration.source)),
+      cell(phone.lines.map((line) => line.dn).join(',')),
+      cell(phone.description),
+    ];
+  });
+  const registered = phones.filter((phone) => byPhone.has(phone.name)).length;
+  const head = ['Name', 'Model', 'Protocol', 'Status', 'Address', 'Lines', 'Description'];
+  return `${table(head, rows)}\n${plural(phones.length, 'phone')}, ${registered} registered\n`;
+}
+
+function forwards(line: LineResource): string {
+  const forward = line.forward;
+  if (!forward) return '';
+  const parts: string[] = [];
+  if (forward.all) parts.push(`CFA ${forward.all}`);
+  if (forward.busy) parts.push(`CFB ${forward.busy}`);
+  if (forward.noAnswer) {
+    const timeout = forward.noAnswerTimeout === undefined ? '' : `/${forward.noAnswerTimeout}s`;
+    parts.push(`CFNA ${forward.noAnswer}${timeout}`);
+  }
+  return parts.join(' ');
+}
+
+/** Every directory number: where it appears, how many contacts it has, where it forwards. */
+export function formatLines(
+  lines: readonly LineResource[],
+  phones: readonly PhoneResource[],
+  registrations: readonly RegistrationView[],
+): string {
+  const key = (partition: string, dn: string) => `${partition}\u0000${dn}`;
+  const appearsOn = new Map<string, string[]>();
+  for (const phone of phones) {
+    for (const appearance of phone.lines) {
+      const at = key(appearance.partition, appearance.dn);
+      appearsOn.set(at, [...(appearsOn.get(at) ?? []), phone.name]);
+    }
+  }
+  const contacts = new Map<string, number>();
+  for (const r of registrations)
+    contacts.set(key(r.partition, r.dn), (contacts.get(key(r.partition, r.dn)) ?? 0) + 1);
+  const rows = lines.map((line) => [
+    cell(line.dn),
+    cell(line.partition),
+    cell(line.displayName),
+    cell(appearsOn.get(key(line.partition, line.dn))?.join(',')),
+    String(contacts.get(key(line.partition, line.dn)) ?? 0),
+    cell(forwards(line)),
+    cell(line.voicemail),
+  ]);
+  const head = ['DN', 'Partition', 'Display name', 'Phones', 'Registered', 'Forward', 'Voicemail'];
+  return `${table(head, rows)}\n${plural(lines.length, 'line')}\n`;
+}
+
+/** Like `show call active voice brief`: each call with its legs and how long it has lasted. */
+export function formatCalls(calls: readonly CallView[], now: number): string {
+  const rows = calls.map((call) => [
+    cell(call.id),
+    cell(call.phase),
+    cell(call.calling),
+    cell(call.called),
+    formatDuration((now - call.startedAt) / 1000),
+    call.answeredAt === null ? '-' : formatDuration((now - call.answeredAt) / 1000),
+    cell(call.connections.map((c) => `${c.deviceId}(${c.number}) ${c.state}`).join(', ')),
+  ]);
+  const head = ['Call', 'State', 'Calling', 'Called', 'Age', 'Connected', 'Connections'];
+  return `${table(head, rows)}\n${plural(calls.length, 'active call')}\n`;
+}
+
+/** `2030-01-01 12:02:32`, in UTC so that every node and reader agrees. */
+function utc(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? cell(iso) : date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Call detail records, newest first. */
+export function formatCdrs(records: readonly CdrJson[]): string {
+  const rows = records.map((record) => [
+    utc(record.endAt),
+    cell(record.calling),
+    cell(record.called),
+    cell(record.originalCalled),
+    record.answerAt === null ? '-' : formatDuration(record.duration),
+    cell(record.cause),
+  ]);
+  const head = ['Ended (UTC)', 'Calling', 'Called', 'Dialled', 'Duration', 'Cause'];
+  return `${table(head, rows)}\n${plural(records.length, 'record')}\n`;
+}
+
+interface ShowOptions {
+  api?: string;
+  token?: string;
+  json?: boolean;
+  limit?: string;
+}
+
+interface View {
+  readonly description: string;
+  /** The API resource the view shows; `--json` prints it as is. */
+  path(options: ShowOptions): string;
+  /** The table; may read more of the API (registrations for phones, say). */
+  format(primary: unknown, client: ApiClient): Promise<string>;
+}
+
+const views: Record<string, View> = {
+  registrations: {
+    description: 'live registration bindings (show sip-ua register status)',
+    path: () => '/registrations',
+    format: async (registrations) => formatRegistrations(registrations as RegistrationView[]),
+  },
+  phones: {
+    description: 'configured phones and whether they are registered (show ephone registered)',
+    path: () => '/phones',
+    format: async (phones, client) =>
+      formatPhones(phones as PhoneResource[], await client.get<RegistrationView[]>('/registrations')),
+  },
+  lines: {
+    description: 'directory numbers, the phones that show them and their forwards',
+    path: () => '/lines',
+    format: async (lines, client) => {
+      const [phones, registrations] = await Promise.all([
+        client.get<PhoneResource[]>('/phones'),
+        client.get<RegistrationView[]>('/registrations'),
+      ]);
+      return formatLines(lines as LineResource[], phones, registrations);
+    },
+  },
+  calls: {
+    description: 'calls in progress (show call active voice brief)',
+    path: () => '/calls',
+    format: async (calls) => formatCalls(calls as CallView[], Date.now()),
+  },
+  cdr: {
+    description: 'call detail records, newest first',
+    path: (options) =>
+      options.limit === undefined ? '/cdrs' : `/cdrs?limit=${encodeURIComponent(options.limit)}`,
+    format: async (records) => formatCdrs(records as CdrJson[]),
+  },
+};
+
+export function registerShowCommands(program: Command): void {
+  const show = program.command('show').description("the running server's state, read through its API");
+  for (const [name, view] of Object.entries(views)) {
+    const command = show
+      .command(name)
+      .description(view.description)
+      .option('--api <url>', `management API of the server (env STROWGER_API; default ${DEFAULT_API})`)
+      .option('--token <token>', 'admin token (env STROWGER_TOKEN)')
+      .option('--json', "print the API's JSON");
+    if (name === 'cdr') command.option('--limit <n>', 'at most this many records (1–1000, default 100)');
+    command.action(async (options: ShowOptions) => {
+      const client = createApiClient({
+        baseUrl: options.api ?? process.env.STROWGER_API ?? DEFAULT_API,
+        token: options.token ?? process.env.STROWGER_TOKEN,
+      });
+      try {
+        const primary = await client.get<unknown>(view.path(options));
+        process.stdout.write(
+          options.json ? `${JSON.stringify(primary, null, 2)}\n` : await view.format(primary, client),
+        );
+      } catch (error) {
+        if (!(error instanceof ApiClientError)) throw error;
+        process.stderr.write(`strowger show ${name}: ${error.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+  }
+}
