@@ -455,6 +455,17 @@ describe('hostile input', () => {
   });
 });
 
+interface MediaTypes {
+  readonly 'application/json'?: { readonly schema: object };
+}
+
+/** The parts of an OpenAPI 3.1 Operation Object the checks read. */
+interface Operation {
+  readonly responses: Record<string, { readonly description: string; readonly content?: MediaTypes }>;
+  readonly parameters?: readonly { readonly in: string; readonly name: string; readonly schema: object }[];
+  readonly requestBody?: { readonly content?: MediaTypes };
+}
+
 describe('OpenAPI document', () => {
   const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
@@ -466,7 +477,7 @@ describe('OpenAPI document', () => {
     expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
 
-    const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(
+    const operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(
       ([path, item]) =>
         Object.entries(item)
           .filter(([method]) => methods.includes(method))
@@ -500,7 +511,7 @@ describe('OpenAPI document', () => {
     const schemas: unknown[] = [];
     for (const { key, operation } of operations) {
       expect(operation.responses, key).toBeTypeOf('object');
-      for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
         expect(status, key).toMatch(/^[1-5]\d\d$/);
         expect(response.description, key).toBeTypeOf('string');
         const schema = response.content?.['application/json']?.schema;
