@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { applyConfig, formatChange, type NodeSettingsFlags, resolveNodeSettings } from '../admin/index.js';
+import { registerProvisioningCommands } from '../provisioning/index.js';
 import { loadConfigFile } from '../server/config-file.js';
 import { startServer } from '../server/server.js';
 import { openStore } from '../store/index.js';
@@ -27,6 +28,8 @@ program
   .option('--bind <address>', 'address the SIP listeners bind to')
   .option('--sip-port <port>', 'SIP port for UDP and TCP')
   .option('--http-port <port>', 'management API port')
+  .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
+  .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
   .option('--log-level <level>', 'trace, debug, info, warn, error or fatal')
   .action(async (options: Record<string, string | undefined>) => {
     const loaded = options.config ? await loadConfigFile(options.config) : undefined;
@@ -38,6 +41,8 @@ program
       sipUdpPort: options.sipPort,
       sipTcpPort: options.sipPort,
       httpPort: options.httpPort,
+      tftpPort: options.tftpPort,
+      provisioningHttpPort: options.provisioningHttpPort,
       logLevel: options.logLevel,
     };
     const resolved = resolveNodeSettings({ file: loaded?.file.node, env: process.env, flags });
@@ -99,6 +104,8 @@ program
       await store.close();
     }
   });
+
+registerProvisioningCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`strowger: ${error instanceof Error ? error.message : String(error)}\n`);

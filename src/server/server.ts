@@ -13,6 +13,7 @@ import {
   loadSnapshot,
   type NodeSettings,
 } from '../admin/index.js';
+import { createProvisioningService, type ProvisioningService } from '../provisioning/index.js';
 import { createSipStack, type SipStack } from '../sip/index.js';
 import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
@@ -35,6 +36,7 @@ export interface RunningServer {
   readonly sip: SipStack;
   readonly lines: SipLineAdapter;
   readonly trace: SipTrace;
+  readonly provisioning: ProvisioningService;
   readonly logger: Logger;
   snapshot(): ConfigSnapshot;
   stop(): Promise<void>;
@@ -92,6 +94,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       },
     };
     const trace = new SipTrace(sip.transport, devices);
+    const provisioning = await startProvisioning(settings, () => snapshot, logger);
     for (const endpoint of sip.listening()) {
       logger.info(
         { protocol: endpoint.protocol, address: endpoint.address, port: endpoint.port },
@@ -104,9 +107,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       sip,
       lines,
       trace,
+      provisioning,
       logger,
       snapshot: () => snapshot,
       stop: async () => {
+        await provisioning.stop();
         await lines.stop();
         await sip.close();
         await store.close();
@@ -116,6 +121,37 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     await store.close();
     throw error;
+  }
+}
+
+/**
+ * Phones fetch their files over TFTP and HTTP; a node that cannot bind those ports (UDP 69
+ * needs privileges) still serves calls, and says how to fix it.
+ */
+async function startProvisioning(
+  settings: NodeSettings,
+  snapshot: () => ConfigSnapshot,
+  logger: Logger,
+): Promise<ProvisioningService> {
+  const { tftpPort, httpPort } = settings.provisioning;
+  const listener = (port: number | false) => (port === false ? false : { address: settings.bind, port });
+  const options = { snapshot, logger: logger.child({ module: 'provisioning' }) };
+  const provisioning = createProvisioningService({
+    ...options,
+    tftp: listener(tftpPort),
+    http: listener(httpPort),
+  });
+  try {
+    await provisioning.start();
+    return provisioning;
+  } catch (error) {
+    logger.error(
+      { err: error, tftpPort, httpPort },
+      'phone configuration files are not served: the TFTP or HTTP port cannot be bound (set node.provisioning ports, --tftp-port, or run with the privilege to bind port 69)',
+    );
+    const disabled = createProvisioningService({ ...options, tftp: false, http: false });
+    await disabled.start();
+    return disabled;
   }
 }
 

@@ -63,6 +63,8 @@ export interface NodeSettingsInput {
   sipWsPort?: PortSetting;
   httpPort?: PortSetting;
   httpBind?: string;
+  tftpPort?: PortSetting;
+  provisioningHttpPort?: PortSetting;
   dataDir?: string;
   databaseUrl?: string;
   adminToken?: string;

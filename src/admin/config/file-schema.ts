@@ -57,6 +57,7 @@ const nodeSection = object({
     object({ udp: optional(port), tcp: optional(port), tls: optional(port), ws: optional(port) }),
   ),
   http: optional(object({ port: optional(port), bind: optional(host) })),
+  provisioning: optional(object({ tftpPort: optional(port), httpPort: optional(port) })),
   dataDir: optional(text({ max: 4096 })),
   database: optional(
     object({

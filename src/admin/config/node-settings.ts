@@ -15,6 +15,8 @@ export interface NodeSettings {
     readonly ws: PortSetting;
   };
   readonly http: { readonly port: PortSetting; readonly bind: string };
+  /** Phone configuration files over TFTP (CUCM: UDP 69) and HTTP (CUCM: TCP 6970). */
+  readonly provisioning: { readonly tftpPort: PortSetting; readonly httpPort: PortSetting };
   readonly dataDir: string;
   /** PostgreSQL when set; otherwise the embedded store in `<dataDir>/db`. */
   readonly databaseUrl: string | null;
@@ -70,6 +72,12 @@ const settings: {
     flag: '--http-bind',
     parse: matching(HOST_PATTERN, 'an IP address or host name'),
   },
+  tftpPort: { env: 'STROWGER_TFTP_PORT', flag: '--tftp-port', parse: port },
+  provisioningHttpPort: {
+    env: 'STROWGER_PROVISIONING_HTTP_PORT',
+    flag: '--provisioning-http-port',
+    parse: port,
+  },
   dataDir: { env: 'STROWGER_DATA_DIR', flag: '--data-dir', parse: matching(/^.{1,4096}$/, 'a directory') },
   databaseUrl: {
     env: 'STROWGER_DATABASE_URL',
@@ -94,7 +102,8 @@ export const NODE_SETTING_SOURCES: readonly { readonly env: string; readonly fla
 /**
  * Merges the three sources and fills in defaults. Pure; never throws. An empty environment
  * variable counts as unset. Defaults: listeners bind to loopback unless an admin token is set
- * (then 0.0.0.0), SIP on UDP and TCP 5060, TLS and WebSocket off, HTTP 8080, data in `./var`,
+ * (then 0.0.0.0), SIP on UDP and TCP 5060, TLS and WebSocket off, HTTP 8080, TFTP 69 and
+ * provisioning HTTP 6970, data in `./var`,
  * embedded store, log level info.
  */
 export function resolveNodeSettings(sources: {
@@ -141,6 +150,7 @@ export function resolveNodeSettings(sources: {
         ws: input.sipWsPort ?? false,
       },
       http: { port: input.httpPort ?? 8080, bind: input.httpBind ?? bind },
+      provisioning: { tftpPort: input.tftpPort ?? 69, httpPort: input.provisioningHttpPort ?? 6970 },
       dataDir: input.dataDir ?? './var',
       databaseUrl: input.databaseUrl ?? null,
       adminToken: input.adminToken ?? null,

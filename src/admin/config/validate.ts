@@ -67,6 +67,8 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     sipWsPort: node.sip?.ws,
     httpPort: node.http?.port,
     httpBind: node.http?.bind,
+    tftpPort: node.provisioning?.tftpPort,
+    provisioningHttpPort: node.provisioning?.httpPort,
     dataDir: node.dataDir,
     databaseUrl: node.database?.url,
     adminToken: node.adminToken,
