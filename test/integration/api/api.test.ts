@@ -246,6 +246,17 @@ describe('configuration CRUD', () => {
     expect(await store.configuration.readAll()).toEqual(before);
   });
 
+  it('applies concurrent changes one after the other, losing none', async () => {
+    const names = ['room-1', 'room-2', 'room-3', 'room-4', 'room-5'];
+    const created = await Promise.all(names.map((name) => call('POST', '/api/v1/partitions', { name })));
+    expect(created.map((answer) => answer.status)).toEqual(names.map(() => 201));
+    expect(new Set(created.map((answer) => answer.body.version)).size).toBe(names.length);
+    const listed = (await call('GET', '/api/v1/partitions')).body.map((p: { name: string }) => p.name);
+    expect(listed).toEqual(expect.arrayContaining(names));
+    const removed = await Promise.all(names.map((name) => call('DELETE', `/api/v1/partitions/${name}`)));
+    expect(removed.map((answer) => answer.status)).toEqual(names.map(() => 200));
+  });
+
   it('refuses a reference to an object that does not exist', async () => {
     const css = await call('POST', '/api/v1/calling-search-spaces', { name: 'x', partitions: ['ghost'] });
     expect(css.status).toBe(400);
