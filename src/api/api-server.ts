@@ -69,6 +69,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: true,
+    // Fastify's request log carries the URL with its query, where the events route takes the token.
+    disableRequestLogging: true,
     // Fastify's own error text for oversized or malformed ids; URL keys are at most 64 characters.
     routerOptions: { maxParamLength: 200 },
   });
@@ -101,6 +103,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       reply.header('www-authenticate', 'Bearer realm="strowger"');
       return sendError(reply, 401, 'a valid admin token is required (Authorization: Bearer <token>)');
     }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    // Reads that succeed are routine; changes and refusals are what an operator looks for.
+    const level = request.method === 'GET' && reply.statusCode < 400 ? 'debug' : 'info';
+    request.log[level](
+      { method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
 
   const config = createConfigService({
@@ -147,7 +159,6 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.get(
     '/metrics',
     {
-      logLevel: 'warn',
       schema: { tags: ['metrics'], summary: 'Prometheus metrics (text format; no token needed)' },
     },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
