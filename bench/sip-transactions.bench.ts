@@ -22,10 +22,11 @@
  *
  * Run: npx tsx bench/sip-transactions.bench.ts [--transactions 100000] [--sipp-processes 4]
  *        [--window 50] [--warmup 10000] [--profile DIR] [--print-config]
- * --profile writes a V8 CPU profile of the Strowger UAS (node --cpu-prof) for each scenario.
+ * --profile writes V8 CPU profiles of the Strowger UAS (node --cpu-prof) to DIR/strowger-<scenario>/.
  */
 import { fork, spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hasProgram } from '../test/helpers/interop.js';
@@ -93,14 +94,9 @@ function strowgerPeer(): Peer {
     name: 'Strowger',
     start: (port, scenario) =>
       new Promise((resolve, reject) => {
+        // One profile per thread (tsx runs its loader in a thread of its own), a directory per scenario.
         const profile = args.profile
-          ? [
-              '--cpu-prof',
-              '--cpu-prof-dir',
-              args.profile,
-              '--cpu-prof-name',
-              `strowger-${scenario}.cpuprofile`,
-            ]
+          ? ['--cpu-prof', '--cpu-prof-dir', join(args.profile, `strowger-${scenario}`)]
           : [];
         // Timer J holds every transaction for 32 s: size the table so that a whole flood fits.
         const table = String(warmup + transactions + 10_000);
@@ -300,6 +296,10 @@ async function main(): Promise<number> {
     for (const peer of peers) measurements.push(await measure(peer, scenario));
   }
   report(measurements);
+  if (measurements.some((m) => m.flood.failed > 0 || m.flood.problems.length > 0)) {
+    console.error('\nsome transactions failed: the figures above do not measure a clean flood');
+    return 1;
+  }
   return 0;
 }
 

@@ -12,15 +12,13 @@ import { join } from 'node:path';
 
 export type KamailioMode = 'stateless' | 'stateful';
 
-/** Where Debian installs the modules. */
-const MODULE_PATH = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
-
 /**
  * The whole kamailio.cfg. `children=1` with a single UDP listener gives one SIP worker process
  * (besides the attendant and timer processes), the counterpart of one Node event loop.
  * Stateless: sl_send_reply builds the 200 and forgets the request. Stateful: t_newtran creates
  * the server transaction (absorbing retransmissions, RFC 3261 §17.2.2) and t_reply answers in
  * it; tm keeps it for its wait_timer (5 s by default) where RFC 3261 timer J would be 32 s.
+ * Modules load from the path compiled into the package (no mpath), whatever the architecture.
  */
 export function kamailioConfig(address: string, port: number, mode: KamailioMode): string {
   const answer =
@@ -41,7 +39,6 @@ export function kamailioConfig(address: string, port: number, mode: KamailioMode
     'disable_tcp=yes',
     'auto_aliases=no',
     `listen=udp:${address}:${port}`,
-    `mpath="${MODULE_PATH}"`,
     // tm before sl: sl binds to tm's API when tm is loaded.
     ...(mode === 'stateful' ? ['loadmodule "tm.so"'] : []),
     'loadmodule "sl.so"',
