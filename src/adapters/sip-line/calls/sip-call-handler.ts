@@ -13,6 +13,7 @@ import {
   dialogKey,
   type IncomingRequest,
   type SipLogger,
+  type SipRequest,
   type SipStack,
   silentLogger,
   systemClock,
@@ -107,7 +108,7 @@ function newCall(
       number: line.dn,
       ...(line.displayName === '' ? {} : { displayName: line.displayName }),
     },
-    dialed: request.uri.user ?? '',
+    dialed: dialedNumber(request),
     media: mediaOf(request),
     context: leg,
   });
@@ -117,6 +118,14 @@ function newCall(
     return;
   }
   leg.connectionId = result.connection.id;
+}
+
+/**
+ * The number dialled is the Request-URI's user. A request addressed to the server itself
+ * (no user part) names the party in To, as test tools and some gateways send it.
+ */
+function dialedNumber(request: SipRequest): string {
+  return request.uri.user ?? request.to.uri.user ?? '';
 }
 
 function createSipLineDriver(context: LegContext): DeviceDriver {

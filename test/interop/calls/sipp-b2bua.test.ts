@@ -1,0 +1,102 @@
+/**
+ * sipp phones through the B2BUA: sipp registers as 202 with the registrar (digest), a sipp UAS
+ * then answers as 202 on that contact, and a sipp UAC as 201 places 1000 calls that each
+ * answer a 407 (scenarios/uac-auth.xml), ring, connect and hang up.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLineRouter, createSipCallHandler } from '../../../src/adapters/sip-line/calls/index.js';
+import { createSipLineAdapter, type SipLineAdapter } from '../../../src/adapters/sip-line/index.js';
+import { applyConfig, loadSnapshot, validateConfigText } from '../../../src/admin/index.js';
+import { type CallCore, type CallRecord, createCallCore } from '../../../src/core/index.js';
+import { createDigestServer, createSipStack, type SipStack, systemClock } from '../../../src/sip/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { interopAvailable } from '../../helpers/interop.js';
+import { freePort } from '../../helpers/ports.js';
+import { runSipp, startSipp } from '../../helpers/sipp.js';
+
+const UAC_SCENARIO = new URL('./scenarios/uac-auth.xml', import.meta.url).pathname;
+const REGISTER_SCENARIO = '/work/shared/testdata/sipp-scenarios/asterisk-testsuite/auth/register_pass.xml';
+const demoText = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
+const canRun = interopAvailable('sipp');
+const CALLS = 1000;
+
+describe.runIf(canRun)('sipp calls through the B2BUA', () => {
+  let dataDir: string;
+  let store: Store;
+  let stack: SipStack;
+  let registrar: SipLineAdapter;
+  let core: CallCore;
+  const records: CallRecord[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'strowger-calls-interop-'));
+    store = await openStore({ dataDir });
+    const parsed = validateConfigText(demoText, 'demo.yaml');
+    if (!parsed.ok) throw new Error('examples/demo.yaml does not validate');
+    const applied = await applyConfig(store, parsed.file);
+    if (!applied.ok) throw new Error(applied.errors.join('\n'));
+    const config = await loadSnapshot(store);
+    const snapshot = () => config;
+    stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+    // sipp 3.6 answers only the first challenge and knows only MD5, like many deployed phones.
+    const algorithms = ['MD5', 'SHA-256'] as const;
+    registrar = createSipLineAdapter({ stack, store, snapshot, realm: 'strowger', algorithms });
+    await registrar.start();
+    core = createCallCore({
+      clock: systemClock,
+      router: createLineRouter({ snapshot, locations: registrar }),
+      onCallRecord: (record) => records.push(record),
+    });
+    createSipCallHandler({
+      stack,
+      core,
+      snapshot,
+      digest: createDigestServer({ realm: 'strowger', algorithms }),
+    });
+  });
+
+  afterAll(async () => {
+    await registrar?.stop();
+    await stack?.close();
+    await store?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it(`connects ${CALLS} calls from a sipp UAC (201) to a registered sipp UAS (202), none failed`, async () => {
+    const server = `127.0.0.1:${stack.listening()[0]!.port}`;
+    const phone202Port = await freePort('UDP');
+    const registration = await runSipp([
+      ...['-sf', REGISTER_SCENARIO, '-s', '202', '-au', '202', '-ap', 'demo-202', '-m', '1'],
+      ...['-i', '127.0.0.1', '-p', String(phone202Port), '-timeout', '30s', server],
+    ]);
+    expect(registration.successful, registration.output).toBe(1);
+    expect(registrar.lookup('202')[0]?.source.port).toBe(phone202Port);
+
+    const uas = startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(phone202Port)]);
+    try {
+      const uac = await runSipp(
+        [
+          ...['-sf', UAC_SCENARIO, '-s', '202', '-au', '201', '-ap', 'demo-201'],
+          ...['-m', String(CALLS), '-r', '200', '-l', '100', '-d', '0'],
+          ...['-i', '127.0.0.1', '-p', String(await freePort('UDP')), '-timeout', '90s', server],
+        ],
+        100_000,
+      );
+      expect(uac.failed, uac.output).toBe(0);
+      expect(uac.successful, uac.output).toBe(CALLS);
+    } finally {
+      const answered = await uas.stop();
+      expect(answered.failed, answered.output).toBe(0);
+    }
+    await expect.poll(() => core.activeCalls).toBe(0);
+    expect(records).toHaveLength(CALLS);
+    expect(records.every((record) => record.calling === '201' && record.called === '202')).toBe(true);
+    expect(records.every((record) => record.answerAt !== null && record.cause === 'normalClearing')).toBe(
+      true,
+    );
+  }, 120_000);
+});
