@@ -1,0 +1,234 @@
+/**
+ * Everything a media worker does, independent of how it is hosted: it owns endpoints (and their
+ * sockets), the connections between them, players, DTMF senders, conferences and recorders, and
+ * answers the controller's requests. A worker thread wraps it (media-worker.ts); so can the main
+ * thread when no workers are wanted.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { Clock, TimerHandle } from './clock.js';
+import type { ResolvedCodec } from './codec-table.js';
+import { FrameTicker } from './frame-ticker.js';
+import type { WorkerRequest, WorkerResult } from './protocol.js';
+import { type EndpointContext, type Outlet, RelayEndpoint } from './relay-endpoint.js';
+import { emptyRtpHeader, parseRtp, type RtpHeader } from './rtp-packet.js';
+import { type CodecName, type EndpointStats, MediaError, type MediaEvent } from './types.js';
+
+const HOUSEKEEPING_MS = 100;
+
+/** Messages exchanged directly between workers when a connection spans two of them. */
+export type PeerMessage =
+  | { kind: 'relay'; to: string; codec: CodecName; transcode: boolean; packet: Uint8Array }
+  | { kind: 'relay-rtcp'; to: string; packet: Uint8Array };
+
+export interface PeerLink {
+  postMessage(message: PeerMessage, transfer?: ArrayBuffer[]): void;
+}
+
+export interface MediaCoreOptions {
+  address: string;
+  clock: Clock;
+  mediaTimeoutMs: number;
+  emit(event: MediaEvent): void;
+  cname?: string;
+}
+
+export class MediaCore {
+  readonly ticker: FrameTicker;
+  private readonly endpoints = new Map<string, RelayEndpoint>();
+  private readonly peers = new Map<number, PeerLink>();
+  private readonly context: EndpointContext;
+  private housekeepingTimer: TimerHandle | null = null;
+  private readonly scratchHeader = emptyRtpHeader();
+  private closed = false;
+
+  constructor(private readonly options: MediaCoreOptions) {
+    this.ticker = new FrameTicker(options.clock);
+    this.context = {
+      now: () => options.clock.now(),
+      emit: options.emit,
+      wallClockMs: () => Date.now(),
+      cname: options.cname ?? `strowger@${options.address}`,
+      defaultMediaTimeoutMs: options.mediaTimeoutMs,
+    };
+  }
+
+  addPeer(worker: number, link: PeerLink): void {
+    this.peers.set(worker, link);
+  }
+
+  /** Answers one controller request; failures reject with a MediaError. */
+  async handle(request: WorkerRequest): Promise<WorkerResult> {
+    if (this.closed) throw new MediaError('closed', 'media worker is closing');
+    switch (request.op) {
+      case 'allocate':
+        return this.allocate(request.endpointId, request.rtpPort, request.rtcpPort, request);
+      case 'update':
+        this.endpoint(request.endpointId).update(request.settings);
+        return undefined;
+      case 'connect':
+        this.connect(request.endpointId, request.peerId, request.peerWorker, request.transcode);
+        return undefined;
+      case 'disconnect':
+        this.endpoint(request.endpointId).outlet = null;
+        return undefined;
+      case 'release':
+        await this.release(request.endpointId);
+        return undefined;
+      case 'stats':
+        return [...this.endpoints.values()].map((endpoint) => endpoint.stats());
+      default:
+        throw new MediaError('bad-request', `unknown operation ${(request as { op: string }).op}`);
+    }
+  }
+
+  /** A message from another worker: media for one of this worker's endpoints. */
+  receivePeerMessage(message: PeerMessage): void {
+    const endpoint = this.endpoints.get(message.to);
+    if (!endpoint) return;
+    const packet = Buffer.from(message.packet.buffer, message.packet.byteOffset, message.packet.byteLength);
+    if (message.kind === 'relay-rtcp') {
+      endpoint.sendRtcp(packet);
+      return;
+    }
+    if (parseRtp(packet, this.scratchHeader) !== null) return;
+    endpoint.relay(packet, this.scratchHeader, message.codec, message.transcode);
+  }
+
+  private async allocate(
+    endpointId: string,
+    rtpPort: number,
+    rtcpPort: number,
+    request: Extract<WorkerRequest, { op: 'allocate' }>,
+  ): Promise<WorkerResult> {
+    if (this.endpoints.has(endpointId)) throw new MediaError('bad-request', `endpoint ${endpointId} exists`);
+    let rtp: Socket | null = null;
+    let rtcp: Socket | null = null;
+    try {
+      rtp = await bindSocket(this.options.address, rtpPort);
+      rtcp = await bindSocket(this.options.address, rtcpPort);
+    } catch (error) {
+      await Promise.all([rtp, rtcp].map((socket) => (socket ? closeSocket(socket) : undefined)));
+      const code = (error as NodeJS.ErrnoException).code;
+      return { bound: false, portInUse: code === 'EADDRINUSE' || code === 'EACCES', message: String(error) };
+    }
+    const endpoint = new RelayEndpoint(endpointId, rtp, rtcp, this.context, request.settings);
+    this.endpoints.set(endpointId, endpoint);
+    this.startHousekeeping();
+    return { bound: true };
+  }
+
+  private connect(endpointId: string, peerId: string, peerWorker: number | null, transcode: boolean): void {
+    const endpoint = this.endpoint(endpointId);
+    if (peerWorker === null) {
+      endpoint.outlet = new PeerOutlet(this.endpoint(peerId), transcode);
+      return;
+    }
+    const link = this.peers.get(peerWorker);
+    if (!link) throw new MediaError('bad-request', `no link to worker ${peerWorker}`);
+    endpoint.outlet = new RemotePeerOutlet(link, peerId, transcode);
+  }
+
+  private async release(endpointId: string): Promise<void> {
+    const endpoint = this.endpoints.get(endpointId);
+    if (!endpoint) throw new MediaError('no-such-endpoint', `no endpoint ${endpointId}`);
+    this.endpoints.delete(endpointId);
+    // Whoever relays into this endpoint stops doing so.
+    for (const other of this.endpoints.values()) {
+      if (other.outlet instanceof PeerOutlet && other.outlet.peer === endpoint) other.outlet = null;
+    }
+    await endpoint.close();
+    this.options.emit({ type: 'stats', stats: endpoint.stats() });
+    if (this.endpoints.size === 0) this.stopHousekeeping();
+  }
+
+  endpoint(endpointId: string): RelayEndpoint {
+    const endpoint = this.endpoints.get(endpointId);
+    if (!endpoint) throw new MediaError('no-such-endpoint', `no endpoint ${endpointId}`);
+    return endpoint;
+  }
+
+  stats(): EndpointStats[] {
+    return [...this.endpoints.values()].map((endpoint) => endpoint.stats());
+  }
+
+  private startHousekeeping(): void {
+    if (this.housekeepingTimer) return;
+    const run = () => {
+      const now = this.options.clock.now();
+      for (const endpoint of this.endpoints.values()) endpoint.housekeep(now);
+      this.housekeepingTimer = this.options.clock.setTimeout(run, HOUSEKEEPING_MS);
+    };
+    this.housekeepingTimer = this.options.clock.setTimeout(run, HOUSEKEEPING_MS);
+  }
+
+  private stopHousekeeping(): void {
+    if (this.housekeepingTimer) this.options.clock.clearTimeout(this.housekeepingTimer);
+    this.housekeepingTimer = null;
+  }
+
+  /** Closes every endpoint; the ports are free when the promise settles. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopHousekeeping();
+    this.ticker.stop();
+    const endpoints = [...this.endpoints.values()];
+    this.endpoints.clear();
+    await Promise.all(endpoints.map((endpoint) => endpoint.close()));
+  }
+}
+
+class PeerOutlet implements Outlet {
+  constructor(
+    readonly peer: RelayEndpoint,
+    private readonly transcode: boolean,
+  ) {}
+
+  deliver(packet: Buffer, header: RtpHeader, codec: ResolvedCodec): void {
+    this.peer.relay(packet, header, codec.name, this.transcode);
+  }
+
+  deliverRtcp(packet: Buffer): void {
+    this.peer.sendRtcp(packet);
+  }
+}
+
+/** Media for a peer on another worker crosses as a copied, transferred buffer. */
+class RemotePeerOutlet implements Outlet {
+  constructor(
+    private readonly link: PeerLink,
+    private readonly peerId: string,
+    private readonly transcode: boolean,
+  ) {}
+
+  deliver(packet: Buffer, _header: RtpHeader, codec: ResolvedCodec): void {
+    const copy = new Uint8Array(packet);
+    this.link.postMessage(
+      { kind: 'relay', to: this.peerId, codec: codec.name, transcode: this.transcode, packet: copy },
+      [copy.buffer],
+    );
+  }
+
+  deliverRtcp(packet: Buffer): void {
+    const copy = new Uint8Array(packet);
+    this.link.postMessage({ kind: 'relay-rtcp', to: this.peerId, packet: copy }, [copy.buffer]);
+  }
+}
+
+function bindSocket(address: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+    const onError = (error: Error) => {
+      socket.close();
+      reject(error);
+    };
+    socket.once('error', onError);
+    socket.bind(port, address, () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+function closeSocket(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.close(() => resolve()));
+}
