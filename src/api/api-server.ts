@@ -7,6 +7,7 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
+import { Type } from 'typebox';
 import { createConfigService } from '../admin/index.js';
 import type { Store } from '../store/index.js';
 import { isLoopback, presentedToken, tokenChecker } from './auth.js';
@@ -16,11 +17,13 @@ import { createMetricsRegistry } from './metrics.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerRuntimeRoutes } from './routes/runtime-routes.js';
 import { ErrorBody } from './schemas.js';
-import type { EventSource, MetricsSources, RuntimeViews } from './sources.js';
+import type { EventSource, MetricsSources, RuntimeViews, TraceSource } from './sources.js';
+import { createTraceSessions } from './trace.js';
 
 export const API_PREFIX = '/api/v1';
 export const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
 export const EVENTS_PATH = `${API_PREFIX}/events`;
+export const TRACE_PATH = `${API_PREFIX}/trace`;
 
 /** Request bodies beyond this are refused with 413. */
 const BODY_LIMIT = 1024 * 1024;
@@ -33,6 +36,8 @@ export interface ApiServerOptions {
   readonly onConfigChanged?: (version: number) => void | Promise<void>;
   readonly views: RuntimeViews;
   readonly events: EventSource;
+  /** The live SIP message trace; without it `/api/v1/trace` is not offered. */
+  readonly trace?: TraceSource;
   readonly metrics: MetricsSources;
   /** Required unless `bind` is loopback. */
   readonly token?: string | null;
@@ -98,7 +103,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     if (!matches) return;
     const path = request.url.split('?')[0] ?? '';
     if (!path.startsWith(`${API_PREFIX}/`) || path === OPENAPI_PATH) return;
-    if (!matches(presentedToken(request, path === EVENTS_PATH))) {
+    if (!matches(presentedToken(request, path === EVENTS_PATH || path === TRACE_PATH))) {
       // RFC 6750 §3: tell the client which scheme to use.
       reply.header('www-authenticate', 'Bearer realm="strowger"');
       return sendError(reply, 401, 'a valid admin token is required (Authorization: Bearer <token>)');
@@ -155,6 +160,31 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     wsHandler: (socket) => broadcaster.add(socket),
   });
 
+  const traceSessions = options.trace && createTraceSessions(options.trace, logger);
+  if (traceSessions) {
+    app.route({
+      method: 'GET',
+      url: TRACE_PATH,
+      schema: {
+        tags: ['runtime'],
+        summary: 'Live SIP message trace (WebSocket; one JSON text message per SIP message)',
+        description:
+          'Upgrade to WebSocket (RFC 6455). `?device=NAME` limits the trace to one phone (its registered addresses and its lines). With an admin token configured, send it as `Authorization: Bearer` or `?token=`.',
+        querystring: Type.Object({
+          device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          token: Type.Optional(Type.String()),
+        }),
+        response: { 401: ErrorBody, 426: ErrorBody },
+      },
+      handler: (_request, reply) =>
+        sendError(reply.header('upgrade', 'websocket'), 426, 'connect with a WebSocket client'),
+      wsHandler: (socket, request) => {
+        const { device } = request.query as { device?: string };
+        traceSessions.add(socket, device);
+      },
+    });
+  }
+
   const registry = createMetricsRegistry(options.metrics);
   app.get(
     '/metrics',
@@ -175,6 +205,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     },
     close: async () => {
       broadcaster.close();
+      traceSessions?.close();
       await app.close();
     },
   };

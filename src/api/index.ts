@@ -7,6 +7,7 @@ export {
   createApiServer,
   EVENTS_PATH,
   OPENAPI_PATH,
+  TRACE_PATH,
 } from './api-server.js';
 export type {
   CallView,
@@ -20,5 +21,7 @@ export type {
   SipMessageCount,
   SipMessageStats,
   SipResponseCount,
+  TraceEntry,
+  TraceSource,
   TransactionStats,
 } from './sources.js';

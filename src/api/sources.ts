@@ -66,6 +66,20 @@ export interface EventSource {
   on(listener: (event: ServerEvent) => void): () => void;
 }
 
+/** One SIP message as it crossed the wire (IOS `debug ccsip message`). */
+export interface TraceEntry {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly direction: 'in' | 'out';
+  readonly remote: EndpointView;
+  readonly text: string;
+}
+
+export interface TraceSource {
+  /** Delivers messages to or from `device` (every message when absent); returns the unsubscribe function. */
+  subscribe(filter: { device?: string }, listener: (entry: TraceEntry) => void): () => void;
+}
+
 export interface SipMessageCount {
   readonly direction: 'in' | 'out';
   readonly method: string;

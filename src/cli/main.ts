@@ -8,6 +8,8 @@ import { registerProvisioningCommands } from '../provisioning/index.js';
 import { loadConfigFile } from '../server/config-file.js';
 import { startServer } from '../server/server.js';
 import { openStore } from '../store/index.js';
+import { registerShowCommands } from './show.js';
+import { registerTraceCommand } from './trace.js';
 
 function fail(lines: readonly string[]): never {
   for (const line of lines) process.stderr.write(`${line}\n`);
@@ -27,7 +29,8 @@ program
   .option('--database-url <url>', 'PostgreSQL instead of the embedded store')
   .option('--bind <address>', 'address the SIP listeners bind to')
   .option('--sip-port <port>', 'SIP port for UDP and TCP')
-  .option('--http-port <port>', 'management API port')
+  .option('--http-port <port>', 'management API port (off to disable)')
+  .option('--admin-token <token>', 'token the management API requires (default $STROWGER_ADMIN_TOKEN)')
   .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
   .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
   .option('--log-level <level>', 'trace, debug, info, warn, error or fatal')
@@ -41,6 +44,7 @@ program
       sipUdpPort: options.sipPort,
       sipTcpPort: options.sipPort,
       httpPort: options.httpPort,
+      adminToken: options.adminToken,
       tftpPort: options.tftpPort,
       provisioningHttpPort: options.provisioningHttpPort,
       logLevel: options.logLevel,
@@ -105,6 +109,8 @@ program
     }
   });
 
+registerShowCommands(program);
+registerTraceCommand(program);
 registerProvisioningCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

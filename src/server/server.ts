@@ -1,25 +1,24 @@
 /**
  * One Strowger node: the store, the configuration snapshot, the SIP stack and the adapters on
- * it, started in order and stopped in reverse.
+ * it, the phone provisioning servers and the management API, started in order and stopped in
+ * reverse.
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createSipLineAdapter, type SipLineAdapter } from '../adapters/sip-line/index.js';
-import {
-  applyConfig,
-  type ConfigFile,
-  type ConfigSnapshot,
-  loadSnapshot,
-  type NodeSettings,
-} from '../admin/index.js';
+import { applyConfig, type ConfigFile, type ConfigSnapshot, type NodeSettings } from '../admin/index.js';
+import { type ApiServer, createApiServer } from '../api/index.js';
 import { createProvisioningService, type ProvisioningService } from '../provisioning/index.js';
 import { createSipStack, type SipStack } from '../sip/index.js';
 import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
+import { ConfigWatch } from './config-watch.js';
+import { EventHub } from './event-hub.js';
+import { SipMessageCounters } from './sip-counters.js';
 import { type DeviceAddressBook, SipTrace } from './sip-trace.js';
 
-export const PRODUCT = 'Strowger/0.1';
+export const PRODUCT = { name: 'Strowger', version: '0.1.0' };
 /** Digest realm of the phones' credentials and domain of their AORs. */
 export const DEFAULT_REALM = 'strowger';
 
@@ -37,6 +36,8 @@ export interface RunningServer {
   readonly lines: SipLineAdapter;
   readonly trace: SipTrace;
   readonly provisioning: ProvisioningService;
+  /** Where the management API listens; null when its port is off. */
+  readonly api: { readonly address: string; readonly port: number } | null;
   readonly logger: Logger;
   snapshot(): ConfigSnapshot;
   stop(): Promise<void>;
@@ -51,11 +52,32 @@ function sipListeners(settings: NodeSettings): ListenerOptions[] {
   return listeners;
 }
 
+/** Undoes what has been started so far, latest first, whatever fails along the way. */
+class Teardown {
+  private readonly steps: (() => unknown)[] = [];
+
+  add(step: () => unknown): void {
+    this.steps.unshift(step);
+  }
+
+  async run(logger: Logger): Promise<void> {
+    for (const step of this.steps.splice(0)) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ err: error }, 'a part of the node did not stop cleanly');
+      }
+    }
+  }
+}
+
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { settings } = options;
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: 'strowger' } });
-  const store = await openStoreFor(settings);
+  const teardown = new Teardown();
   try {
+    const store = await openStoreFor(settings);
+    teardown.add(() => store.close());
     if (options.config) {
       const applied = await applyConfig(store, options.config);
       if (!applied.ok) throw new Error(`the configuration was not applied: ${applied.errors.join('; ')}`);
@@ -64,16 +86,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         applied.changes.length ? 'configuration applied' : 'configuration unchanged',
       );
     }
-    const snapshot = await loadSnapshot(store);
+    const config = await ConfigWatch.start(store, logger);
+    teardown.add(() => config.stop());
+    const snapshot = () => config.snapshot;
+
     const sip = await createSipStack({
       transports: sipListeners(settings),
       logger: logger.child({ module: 'sip' }),
-      userAgent: PRODUCT,
+      userAgent: `${PRODUCT.name}/${PRODUCT.version}`,
     });
+    teardown.add(() => sip.close());
     const lines = createSipLineAdapter({
       stack: sip,
       store,
-      snapshot: () => snapshot,
+      snapshot,
       realm: DEFAULT_REALM,
       // RFC 8760 §2.4 lets clients take the first challenge they support, and deployed phones
       // (and sipp) answer only the first one, in MD5: offering MD5 first keeps them working.
@@ -81,26 +107,60 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       logger: logger.child({ module: 'sip-line' }),
     });
     await lines.start();
-    const devices: DeviceAddressBook = {
-      device: (name) => {
-        const phone = snapshot.phones.get(name);
-        if (!phone) return undefined;
-        const addresses = new Set<string>();
-        for (const registration of lines.registrations()) {
-          if (registration.phone === name)
-            addresses.add(`${registration.source.address}:${registration.source.port}`);
-        }
-        return { addresses, numbers: new Set(phone.lines.map((appearance) => appearance.line.dn)) };
-      },
-    };
-    const trace = new SipTrace(sip.transport, devices);
-    const provisioning = await startProvisioning(settings, () => snapshot, logger);
+    teardown.add(() => lines.stop());
+
+    const events = new EventHub();
+    lines.on('registered', (event) => events.emit(event));
+    lines.on('unregistered', (event) => events.emit(event));
+    const counters = new SipMessageCounters();
+    const trace = new SipTrace(deviceAddressBook(snapshot, lines));
+    sip.transport.observe((direction, message, bytes, remote) => {
+      counters.count(direction, message);
+      trace.deliver(direction, message, bytes, remote);
+    });
     for (const endpoint of sip.listening()) {
       logger.info(
         { protocol: endpoint.protocol, address: endpoint.address, port: endpoint.port },
         'SIP listening',
       );
     }
+
+    const provisioning = await startProvisioning(settings, snapshot, logger);
+    teardown.add(() => provisioning.stop());
+
+    let api: ApiServer | undefined;
+    let apiAddress: RunningServer['api'] = null;
+    if (settings.http.port !== false) {
+      api = await createApiServer({
+        store,
+        onConfigChanged: () => config.reload(),
+        views: {
+          registrations: () => lines.registrations(),
+          // Calls appear here once the call core runs on the node.
+          calls: () => [],
+          configVersion: () => config.snapshot.version,
+          listeners: () => sip.listening(),
+        },
+        events,
+        trace,
+        metrics: {
+          sipStats: () => counters.stats(),
+          transactionStats: () => sip.transactions.stats(),
+          registrationCount: () => lines.stats().bindings,
+          activeCalls: () => 0,
+          callsByCause: () => ({}),
+        },
+        token: settings.adminToken,
+        bind: settings.http.bind,
+        port: settings.http.port,
+        logger,
+        product: PRODUCT,
+      });
+      teardown.add(() => api?.close());
+      apiAddress = await api.listen();
+      logger.info(apiAddress, 'management API listening');
+    }
+
     return {
       settings,
       store,
@@ -108,20 +168,34 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       lines,
       trace,
       provisioning,
+      api: apiAddress,
       logger,
-      snapshot: () => snapshot,
+      snapshot,
       stop: async () => {
-        await provisioning.stop();
-        await lines.stop();
-        await sip.close();
-        await store.close();
+        await teardown.run(logger);
         logger.info('stopped');
       },
     };
   } catch (error) {
-    await store.close();
+    await teardown.run(logger);
     throw error;
   }
+}
+
+/** What the per-device SIP trace needs: a phone's registered addresses and its numbers. */
+function deviceAddressBook(snapshot: () => ConfigSnapshot, lines: SipLineAdapter): DeviceAddressBook {
+  return {
+    device: (name) => {
+      const phone = snapshot().phones.get(name);
+      if (!phone) return undefined;
+      const addresses = new Set<string>();
+      for (const registration of lines.registrations()) {
+        if (registration.phone === name)
+          addresses.add(`${registration.source.address}:${registration.source.port}`);
+      }
+      return { addresses, numbers: new Set(phone.lines.map((appearance) => appearance.line.dn)) };
+    },
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The live SIP message trace (IOS `debug ccsip message`), switched on per subscriber and,
- * optionally, per device: only while someone watches does the transport observer run.
+ * optionally, per device. Nothing is copied or filtered while nobody watches.
  */
-import type { Endpoint, MeteredTransportLayer, SipMessage } from '../sip/index.js';
+import type { Endpoint, SipMessage } from '../sip/index.js';
 
 export interface TraceEntry {
   /** Epoch milliseconds. */
@@ -30,7 +30,6 @@ export class SipTrace {
   private readonly subscribers = new Map<Listener, TraceFilter>();
 
   constructor(
-    private readonly transport: MeteredTransportLayer,
     private readonly devices: DeviceAddressBook,
     private readonly now: () => number = Date.now,
   ) {}
@@ -38,10 +37,8 @@ export class SipTrace {
   /** Starts delivering trace entries to `listener`; returns the function that stops it. */
   subscribe(filter: TraceFilter, listener: Listener): () => void {
     this.subscribers.set(listener, filter);
-    if (this.subscribers.size === 1) this.transport.observe((...args) => this.deliver(...args));
     return () => {
       this.subscribers.delete(listener);
-      if (this.subscribers.size === 0) this.transport.observe(undefined);
     };
   }
 
@@ -49,7 +46,9 @@ export class SipTrace {
     return this.subscribers.size;
   }
 
-  private deliver(direction: 'in' | 'out', message: SipMessage, bytes: Buffer, remote: Endpoint): void {
+  /** The transport's message observer calls this for every message in and out. */
+  deliver(direction: 'in' | 'out', message: SipMessage, bytes: Buffer, remote: Endpoint): void {
+    if (this.subscribers.size === 0) return;
     let entry: TraceEntry | undefined;
     for (const [listener, filter] of this.subscribers) {
       if (filter.device !== undefined && !this.concerns(filter.device, message, remote)) continue;

@@ -83,6 +83,12 @@ export interface ConfigRows {
 export class ConfigurationRepository {
   constructor(private readonly db: Executor) {}
 
+  /** Version and hash of the applied configuration, cheap enough to poll. */
+  async readMeta(): Promise<ConfigMetaRow | null> {
+    const [meta] = await this.db.select().from(configMeta);
+    return meta ? withoutId(meta) : null;
+  }
+
   async readAll(): Promise<ConfigRows> {
     const db = this.db;
     const [registrar] = await db.select().from(registrarSettings);
