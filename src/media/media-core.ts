@@ -7,10 +7,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { Clock, TimerHandle } from './clock.js';
 import type { ResolvedCodec } from './codec-table.js';
+import { DtmfSender, MAX_QUEUED_DIGITS } from './dtmf-sender.js';
 import { FrameTicker } from './frame-ticker.js';
 import type { WorkerRequest, WorkerResult } from './protocol.js';
 import { type EndpointContext, type Outlet, RelayEndpoint } from './relay-endpoint.js';
 import { emptyRtpHeader, parseRtp, type RtpHeader } from './rtp-packet.js';
+import { isDtmfDigit } from './telephone-event.js';
 import { type CodecName, type EndpointStats, MediaError, type MediaEvent } from './types.js';
 
 const HOUSEKEEPING_MS = 100;
@@ -36,6 +38,7 @@ export class MediaCore {
   readonly ticker: FrameTicker;
   private readonly endpoints = new Map<string, RelayEndpoint>();
   private readonly peers = new Map<number, PeerLink>();
+  private readonly producing = new Set<RelayEndpoint>();
   private readonly context: EndpointContext;
   private housekeepingTimer: TimerHandle | null = null;
   private readonly scratchHeader = emptyRtpHeader();
@@ -71,6 +74,8 @@ export class MediaCore {
       case 'disconnect':
         this.endpoint(request.endpointId).outlet = null;
         return undefined;
+      case 'send-dtmf':
+        return this.sendDtmf(request);
       case 'release':
         await this.release(request.endpointId);
         return undefined;
@@ -80,6 +85,59 @@ export class MediaCore {
         throw new MediaError('bad-request', `unknown operation ${(request as { op: string }).op}`);
     }
   }
+
+  private sendDtmf(request: Extract<WorkerRequest, { op: 'send-dtmf' }>): Promise<undefined> {
+    const endpoint = this.endpoint(request.endpointId);
+    const { digit, durationMs, method } = request;
+    if (!isDtmfDigit(digit)) throw new MediaError('bad-request', `not a DTMF digit: ${String(digit)}`);
+    if (!Number.isInteger(durationMs) || durationMs < 40 || durationMs > 5000) {
+      throw new MediaError('bad-request', `DTMF duration ${durationMs} ms is outside 40–5000`);
+    }
+    if (method === 'rfc4733' && !endpoint.codecs.forName('telephone-event')) {
+      throw new MediaError('codec-unsupported', 'the leg did not negotiate telephone-event');
+    }
+    if (method === 'inband' && !endpoint.codecs.g711) {
+      throw new MediaError('codec-unsupported', 'in-band DTMF needs G.711 on the leg');
+    }
+    if (method !== 'rfc4733' && method !== 'inband')
+      throw new MediaError('bad-request', `unknown DTMF method ${method}`);
+    endpoint.dtmfSender ??= new DtmfSender();
+    const sender = endpoint.dtmfSender;
+    return new Promise((resolve, reject) => {
+      const queued = sender.enqueue({
+        digit,
+        durationMs,
+        method,
+        done: (error) => (error ? reject(error) : resolve(undefined)),
+      });
+      if (!queued) reject(new MediaError('busy', `more than ${MAX_QUEUED_DIGITS} digits waiting`));
+      else this.produce(endpoint);
+    });
+  }
+
+  /** Puts an endpoint on the frame clock for its DTMF sender or player. */
+  private produce(endpoint: RelayEndpoint): void {
+    this.producing.add(endpoint);
+    this.ticker.add(this.tick);
+  }
+
+  /** One 20 ms frame: every producing endpoint sends from its highest-priority producer. */
+  private readonly tick = (): void => {
+    for (const endpoint of this.producing) {
+      if (endpoint.isClosed) {
+        this.producing.delete(endpoint);
+      } else if (endpoint.dtmfSender) {
+        if (!endpoint.dtmfSender.tick(endpoint)) endpoint.dtmfSender = null;
+      } else if (endpoint.player) {
+        if (!endpoint.player.tick(endpoint)) {
+          endpoint.player = null;
+          this.options.emit({ type: 'play-ended', endpointId: endpoint.id });
+        }
+      }
+      if (!endpoint.dtmfSender && !endpoint.player) this.producing.delete(endpoint);
+    }
+    if (this.producing.size === 0) this.ticker.delete(this.tick);
+  };
 
   /** A message from another worker: media for one of this worker's endpoints. */
   receivePeerMessage(message: PeerMessage): void {

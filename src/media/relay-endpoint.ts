@@ -6,11 +6,14 @@
  */
 import type { Socket } from 'node:dgram';
 import { CodecTable, DEFAULT_CODECS, type ResolvedCodec } from './codec-table.js';
+import { DtmfDetector } from './dtmf-detector.js';
+import type { DtmfSender } from './dtmf-sender.js';
 import { decodeFrame, type G711Law, transcodeInPlace } from './g711.js';
 import { type GeneratorClock, OutgoingStream } from './outgoing-stream.js';
 import { ReceptionStats } from './reception-stats.js';
 import { buildRtcpReport, readSenderReport, validateRtcp } from './rtcp.js';
 import { emptyRtpHeader, parseRtp, RTP_HEADER_LENGTH, type RtpHeader, writeRtpFields } from './rtp-packet.js';
+import { TelephoneEventReceiver } from './telephone-event-receiver.js';
 import type {
   CodecName,
   EndpointSettings,
@@ -43,7 +46,7 @@ export interface Outlet {
 /** Something that feeds the endpoint on the 20 ms frame clock (player, tone, DTMF sender). */
 export interface FrameProducer {
   /** Sends this tick's packet through the endpoint; returns false once finished. */
-  tick(endpoint: RelayEndpoint, now: number): boolean;
+  tick(endpoint: RelayEndpoint): boolean;
   /** Called when the producer is replaced or the endpoint goes away. */
   stop(): void;
 }
@@ -67,10 +70,10 @@ export class RelayEndpoint {
   conferenceFeed: GeneratorClock | null = null;
   tap: AudioTap | null = null;
   /** Higher-priority producer (DTMF sender) and lower one (player). */
-  dtmfProducer: FrameProducer | null = null;
+  dtmfSender: DtmfSender | null = null;
   player: FrameProducer | null = null;
-  onReceivedAudio: ((samples: Int16Array, length: number) => void) | null = null;
-  onTelephoneEvent: ((packet: Buffer, header: RtpHeader, codec: ResolvedCodec) => void) | null = null;
+  private readonly telephoneEvents: TelephoneEventReceiver;
+  private inbandDetector: DtmfDetector | null = null;
 
   codecs: CodecTable;
   private latching: boolean;
@@ -115,6 +118,10 @@ export class RelayEndpoint {
     this.rtcpMode = settings.rtcp ?? 'generate';
     this.mediaTimeoutMs = settings.mediaTimeoutMs ?? context.defaultMediaTimeoutMs;
     this.setRemote(settings.remote);
+    this.telephoneEvents = new TelephoneEventReceiver((digit, state, durationMs) =>
+      context.emit({ type: 'dtmf', endpointId: id, digit, method: 'rfc4733', state, durationMs }),
+    );
+    this.setInbandDetection(settings.detectInbandDtmf ?? false);
     const now = context.now();
     this.lastRtpAt = now;
     this.nextReportAt = now + RTCP_INTERVAL_MS * (0.5 + Math.random());
@@ -136,6 +143,17 @@ export class RelayEndpoint {
       this.lastRtpAt = this.context.now();
     }
     if (settings.remote) this.setRemote(settings.remote);
+    if (settings.detectInbandDtmf !== undefined) this.setInbandDetection(settings.detectInbandDtmf);
+  }
+
+  private setInbandDetection(enabled: boolean): void {
+    if (!enabled) {
+      this.inbandDetector = null;
+    } else if (!this.inbandDetector) {
+      this.inbandDetector = new DtmfDetector((digit, state, durationMs) =>
+        this.context.emit({ type: 'dtmf', endpointId: this.id, digit, method: 'inband', state, durationMs }),
+      );
+    }
   }
 
   /** A new remote from the leg's SDP (re-INVITE, transfer): latching starts over. */
@@ -191,15 +209,20 @@ export class RelayEndpoint {
     );
     this.decodedLength = -1;
     if (codec.name === 'telephone-event') {
-      this.onTelephoneEvent?.(packet, header, codec);
-    } else {
-      if (this.tap || this.onReceivedAudio) {
-        const length = this.decodePayload(packet, header, codec);
-        if (length < 0) this.tap?.undecodable();
-        else {
-          this.tap?.received(this.decoded, length);
-          this.onReceivedAudio?.(this.decoded, length);
-        }
+      this.telephoneEvents.receive(
+        packet,
+        header.payloadOffset,
+        header.payloadLength,
+        header.timestamp,
+        codec.clockRate,
+        now,
+      );
+    } else if (this.tap || this.inbandDetector) {
+      const length = this.decodePayload(packet, header, codec);
+      if (length < 0) this.tap?.undecodable();
+      else {
+        this.tap?.received(this.decoded, length);
+        this.inbandDetector?.process(this.decoded, length);
       }
     }
     this.outlet?.deliver(packet, header, codec, this);
@@ -263,7 +286,7 @@ export class RelayEndpoint {
 
   /** True when a producer or conference owns the outgoing stream, so relayed media must wait. */
   private get relaySuppressed(): boolean {
-    return this.dtmfProducer !== null || this.player !== null || this.conferenceFeed !== null;
+    return this.dtmfSender !== null || this.player !== null || this.conferenceFeed !== null;
   }
 
   /**
@@ -344,7 +367,7 @@ export class RelayEndpoint {
 
   /** Whether a conference frame may go out now. */
   get acceptsConferenceAudio(): boolean {
-    return this.conferenceFeed !== null && this.dtmfProducer === null && this.player === null && !this.closed;
+    return this.conferenceFeed !== null && this.dtmfSender === null && this.player === null && !this.closed;
   }
 
   private transmit(packet: Buffer, payloadOffset: number, payloadLength: number, law: G711Law | null): void {
@@ -371,6 +394,7 @@ export class RelayEndpoint {
   /** Media timeout and RTCP reports; called by the core a few times a second. */
   housekeep(now: number): void {
     if (this.closed) return;
+    this.telephoneEvents.expire(now);
     const silentFor = now - this.lastRtpAt;
     if (this.mediaTimeoutMs > 0 && !this.timedOut && silentFor >= this.mediaTimeoutMs) {
       this.timedOut = true;
@@ -432,9 +456,9 @@ export class RelayEndpoint {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    this.dtmfProducer?.stop();
+    this.dtmfSender?.stop();
     this.player?.stop();
-    this.dtmfProducer = null;
+    this.dtmfSender = null;
     this.player = null;
     this.outlet = null;
     const closeSocket = (socket: Socket) => new Promise<void>((resolve) => socket.close(() => resolve()));
