@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.js';
 import {
@@ -7,10 +7,18 @@ import {
   configMeta,
   devicePools,
   devices,
+  dialPeers,
   lineAppearances,
   lines,
   partitions,
+  pilots,
   registrarSettings,
+  routePatterns,
+  translationPatterns,
+  translationProfiles,
+  translationRuleSets,
+  translationRules,
+  trunks,
   users,
 } from './schema.js';
 
@@ -19,11 +27,23 @@ export type CallingSearchSpaceRow = typeof callingSearchSpaces.$inferSelect;
 export type CallingSearchSpaceMemberRow = typeof callingSearchSpaceMembers.$inferSelect;
 export type DevicePoolRow = typeof devicePools.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
-export type LineRow = typeof lines.$inferSelect;
+/** Columns added after the first release are optional here, so that rows written by hand
+ * before them still type-check; the store always returns them. */
+type LineColumnsSince0001 = 'secondaryNumber' | 'noRegistration' | 'dualLine' | 'mwiControl';
+export type LineRow = Omit<typeof lines.$inferSelect, LineColumnsSince0001> &
+  Partial<Pick<typeof lines.$inferSelect, LineColumnsSince0001>>;
 export type DeviceRow = typeof devices.$inferSelect;
 export type LineAppearanceRow = typeof lineAppearances.$inferSelect;
 export type RegistrarSettingsRow = Omit<typeof registrarSettings.$inferSelect, 'id'>;
 export type ConfigMetaRow = Omit<typeof configMeta.$inferSelect, 'id'>;
+export type TranslationRuleSetRow = typeof translationRuleSets.$inferSelect;
+export type TranslationRuleRow = typeof translationRules.$inferSelect;
+export type TranslationProfileRow = typeof translationProfiles.$inferSelect;
+export type TrunkRow = typeof trunks.$inferSelect;
+export type PilotRow = typeof pilots.$inferSelect;
+export type DialPeerRow = typeof dialPeers.$inferSelect;
+export type RoutePatternRow = typeof routePatterns.$inferSelect;
+export type TranslationPatternRow = typeof translationPatterns.$inferSelect;
 
 const CONFIGURATION_LOCK = 0x53545243; // "STRC"
 
@@ -35,6 +55,13 @@ const entityTables = {
   user: { table: users, key: ['userid'] },
   line: { table: lines, key: ['partition', 'dn'] },
   device: { table: devices, key: ['name'] },
+  translationRuleSet: { table: translationRuleSets, key: ['id'] },
+  translationProfile: { table: translationProfiles, key: ['name'] },
+  trunk: { table: trunks, key: ['name'] },
+  pilot: { table: pilots, key: ['name'] },
+  dialPeer: { table: dialPeers, key: ['tag'] },
+  routePattern: { table: routePatterns, key: ['partition', 'pattern'] },
+  translationPattern: { table: translationPatterns, key: ['partition', 'pattern'] },
 } as const satisfies Record<string, { table: PgTable; key: readonly string[] }>;
 
 export type EntityKind = keyof typeof entityTables;
@@ -46,6 +73,13 @@ export interface EntityRows {
   user: UserRow;
   line: LineRow;
   device: DeviceRow;
+  translationRuleSet: TranslationRuleSetRow;
+  translationProfile: TranslationProfileRow;
+  trunk: TrunkRow;
+  pilot: PilotRow;
+  dialPeer: DialPeerRow;
+  routePattern: RoutePatternRow;
+  translationPattern: TranslationPatternRow;
 }
 
 /** The key columns of an object, e.g. `{ partition, dn }` for a line. */
@@ -58,6 +92,28 @@ interface EntityKeyColumns {
   user: 'userid';
   line: 'partition' | 'dn';
   device: 'name';
+  translationRuleSet: 'id';
+  translationProfile: 'name';
+  trunk: 'name';
+  pilot: 'name';
+  dialPeer: 'tag';
+  routePattern: 'partition' | 'pattern';
+  translationPattern: 'partition' | 'pattern';
+}
+
+/** The dial plan and trunks, as rows. */
+export interface DialPlanRows {
+  readonly translationRuleSets: TranslationRuleSetRow[];
+  /** Ordered by rule set, then precedence. */
+  readonly translationRules: TranslationRuleRow[];
+  readonly translationProfiles: TranslationProfileRow[];
+  readonly trunks: TrunkRow[];
+  readonly pilots: PilotRow[];
+  /** Ordered by tag. */
+  readonly dialPeers: DialPeerRow[];
+  /** Ordered by partition (none first), then pattern. */
+  readonly routePatterns: RoutePatternRow[];
+  readonly translationPatterns: TranslationPatternRow[];
 }
 
 /** Everything configuration holds, as rows, read in one go (configuration is small). */
@@ -74,6 +130,8 @@ export interface ConfigRows {
   readonly devices: DeviceRow[];
   /** Ordered by device, then button. */
   readonly lineAppearances: LineAppearanceRow[];
+  /** Always read from the store; optional so that hand-built rows may leave it out (none). */
+  readonly dialPlan?: DialPlanRows;
 }
 
 /**
@@ -110,6 +168,31 @@ export class ConfigurationRepository {
         .select()
         .from(lineAppearances)
         .orderBy(asc(lineAppearances.device), asc(lineAppearances.button)),
+      dialPlan: await this.readDialPlan(),
+    };
+  }
+
+  private async readDialPlan(): Promise<DialPlanRows> {
+    const db = this.db;
+    const nullsFirst = (column: PgColumn) => sql`${column} asc nulls first`;
+    return {
+      translationRuleSets: await db.select().from(translationRuleSets).orderBy(asc(translationRuleSets.id)),
+      translationRules: await db
+        .select()
+        .from(translationRules)
+        .orderBy(asc(translationRules.ruleSet), asc(translationRules.precedence)),
+      translationProfiles: await db.select().from(translationProfiles).orderBy(asc(translationProfiles.name)),
+      trunks: await db.select().from(trunks).orderBy(asc(trunks.name)),
+      pilots: await db.select().from(pilots).orderBy(asc(pilots.name)),
+      dialPeers: await db.select().from(dialPeers).orderBy(asc(dialPeers.tag)),
+      routePatterns: await db
+        .select()
+        .from(routePatterns)
+        .orderBy(nullsFirst(routePatterns.partition), asc(routePatterns.pattern)),
+      translationPatterns: await db
+        .select()
+        .from(translationPatterns)
+        .orderBy(nullsFirst(translationPatterns.partition), asc(translationPatterns.pattern)),
     };
   }
 
@@ -174,6 +257,19 @@ export class ConfigurationRepository {
     );
   }
 
+  /** Replaces the rules of each given `voice translation-rule` set. */
+  async replaceTranslationRules(
+    entries: readonly { readonly id: number; readonly rules: readonly Omit<TranslationRuleRow, 'ruleSet'>[] }[],
+  ): Promise<void> {
+    for (const ids of chunks(entries.map((entry) => entry.id))) {
+      await this.db.delete(translationRules).where(inArray(translationRules.ruleSet, ids));
+    }
+    await this.insertRows(
+      translationRules,
+      entries.flatMap(({ id, rules }) => rules.map((rule) => ({ ...rule, ruleSet: id }))),
+    );
+  }
+
   private async insertRows(table: PgTable, rows: readonly object[]): Promise<void> {
     for (const batch of chunks(rows)) await this.db.insert(table).values(batch as never);
   }
@@ -206,7 +302,12 @@ function keyMatch(kind: EntityKind, key: object): SQL | undefined {
   const { table, key: properties } = entityTables[kind];
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const values = key as Record<string, unknown>;
-  return and(...properties.map((property) => eq(columns[property]!, values[property])));
+  // a null key column (a pattern in the <None> partition) matches only null
+  return and(
+    ...properties.map((property) =>
+      values[property] === null ? isNull(columns[property]!) : eq(columns[property]!, values[property]),
+    ),
+  );
 }
 
 function withoutId<T extends { id: number }>(row: T): Omit<T, 'id'> {

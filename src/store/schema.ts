@@ -15,6 +15,7 @@ import {
   foreignKey,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -88,8 +89,18 @@ export const lines = pgTable(
     noAnswerTimeout: integer('no_answer_timeout'),
     voicemailPilot: text('voicemail_pilot'),
     mwi: boolean('mwi').notNull().default(true),
+    /** CME `number <dn> secondary <number>`: a second number that rings the same line. */
+    secondaryNumber: text('secondary_number'),
+    /** CME `no-reg primary|both`: which numbers are not registered with a trunk's registrar. */
+    noRegistration: text('no_registration', { enum: ['primary', 'both'] }),
+    /** CME ephone-dn `dual-line`: two calls at once on one button. */
+    dualLine: boolean('dual_line').notNull().default(false),
+    /** CME ephone-dn `mwi on|off`: a call to this DN switches the indicator of the DN in its trailing digits. */
+    mwiControl: text('mwi_control', { enum: ['on', 'off'] }),
   },
   (t) => [
+    check('lines_no_registration_check', sql`${t.noRegistration} in ('primary', 'both')`),
+    check('lines_mwi_control_check', sql`${t.mwiControl} in ('on', 'off')`),
     primaryKey({ columns: [t.partition, t.dn] }),
     index('lines_dn').on(t.dn),
     foreignKey({ name: 'lines_partition_fk', columns: [t.partition], foreignColumns: [partitions.name] }),
@@ -219,4 +230,234 @@ export const configMeta = pgTable(
     appliedAt: timestamp('applied_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [check('config_meta_single_row', sql`${t.id} = 1`)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Dial plan and trunks. Numbers and patterns are stored as written; `src/admin` checks their
+// syntax with `src/dialplan` before they get here.
+// ---------------------------------------------------------------------------------------------
+
+/** CUCM called/calling party transformation, as `src/dialplan` reads it. */
+export interface PartyTransformColumn {
+  discard?: 'predot';
+  mask?: string;
+  prefix?: string;
+}
+
+/** A number a trunk's provider routes to this system (a DID), and whether it is registered. */
+export interface TrunkNumberColumn {
+  number: string;
+  register: boolean;
+}
+
+/** IOS `voice translation-rule <id>`; its rules are owned rows. */
+export const translationRuleSets = pgTable('translation_rule_sets', {
+  id: integer('id').primaryKey(),
+});
+
+/** `rule <precedence> /match/ /replace/` or `rule <precedence> reject /match/`. */
+export const translationRules = pgTable(
+  'translation_rules',
+  {
+    ruleSet: integer('rule_set').notNull(),
+    precedence: integer('precedence').notNull(),
+    match: text('match').notNull(),
+    replace: text('replace'),
+    reject: boolean('reject').notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.ruleSet, t.precedence] }),
+    foreignKey({
+      name: 'translation_rules_rule_set_fk',
+      columns: [t.ruleSet],
+      foreignColumns: [translationRuleSets.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+/** IOS `voice translation-profile <name>`: a rule set per number. */
+export const translationProfiles = pgTable(
+  'translation_profiles',
+  {
+    name: text('name').primaryKey(),
+    called: integer('called'),
+    calling: integer('calling'),
+    redirectTarget: integer('redirect_target'),
+    redirectCalled: integer('redirect_called'),
+  },
+  (t) => [
+    foreignKey({
+      name: 'translation_profiles_called_fk',
+      columns: [t.called],
+      foreignColumns: [translationRuleSets.id],
+    }),
+    foreignKey({
+      name: 'translation_profiles_calling_fk',
+      columns: [t.calling],
+      foreignColumns: [translationRuleSets.id],
+    }),
+    foreignKey({
+      name: 'translation_profiles_redirect_target_fk',
+      columns: [t.redirectTarget],
+      foreignColumns: [translationRuleSets.id],
+    }),
+    foreignKey({
+      name: 'translation_profiles_redirect_called_fk',
+      columns: [t.redirectCalled],
+      foreignColumns: [translationRuleSets.id],
+    }),
+  ],
+);
+
+/** A SIP trunk to a provider's proxy (CME `sip-ua` and `voice service voip`). */
+export const trunks = pgTable(
+  'trunks',
+  {
+    name: text('name').primaryKey(),
+    description: text('description').notNull().default(''),
+    proxyHost: text('proxy_host').notNull(),
+    proxyPort: integer('proxy_port'),
+    transport: text('transport', { enum: ['udp', 'tcp', 'tls'] }).notNull(),
+    registrarHost: text('registrar_host'),
+    registrarPort: integer('registrar_port'),
+    registrarExpires: integer('registrar_expires'),
+    /** `host-registrar`: the registrar's domain is the host part of Contact and AOR. */
+    hostRegistrar: boolean('host_registrar').notNull().default(false),
+    username: text('username'),
+    /** Digest auth needs the secret (RFC 8760 §3); kept as configured. */
+    password: text('password'),
+    numbers: jsonb('numbers').$type<TrunkNumberColumn[]>().notNull().default([]),
+    /** Seconds between OPTIONS keepalives; null sends none (`retry options 0`). */
+    keepaliveInterval: integer('keepalive_interval'),
+    allowedSources: text('allowed_sources').array().notNull().default(sql`'{}'::text[]`),
+    codecs: text('codecs').array().notNull().default(sql`'{}'::text[]`),
+    dtmfRelay: text('dtmf_relay').notNull(),
+    /** `supplementary-service sip moved-temporarily`: forward with 302 rather than hairpin. */
+    movedTemporarily: boolean('moved_temporarily').notNull().default(true),
+    /** `supplementary-service sip refer`: transfer with REFER rather than hairpin. */
+    refer: boolean('refer').notNull().default(true),
+    remotePartyId: boolean('remote_party_id').notNull().default(true),
+    /** What calls arriving on the trunk may reach. */
+    callingSearchSpace: text('calling_search_space'),
+  },
+  (t) => [
+    check('trunks_transport_check', sql`${t.transport} in ('udp', 'tcp', 'tls')`),
+    foreignKey({
+      name: 'trunks_calling_search_space_fk',
+      columns: [t.callingSearchSpace],
+      foreignColumns: [callingSearchSpaces.name],
+    }),
+  ],
+);
+
+/** Voicemail and auto-attendant services reached over SIP (CUE). */
+export const pilots = pgTable(
+  'pilots',
+  {
+    name: text('name').primaryKey(),
+    kind: text('kind', { enum: ['voicemail', 'auto-attendant'] }).notNull(),
+    number: text('number').notNull(),
+    /** SIP URI or IOS session target of the service. */
+    destination: text('destination').notNull(),
+    description: text('description').notNull().default(''),
+  },
+  (t) => [check('pilots_kind_check', sql`${t.kind} in ('voicemail', 'auto-attendant')`)],
+);
+
+/** IOS `dial-peer voice <tag> voip|pots`. */
+export const dialPeers = pgTable(
+  'dial_peers',
+  {
+    tag: integer('tag').primaryKey(),
+    kind: text('kind', { enum: ['voip', 'pots'] }).notNull(),
+    description: text('description').notNull().default(''),
+    destinationPattern: text('destination_pattern'),
+    incomingCalledNumber: text('incoming_called_number'),
+    answerAddress: text('answer_address'),
+    preference: integer('preference').notNull().default(0),
+    sessionTarget: text('session_target'),
+    /** The trunk a `session target sip-server` peer uses. */
+    trunk: text('trunk'),
+    port: text('port'),
+    translationProfileIncoming: text('translation_profile_incoming'),
+    translationProfileOutgoing: text('translation_profile_outgoing'),
+    digitStrip: boolean('digit_strip').notNull().default(true),
+    forwardDigits: integer('forward_digits'),
+    prefix: text('prefix'),
+    codecs: text('codecs').array().notNull().default(sql`'{}'::text[]`),
+    dtmfRelay: text('dtmf_relay').array().notNull().default(sql`'{}'::text[]`),
+    b2bua: boolean('b2bua').notNull().default(false),
+    vad: boolean('vad').notNull().default(true),
+  },
+  (t) => [
+    check('dial_peers_kind_check', sql`${t.kind} in ('voip', 'pots')`),
+    foreignKey({ name: 'dial_peers_trunk_fk', columns: [t.trunk], foreignColumns: [trunks.name] }),
+    foreignKey({
+      name: 'dial_peers_profile_incoming_fk',
+      columns: [t.translationProfileIncoming],
+      foreignColumns: [translationProfiles.name],
+    }),
+    foreignKey({
+      name: 'dial_peers_profile_outgoing_fk',
+      columns: [t.translationProfileOutgoing],
+      foreignColumns: [translationProfiles.name],
+    }),
+  ],
+);
+
+/** CUCM route patterns; a pattern is unique within its partition (null: the <None> partition). */
+export const routePatterns = pgTable(
+  'route_patterns',
+  {
+    pattern: text('pattern').notNull(),
+    partition: text('partition'),
+    description: text('description').notNull().default(''),
+    trunk: text('trunk'),
+    pilot: text('pilot'),
+    /** Set when the pattern blocks: the reason given to the caller. */
+    blockReason: text('block_reason'),
+    called: jsonb('called').$type<PartyTransformColumn>(),
+    calling: jsonb('calling').$type<PartyTransformColumn>(),
+  },
+  (t) => [
+    unique('route_patterns_pattern_once').on(t.partition, t.pattern).nullsNotDistinct(),
+    check(
+      'route_patterns_one_target',
+      sql`num_nonnulls(${t.trunk}, ${t.pilot}, ${t.blockReason}) = 1`,
+    ),
+    foreignKey({
+      name: 'route_patterns_partition_fk',
+      columns: [t.partition],
+      foreignColumns: [partitions.name],
+    }),
+    foreignKey({ name: 'route_patterns_trunk_fk', columns: [t.trunk], foreignColumns: [trunks.name] }),
+    foreignKey({ name: 'route_patterns_pilot_fk', columns: [t.pilot], foreignColumns: [pilots.name] }),
+  ],
+);
+
+/** CUCM translation patterns: rewrite, then analyse again (with `css` when set). */
+export const translationPatterns = pgTable(
+  'translation_patterns',
+  {
+    pattern: text('pattern').notNull(),
+    partition: text('partition'),
+    description: text('description').notNull().default(''),
+    callingSearchSpace: text('calling_search_space'),
+    blocked: boolean('blocked').notNull().default(false),
+    called: jsonb('called').$type<PartyTransformColumn>(),
+    calling: jsonb('calling').$type<PartyTransformColumn>(),
+  },
+  (t) => [
+    unique('translation_patterns_pattern_once').on(t.partition, t.pattern).nullsNotDistinct(),
+    foreignKey({
+      name: 'translation_patterns_partition_fk',
+      columns: [t.partition],
+      foreignColumns: [partitions.name],
+    }),
+    foreignKey({
+      name: 'translation_patterns_calling_search_space_fk',
+      columns: [t.callingSearchSpace],
+      foreignColumns: [callingSearchSpaces.name],
+    }),
+  ],
 );

@@ -82,6 +82,7 @@ async function execute(tx: Repositories, plan: ConfigPlan): Promise<void> {
     await config.update('callingSearchSpace', { name }, { description });
   }
   await config.replaceCallingSearchSpaceMembers(changedSpaces);
+  await writeDialPlan(tx, plan);
 
   await config.insert('line', plan.lines.added);
   for (const { object } of plan.lines.modified) await config.update('line', object, object);
@@ -102,9 +103,49 @@ async function execute(tx: Repositories, plan: ConfigPlan): Promise<void> {
   );
   await config.replaceLineAppearances([...plan.phones.added, ...plan.phones.modified.map((m) => m.object)]);
 
+  await removeDialPlan(tx, plan);
   for (const line of plan.lines.removed) await config.delete('line', line);
   for (const css of plan.callingSearchSpaces.removed) await config.delete('callingSearchSpace', css);
   for (const user of plan.users.removed) await config.delete('user', user);
   for (const pool of plan.devicePools.removed) await config.delete('devicePool', pool);
   for (const partition of plan.partitions.removed) await config.delete('partition', partition);
+}
+
+/** Adds and changes dial plan objects, each after what it refers to (rule sets, profiles, trunks, pilots). */
+async function writeDialPlan(tx: Repositories, plan: ConfigPlan): Promise<void> {
+  const config = tx.configuration;
+  const { translationRules, translationProfiles, trunks, pilots, dialPeers, routePatterns, translationPatterns } =
+    plan;
+  await config.insert(
+    'translationRuleSet',
+    translationRules.added.map(({ id }) => ({ id })),
+  );
+  await config.replaceTranslationRules([
+    ...translationRules.added,
+    ...translationRules.modified.map((m) => m.object),
+  ]);
+  await config.insert('translationProfile', translationProfiles.added);
+  for (const { object } of translationProfiles.modified) await config.update('translationProfile', object, object);
+  await config.insert('trunk', trunks.added);
+  for (const { object } of trunks.modified) await config.update('trunk', object, object);
+  await config.insert('pilot', pilots.added);
+  for (const { object } of pilots.modified) await config.update('pilot', object, object);
+  await config.insert('dialPeer', dialPeers.added);
+  for (const { object } of dialPeers.modified) await config.update('dialPeer', object, object);
+  await config.insert('routePattern', routePatterns.added);
+  for (const { object } of routePatterns.modified) await config.update('routePattern', object, object);
+  await config.insert('translationPattern', translationPatterns.added);
+  for (const { object } of translationPatterns.modified) await config.update('translationPattern', object, object);
+}
+
+/** Removes dial plan objects, each before what it refers to. */
+async function removeDialPlan(tx: Repositories, plan: ConfigPlan): Promise<void> {
+  const config = tx.configuration;
+  for (const pattern of plan.translationPatterns.removed) await config.delete('translationPattern', pattern);
+  for (const pattern of plan.routePatterns.removed) await config.delete('routePattern', pattern);
+  for (const peer of plan.dialPeers.removed) await config.delete('dialPeer', peer);
+  for (const pilot of plan.pilots.removed) await config.delete('pilot', pilot);
+  for (const trunk of plan.trunks.removed) await config.delete('trunk', trunk);
+  for (const profile of plan.translationProfiles.removed) await config.delete('translationProfile', profile);
+  for (const set of plan.translationRules.removed) await config.delete('translationRuleSet', set);
 }

@@ -2,10 +2,17 @@ import type {
   CallingSearchSpaceRow,
   DevicePoolRow,
   DeviceRow,
+  DialPeerRow,
   LineAppearanceRow,
   LineRow,
   PartitionRow,
+  PilotRow,
   RegistrarSettingsRow,
+  RoutePatternRow,
+  TranslationPatternRow,
+  TranslationProfileRow,
+  TranslationRuleRow,
+  TrunkRow,
   UserRow,
 } from '../../store/index.js';
 
@@ -18,7 +25,8 @@ export interface CallingSearchSpaceConfig extends CallingSearchSpaceRow {
 export type DevicePoolConfig = DevicePoolRow;
 /** Credentials of users are not configuration as code; the API sets them. */
 export type UserConfig = Pick<UserRow, 'userid' | 'name'>;
-export type LineConfig = LineRow;
+/** A line as the file describes it: every column set. */
+export type LineConfig = Required<LineRow>;
 export interface LineAppearanceConfig extends Omit<LineAppearanceRow, 'device' | 'partition'> {
   /** Null when the file names only the DN: resolved on apply if the DN is in one partition. */
   readonly partition: string | null;
@@ -26,6 +34,36 @@ export interface LineAppearanceConfig extends Omit<LineAppearanceRow, 'device' |
 export interface PhoneConfig extends DeviceRow {
   readonly lines: readonly LineAppearanceConfig[];
 }
+
+/** A line row with the columns added since the first release set to their defaults when absent. */
+export function completeLine(row: LineRow): LineConfig {
+  return {
+    ...row,
+    secondaryNumber: row.secondaryNumber ?? null,
+    noRegistration: row.noRegistration ?? null,
+    dualLine: row.dualLine ?? false,
+    mwiControl: row.mwiControl ?? null,
+  };
+}
+
+/** `voice translation-rule <id>` with its rules in precedence order. */
+export interface TranslationRuleSetConfig {
+  readonly id: number;
+  readonly rules: readonly Omit<TranslationRuleRow, 'ruleSet'>[];
+}
+export type TranslationProfileConfig = TranslationProfileRow;
+/** A SIP trunk as configured; the trunk adapter reads it from the snapshot. */
+export type TrunkConfig = TrunkRow;
+export type PilotConfig = PilotRow;
+export type DialPeerConfig = DialPeerRow;
+export type RoutePatternConfig = RoutePatternRow;
+export type TranslationPatternConfig = TranslationPatternRow;
+
+export const CODECS = ['g711ulaw', 'g711alaw', 'g722', 'g729'] as const;
+/** DTMF relay methods: RFC 4733 (ex 2833) events, SIP NOTIFY, SIP INFO, audio. */
+export const DTMF_RELAYS = ['rtp-nte', 'sip-notify', 'sip-info', 'inband'] as const;
+export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
+export const PILOT_KINDS = ['voicemail', 'auto-attendant'] as const;
 
 /**
  * The configuration part of a file. A section that is present is authoritative for its kind of
@@ -39,6 +77,13 @@ export interface Configuration {
   readonly users?: readonly UserConfig[];
   readonly lines?: readonly LineConfig[];
   readonly phones?: readonly PhoneConfig[];
+  readonly translationRules?: readonly TranslationRuleSetConfig[];
+  readonly translationProfiles?: readonly TranslationProfileConfig[];
+  readonly trunks?: readonly TrunkConfig[];
+  readonly pilots?: readonly PilotConfig[];
+  readonly dialPeers?: readonly DialPeerConfig[];
+  readonly routePatterns?: readonly RoutePatternConfig[];
+  readonly translationPatterns?: readonly TranslationPatternConfig[];
 }
 
 /** The registrar's policy when none is configured: CME `registrar server` defaults. */

@@ -1,6 +1,7 @@
 /** The shape of `strowger.yaml`, as decoders. Documented in docs/configuration.md. */
 
-import { LOG_LEVELS } from './configuration.js';
+import { CODECS, DTMF_RELAYS, LOG_LEVELS, PILOT_KINDS, TRANSPORTS } from './configuration.js';
+import { checkWithLibrary, destinationPattern, wildcardPattern } from './dial-plan-syntax.js';
 import { ADMIN_TOKEN_PATTERN, DATABASE_URL_PATTERN, HOST_PATTERN } from './node-settings.js';
 import {
   boolean,
@@ -13,6 +14,7 @@ import {
   oneOf,
   optional,
   orFalse,
+  refine,
   required,
   section,
   text,
@@ -32,6 +34,12 @@ const directoryNumber = text({
   max: 32,
   pattern: /^\+?[0-9*#]+$/,
   hint: 'a directory number (digits, * and #, optionally a leading +)',
+});
+/** A line's own number may hold X wildcards: an MWI control DN (`8000XXX`, CME `8000...`). */
+const lineNumber = text({
+  max: 32,
+  pattern: /^\+?[0-9*#X]+$/,
+  hint: 'a directory number (digits, * and #, optionally a leading +; X for MWI control DNs)',
 });
 const description = text({ max: 200 });
 const port = orFalse(integer(0, 65535));
@@ -111,8 +119,12 @@ const devicePool = object({
 const user = object({ userid: required(userid), name: optional(text({ max: 128 }), '') });
 
 const line = object({
-  dn: required(directoryNumber),
+  dn: required(lineNumber),
   partition: required(name),
+  secondary: optional(directoryNumber),
+  noReg: optional(oneOf(['primary', 'both'] as const)),
+  dualLine: optional(boolean, false),
+  mwiControl: optional(oneOf(['on', 'off'] as const)),
   displayName: optional(text({ max: 64 }), ''),
   description: optional(description, ''),
   forward: optional(
@@ -151,6 +163,194 @@ const phone = object({
   lines: optional(list(lineAppearance, { max: 64 }), []),
 });
 
+// --- dial plan ------------------------------------------------------------------------------
+
+/** IOS names translation profiles freely (`CUE_Voicemail/AutoAttendant`). */
+const profileName = text({
+  max: 64,
+  pattern: /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/,
+  hint: 'a profile name (letters, digits, . _ / -)',
+});
+const ruleSetId = integer(1, 2_147_483_647);
+
+/** IOS `voice translation-rule`: at most 15 rules. */
+export const MAX_RULES_PER_SET = 15;
+
+const translationRule = refine(
+  object({
+    precedence: required(integer(1, 100)),
+    match: required(text({ max: 128 })),
+    replace: optional(text({ max: 128 })),
+    reject: optional(boolean, false),
+  }),
+  (rule, node, path, context) =>
+    checkWithLibrary(
+      { translationRules: [{ id: 1, rules: [rule] }] },
+      'translationRules[0].rules[0]',
+      node,
+      path,
+      context,
+    ),
+);
+
+const translationRuleSet = object({
+  id: required(ruleSetId),
+  rules: required(list(translationRule, { max: MAX_RULES_PER_SET })),
+});
+
+const translationProfile = object({
+  name: required(profileName),
+  called: optional(ruleSetId),
+  calling: optional(ruleSetId),
+  redirectTarget: optional(ruleSetId),
+  redirectCalled: optional(ruleSetId),
+});
+
+const partyTransform = object({
+  discard: optional(oneOf(['predot'] as const)),
+  mask: optional(text({ max: 32 })),
+  prefix: optional(text({ max: 32 })),
+});
+
+const dialPeer = refine(
+  object({
+    tag: required(integer(1, 2_147_483_647)),
+    kind: optional(oneOf(['voip', 'pots'] as const), 'voip'),
+    description: optional(description, ''),
+    destinationPattern: optional(destinationPattern),
+    incomingCalledNumber: optional(destinationPattern),
+    answerAddress: optional(destinationPattern),
+    preference: optional(integer(0, 10), 0),
+    sessionTarget: optional(text({ max: 300 })),
+    trunk: optional(name),
+    port: optional(text({ max: 32 })),
+    translationProfile: optional(
+      object({ incoming: optional(profileName), outgoing: optional(profileName) }),
+    ),
+    digitStrip: optional(boolean),
+    forwardDigits: optional(integer(0, 32)),
+    prefix: optional(text({ max: 32 })),
+    codecs: optional(list(oneOf(CODECS), { max: 8 }), []),
+    dtmfRelay: optional(list(oneOf(DTMF_RELAYS), { max: 4 }), []),
+    b2bua: optional(boolean, false),
+    vad: optional(boolean, true),
+  }),
+  (peer, node, path, context) => {
+    // Profiles are references (checked with the other references); the rest is the library's.
+    const { translationProfile: _profiles, trunk, codecs: _c, dtmfRelay: _d, b2bua: _b, vad: _v, ...rest } = peer;
+    const sessionTarget = rest.sessionTarget ?? (trunk === undefined ? undefined : 'sip-server');
+    return checkWithLibrary(
+      { dialPeers: [sessionTarget === undefined ? rest : { ...rest, sessionTarget }] },
+      'dialPeers[0]',
+      node,
+      path,
+      context,
+    );
+  },
+);
+
+const routePattern = refine(
+  object({
+    pattern: required(wildcardPattern),
+    partition: optional(name),
+    description: optional(description, ''),
+    trunk: optional(name),
+    pilot: optional(name),
+    blocked: optional(boolean, false),
+    reason: optional(text({ max: 200 })),
+    called: optional(partyTransform),
+    calling: optional(partyTransform),
+  }),
+  ({ pattern, called, calling }, node, path, context) =>
+    checkWithLibrary(
+      { routePatterns: [{ pattern, target: { kind: 'blocked' }, called, calling }] },
+      'routePatterns[0]',
+      node,
+      path,
+      context,
+    ),
+);
+
+const translationPattern = refine(
+  object({
+    pattern: required(wildcardPattern),
+    partition: optional(name),
+    description: optional(description, ''),
+    callingSearchSpace: optional(name),
+    blocked: optional(boolean, false),
+    called: optional(partyTransform),
+    calling: optional(partyTransform),
+  }),
+  ({ pattern, called, calling }, node, path, context) =>
+    checkWithLibrary(
+      { translationPatterns: [{ pattern, called, calling }] },
+      'translationPatterns[0]',
+      node,
+      path,
+      context,
+    ),
+);
+
+/** An IPv4 or IPv6 address, optionally with a prefix length. */
+const sourceAddress = text({
+  max: 64,
+  pattern: /^(?:\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?:\/\d{1,3})?)$/,
+  hint: 'an IP address or prefix (192.0.2.0/24, 2001:db8::/32)',
+});
+
+const trunk = object({
+  name: required(name),
+  description: optional(description, ''),
+  proxy: required(
+    object({
+      host: required(host),
+      port: optional(integer(1, 65535)),
+      transport: optional(oneOf(TRANSPORTS), 'udp'),
+    }),
+  ),
+  registrar: optional(
+    object({
+      host: optional(host),
+      port: optional(integer(1, 65535)),
+      expires: optional(integer(60, 86400), 3600),
+    }),
+  ),
+  hostRegistrar: optional(boolean, false),
+  credentials: optional(
+    object({
+      username: required(text({ max: 64, pattern: /^[A-Za-z0-9._+-]+$/, hint: 'a SIP user name' })),
+      password: required(text({ max: 128, pattern: /^.+$/, hint: 'a non-empty password', secret: true })),
+    }),
+  ),
+  numbers: optional(
+    list(object({ number: required(directoryNumber), register: optional(boolean, true) }), { max: 1000 }),
+    [],
+  ),
+  keepalive: optional(object({ interval: required(integer(5, 3600)) })),
+  allowedSources: optional(list(sourceAddress, { max: 64 }), []),
+  codecs: optional(list(oneOf(CODECS), { max: 8 }), ['g711ulaw', 'g711alaw']),
+  dtmfRelay: optional(oneOf(DTMF_RELAYS), 'rtp-nte'),
+  supplementary: optional(
+    object({ movedTemporarily: optional(boolean, true), refer: optional(boolean, true) }),
+  ),
+  remotePartyId: optional(boolean, true),
+  callingSearchSpace: optional(name),
+});
+
+const pilot = object({
+  name: required(name),
+  kind: required(oneOf(PILOT_KINDS)),
+  number: required(directoryNumber),
+  destination: required(
+    text({
+      max: 255,
+      pattern: /^(?:sips?:[^\s@]+@[^\s]+|(?:ipv4|ipv6|dns):\S+)$/,
+      hint: 'a SIP URI (sip:600@192.0.2.5) or a session target (ipv4:192.0.2.5)',
+    }),
+  ),
+  description: optional(description, ''),
+});
+
 export const fileSchema = object({
   node: optional(nodeSection),
   registrar: section(registrarSection),
@@ -160,6 +360,13 @@ export const fileSchema = object({
   users: section(list(user)),
   lines: section(list(line)),
   phones: section(list(phone)),
+  translationRules: section(list(translationRuleSet)),
+  translationProfiles: section(list(translationProfile)),
+  trunks: section(list(trunk)),
+  pilots: section(list(pilot)),
+  dialPeers: section(list(dialPeer)),
+  routePatterns: section(list(routePattern)),
+  translationPatterns: section(list(translationPattern)),
 });
 
 export type RawFile = DecoderOutput<typeof fileSchema>;

@@ -2,10 +2,13 @@ export { type ApplyResult, applyConfig } from './apply.js';
 export { type ConfigError, formatConfigError } from './config-error.js';
 export {
   type CallingSearchSpaceConfig,
+  CODECS,
   type ConfigFile,
   type Configuration,
   DEFAULT_REGISTRAR,
   type DevicePoolConfig,
+  type DialPeerConfig,
+  DTMF_RELAYS,
   type LineAppearanceConfig,
   type LineConfig,
   LOG_LEVELS,
@@ -13,8 +16,16 @@ export {
   type NodeSettingsInput,
   type PartitionConfig,
   type PhoneConfig,
+  PILOT_KINDS,
+  type PilotConfig,
   type PortSetting,
   type RegistrarSettings,
+  type RoutePatternConfig,
+  TRANSPORTS,
+  type TranslationPatternConfig,
+  type TranslationProfileConfig,
+  type TranslationRuleSetConfig,
+  type TrunkConfig,
   type UserConfig,
 } from './configuration.js';
 export {
@@ -33,5 +44,6 @@ export {
   type LineSnapshot,
   loadSnapshot,
   type PhoneSnapshot,
+  snapshotOfConfiguration,
 } from './snapshot.js';
 export { MAX_CONFIG_BYTES, type ValidationResult, validateConfigText } from './validate.js';

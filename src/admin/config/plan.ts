@@ -2,16 +2,24 @@
  * Compares the configuration in a file with the configuration in the store and lists what has
  * to change. Pure: `applyConfig` executes the plan.
  */
-import type { ConfigRows, LineAppearanceRow, LineRow } from '../../store/index.js';
+import type { ConfigRows, DialPlanRows, LineAppearanceRow, LineRow } from '../../store/index.js';
 import {
   type CallingSearchSpaceConfig,
   type Configuration,
+  completeLine,
   DEFAULT_REGISTRAR,
   type DevicePoolConfig,
+  type DialPeerConfig,
   type LineConfig,
   type PartitionConfig,
   type PhoneConfig,
+  type PilotConfig,
   type RegistrarSettings,
+  type RoutePatternConfig,
+  type TranslationPatternConfig,
+  type TranslationProfileConfig,
+  type TranslationRuleSetConfig,
+  type TrunkConfig,
   type UserConfig,
 } from './configuration.js';
 
@@ -22,7 +30,14 @@ export type ObjectKind =
   | 'device pool'
   | 'user'
   | 'line'
-  | 'phone';
+  | 'phone'
+  | 'translation rule'
+  | 'translation profile'
+  | 'trunk'
+  | 'pilot'
+  | 'dial-peer'
+  | 'route pattern'
+  | 'translation pattern';
 
 export interface ConfigChange {
   readonly action: '+' | '~' | '-';
@@ -60,6 +75,13 @@ export interface ConfigPlan {
   readonly users: SectionDiff<UserConfig>;
   readonly lines: SectionDiff<LineConfig>;
   readonly phones: SectionDiff<ResolvedPhone>;
+  readonly translationRules: SectionDiff<TranslationRuleSetConfig>;
+  readonly translationProfiles: SectionDiff<TranslationProfileConfig>;
+  readonly trunks: SectionDiff<TrunkConfig>;
+  readonly pilots: SectionDiff<PilotConfig>;
+  readonly dialPeers: SectionDiff<DialPeerConfig>;
+  readonly routePatterns: SectionDiff<RoutePatternConfig>;
+  readonly translationPatterns: SectionDiff<TranslationPatternConfig>;
   readonly changes: readonly ConfigChange[];
 }
 
@@ -79,6 +101,33 @@ const fileKeys: Record<string, string> = {
   voicemailPilot: 'voicemail',
   sipUsername: 'sip.username',
   sipPassword: 'sip.password',
+  secondaryNumber: 'secondary',
+  noRegistration: 'noReg',
+  proxyHost: 'proxy.host',
+  proxyPort: 'proxy.port',
+  transport: 'proxy.transport',
+  registrarHost: 'registrar.host',
+  registrarPort: 'registrar.port',
+  registrarExpires: 'registrar.expires',
+  username: 'credentials.username',
+  password: 'credentials.password',
+  keepaliveInterval: 'keepalive.interval',
+  movedTemporarily: 'supplementary.movedTemporarily',
+  refer: 'supplementary.refer',
+  translationProfileIncoming: 'translationProfile.incoming',
+  translationProfileOutgoing: 'translationProfile.outgoing',
+  blockReason: 'blocked',
+};
+
+const NO_DIAL_PLAN: DialPlanRows = {
+  translationRuleSets: [],
+  translationRules: [],
+  translationProfiles: [],
+  trunks: [],
+  pilots: [],
+  dialPeers: [],
+  routePatterns: [],
+  translationPatterns: [],
 };
 
 export function planConfig(current: ConfigRows, desired: Configuration): PlanResult {
@@ -124,7 +173,14 @@ export function planConfig(current: ConfigRows, desired: Configuration): PlanRes
     (u) => u.userid,
     (u) => u.name,
   );
-  const lines = diffSection(changes, 'line', current.lines, desired.lines, lineName, (l) => l.displayName);
+  const lines = diffSection(
+    changes,
+    'line',
+    current.lines.map(completeLine),
+    desired.lines,
+    lineName,
+    (l) => l.displayName,
+  );
   const desiredPhones =
     desired.phones && resolvePhones(desired.phones, desired.lines ?? current.lines, errors);
   const phones = diffSection(
@@ -146,8 +202,69 @@ export function planConfig(current: ConfigRows, desired: Configuration): PlanRes
       users,
       lines,
       phones,
+      ...planDialPlan(changes, current.dialPlan ?? NO_DIAL_PLAN, desired),
       changes,
     },
+  };
+}
+
+type DialPlanDiffs = Pick<
+  ConfigPlan,
+  | 'translationRules'
+  | 'translationProfiles'
+  | 'trunks'
+  | 'pilots'
+  | 'dialPeers'
+  | 'routePatterns'
+  | 'translationPatterns'
+>;
+
+function planDialPlan(changes: ConfigChange[], current: DialPlanRows, desired: Configuration): DialPlanDiffs {
+  const rules = groupBy(current.translationRules, (rule) => String(rule.ruleSet));
+  const currentRuleSets = current.translationRuleSets.map(({ id }) => ({
+    id,
+    rules: (rules.get(String(id)) ?? []).map(({ ruleSet: _set, ...rule }) => rule),
+  }));
+  const patternName = (entry: { pattern: string; partition: string | null }) =>
+    entry.partition === null ? entry.pattern : `${entry.pattern} in ${entry.partition}`;
+  const describe = (object: { description: string }) => object.description;
+  return {
+    translationRules: diffSection(changes, 'translation rule', currentRuleSets, desired.translationRules, (set) =>
+      String(set.id),
+    ),
+    translationProfiles: diffSection(
+      changes,
+      'translation profile',
+      current.translationProfiles,
+      desired.translationProfiles,
+      (profile) => profile.name,
+    ),
+    trunks: diffSection(changes, 'trunk', current.trunks, desired.trunks, (trunk) => trunk.name, describe),
+    pilots: diffSection(changes, 'pilot', current.pilots, desired.pilots, (pilot) => pilot.name, describe),
+    dialPeers: diffSection(
+      changes,
+      'dial-peer',
+      current.dialPeers,
+      desired.dialPeers,
+      (peer) => String(peer.tag),
+      describe,
+    ),
+    routePatterns: diffSection(
+      changes,
+      'route pattern',
+      current.routePatterns,
+      desired.routePatterns,
+      patternName,
+      describe,
+    ),
+    translationPatterns: diffSection(
+      changes,
+      'translation pattern',
+      current.translationPatterns,
+      desired.translationPatterns,
+      patternName,
+      describe,
+    ),
   };
 }
 

@@ -3,16 +3,26 @@
  * name, by DN and partition, and by SIP user name, built from the store in one consistent read.
  * A new configuration is a new snapshot; readers keep the one they started with.
  */
-import type { ConfigRows, DeviceRow, LineRow, Store } from '../../store/index.js';
+import type { ConfigRows, DeviceRow, Store } from '../../store/index.js';
 import {
+  type Configuration,
+  completeLine,
   DEFAULT_REGISTRAR,
   type DevicePoolConfig,
+  type DialPeerConfig,
+  type LineConfig,
   type PartitionConfig,
+  type PilotConfig,
   type RegistrarSettings,
+  type RoutePatternConfig,
+  type TranslationPatternConfig,
+  type TranslationProfileConfig,
+  type TranslationRuleSetConfig,
+  type TrunkConfig,
   type UserConfig,
 } from './configuration.js';
 
-export interface LineSnapshot extends Readonly<LineRow> {
+export interface LineSnapshot extends Readonly<LineConfig> {
   /** Names of the phones that show this line, in name order. */
   readonly appearsOn: readonly string[];
 }
@@ -49,6 +59,16 @@ export interface ConfigSnapshot {
   readonly linesByDn: ReadonlyMap<string, readonly LineSnapshot[]>;
   readonly phones: ReadonlyMap<string, PhoneSnapshot>;
   readonly phonesBySipUsername: ReadonlyMap<string, PhoneSnapshot>;
+  /** `voice translation-rule` sets by id, rules in precedence order. */
+  readonly translationRules: ReadonlyMap<number, TranslationRuleSetConfig>;
+  readonly translationProfiles: ReadonlyMap<string, TranslationProfileConfig>;
+  readonly trunks: ReadonlyMap<string, TrunkConfig>;
+  readonly pilots: ReadonlyMap<string, PilotConfig>;
+  /** By tag, in tag order. */
+  readonly dialPeers: ReadonlyMap<number, DialPeerConfig>;
+  /** Ordered by partition (none first), then pattern. */
+  readonly routePatterns: readonly RoutePatternConfig[];
+  readonly translationPatterns: readonly TranslationPatternConfig[];
 }
 
 export async function loadSnapshot(store: Store): Promise<ConfigSnapshot> {
@@ -66,7 +86,7 @@ export function buildSnapshot(rows: ConfigRows): ConfigSnapshot {
   const linesByDn = new Map<string, LineSnapshot[]>();
   for (const row of rows.lines) {
     const line: LineSnapshot = freeze({
-      ...row,
+      ...completeLine(row),
       appearsOn: freeze(appearsOn.get(lineKey(row.partition, row.dn)) ?? []),
     });
     const byDn = lines.get(row.partition) ?? new Map<string, LineSnapshot>();
@@ -98,6 +118,14 @@ export function buildSnapshot(rows: ConfigRows): ConfigSnapshot {
     append(members, member.callingSearchSpace, member.partition);
   }
 
+  const dialPlan = rows.dialPlan;
+  const rules = new Map<number, TranslationRuleSetConfig['rules'][number][]>();
+  for (const { ruleSet, ...rule } of dialPlan?.translationRules ?? []) {
+    const list = rules.get(ruleSet);
+    if (list) list.push(freeze(rule));
+    else rules.set(ruleSet, [freeze(rule)]);
+  }
+
   return freeze({
     version: rows.meta?.version ?? 0,
     registrar: freeze({ ...(rows.registrar ?? DEFAULT_REGISTRAR) }),
@@ -118,6 +146,91 @@ export function buildSnapshot(rows: ConfigRows): ConfigSnapshot {
     linesByDn: freezeMap(new Map([...linesByDn].map(([dn, list]) => [dn, freeze(list)]))),
     phones: freezeMap(phones),
     phonesBySipUsername: freezeMap(phonesBySipUsername),
+    translationRules: freezeMap(
+      new Map(
+        (dialPlan?.translationRuleSets ?? []).map(({ id }) => [
+          id,
+          freeze({ id, rules: freeze(rules.get(id) ?? []) }),
+        ]),
+      ),
+    ),
+    translationProfiles: byName(dialPlan?.translationProfiles ?? [], (profile) => profile.name),
+    trunks: byName(
+      (dialPlan?.trunks ?? []).map((trunk) => ({
+        ...trunk,
+        numbers: freeze(trunk.numbers.map(freeze)),
+        allowedSources: freeze(trunk.allowedSources),
+        codecs: freeze(trunk.codecs),
+      })),
+      (trunk) => trunk.name,
+    ),
+    pilots: byName(dialPlan?.pilots ?? [], (pilot) => pilot.name),
+    dialPeers: freezeMap(
+      new Map(
+        (dialPlan?.dialPeers ?? []).map((peer) => [
+          peer.tag,
+          freeze({ ...peer, codecs: freeze(peer.codecs), dtmfRelay: freeze(peer.dtmfRelay) }),
+        ]),
+      ),
+    ),
+    routePatterns: freeze((dialPlan?.routePatterns ?? []).map(freezePattern)),
+    translationPatterns: freeze((dialPlan?.translationPatterns ?? []).map(freezePattern)),
+  });
+}
+
+function freezePattern<T extends { called: object | null; calling: object | null }>(pattern: T): T {
+  return freeze({
+    ...pattern,
+    called: pattern.called && freeze(pattern.called),
+    calling: pattern.calling && freeze(pattern.calling),
+  });
+}
+
+/**
+ * The snapshot a validated file describes, without a store: sections the file leaves out are
+ * empty. For analysing a file before it is applied (`strowger dna --config`).
+ */
+export function snapshotOfConfiguration(configuration: Configuration): ConfigSnapshot {
+  const lines = configuration.lines ?? [];
+  const partitionsByDn = new Map<string, string[]>();
+  for (const line of lines) append(partitionsByDn, line.dn, line.partition);
+  const ruleSets = configuration.translationRules ?? [];
+  const phones = configuration.phones ?? [];
+  const devices = phones.map(({ lines: _lines, ...device }) => device);
+  const lineAppearances = phones.flatMap((phone) =>
+    phone.lines.flatMap((appearance) => {
+      // a DN named alone is its only line; an unknown line is shown on no button
+      const partition = appearance.partition ?? partitionsByDn.get(appearance.dn)?.[0];
+      const known = partition !== undefined && partitionsByDn.get(appearance.dn)?.includes(partition);
+      return known ? [{ ...appearance, partition, device: phone.name }] : [];
+    }),
+  );
+  return buildSnapshot({
+    registrar: configuration.registrar ?? null,
+    meta: null,
+    partitions: [...(configuration.partitions ?? [])],
+    callingSearchSpaces: (configuration.callingSearchSpaces ?? []).map(({ name, description }) => ({
+      name,
+      description,
+    })),
+    callingSearchSpaceMembers: (configuration.callingSearchSpaces ?? []).flatMap((css) =>
+      css.partitions.map((partition, position) => ({ callingSearchSpace: css.name, position, partition })),
+    ),
+    devicePools: [...(configuration.devicePools ?? [])],
+    users: (configuration.users ?? []).map((user) => ({ ...user, pinHash: null, passwordHash: null })),
+    lines: [...lines],
+    devices,
+    lineAppearances,
+    dialPlan: {
+      translationRuleSets: ruleSets.map(({ id }) => ({ id })),
+      translationRules: ruleSets.flatMap(({ id, rules }) => rules.map((rule) => ({ ...rule, ruleSet: id }))),
+      translationProfiles: [...(configuration.translationProfiles ?? [])],
+      trunks: [...(configuration.trunks ?? [])],
+      pilots: [...(configuration.pilots ?? [])],
+      dialPeers: [...(configuration.dialPeers ?? [])].sort((a, b) => a.tag - b.tag),
+      routePatterns: [...(configuration.routePatterns ?? [])],
+      translationPatterns: [...(configuration.translationPatterns ?? [])],
+    },
   });
 }
 

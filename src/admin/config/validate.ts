@@ -8,6 +8,7 @@ import {
   DEFAULT_REGISTRAR,
   type NodeSettingsInput,
   type PhoneConfig,
+  type TrunkConfig,
 } from './configuration.js';
 import { fileSchema, type RawFile } from './file-schema.js';
 import { DecodeContext, INVALID } from './yaml-decoder.js';
@@ -108,6 +109,10 @@ function configuration(file: RawFile): Configuration {
       noAnswerTimeout: line.forward?.noAnswerTimeout ?? null,
       voicemailPilot: line.voicemail ?? null,
       mwi: line.mwi,
+      secondaryNumber: line.secondary ?? null,
+      noRegistration: line.noReg ?? null,
+      dualLine: line.dualLine,
+      mwiControl: line.mwiControl ?? null,
     }));
   }
   if (file.phones) {
@@ -130,6 +135,109 @@ function configuration(file: RawFile): Configuration {
         })),
       }),
     );
+  }
+  Object.assign(result, dialPlanConfiguration(file));
+  return result;
+}
+
+/** The dial plan and trunk sections, from the file's nested shape to the store's rows. */
+function dialPlanConfiguration(file: RawFile): Configuration {
+  const result: { -readonly [K in keyof Configuration]: Configuration[K] } = {};
+  if (file.translationRules) {
+    result.translationRules = file.translationRules.map(({ id, rules }) => ({
+      id,
+      rules: rules
+        .map(({ precedence, match, replace, reject }) => ({
+          precedence,
+          match,
+          replace: reject ? null : (replace ?? ''),
+          reject,
+        }))
+        .sort((a, b) => a.precedence - b.precedence),
+    }));
+  }
+  if (file.translationProfiles) {
+    result.translationProfiles = file.translationProfiles.map((profile) => ({
+      name: profile.name,
+      called: profile.called ?? null,
+      calling: profile.calling ?? null,
+      redirectTarget: profile.redirectTarget ?? null,
+      redirectCalled: profile.redirectCalled ?? null,
+    }));
+  }
+  if (file.trunks) {
+    result.trunks = file.trunks.map(
+      (trunk): TrunkConfig => ({
+        name: trunk.name,
+        description: trunk.description,
+        proxyHost: trunk.proxy.host,
+        proxyPort: trunk.proxy.port ?? null,
+        transport: trunk.proxy.transport,
+        registrarHost: trunk.registrar ? (trunk.registrar.host ?? trunk.proxy.host) : null,
+        registrarPort: trunk.registrar?.port ?? null,
+        registrarExpires: trunk.registrar?.expires ?? null,
+        hostRegistrar: trunk.hostRegistrar,
+        username: trunk.credentials?.username ?? null,
+        password: trunk.credentials?.password ?? null,
+        numbers: trunk.numbers,
+        keepaliveInterval: trunk.keepalive?.interval ?? null,
+        allowedSources: trunk.allowedSources,
+        codecs: trunk.codecs,
+        dtmfRelay: trunk.dtmfRelay,
+        movedTemporarily: trunk.supplementary?.movedTemporarily ?? true,
+        refer: trunk.supplementary?.refer ?? true,
+        remotePartyId: trunk.remotePartyId,
+        callingSearchSpace: trunk.callingSearchSpace ?? null,
+      }),
+    );
+  }
+  if (file.pilots) result.pilots = file.pilots;
+  if (file.dialPeers) {
+    result.dialPeers = file.dialPeers.map((peer) => ({
+      tag: peer.tag,
+      kind: peer.kind,
+      description: peer.description,
+      destinationPattern: peer.destinationPattern ?? null,
+      incomingCalledNumber: peer.incomingCalledNumber ?? null,
+      answerAddress: peer.answerAddress ?? null,
+      preference: peer.preference,
+      sessionTarget: peer.sessionTarget ?? (peer.trunk === undefined ? null : 'sip-server'),
+      trunk: peer.trunk ?? null,
+      port: peer.port ?? null,
+      translationProfileIncoming: peer.translationProfile?.incoming ?? null,
+      translationProfileOutgoing: peer.translationProfile?.outgoing ?? null,
+      digitStrip: peer.digitStrip ?? true,
+      forwardDigits: peer.forwardDigits ?? null,
+      prefix: peer.prefix ?? null,
+      codecs: peer.codecs,
+      dtmfRelay: peer.dtmfRelay,
+      b2bua: peer.b2bua,
+      vad: peer.vad,
+    }));
+  }
+  if (file.routePatterns) {
+    result.routePatterns = file.routePatterns.map((route) => ({
+      pattern: route.pattern,
+      partition: route.partition ?? null,
+      description: route.description,
+      trunk: route.trunk ?? null,
+      pilot: route.pilot ?? null,
+      // '' blocks with the library's own reason
+      blockReason: route.blocked ? (route.reason ?? '') : null,
+      called: route.called ?? null,
+      calling: route.calling ?? null,
+    }));
+  }
+  if (file.translationPatterns) {
+    result.translationPatterns = file.translationPatterns.map((translation) => ({
+      pattern: translation.pattern,
+      partition: translation.partition ?? null,
+      description: translation.description,
+      callingSearchSpace: translation.callingSearchSpace ?? null,
+      blocked: translation.blocked,
+      called: translation.called ?? null,
+      calling: translation.calling ?? null,
+    }));
   }
   return result;
 }

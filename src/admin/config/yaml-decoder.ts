@@ -159,6 +159,36 @@ export function orFalse<T>(decoder: Decoder<T>): Decoder<T | false> {
     isScalar(node) && node.value === false ? false : decoder(node, path, context);
 }
 
+/**
+ * A decoder with a further check on its decoded value, which reports its own errors (at `node`
+ * or inside it) and returns false to make the value invalid.
+ */
+export function refine<T>(
+  decoder: Decoder<T>,
+  check: (value: T, node: Node, path: string, context: DecodeContext) => boolean,
+): Decoder<T> {
+  return (node, path, context) => {
+    const value = decoder(node, path, context);
+    if (value === INVALID || node === null) return value;
+    return check(value, node, path, context) ? value : INVALID;
+  };
+}
+
+/**
+ * The value node at `keys` below a mapping node (`['called', 'mask']`), or the deepest node on
+ * the way: where an error about a nested value belongs.
+ */
+export function nodeAt(node: Node, keys: readonly string[]): Node {
+  let current = node;
+  for (const key of keys) {
+    if (!isMap(current)) break;
+    const child = current.get(key, true) as Node | undefined;
+    if (child === undefined || child === null) break;
+    current = child;
+  }
+  return current;
+}
+
 export function list<T>(item: Decoder<T>, options: { max?: number } = {}): Decoder<T[]> {
   const max = options.max ?? 100_000;
   return (node, path, context) => {

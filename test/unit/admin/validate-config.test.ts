@@ -52,6 +52,10 @@ describe('validateConfigText', () => {
         noAnswerTimeout: 20,
         voicemailPilot: null,
         mwi: true,
+        secondaryNumber: null,
+        noRegistration: null,
+        dualLine: false,
+        mwiControl: null,
       },
     ]);
     expect(result.ok && Object.keys(result.file.configuration)).toEqual(['lines']);
@@ -75,8 +79,8 @@ describe('validateConfigText', () => {
     expect(errorsOf(lines('node:', '  sip:', '    udp: 5060', '    colour: red'))).toEqual([
       'demo.yaml:4:5: node.sip: unknown key "colour" (expected udp, tcp, tls, ws)',
     ]);
-    expect(errorsOf(lines('trunks: []'))[0]).toMatch(
-      /^demo\.yaml:1:1: unknown key "trunks" \(expected node, /,
+    expect(errorsOf(lines('gateways: []'))[0]).toMatch(
+      /^demo\.yaml:1:1: unknown key "gateways" \(expected node, /,
     );
   });
 
