@@ -13,6 +13,7 @@ import { createProvisioningService, type ProvisioningService } from '../provisio
 import { createSipStack, type SipStack } from '../sip/index.js';
 import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
+import { type NodeCalls, startCalls } from './calls.js';
 import { ConfigWatch } from './config-watch.js';
 import { EventHub } from './event-hub.js';
 import { SipMessageCounters } from './sip-counters.js';
@@ -34,6 +35,7 @@ export interface RunningServer {
   readonly store: Store;
   readonly sip: SipStack;
   readonly lines: SipLineAdapter;
+  readonly calls: NodeCalls;
   readonly trace: SipTrace;
   readonly provisioning: ProvisioningService;
   /** Where the management API listens; null when its port is off. */
@@ -112,6 +114,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const events = new EventHub();
     lines.on('registered', (event) => events.emit(event));
     lines.on('unregistered', (event) => events.emit(event));
+    const calls = startCalls({
+      stack: sip,
+      store,
+      snapshot,
+      locations: lines,
+      realm: DEFAULT_REALM,
+      events,
+      logger,
+    });
+    // SIGTERM: calls are cleared (and their records written) before the SIP stack goes.
+    teardown.add(() => calls.stop());
     const counters = new SipMessageCounters();
     const trace = new SipTrace(deviceAddressBook(snapshot, lines));
     sip.transport.observe((direction, message, bytes, remote) => {
@@ -136,8 +149,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         onConfigChanged: () => config.reload(),
         views: {
           registrations: () => lines.registrations(),
-          // Calls appear here once the call core runs on the node.
-          calls: () => [],
+          calls: () => calls.core.calls(),
           configVersion: () => config.snapshot.version,
           listeners: () => sip.listening(),
         },
@@ -147,8 +159,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           sipStats: () => counters.stats(),
           transactionStats: () => sip.transactions.stats(),
           registrationCount: () => lines.stats().bindings,
-          activeCalls: () => 0,
-          callsByCause: () => ({}),
+          activeCalls: () => calls.core.activeCalls,
+          callsByCause: () => calls.callsByCause(),
         },
         token: settings.adminToken,
         bind: settings.http.bind,
@@ -166,6 +178,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       store,
       sip,
       lines,
+      calls,
       trace,
       provisioning,
       api: apiAddress,

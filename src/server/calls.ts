@@ -1,0 +1,75 @@
+/**
+ * Calls on the node: the call core routing over the callers' calling search spaces to the
+ * registered lines, the B2BUA for SIP phones, call records written to the store, and what
+ * `/metrics` and the events stream need.
+ */
+import type { Logger } from 'pino';
+import { createLineRouter, createSipCallHandler, type LineLocations } from '../adapters/sip-line/calls/index.js';
+import type { ConfigSnapshot } from '../admin/index.js';
+import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
+import { createDigestServer, type SipStack, systemClock } from '../sip/index.js';
+import type { Store } from '../store/index.js';
+import type { EventHub } from './event-hub.js';
+
+export interface NodeCalls {
+  readonly core: CallCore;
+  /** Calls ended since start, by cause. */
+  callsByCause(): Record<string, number>;
+  /** Clears every call in progress (BYE or CANCEL on each leg) and waits for their records. */
+  stop(): Promise<void>;
+}
+
+/** How long a stopping node waits for its calls to clear before it goes anyway. */
+const CLEAR_TIMEOUT_MS = 5_000;
+
+export function startCalls(options: {
+  stack: SipStack;
+  store: Store;
+  snapshot: () => ConfigSnapshot;
+  locations: LineLocations;
+  realm: string;
+  events: EventHub;
+  logger: Logger;
+}): NodeCalls {
+  const { store, logger } = options;
+  const causes: Record<string, number> = {};
+  const writes = new Set<Promise<void>>();
+  const record = (callRecord: CallRecord) => {
+    causes[callRecord.cause] = (causes[callRecord.cause] ?? 0) + 1;
+    const write = store.callRecords
+      .insert(callRecord)
+      .then(() => undefined)
+      .catch((error: unknown) => logger.error({ err: error, callId: callRecord.callId }, 'call record not stored'))
+      .finally(() => writes.delete(write));
+    writes.add(write);
+  };
+  const core = createCallCore({
+    clock: systemClock,
+    router: createLineRouter({ snapshot: options.snapshot, locations: options.locations }),
+    logger: logger.child({ module: 'core' }),
+    onCallRecord: record,
+  });
+  createSipCallHandler({
+    stack: options.stack,
+    core,
+    snapshot: options.snapshot,
+    // Same realm and challenge order as the registrar: a phone answers both alike.
+    digest: createDigestServer({ realm: options.realm, algorithms: ['MD5', 'SHA-256'] }),
+    logger: logger.child({ module: 'sip-calls' }),
+  });
+  core.events.on((event) => options.events.emit(event));
+
+  return {
+    core,
+    callsByCause: () => ({ ...causes }),
+    stop: async () => {
+      for (const call of core.calls()) {
+        for (const connection of call.connections) core.clear(connection.id, 'normalClearing');
+      }
+      const deadline = Date.now() + CLEAR_TIMEOUT_MS;
+      while (core.activeCalls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (core.activeCalls > 0) logger.warn({ calls: core.activeCalls }, 'calls still up at stop');
+      await Promise.all(writes);
+    },
+  };
+}
