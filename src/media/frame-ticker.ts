@@ -13,6 +13,8 @@ export class FrameTicker {
   private timer: TimerHandle | null = null;
   private nextAt = 0;
   private firing = false;
+  /** Ticks fired since the ticker was made; shared sources derive their position from it. */
+  ticks = 0;
 
   constructor(private readonly clock: Clock) {}
 
@@ -41,6 +43,7 @@ export class FrameTicker {
   private fire(): void {
     this.timer = null;
     this.firing = true;
+    this.ticks++;
     const now = this.clock.now();
     // After a long stall (a paused debugger, an overloaded machine) start a fresh time line
     // instead of sending a burst of catch-up frames.

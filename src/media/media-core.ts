@@ -9,13 +9,24 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { ResolvedCodec } from './codec-table.js';
 import { DtmfSender, MAX_QUEUED_DIGITS } from './dtmf-sender.js';
 import { FrameTicker } from './frame-ticker.js';
+import { ClipLibrary, ClipPlayer, SharedSource, SharedSourcePlayer } from './player.js';
 import type { WorkerRequest, WorkerResult } from './protocol.js';
-import { type EndpointContext, type Outlet, RelayEndpoint } from './relay-endpoint.js';
+import { type EndpointContext, type FrameProducer, type Outlet, RelayEndpoint } from './relay-endpoint.js';
 import { emptyRtpHeader, parseRtp, type RtpHeader } from './rtp-packet.js';
 import { isDtmfDigit } from './telephone-event.js';
-import { type CodecName, type EndpointStats, MediaError, type MediaEvent } from './types.js';
+import {
+  type CallProgressTone,
+  type CodecName,
+  type EndpointStats,
+  MediaError,
+  type MediaEvent,
+  type PlaySource,
+  type ToneRegion,
+} from './types.js';
 
 const HOUSEKEEPING_MS = 100;
+const TONES: ReadonlySet<string> = new Set<CallProgressTone>(['dial', 'ringback', 'busy', 'reorder']);
+const REGIONS: ReadonlySet<string> = new Set<ToneRegion>(['north-america', 'itu']);
 
 /** Messages exchanged directly between workers when a connection spans two of them. */
 export type PeerMessage =
@@ -39,6 +50,8 @@ export class MediaCore {
   private readonly endpoints = new Map<string, RelayEndpoint>();
   private readonly peers = new Map<number, PeerLink>();
   private readonly producing = new Set<RelayEndpoint>();
+  private readonly clips = new ClipLibrary();
+  private readonly mohClasses = new Map<string, SharedSource>();
   private readonly context: EndpointContext;
   private housekeepingTimer: TimerHandle | null = null;
   private readonly scratchHeader = emptyRtpHeader();
@@ -74,6 +87,12 @@ export class MediaCore {
       case 'disconnect':
         this.endpoint(request.endpointId).outlet = null;
         return undefined;
+      case 'play':
+        await this.play(request.endpointId, request.source);
+        return undefined;
+      case 'stop-play':
+        this.stopPlay(this.endpoint(request.endpointId));
+        return undefined;
       case 'send-dtmf':
         return this.sendDtmf(request);
       case 'release':
@@ -84,6 +103,55 @@ export class MediaCore {
       default:
         throw new MediaError('bad-request', `unknown operation ${(request as { op: string }).op}`);
     }
+  }
+
+  private async play(endpointId: string, source: PlaySource): Promise<void> {
+    const endpoint = this.endpoint(endpointId);
+    if (!endpoint.codecs.g711)
+      throw new MediaError('codec-unsupported', 'playing audio needs G.711 on the leg');
+    let player: FrameProducer;
+    if (source?.kind === 'tone') {
+      const region = source.region ?? 'north-america';
+      if (!TONES.has(source.tone) || !REGIONS.has(region)) {
+        throw new MediaError('bad-request', `unknown tone ${String(source.tone)} (${String(region)})`);
+      }
+      player = new ClipPlayer(this.clips.tone(source.tone, region), true);
+    } else if (source?.kind === 'file' && typeof source.path === 'string' && source.path.length > 0) {
+      const path = source.path;
+      const clip = await this.clips.acquire(path);
+      if (endpoint.isClosed) {
+        this.clips.release(path);
+        throw new MediaError('no-such-endpoint', `endpoint ${endpointId} was released`);
+      }
+      if (typeof source.mohClass === 'string') {
+        const key = `${source.mohClass}\u0000${path}`;
+        let shared = this.mohClasses.get(key);
+        if (shared)
+          this.clips.release(path); // the class holds the clip already
+        else {
+          shared = new SharedSource(clip, this.ticker);
+          this.mohClasses.set(key, shared);
+        }
+        const mohSource = shared;
+        player = new SharedSourcePlayer(mohSource, () => {
+          if (mohSource.listeners > 0) return;
+          this.mohClasses.delete(key);
+          this.clips.release(path);
+        });
+      } else {
+        player = new ClipPlayer(clip, source.loop ?? false, () => this.clips.release(path));
+      }
+    } else {
+      throw new MediaError('bad-request', 'a play source is a tone or a file path');
+    }
+    endpoint.player?.stop();
+    endpoint.player = player;
+    this.produce(endpoint);
+  }
+
+  private stopPlay(endpoint: RelayEndpoint): void {
+    endpoint.player?.stop();
+    endpoint.player = null;
   }
 
   private sendDtmf(request: Extract<WorkerRequest, { op: 'send-dtmf' }>): Promise<undefined> {

@@ -1,0 +1,175 @@
+/**
+ * Players feed an endpoint from G.711 clips: files (prompts, announcements, MOH) and generated
+ * call-progress tones. A clip is loaded and converted once per worker and shared by everyone
+ * playing it. An MOH class is one shared source: all its listeners hear the same position, which
+ * the worker's frame clock advances, the way a radio is heard.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { type AudioClip, AudioFormatError, clipFromSamples, decodeAudioFile } from './audio-file.js';
+import { FRAME_SAMPLES, type FrameTicker } from './frame-ticker.js';
+import { silenceCode } from './g711.js';
+import { GeneratorClock } from './outgoing-stream.js';
+import type { FrameProducer, RelayEndpoint } from './relay-endpoint.js';
+import { allocateRtp, RTP_HEADER_LENGTH } from './rtp-packet.js';
+import { callProgressLoop } from './tone-generator.js';
+import { type CallProgressTone, MediaError, type ToneRegion } from './types.js';
+
+/** Largest audio file accepted. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Copies one frame of `clip` starting at `position` into the packet payload, wrapping when looping. */
+function writeFrame(
+  endpoint: RelayEndpoint,
+  clip: AudioClip,
+  position: number,
+  loop: boolean,
+  clock: GeneratorClock,
+): number {
+  const codec = endpoint.codecs.g711;
+  if (!codec?.law) return position + FRAME_SAMPLES; // the leg moved to a codec we cannot feed
+  const source = codec.law === 'ulaw' ? clip.ulaw : clip.alaw;
+  const packet = allocateRtp(FRAME_SAMPLES);
+  let filled = 0;
+  let at = position;
+  while (filled < FRAME_SAMPLES) {
+    if (at >= clip.length) {
+      if (!loop) break;
+      at = 0;
+    }
+    const take = Math.min(FRAME_SAMPLES - filled, clip.length - at);
+    packet.set(source.subarray(at, at + take), RTP_HEADER_LENGTH + filled);
+    filled += take;
+    at += take;
+  }
+  if (filled < FRAME_SAMPLES) packet.fill(silenceCode(codec.law), RTP_HEADER_LENGTH + filled);
+  endpoint.sendGenerated(packet, clock, codec.payloadType, false, codec.law);
+  clock.advance(FRAME_SAMPLES);
+  return at;
+}
+
+/** Plays a clip to one endpoint from its start, once or looping. */
+export class ClipPlayer implements FrameProducer {
+  private position = 0;
+  private readonly clock = new GeneratorClock();
+
+  constructor(
+    private readonly clip: AudioClip,
+    private readonly loop: boolean,
+    private readonly onStop: () => void = () => undefined,
+  ) {}
+
+  tick(endpoint: RelayEndpoint): boolean {
+    if (!this.loop && this.position >= this.clip.length) {
+      this.stop();
+      return false;
+    }
+    this.position = writeFrame(endpoint, this.clip, this.position, this.loop, this.clock);
+    return true;
+  }
+
+  stop(): void {
+    this.onStop();
+  }
+}
+
+/** One MOH class: a looping clip whose position is a function of the frame clock. */
+export class SharedSource {
+  listeners = 0;
+  private readonly startTick: number;
+
+  constructor(
+    readonly clip: AudioClip,
+    private readonly ticker: FrameTicker,
+  ) {
+    this.startTick = ticker.ticks;
+  }
+
+  get position(): number {
+    return ((this.ticker.ticks - this.startTick) * FRAME_SAMPLES) % this.clip.length;
+  }
+}
+
+/** A listener of an MOH class. */
+export class SharedSourcePlayer implements FrameProducer {
+  private readonly clock = new GeneratorClock();
+  private stopped = false;
+
+  constructor(
+    readonly source: SharedSource,
+    private readonly onStop: () => void,
+  ) {
+    source.listeners++;
+  }
+
+  tick(endpoint: RelayEndpoint): boolean {
+    writeFrame(endpoint, this.source.clip, this.source.position, true, this.clock);
+    return true;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.source.listeners--;
+    this.onStop();
+  }
+}
+
+/**
+ * Clips of one worker: files by path (loaded once, kept while in use) and tones (kept for the
+ * worker's life; there are eight).
+ */
+export class ClipLibrary {
+  private readonly files = new Map<string, { clip: Promise<AudioClip>; users: number }>();
+  private readonly tones = new Map<string, AudioClip>();
+
+  /** Loads (or shares) a file; call `release(path)` once per successful `acquire`. */
+  async acquire(path: string): Promise<AudioClip> {
+    let entry = this.files.get(path);
+    if (!entry) {
+      entry = { clip: loadClip(path), users: 0 };
+      this.files.set(path, entry);
+    }
+    entry.users++;
+    try {
+      return await entry.clip;
+    } catch (error) {
+      this.release(path);
+      throw error;
+    }
+  }
+
+  release(path: string): void {
+    const entry = this.files.get(path);
+    if (!entry) return;
+    entry.users--;
+    if (entry.users <= 0) this.files.delete(path);
+  }
+
+  tone(tone: CallProgressTone, region: ToneRegion): AudioClip {
+    const key = `${region}/${tone}`;
+    let clip = this.tones.get(key);
+    if (!clip) {
+      clip = clipFromSamples(callProgressLoop(tone, region));
+      this.tones.set(key, clip);
+    }
+    return clip;
+  }
+
+  get loadedFiles(): number {
+    return this.files.size;
+  }
+}
+
+async function loadClip(path: string): Promise<AudioClip> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new MediaError('file-unreadable', `${path} is not a file`);
+    if (info.size > MAX_FILE_BYTES) throw new MediaError('file-unreadable', `${path} is larger than 64 MiB`);
+    return clipFromSamples(decodeAudioFile(await readFile(path)));
+  } catch (error) {
+    if (error instanceof MediaError) throw error;
+    if (error instanceof AudioFormatError)
+      throw new MediaError('file-unreadable', `${path}: ${error.message}`);
+    throw new MediaError('file-unreadable', `${path}: ${(error as Error).message}`);
+  }
+}
