@@ -7,8 +7,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { Clock, TimerHandle } from './clock.js';
 import type { ResolvedCodec } from './codec-table.js';
+import { Conference } from './conference.js';
 import { DtmfSender, MAX_QUEUED_DIGITS } from './dtmf-sender.js';
 import { FrameTicker } from './frame-ticker.js';
+import { GeneratorClock } from './outgoing-stream.js';
 import { ClipLibrary, ClipPlayer, SharedSource, SharedSourcePlayer } from './player.js';
 import type { WorkerRequest, WorkerResult } from './protocol.js';
 import { type EndpointContext, type FrameProducer, type Outlet, RelayEndpoint } from './relay-endpoint.js';
@@ -31,7 +33,11 @@ const REGIONS: ReadonlySet<string> = new Set<ToneRegion>(['north-america', 'itu'
 /** Messages exchanged directly between workers when a connection spans two of them. */
 export type PeerMessage =
   | { kind: 'relay'; to: string; codec: CodecName; transcode: boolean; packet: Uint8Array }
-  | { kind: 'relay-rtcp'; to: string; packet: Uint8Array };
+  | { kind: 'relay-rtcp'; to: string; packet: Uint8Array }
+  /** A participant's decoded audio, to the worker mixing its conference. */
+  | { kind: 'mix-in'; conference: string; from: string; samples: Int16Array }
+  /** A participant's share of the mix, to the worker owning its endpoint. */
+  | { kind: 'mix-out'; to: string; samples: Int16Array };
 
 export interface PeerLink {
   postMessage(message: PeerMessage, transfer?: ArrayBuffer[]): void;
@@ -52,6 +58,7 @@ export class MediaCore {
   private readonly producing = new Set<RelayEndpoint>();
   private readonly clips = new ClipLibrary();
   private readonly mohClasses = new Map<string, SharedSource>();
+  private readonly conferences = new Map<string, Conference>();
   private readonly context: EndpointContext;
   private housekeepingTimer: TimerHandle | null = null;
   private readonly scratchHeader = emptyRtpHeader();
@@ -95,6 +102,30 @@ export class MediaCore {
         return undefined;
       case 'send-dtmf':
         return this.sendDtmf(request);
+      case 'create-conference':
+        if (this.conferences.has(request.conferenceId))
+          throw new MediaError('bad-request', 'conference exists');
+        this.conferences.set(request.conferenceId, new Conference(request.conferenceId, request.gainDb));
+        this.startFrames();
+        return undefined;
+      case 'conference-add':
+        this.conferenceAdd(request.conferenceId, request.endpointId, request.endpointWorker, request.gainDb);
+        return undefined;
+      case 'conference-remove':
+        this.conferences.get(request.conferenceId)?.remove(request.endpointId);
+        return undefined;
+      case 'end-conference':
+        this.conferences.delete(request.conferenceId);
+        return undefined;
+      case 'attach-conference':
+        this.attachConference(request.endpointId, request.conferenceId, request.conferenceWorker);
+        return undefined;
+      case 'detach-conference': {
+        const endpoint = this.endpoint(request.endpointId);
+        endpoint.conferenceFeed = null;
+        endpoint.outlet = null;
+        return undefined;
+      }
       case 'release':
         await this.release(request.endpointId);
         return undefined;
@@ -183,13 +214,65 @@ export class MediaCore {
     });
   }
 
+  private conference(conferenceId: string): Conference {
+    const conference = this.conferences.get(conferenceId);
+    if (!conference)
+      throw new MediaError('no-such-conference', `no conference ${conferenceId} on this worker`);
+    return conference;
+  }
+
+  private conferenceAdd(
+    conferenceId: string,
+    endpointId: string,
+    endpointWorker: number | null,
+    gainDb: number,
+  ): void {
+    const conference = this.conference(conferenceId);
+    if (!Number.isFinite(gainDb))
+      throw new MediaError('bad-request', 'participant gain must be a number of dB');
+    if (endpointWorker === null) {
+      const endpoint = this.endpoint(endpointId);
+      conference.add(endpointId, gainDb, (samples) => endpoint.sendConferenceAudio(samples));
+      return;
+    }
+    const link = this.link(endpointWorker);
+    conference.add(endpointId, gainDb, (samples) => {
+      const copy = samples.slice();
+      link.postMessage({ kind: 'mix-out', to: endpointId, samples: copy }, [copy.buffer]);
+    });
+  }
+
+  private attachConference(endpointId: string, conferenceId: string, conferenceWorker: number | null): void {
+    const endpoint = this.endpoint(endpointId);
+    if (!endpoint.codecs.g711)
+      throw new MediaError('codec-unsupported', 'a conference participant needs G.711');
+    endpoint.outlet =
+      conferenceWorker === null
+        ? new ConferenceOutlet(this.conference(conferenceId))
+        : new RemoteConferenceOutlet(this.link(conferenceWorker), conferenceId);
+    endpoint.conferenceFeed = new GeneratorClock();
+  }
+
+  private link(worker: number): PeerLink {
+    const link = this.peers.get(worker);
+    if (!link) throw new MediaError('bad-request', `no link to worker ${worker}`);
+    return link;
+  }
+
   /** Puts an endpoint on the frame clock for its DTMF sender or player. */
   private produce(endpoint: RelayEndpoint): void {
     this.producing.add(endpoint);
+    this.startFrames();
+  }
+
+  private startFrames(): void {
     this.ticker.add(this.tick);
   }
 
-  /** One 20 ms frame: every producing endpoint sends from its highest-priority producer. */
+  /**
+   * One 20 ms frame: every producing endpoint sends from its highest-priority producer, then the
+   * conferences mix.
+   */
   private readonly tick = (): void => {
     for (const endpoint of this.producing) {
       if (endpoint.isClosed) {
@@ -204,13 +287,22 @@ export class MediaCore {
       }
       if (!endpoint.dtmfSender && !endpoint.player) this.producing.delete(endpoint);
     }
-    if (this.producing.size === 0) this.ticker.delete(this.tick);
+    for (const conference of this.conferences.values()) conference.tick();
+    if (this.producing.size === 0 && this.conferences.size === 0) this.ticker.delete(this.tick);
   };
 
   /** A message from another worker: media for one of this worker's endpoints. */
   receivePeerMessage(message: PeerMessage): void {
+    if (message.kind === 'mix-in') {
+      this.conferences.get(message.conference)?.input(message.from, message.samples, message.samples.length);
+      return;
+    }
     const endpoint = this.endpoints.get(message.to);
     if (!endpoint) return;
+    if (message.kind === 'mix-out') {
+      endpoint.sendConferenceAudio(message.samples);
+      return;
+    }
     const packet = Buffer.from(message.packet.buffer, message.packet.byteOffset, message.packet.byteLength);
     if (message.kind === 'relay-rtcp') {
       endpoint.sendRtcp(packet);
@@ -249,9 +341,7 @@ export class MediaCore {
       endpoint.outlet = new PeerOutlet(this.endpoint(peerId), transcode);
       return;
     }
-    const link = this.peers.get(peerWorker);
-    if (!link) throw new MediaError('bad-request', `no link to worker ${peerWorker}`);
-    endpoint.outlet = new RemotePeerOutlet(link, peerId, transcode);
+    endpoint.outlet = new RemotePeerOutlet(this.link(peerWorker), peerId, transcode);
   }
 
   private async release(endpointId: string): Promise<void> {
@@ -262,6 +352,7 @@ export class MediaCore {
     for (const other of this.endpoints.values()) {
       if (other.outlet instanceof PeerOutlet && other.outlet.peer === endpoint) other.outlet = null;
     }
+    for (const conference of this.conferences.values()) conference.remove(endpointId);
     await endpoint.close();
     this.options.emit({ type: 'stats', stats: endpoint.stats() });
     if (this.endpoints.size === 0) this.stopHousekeeping();
@@ -337,6 +428,40 @@ class RemotePeerOutlet implements Outlet {
   deliverRtcp(packet: Buffer): void {
     const copy = new Uint8Array(packet);
     this.link.postMessage({ kind: 'relay-rtcp', to: this.peerId, packet: copy }, [copy.buffer]);
+  }
+}
+
+/** A participant's received audio goes to the conference on this worker. */
+class ConferenceOutlet implements Outlet {
+  constructor(private readonly conference: Conference) {}
+
+  deliver(packet: Buffer, header: RtpHeader, codec: ResolvedCodec, from: RelayEndpoint): void {
+    const length = from.decodePayload(packet, header, codec);
+    if (length > 0) this.conference.input(from.id, from.decodedSamples, length);
+  }
+
+  deliverRtcp(): void {
+    // Each participant's own endpoint reports for its leg; nothing crosses the mixer.
+  }
+}
+
+class RemoteConferenceOutlet implements Outlet {
+  constructor(
+    private readonly link: PeerLink,
+    private readonly conferenceId: string,
+  ) {}
+
+  deliver(packet: Buffer, header: RtpHeader, codec: ResolvedCodec, from: RelayEndpoint): void {
+    const length = from.decodePayload(packet, header, codec);
+    if (length <= 0) return;
+    const samples = from.decodedSamples.slice(0, length);
+    this.link.postMessage({ kind: 'mix-in', conference: this.conferenceId, from: from.id, samples }, [
+      samples.buffer,
+    ]);
+  }
+
+  deliverRtcp(): void {
+    // As for a local conference.
   }
 }
 

@@ -8,11 +8,18 @@ import type { Socket } from 'node:dgram';
 import { CodecTable, DEFAULT_CODECS, type ResolvedCodec } from './codec-table.js';
 import { DtmfDetector } from './dtmf-detector.js';
 import type { DtmfSender } from './dtmf-sender.js';
-import { decodeFrame, type G711Law, transcodeInPlace } from './g711.js';
+import { decodeFrame, encodeFrame, type G711Law, transcodeInPlace } from './g711.js';
 import { type GeneratorClock, OutgoingStream } from './outgoing-stream.js';
 import { ReceptionStats } from './reception-stats.js';
 import { buildRtcpReport, readSenderReport, validateRtcp } from './rtcp.js';
-import { emptyRtpHeader, parseRtp, RTP_HEADER_LENGTH, type RtpHeader, writeRtpFields } from './rtp-packet.js';
+import {
+  allocateRtp,
+  emptyRtpHeader,
+  parseRtp,
+  RTP_HEADER_LENGTH,
+  type RtpHeader,
+  writeRtpFields,
+} from './rtp-packet.js';
 import { TelephoneEventReceiver } from './telephone-event-receiver.js';
 import type {
   CodecName,
@@ -365,9 +372,15 @@ export class RelayEndpoint {
     this.transmit(packet, RTP_HEADER_LENGTH, packet.length - RTP_HEADER_LENGTH, law);
   }
 
-  /** Whether a conference frame may go out now. */
-  get acceptsConferenceAudio(): boolean {
-    return this.conferenceFeed !== null && this.dtmfSender === null && this.player === null && !this.closed;
+  /** Sends a frame of the conference mix, unless a player or DTMF sender has the stream. */
+  sendConferenceAudio(samples: Int16Array): void {
+    const feed = this.conferenceFeed;
+    const codec = this.codecs.g711;
+    if (!feed || !codec?.law || this.dtmfSender || this.player || this.closed) return;
+    const packet = allocateRtp(samples.length);
+    encodeFrame(codec.law, samples, packet, RTP_HEADER_LENGTH);
+    this.sendGenerated(packet, feed, codec.payloadType, false, codec.law);
+    feed.advance(samples.length);
   }
 
   private transmit(packet: Buffer, payloadOffset: number, payloadLength: number, law: G711Law | null): void {
