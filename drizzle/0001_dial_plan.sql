@@ -78,25 +78,8 @@ CREATE TABLE "translation_rules" (
 CREATE TABLE "trunks" (
 	"name" text PRIMARY KEY NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
-	"proxy_host" text NOT NULL,
-	"proxy_port" integer,
-	"transport" text NOT NULL,
-	"registrar_host" text,
-	"registrar_port" integer,
-	"registrar_expires" integer,
-	"host_registrar" boolean DEFAULT false NOT NULL,
-	"username" text,
-	"password" text,
-	"numbers" jsonb DEFAULT '[]'::jsonb NOT NULL,
-	"keepalive_interval" integer,
-	"allowed_sources" text[] DEFAULT '{}'::text[] NOT NULL,
-	"codecs" text[] DEFAULT '{}'::text[] NOT NULL,
-	"dtmf_relay" text NOT NULL,
-	"moved_temporarily" boolean DEFAULT true NOT NULL,
-	"refer" boolean DEFAULT true NOT NULL,
-	"remote_party_id" boolean DEFAULT true NOT NULL,
 	"calling_search_space" text,
-	CONSTRAINT "trunks_transport_check" CHECK ("trunks"."transport" in ('udp', 'tcp', 'tls'))
+	"settings" jsonb NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "lines" ADD COLUMN "secondary_number" text;--> statement-breakpoint

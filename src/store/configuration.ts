@@ -259,7 +259,10 @@ export class ConfigurationRepository {
 
   /** Replaces the rules of each given `voice translation-rule` set. */
   async replaceTranslationRules(
-    entries: readonly { readonly id: number; readonly rules: readonly Omit<TranslationRuleRow, 'ruleSet'>[] }[],
+    entries: readonly {
+      readonly id: number;
+      readonly rules: readonly Omit<TranslationRuleRow, 'ruleSet'>[];
+    }[],
   ): Promise<void> {
     for (const ids of chunks(entries.map((entry) => entry.id))) {
       await this.db.delete(translationRules).where(inArray(translationRules.ruleSet, ids));

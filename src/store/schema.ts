@@ -244,12 +244,6 @@ export interface PartyTransformColumn {
   prefix?: string;
 }
 
-/** A number a trunk's provider routes to this system (a DID), and whether it is registered. */
-export interface TrunkNumberColumn {
-  number: string;
-  register: boolean;
-}
-
 /** IOS `voice translation-rule <id>`; its rules are owned rows. */
 export const translationRuleSets = pgTable('translation_rule_sets', {
   id: integer('id').primaryKey(),
@@ -309,39 +303,21 @@ export const translationProfiles = pgTable(
   ],
 );
 
-/** A SIP trunk to a provider's proxy (CME `sip-ua` and `voice service voip`). */
+/**
+ * A SIP trunk to a carrier. Its carrier-facing settings (proxy, registrar, credentials, numbers,
+ * keepalive …) are one document in the shape the trunk adapter reads; only what other rows refer
+ * to is a column.
+ */
 export const trunks = pgTable(
   'trunks',
   {
     name: text('name').primaryKey(),
     description: text('description').notNull().default(''),
-    proxyHost: text('proxy_host').notNull(),
-    proxyPort: integer('proxy_port'),
-    transport: text('transport', { enum: ['udp', 'tcp', 'tls'] }).notNull(),
-    registrarHost: text('registrar_host'),
-    registrarPort: integer('registrar_port'),
-    registrarExpires: integer('registrar_expires'),
-    /** `host-registrar`: the registrar's domain is the host part of Contact and AOR. */
-    hostRegistrar: boolean('host_registrar').notNull().default(false),
-    username: text('username'),
-    /** Digest auth needs the secret (RFC 8760 §3); kept as configured. */
-    password: text('password'),
-    numbers: jsonb('numbers').$type<TrunkNumberColumn[]>().notNull().default([]),
-    /** Seconds between OPTIONS keepalives; null sends none (`retry options 0`). */
-    keepaliveInterval: integer('keepalive_interval'),
-    allowedSources: text('allowed_sources').array().notNull().default(sql`'{}'::text[]`),
-    codecs: text('codecs').array().notNull().default(sql`'{}'::text[]`),
-    dtmfRelay: text('dtmf_relay').notNull(),
-    /** `supplementary-service sip moved-temporarily`: forward with 302 rather than hairpin. */
-    movedTemporarily: boolean('moved_temporarily').notNull().default(true),
-    /** `supplementary-service sip refer`: transfer with REFER rather than hairpin. */
-    refer: boolean('refer').notNull().default(true),
-    remotePartyId: boolean('remote_party_id').notNull().default(true),
     /** What calls arriving on the trunk may reach. */
     callingSearchSpace: text('calling_search_space'),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
   },
   (t) => [
-    check('trunks_transport_check', sql`${t.transport} in ('udp', 'tcp', 'tls')`),
     foreignKey({
       name: 'trunks_calling_search_space_fk',
       columns: [t.callingSearchSpace],
@@ -421,10 +397,7 @@ export const routePatterns = pgTable(
   },
   (t) => [
     unique('route_patterns_pattern_once').on(t.partition, t.pattern).nullsNotDistinct(),
-    check(
-      'route_patterns_one_target',
-      sql`num_nonnulls(${t.trunk}, ${t.pilot}, ${t.blockReason}) = 1`,
-    ),
+    check('route_patterns_one_target', sql`num_nonnulls(${t.trunk}, ${t.pilot}, ${t.blockReason}) = 1`),
     foreignKey({
       name: 'route_patterns_partition_fk',
       columns: [t.partition],

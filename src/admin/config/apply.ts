@@ -1,5 +1,5 @@
 import { describeStoreError, type Repositories, type Store } from '../../store/index.js';
-import type { ConfigFile } from './configuration.js';
+import { type ConfigFile, rowOfTrunk } from './configuration.js';
 import { type ConfigChange, type ConfigPlan, planConfig } from './plan.js';
 
 export type ApplyResult =
@@ -114,8 +114,15 @@ async function execute(tx: Repositories, plan: ConfigPlan): Promise<void> {
 /** Adds and changes dial plan objects, each after what it refers to (rule sets, profiles, trunks, pilots). */
 async function writeDialPlan(tx: Repositories, plan: ConfigPlan): Promise<void> {
   const config = tx.configuration;
-  const { translationRules, translationProfiles, trunks, pilots, dialPeers, routePatterns, translationPatterns } =
-    plan;
+  const {
+    translationRules,
+    translationProfiles,
+    trunks,
+    pilots,
+    dialPeers,
+    routePatterns,
+    translationPatterns,
+  } = plan;
   await config.insert(
     'translationRuleSet',
     translationRules.added.map(({ id }) => ({ id })),
@@ -125,9 +132,10 @@ async function writeDialPlan(tx: Repositories, plan: ConfigPlan): Promise<void> 
     ...translationRules.modified.map((m) => m.object),
   ]);
   await config.insert('translationProfile', translationProfiles.added);
-  for (const { object } of translationProfiles.modified) await config.update('translationProfile', object, object);
-  await config.insert('trunk', trunks.added);
-  for (const { object } of trunks.modified) await config.update('trunk', object, object);
+  for (const { object } of translationProfiles.modified)
+    await config.update('translationProfile', object, object);
+  await config.insert('trunk', trunks.added.map(rowOfTrunk));
+  for (const { object } of trunks.modified) await config.update('trunk', object, rowOfTrunk(object));
   await config.insert('pilot', pilots.added);
   for (const { object } of pilots.modified) await config.update('pilot', object, object);
   await config.insert('dialPeer', dialPeers.added);
@@ -135,7 +143,8 @@ async function writeDialPlan(tx: Repositories, plan: ConfigPlan): Promise<void> 
   await config.insert('routePattern', routePatterns.added);
   for (const { object } of routePatterns.modified) await config.update('routePattern', object, object);
   await config.insert('translationPattern', translationPatterns.added);
-  for (const { object } of translationPatterns.modified) await config.update('translationPattern', object, object);
+  for (const { object } of translationPatterns.modified)
+    await config.update('translationPattern', object, object);
 }
 
 /** Removes dial plan objects, each before what it refers to. */

@@ -182,7 +182,11 @@ function checkDialPlan(file: RawFile, known: KnownNames, context: DecodeContext)
       checkMember(profile, 'outgoing', profiles, 'voice translation-profile', context);
     }
     checkMember(peer, 'trunk', trunks, 'trunk', context);
-    if (peer.trunk !== undefined && peer.sessionTarget !== undefined && !/^(sip-server|registrar)$/.test(peer.sessionTarget))
+    if (
+      peer.trunk !== undefined &&
+      peer.sessionTarget !== undefined &&
+      !/^(sip-server|registrar)$/.test(peer.sessionTarget)
+    )
       context.errorOn(peer, 'sessionTarget', 'a dial-peer on a trunk targets its sip-server or registrar');
     if (peer.kind === 'pots' && peer.trunk !== undefined)
       context.errorOn(peer, 'trunk', 'a POTS dial-peer has a voice port, not a SIP trunk');
@@ -192,7 +196,11 @@ function checkDialPlan(file: RawFile, known: KnownNames, context: DecodeContext)
       trunks !== undefined &&
       trunks.size !== 1
     ) {
-      context.errorOn(peer, 'sessionTarget', `${trunks.size === 0 ? 'no trunk is defined' : 'name the trunk'} (trunk:)`);
+      context.errorOn(
+        peer,
+        'sessionTarget',
+        `${trunks.size === 0 ? 'no trunk is defined' : 'name the trunk'} (trunk:)`,
+      );
     }
   }
 
@@ -200,12 +208,21 @@ function checkDialPlan(file: RawFile, known: KnownNames, context: DecodeContext)
     `${entry.partition ?? ''}/${entry.pattern}`;
   const where = (entry: { pattern: string; partition?: string }) =>
     `${entry.pattern}${entry.partition === undefined ? '' : ` in partition ${entry.partition}`}`;
-  uniqueBy(file.routePatterns, patternKey, 'pattern', 'route pattern', context, (r) => `route pattern ${where(r)}`);
+  uniqueBy(
+    file.routePatterns,
+    patternKey,
+    'pattern',
+    'route pattern',
+    context,
+    (r) => `route pattern ${where(r)}`,
+  );
   for (const route of file.routePatterns ?? []) {
     checkMember(route, 'partition', known.partitions, 'partition', context);
     checkMember(route, 'trunk', trunks, 'trunk', context);
     checkMember(route, 'pilot', pilots, 'pilot', context);
-    const targets = [route.trunk, route.pilot, route.blocked ? true : undefined].filter((t) => t !== undefined);
+    const targets = [route.trunk, route.pilot, route.blocked ? true : undefined].filter(
+      (t) => t !== undefined,
+    );
     if (targets.length !== 1)
       context.errorOn(route, undefined, 'a route pattern needs exactly one of trunk, pilot or blocked: true');
     if (route.reason !== undefined && !route.blocked)
@@ -221,7 +238,13 @@ function checkDialPlan(file: RawFile, known: KnownNames, context: DecodeContext)
   );
   for (const translation of file.translationPatterns ?? []) {
     checkMember(translation, 'partition', known.partitions, 'partition', context);
-    checkMember(translation, 'callingSearchSpace', known.callingSearchSpaces, 'calling search space', context);
+    checkMember(
+      translation,
+      'callingSearchSpace',
+      known.callingSearchSpaces,
+      'calling search space',
+      context,
+    );
   }
 }
 

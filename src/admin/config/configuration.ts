@@ -52,8 +52,70 @@ export interface TranslationRuleSetConfig {
   readonly rules: readonly Omit<TranslationRuleRow, 'ruleSet'>[];
 }
 export type TranslationProfileConfig = TranslationProfileRow;
-/** A SIP trunk as configured; the trunk adapter reads it from the snapshot. */
-export type TrunkConfig = TrunkRow;
+/**
+ * A SIP trunk as configured. Its fields mirror the trunk adapter's `TrunkConfig`
+ * (src/adapters/sip-trunk), so a snapshot's trunk can be handed to it as is, plus what the dial
+ * plan and call handling need: the inbound calling search space, DTMF relay and Remote-Party-ID.
+ */
+export interface TrunkConfig {
+  readonly name: string;
+  readonly description: string;
+  /** `sip-server`: `dns:domain.test.com`, `ipv4:192.0.2.10[:port]` or a SIP URI. */
+  readonly proxy: string;
+  /** `registrar dns:… expires 3600`; absent: no number is registered. */
+  readonly registrar?: {
+    readonly uri: string;
+    readonly expires?: number;
+    readonly retryRegisterSeconds?: number;
+  };
+  /** `authentication username … password …`. */
+  readonly credentials?: {
+    readonly username: string;
+    readonly password: string;
+    readonly authUsername?: string;
+    readonly realm?: string;
+  };
+  /** The carrier's numbers (DIDs) behind this trunk; `register: false` is CME `no-reg`. */
+  readonly numbers: readonly { readonly number: string; readonly register: boolean }[];
+  /** OPTIONS keepalive; `false` sends none. */
+  readonly optionsKeepalive:
+    | {
+        readonly intervalSeconds?: number;
+        readonly failuresBeforeOutOfService?: number;
+        readonly retries?: number;
+      }
+    | false;
+  /** `retry invite`. */
+  readonly inviteRetries?: number;
+  /** Source addresses or CIDR blocks of the carrier; absent: the resolved proxy addresses. */
+  readonly allowedSources?: readonly string[];
+  /** Codec preference (`voice class codec`). */
+  readonly codecs?: readonly string[];
+  /** `host-registrar` (R-TRUNK-11). */
+  readonly hostRegistrar: boolean;
+  /** `supplementary-service sip refer | moved-temporarily`. */
+  readonly supplementary: { readonly refer: boolean; readonly movedTemporarily: boolean };
+  readonly dtmfRelay: (typeof DTMF_RELAYS)[number];
+  /** `no remote-party-id` sets it false. */
+  readonly remotePartyId: boolean;
+  /** What calls arriving on the trunk may reach; null: the <None> partition only. */
+  readonly callingSearchSpace: string | null;
+}
+
+/** The store keeps a trunk's carrier settings as one document. */
+export function trunkOfRow(row: TrunkRow): TrunkConfig {
+  return {
+    ...(row.settings as Omit<TrunkConfig, 'name' | 'description' | 'callingSearchSpace'>),
+    name: row.name,
+    description: row.description,
+    callingSearchSpace: row.callingSearchSpace,
+  };
+}
+
+export function rowOfTrunk(trunk: TrunkConfig): TrunkRow {
+  const { name, description, callingSearchSpace, ...settings } = trunk;
+  return { name, description, callingSearchSpace, settings };
+}
 export type PilotConfig = PilotRow;
 export type DialPeerConfig = DialPeerRow;
 export type RoutePatternConfig = RoutePatternRow;
@@ -62,7 +124,6 @@ export type TranslationPatternConfig = TranslationPatternRow;
 export const CODECS = ['g711ulaw', 'g711alaw', 'g722', 'g729'] as const;
 /** DTMF relay methods: RFC 4733 (ex 2833) events, SIP NOTIFY, SIP INFO, audio. */
 export const DTMF_RELAYS = ['rtp-nte', 'sip-notify', 'sip-info', 'inband'] as const;
-export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export const PILOT_KINDS = ['voicemail', 'auto-attendant'] as const;
 
 /**

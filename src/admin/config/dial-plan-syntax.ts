@@ -55,7 +55,13 @@ export function checkWithLibrary(
   return false;
 }
 
-function report(error: DialPlanError, itemPath: string, node: Node, path: string, context: DecodeContext): void {
+function report(
+  error: DialPlanError,
+  itemPath: string,
+  node: Node,
+  path: string,
+  context: DecodeContext,
+): void {
   const inner = error.path.startsWith(itemPath) ? error.path.slice(itemPath.length) : '';
   const keys = inner.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== '');
   const valueNode = nodeAtPath(node, keys);

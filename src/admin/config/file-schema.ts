@@ -1,6 +1,6 @@
 /** The shape of `strowger.yaml`, as decoders. Documented in docs/configuration.md. */
 
-import { CODECS, DTMF_RELAYS, LOG_LEVELS, PILOT_KINDS, TRANSPORTS } from './configuration.js';
+import { CODECS, DTMF_RELAYS, LOG_LEVELS, PILOT_KINDS } from './configuration.js';
 import { checkWithLibrary, destinationPattern, wildcardPattern } from './dial-plan-syntax.js';
 import { ADMIN_TOKEN_PATTERN, DATABASE_URL_PATTERN, HOST_PATTERN } from './node-settings.js';
 import {
@@ -237,7 +237,15 @@ const dialPeer = refine(
   }),
   (peer, node, path, context) => {
     // Profiles are references (checked with the other references); the rest is the library's.
-    const { translationProfile: _profiles, trunk, codecs: _c, dtmfRelay: _d, b2bua: _b, vad: _v, ...rest } = peer;
+    const {
+      translationProfile: _profiles,
+      trunk,
+      codecs: _c,
+      dtmfRelay: _d,
+      b2bua: _b,
+      vad: _v,
+      ...rest
+    } = peer;
     const sessionTarget = rest.sessionTarget ?? (trunk === undefined ? undefined : 'sip-server');
     return checkWithLibrary(
       { dialPeers: [sessionTarget === undefined ? rest : { ...rest, sessionTarget }] },
@@ -298,41 +306,65 @@ const sourceAddress = text({
   hint: 'an IP address or prefix (192.0.2.0/24, 2001:db8::/32)',
 });
 
+/** `dns:name[:port]`, `ipv4:address[:port]`, `ipv6:[address][:port]` or a SIP URI. */
+const carrierAddress = text({
+  max: 255,
+  pattern:
+    /^(?:dns:[A-Za-z0-9.-]+(?::\d{1,5})?|ipv4:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|ipv6:\[[0-9A-Fa-f:.]+\](?::\d{1,5})?|sips?:\S+)$/,
+  hint: 'dns:<name>, ipv4:<address>, ipv6:[<address>] (each with an optional :port) or a sip:/sips: URI',
+});
+
+/** The trunk adapter's `TrunkConfig` (src/adapters/sip-trunk), with its ranges. */
 const trunk = object({
   name: required(name),
   description: optional(description, ''),
-  proxy: required(
-    object({
-      host: required(host),
-      port: optional(integer(1, 65535)),
-      transport: optional(oneOf(TRANSPORTS), 'udp'),
-    }),
-  ),
+  proxy: required(carrierAddress),
   registrar: optional(
     object({
-      host: optional(host),
-      port: optional(integer(1, 65535)),
-      expires: optional(integer(60, 86400), 3600),
+      uri: required(carrierAddress),
+      expires: optional(integer(1, 604_800)),
+      retryRegisterSeconds: optional(integer(1, 3600)),
     }),
   ),
-  hostRegistrar: optional(boolean, false),
   credentials: optional(
     object({
-      username: required(text({ max: 64, pattern: /^[A-Za-z0-9._+-]+$/, hint: 'a SIP user name' })),
+      username: required(text({ max: 64, pattern: /^\S+$/, hint: 'a user name without spaces' })),
       password: required(text({ max: 128, pattern: /^.+$/, hint: 'a non-empty password', secret: true })),
+      authUsername: optional(text({ max: 64, pattern: /^\S+$/, hint: 'a user name without spaces' })),
+      realm: optional(text({ max: 128 })),
     }),
   ),
   numbers: optional(
-    list(object({ number: required(directoryNumber), register: optional(boolean, true) }), { max: 1000 }),
+    list(
+      object({
+        number: required(
+          text({ max: 16, pattern: /^\+?[0-9]{1,15}$/, hint: 'E.164 digits (1 to 15, optional leading +)' }),
+        ),
+        register: optional(boolean, true),
+      }),
+      { max: 10_000 },
+    ),
     [],
   ),
-  keepalive: optional(object({ interval: required(integer(5, 3600)) })),
-  allowedSources: optional(list(sourceAddress, { max: 64 }), []),
-  codecs: optional(list(oneOf(CODECS), { max: 8 }), ['g711ulaw', 'g711alaw']),
-  dtmfRelay: optional(oneOf(DTMF_RELAYS), 'rtp-nte'),
-  supplementary: optional(
-    object({ movedTemporarily: optional(boolean, true), refer: optional(boolean, true) }),
+  optionsKeepalive: optional(
+    orFalse(
+      object({
+        intervalSeconds: optional(integer(1, 86_400)),
+        failuresBeforeOutOfService: optional(integer(1, 10)),
+        retries: optional(integer(0, 10)),
+      }),
+    ),
+    { intervalSeconds: undefined, failuresBeforeOutOfService: undefined, retries: undefined },
   ),
+  inviteRetries: optional(integer(0, 10)),
+  allowedSources: optional(list(sourceAddress, { max: 64 })),
+  codecs: optional(list(oneOf(CODECS), { max: 8 })),
+  hostRegistrar: optional(boolean, false),
+  supplementary: optional(
+    object({ refer: optional(boolean, true), movedTemporarily: optional(boolean, true) }),
+    { refer: true, movedTemporarily: true },
+  ),
+  dtmfRelay: optional(oneOf(DTMF_RELAYS), 'rtp-nte'),
   remotePartyId: optional(boolean, true),
   callingSearchSpace: optional(name),
 });

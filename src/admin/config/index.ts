@@ -21,7 +21,6 @@ export {
   type PortSetting,
   type RegistrarSettings,
   type RoutePatternConfig,
-  TRANSPORTS,
   type TranslationPatternConfig,
   type TranslationProfileConfig,
   type TranslationRuleSetConfig,

@@ -20,6 +20,7 @@ import {
   type TranslationProfileConfig,
   type TranslationRuleSetConfig,
   type TrunkConfig,
+  trunkOfRow,
   type UserConfig,
 } from './configuration.js';
 
@@ -103,17 +104,6 @@ const fileKeys: Record<string, string> = {
   sipPassword: 'sip.password',
   secondaryNumber: 'secondary',
   noRegistration: 'noReg',
-  proxyHost: 'proxy.host',
-  proxyPort: 'proxy.port',
-  transport: 'proxy.transport',
-  registrarHost: 'registrar.host',
-  registrarPort: 'registrar.port',
-  registrarExpires: 'registrar.expires',
-  username: 'credentials.username',
-  password: 'credentials.password',
-  keepaliveInterval: 'keepalive.interval',
-  movedTemporarily: 'supplementary.movedTemporarily',
-  refer: 'supplementary.refer',
   translationProfileIncoming: 'translationProfile.incoming',
   translationProfileOutgoing: 'translationProfile.outgoing',
   blockReason: 'blocked',
@@ -229,8 +219,12 @@ function planDialPlan(changes: ConfigChange[], current: DialPlanRows, desired: C
     entry.partition === null ? entry.pattern : `${entry.pattern} in ${entry.partition}`;
   const describe = (object: { description: string }) => object.description;
   return {
-    translationRules: diffSection(changes, 'translation rule', currentRuleSets, desired.translationRules, (set) =>
-      String(set.id),
+    translationRules: diffSection(
+      changes,
+      'translation rule',
+      currentRuleSets,
+      desired.translationRules,
+      (set) => String(set.id),
     ),
     translationProfiles: diffSection(
       changes,
@@ -239,7 +233,14 @@ function planDialPlan(changes: ConfigChange[], current: DialPlanRows, desired: C
       desired.translationProfiles,
       (profile) => profile.name,
     ),
-    trunks: diffSection(changes, 'trunk', current.trunks, desired.trunks, (trunk) => trunk.name, describe),
+    trunks: diffSection(
+      changes,
+      'trunk',
+      current.trunks.map(trunkOfRow),
+      desired.trunks,
+      (trunk) => trunk.name,
+      describe,
+    ),
     pilots: diffSection(changes, 'pilot', current.pilots, desired.pilots, (pilot) => pilot.name, describe),
     dialPeers: diffSection(
       changes,

@@ -15,10 +15,12 @@ import {
   type PilotConfig,
   type RegistrarSettings,
   type RoutePatternConfig,
+  rowOfTrunk,
   type TranslationPatternConfig,
   type TranslationProfileConfig,
   type TranslationRuleSetConfig,
   type TrunkConfig,
+  trunkOfRow,
   type UserConfig,
 } from './configuration.js';
 
@@ -155,15 +157,7 @@ export function buildSnapshot(rows: ConfigRows): ConfigSnapshot {
       ),
     ),
     translationProfiles: byName(dialPlan?.translationProfiles ?? [], (profile) => profile.name),
-    trunks: byName(
-      (dialPlan?.trunks ?? []).map((trunk) => ({
-        ...trunk,
-        numbers: freeze(trunk.numbers.map(freeze)),
-        allowedSources: freeze(trunk.allowedSources),
-        codecs: freeze(trunk.codecs),
-      })),
-      (trunk) => trunk.name,
-    ),
+    trunks: byName((dialPlan?.trunks ?? []).map(trunkOfRow).map(deepFreeze), (trunk) => trunk.name),
     pilots: byName(dialPlan?.pilots ?? [], (pilot) => pilot.name),
     dialPeers: freezeMap(
       new Map(
@@ -176,6 +170,15 @@ export function buildSnapshot(rows: ConfigRows): ConfigSnapshot {
     routePatterns: freeze((dialPlan?.routePatterns ?? []).map(freezePattern)),
     translationPatterns: freeze((dialPlan?.translationPatterns ?? []).map(freezePattern)),
   });
+}
+
+/** Trunk settings are a nested document: frozen all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function freezePattern<T extends { called: object | null; calling: object | null }>(pattern: T): T {
@@ -225,7 +228,7 @@ export function snapshotOfConfiguration(configuration: Configuration): ConfigSna
       translationRuleSets: ruleSets.map(({ id }) => ({ id })),
       translationRules: ruleSets.flatMap(({ id, rules }) => rules.map((rule) => ({ ...rule, ruleSet: id }))),
       translationProfiles: [...(configuration.translationProfiles ?? [])],
-      trunks: [...(configuration.trunks ?? [])],
+      trunks: (configuration.trunks ?? []).map(rowOfTrunk),
       pilots: [...(configuration.pilots ?? [])],
       dialPeers: [...(configuration.dialPeers ?? [])].sort((a, b) => a.tag - b.tag),
       routePatterns: [...(configuration.routePatterns ?? [])],

@@ -167,28 +167,7 @@ function dialPlanConfiguration(file: RawFile): Configuration {
   }
   if (file.trunks) {
     result.trunks = file.trunks.map(
-      (trunk): TrunkConfig => ({
-        name: trunk.name,
-        description: trunk.description,
-        proxyHost: trunk.proxy.host,
-        proxyPort: trunk.proxy.port ?? null,
-        transport: trunk.proxy.transport,
-        registrarHost: trunk.registrar ? (trunk.registrar.host ?? trunk.proxy.host) : null,
-        registrarPort: trunk.registrar?.port ?? null,
-        registrarExpires: trunk.registrar?.expires ?? null,
-        hostRegistrar: trunk.hostRegistrar,
-        username: trunk.credentials?.username ?? null,
-        password: trunk.credentials?.password ?? null,
-        numbers: trunk.numbers,
-        keepaliveInterval: trunk.keepalive?.interval ?? null,
-        allowedSources: trunk.allowedSources,
-        codecs: trunk.codecs,
-        dtmfRelay: trunk.dtmfRelay,
-        movedTemporarily: trunk.supplementary?.movedTemporarily ?? true,
-        refer: trunk.supplementary?.refer ?? true,
-        remotePartyId: trunk.remotePartyId,
-        callingSearchSpace: trunk.callingSearchSpace ?? null,
-      }),
+      (trunk): TrunkConfig => ({ ...trunk, callingSearchSpace: trunk.callingSearchSpace ?? null }),
     );
   }
   if (file.pilots) result.pilots = file.pilots;
