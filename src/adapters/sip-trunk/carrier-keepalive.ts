@@ -109,8 +109,10 @@ export class CarrierKeepalive {
     return { target, status, reason, rttMs, secondsAgo: Math.max(0, Math.floor((now - last.at) / 1000)) };
   }
 
-  start(): void {
-    void this.cycle(true);
+  /** Resolves the carrier's targets, then keeps probing; settles once the first resolution is done. */
+  async start(): Promise<void> {
+    await this.resolve();
+    void this.cycle();
   }
 
   stop(): void {
@@ -120,9 +122,9 @@ export class CarrierKeepalive {
   }
 
   /** One step: resolve when needed, then probe the current target (or just settle on it without probes). */
-  private async cycle(first: boolean): Promise<void> {
+  private async cycle(): Promise<void> {
     if (this.stopped) return;
-    if (first || this.targets.length === 0) await this.resolve();
+    if (this.targets.length === 0) await this.resolve();
     if (this.stopped) return;
     const target = this.current();
     if (!target) {
@@ -249,7 +251,7 @@ export class CarrierKeepalive {
     this.timer = this.context.clock.setTimeout(
       () => {
         this.timer = undefined;
-        void this.cycle(false);
+        void this.cycle();
       },
       Math.min(ms, MAX_TIMER_MS),
     );

@@ -73,8 +73,10 @@ export class Trunk {
   }
 
   start(): void {
-    this.keepalive.start();
-    for (const registration of this.registrations) registration.start();
+    // Registrations that follow the proxy need its targets first.
+    void this.keepalive.start().then(() => {
+      for (const registration of this.registrations) registration.start();
+    });
   }
 
   /** Stops probing and removes every binding this trunk holds at the registrar. */
