@@ -8,6 +8,7 @@ import { registerProvisioningCommands } from '../provisioning/index.js';
 import { loadConfigFile } from '../server/config-file.js';
 import { startServer } from '../server/server.js';
 import { openStore } from '../store/index.js';
+import { registerDnaCommand } from './dna.js';
 import { registerShowCommands } from './show.js';
 import { registerTraceCommand } from './trace.js';
 
@@ -112,6 +113,7 @@ program
 registerShowCommands(program);
 registerTraceCommand(program);
 registerProvisioningCommands(program);
+registerDnaCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`strowger: ${error instanceof Error ? error.message : String(error)}\n`);

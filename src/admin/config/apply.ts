@@ -1,6 +1,8 @@
 import { describeStoreError, type Repositories, type Store } from '../../store/index.js';
+import { compiledPlanOf } from '../dialplan/compiled-plan.js';
 import { type ConfigFile, rowOfTrunk } from './configuration.js';
 import { type ConfigChange, type ConfigPlan, planConfig } from './plan.js';
+import { buildSnapshot } from './snapshot.js';
 
 export type ApplyResult =
   | {
@@ -41,6 +43,7 @@ export async function applyConfig(
       if (!planned.ok) throw new Rejected(planned.errors);
       if (planned.plan.changes.length === 0) return { ok: true, changes: [], version };
       await execute(tx, planned.plan);
+      await checkDialPlanCompiles(tx);
       await tx.configuration.setMeta({ version: version + 1, sha256: file.sha256, appliedAt: now() });
       return { ok: true, changes: planned.plan.changes, version: version + 1 };
     });
@@ -49,6 +52,22 @@ export async function applyConfig(
     const described = describeStoreError(error);
     if (described !== undefined) return { ok: false, errors: [described] };
     throw error;
+  }
+}
+
+/**
+ * The file was checked on its own; together with what the store already held, the dial plan
+ * must still compile, or no node could route with it.
+ */
+async function checkDialPlanCompiles(tx: Repositories): Promise<void> {
+  const compiled = compiledPlanOf(buildSnapshot(await tx.configuration.readAll()));
+  if (!compiled.ok) {
+    throw new Rejected(
+      compiled.errors.map((error) => {
+        const at = error.position === undefined ? '' : ` (at character ${error.position + 1})`;
+        return `the dial plan does not compile: ${error.path}: ${error.message}${at}`;
+      }),
+    );
   }
 }
 

@@ -181,6 +181,8 @@ class CallWalk {
   private readonly translations: CallTranslation[] = [];
   private readonly forwards: CallForward[] = [];
   private readonly visited = new Set<string>();
+  /** Chosen on the first leg: forwarded legs start inside the system. */
+  private inboundDialPeer: number | undefined;
 
   constructor(
     private readonly snapshot: ConfigSnapshot,
@@ -199,6 +201,7 @@ class CallWalk {
       },
       css,
     );
+    this.inboundDialPeer = result.inboundDialPeer;
     for (let leg = 1; ; leg++) {
       const line = this.lineReached(result);
       if (line === undefined) return this.finish(result, css);
@@ -270,7 +273,7 @@ class CallWalk {
       called: result.called,
       calling: result.calling,
       ...(result.redirecting === undefined ? {} : { redirecting: result.redirecting }),
-      ...(result.inboundDialPeer === undefined ? {} : { inboundDialPeer: result.inboundDialPeer }),
+      ...(this.inboundDialPeer === undefined ? {} : { inboundDialPeer: this.inboundDialPeer }),
       css,
       route: result.route,
       destination: looped ? null : this.destinationOf(result),
