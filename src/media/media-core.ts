@@ -13,6 +13,7 @@ import { FrameTicker } from './frame-ticker.js';
 import { GeneratorClock } from './outgoing-stream.js';
 import { ClipLibrary, ClipPlayer, SharedSource, SharedSourcePlayer } from './player.js';
 import type { WorkerRequest, WorkerResult } from './protocol.js';
+import { Recorder } from './recorder.js';
 import { type EndpointContext, type FrameProducer, type Outlet, RelayEndpoint } from './relay-endpoint.js';
 import { emptyRtpHeader, parseRtp, type RtpHeader } from './rtp-packet.js';
 import { isDtmfDigit } from './telephone-event.js';
@@ -23,6 +24,7 @@ import {
   MediaError,
   type MediaEvent,
   type PlaySource,
+  type RecordingSummary,
   type ToneRegion,
 } from './types.js';
 
@@ -59,6 +61,7 @@ export class MediaCore {
   private readonly clips = new ClipLibrary();
   private readonly mohClasses = new Map<string, SharedSource>();
   private readonly conferences = new Map<string, Conference>();
+  private readonly recorders = new Map<RelayEndpoint, Recorder>();
   private readonly context: EndpointContext;
   private housekeepingTimer: TimerHandle | null = null;
   private readonly scratchHeader = emptyRtpHeader();
@@ -126,6 +129,11 @@ export class MediaCore {
         endpoint.outlet = null;
         return undefined;
       }
+      case 'record':
+        await this.record(request.endpointId, request.path);
+        return undefined;
+      case 'stop-record':
+        return this.stopRecord(this.endpoint(request.endpointId));
       case 'release':
         await this.release(request.endpointId);
         return undefined;
@@ -214,6 +222,34 @@ export class MediaCore {
     });
   }
 
+  private async record(endpointId: string, path: string): Promise<void> {
+    const endpoint = this.endpoint(endpointId);
+    if (typeof path !== 'string' || path.length === 0)
+      throw new MediaError('bad-request', 'a recording needs a file path');
+    if (endpoint.tap) throw new MediaError('busy', `endpoint ${endpointId} is already being recorded`);
+    let recorder: Recorder;
+    try {
+      recorder = await Recorder.start(path);
+    } catch (error) {
+      throw new MediaError('file-unwritable', `${path}: ${(error as Error).message}`);
+    }
+    if (endpoint.isClosed || endpoint.tap) {
+      await recorder.stop();
+      throw new MediaError('busy', `endpoint ${endpointId} was released or is already being recorded`);
+    }
+    endpoint.tap = recorder;
+    this.recorders.set(endpoint, recorder);
+    this.startFrames();
+  }
+
+  private async stopRecord(endpoint: RelayEndpoint): Promise<RecordingSummary> {
+    const recorder = this.recorders.get(endpoint);
+    if (!recorder) throw new MediaError('bad-request', `endpoint ${endpoint.id} is not being recorded`);
+    this.recorders.delete(endpoint);
+    endpoint.tap = null;
+    return recorder.stop();
+  }
+
   private conference(conferenceId: string): Conference {
     const conference = this.conferences.get(conferenceId);
     if (!conference)
@@ -288,7 +324,10 @@ export class MediaCore {
       if (!endpoint.dtmfSender && !endpoint.player) this.producing.delete(endpoint);
     }
     for (const conference of this.conferences.values()) conference.tick();
-    if (this.producing.size === 0 && this.conferences.size === 0) this.ticker.delete(this.tick);
+    for (const recorder of this.recorders.values()) recorder.tick();
+    if (this.producing.size === 0 && this.conferences.size === 0 && this.recorders.size === 0) {
+      this.ticker.delete(this.tick);
+    }
   };
 
   /** A message from another worker: media for one of this worker's endpoints. */
@@ -353,6 +392,7 @@ export class MediaCore {
       if (other.outlet instanceof PeerOutlet && other.outlet.peer === endpoint) other.outlet = null;
     }
     for (const conference of this.conferences.values()) conference.remove(endpointId);
+    if (this.recorders.has(endpoint)) await this.stopRecord(endpoint);
     await endpoint.close();
     this.options.emit({ type: 'stats', stats: endpoint.stats() });
     if (this.endpoints.size === 0) this.stopHousekeeping();
@@ -388,6 +428,7 @@ export class MediaCore {
     this.closed = true;
     this.stopHousekeeping();
     this.ticker.stop();
+    for (const endpoint of [...this.recorders.keys()]) await this.stopRecord(endpoint);
     const endpoints = [...this.endpoints.values()];
     this.endpoints.clear();
     await Promise.all(endpoints.map((endpoint) => endpoint.close()));

@@ -30,15 +30,16 @@ export function mixMinusOne(
     const gain = gains[p]!;
     for (let s = 0; s < length; s++) {
       const value = Math.round(sum[s]! - input[s]! * gain);
-      output[s] = value > 32767 ? 32767 : value < -32768 ? -32768 : value;
+      output[s] = Math.max(-32768, Math.min(32767, value));
     }
   }
 }
 
 /**
- * A participant's incoming audio between packet arrival and the mixer's frame clock. It holds
- * at most `capacity` samples (older audio is dropped, bounding delay), and after running dry it
- * waits for two frames before playing again, so arrival jitter does not chop every frame.
+ * Audio between packet arrival and the frame clock. It holds at most `capacity` samples (older
+ * audio is dropped, bounding delay). With `prime` (the mixer), after running dry it waits for two
+ * frames before playing again, so arrival jitter does not chop every frame; without (the
+ * recorder), it hands out whatever it has, padded with silence.
  */
 export class SampleQueue {
   private readonly buffer: Int16Array;
@@ -49,6 +50,7 @@ export class SampleQueue {
   constructor(
     capacity: number,
     private readonly frame: number,
+    private readonly prime = true,
   ) {
     this.buffer = new Int16Array(capacity);
   }
@@ -70,16 +72,18 @@ export class SampleQueue {
 
   /** Fills `out` with one frame, or silence when not enough audio is ready; true when it had audio. */
   take(out: Int16Array): boolean {
-    if (!this.primed || this.size < this.frame) {
+    if (this.prime && (!this.primed || this.size < this.frame)) {
       this.primed = false;
       out.fill(0, 0, this.frame);
       return false;
     }
+    const count = Math.min(this.frame, this.size);
     const capacity = this.buffer.length;
-    for (let i = 0; i < this.frame; i++) out[i] = this.buffer[(this.start + i) % capacity]!;
-    this.start = (this.start + this.frame) % capacity;
-    this.size -= this.frame;
-    return true;
+    for (let i = 0; i < count; i++) out[i] = this.buffer[(this.start + i) % capacity]!;
+    out.fill(0, count, this.frame);
+    this.start = (this.start + count) % capacity;
+    this.size -= count;
+    return count > 0;
   }
 
   get available(): number {

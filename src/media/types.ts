@@ -149,6 +149,7 @@ export type MediaErrorCode =
   | 'codec-unsupported'
   | 'bad-request'
   | 'file-unreadable'
+  | 'file-unwritable'
   | 'busy'
   | 'closed'
   | 'internal';

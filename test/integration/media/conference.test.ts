@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goertzelFilter, goertzelPower } from '../../../src/media/goertzel.js';
-import { createMediaEngine, decodeFrame, encodeFrame, type MediaEngine } from '../../../src/media/index.js';
+import {
+  createMediaEngine,
+  decodeFrame,
+  type Endpoint,
+  encodeFrame,
+  type MediaEngine,
+} from '../../../src/media/index.js';
 import { markedPayload, RtpPeer } from './rtp-peer.js';
 
 const AMPLITUDE = 8000;
@@ -48,7 +54,7 @@ describe('conference bridge (two workers)', () => {
     const frequencies = [500, 1100, 1700];
     const peers = await Promise.all(frequencies.map(() => RtpPeer.create()));
     // Without `near`, endpoints spread over both workers: the mix crosses between them.
-    const endpoints = [];
+    const endpoints: Endpoint[] = [];
     for (const peer of peers) endpoints.push(await engine.allocate({ remote: peer.remote }));
     expect(new Set(endpoints.map((endpoint) => endpoint.id.split('-')[0])).size).toBe(2);
     const conference = await engine.createConference({ gainDb: -6 });
