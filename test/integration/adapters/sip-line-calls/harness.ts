@@ -68,7 +68,8 @@ const phone = (dn: string) => ({
   sipPassword: `demo-${dn}`,
 });
 
-export function demoSnapshot(): ConfigSnapshot {
+/** Lines `dns` (default 201–203), one phone each with its demo credential. */
+export function demoSnapshot(dns: readonly string[] = ['201', '202', '203']): ConfigSnapshot {
   const rows: ConfigRows = {
     registrar: { expiresDefault: 3600, expiresMin: 60, expiresMax: 3600 },
     meta: null,
@@ -77,9 +78,9 @@ export function demoSnapshot(): ConfigSnapshot {
     callingSearchSpaceMembers: [{ callingSearchSpace: 'internal-css', partition: 'internal', position: 0 }],
     devicePools: [],
     users: [],
-    lines: ['201', '202', '203'].map(line),
-    devices: ['201', '202', '203'].map(phone),
-    lineAppearances: ['201', '202', '203'].map((dn) => ({
+    lines: dns.map(line),
+    devices: dns.map(phone),
+    lineAppearances: dns.map((dn) => ({
       device: `phone-${dn}`,
       button: 1,
       dn,
