@@ -1,23 +1,49 @@
 /** CSeq (RFC 3261 §20.16, §8.1.1.5). */
-import { allIn, isDigit, parseBoundedInt, skipSpace, TOKEN, trimSpace } from './chars.js';
+import { allIn, isDigit, parseBoundedInt, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { fail } from './failure.js';
 import type { CSeq, Result } from './types.js';
 
 /** RFC 3261 §8.1.1.5: the sequence number MUST be expressible as a 32-bit unsigned integer. */
 export const MAX_CSEQ = 0xffffffff;
 
+/** Where the method of the CSeq that `readCSeq` last read starts (it runs to the end of the trimmed value). */
+let methodStart = 0;
+let methodEnd = 0;
+
+/**
+ * Reads `1*DIGIT LWS Method` (LWS around it allowed); returns the sequence number, -1 for a
+ * missing or overlarge number (RFC 4475 §3.1.2.4), or -2 for a missing or non-token method.
+ */
+function readCSeq(text: string): number {
+  const start = skipSpace(text, 0);
+  const end = skipSpaceBack(text, text.length, start);
+  let i = start;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  const seq = parseBoundedInt(text, MAX_CSEQ, start, i);
+  if (seq < 0) return -1;
+  methodStart = skipSpace(text, i, end);
+  methodEnd = end;
+  if (methodStart === i || methodStart === end || !allIn(TOKEN, text, methodStart, end)) return -2;
+  return seq;
+}
+
 /** Parses `1*DIGIT LWS Method`; overlarge numbers are errors (RFC 4475 §3.1.2.4). Never throws. */
 export function parseCSeq(text: string): Result<CSeq> {
-  const value = trimSpace(text);
-  let i = 0;
-  while (i < value.length && isDigit(value.charCodeAt(i))) i++;
-  const seq = parseBoundedInt(value, MAX_CSEQ, 0, i);
-  if (seq < 0) return fail('CSeq', 'CSeq number is missing or larger than 2**32-1', 0, 'cseq');
-  const methodStart = skipSpace(value, i);
-  if (methodStart === i || methodStart === value.length || !allIn(TOKEN, value, methodStart)) {
-    return fail('CSeq', 'CSeq method is missing or not a token', methodStart, 'cseq');
-  }
-  return { ok: true, value: { seq, method: value.slice(methodStart) } };
+  const seq = readCSeq(text);
+  if (seq === -1) return fail('CSeq', 'CSeq number is missing or larger than 2**32-1', 0, 'cseq');
+  if (seq === -2) return fail('CSeq', 'CSeq method is missing or not a token', methodStart, 'cseq');
+  return { ok: true, value: { seq, method: text.slice(methodStart, methodEnd) } };
+}
+
+/** Whether `text` is a valid CSeq, without building it. */
+export function isCSeq(text: string): boolean {
+  return readCSeq(text) >= 0;
+}
+
+/** Whether the valid CSeq `text` names `method` (case-sensitive, RFC 3261 §7.1). */
+export function cseqMethodIs(text: string, method: string): boolean {
+  readCSeq(text);
+  return methodEnd - methodStart === method.length && text.startsWith(method, methodStart);
 }
 
 export function formatCSeq(cseq: CSeq): string {

@@ -9,6 +9,15 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/** Whether every '%' in s[start, end) begins an `escaped` (%HEX HEX), so that `unescapeUri` succeeds. */
+export function escapesValid(s: string, start: number, end: number): boolean {
+  for (let i = s.indexOf('%', start); i >= 0 && i < end; i = s.indexOf('%', i + 3)) {
+    if (i + 2 >= end) return false;
+    if (hexValue(s.charCodeAt(i + 1)) < 0 || hexValue(s.charCodeAt(i + 2)) < 0) return false;
+  }
+  return true;
+}
+
 /**
  * Decodes %XX escapes. The octets are read as UTF-8 when they form valid UTF-8 and as Latin-1
  * otherwise, so that no escaped octet is lost. Returns undefined for a malformed escape.
@@ -56,26 +65,39 @@ export function escapeUri(s: string, allowed: Uint8Array): string {
 }
 
 /**
+ * The index after the quoted-string that starts at s[start] === '"', or -1 when it is
+ * unterminated (RFC 4475 §3.1.2.6). quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F).
+ */
+export function quotedStringEnd(s: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const quote = s.indexOf('"', i);
+    if (quote < 0) return -1;
+    const backslash = s.indexOf('\\', i);
+    if (backslash < 0 || backslash > quote) return quote + 1;
+    if (backslash + 1 >= s.length) return -1;
+    i = backslash + 2;
+  }
+}
+
+/**
  * Reads a quoted-string starting at s[start] === '"'. Returns the unescaped content and the
- * index after the closing quote, or undefined when the string is unterminated
- * (RFC 4475 §3.1.2.6).
+ * index after the closing quote, or undefined when the string is unterminated.
  */
 export function readQuotedString(s: string, start: number): { text: string; end: number } | undefined {
+  const end = quotedStringEnd(s, start);
+  if (end < 0) return undefined;
+  const close = end - 1;
+  let backslash = s.indexOf('\\', start + 1);
+  if (backslash < 0 || backslash >= close) return { text: s.slice(start + 1, close), end };
   let text = '';
   let chunk = start + 1;
-  for (let i = start + 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x5c) {
-      // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
-      if (i + 1 >= s.length) return undefined;
-      text += s.slice(chunk, i);
-      chunk = i + 1;
-      i++;
-    } else if (c === 0x22) {
-      return { text: text + s.slice(chunk, i), end: i + 1 };
-    }
+  while (backslash >= 0 && backslash < close) {
+    text += s.slice(chunk, backslash);
+    chunk = backslash + 1;
+    backslash = s.indexOf('\\', backslash + 2);
   }
-  return undefined;
+  return { text: text + s.slice(chunk, close), end };
 }
 
 /** Encodes text as a quoted-string, escaping '"' and '\' (RFC 3261 §25.1 quoted-pair). */

@@ -115,8 +115,11 @@ KEYS.set('Cseq', 'cseq');
 KEYS.set('CSEQ', 'cseq');
 KEYS.set('Www-Authenticate', 'www-authenticate');
 
-/** The comparison key of a header name: lower-case long form (compact names expanded). */
-export function headerKey(name: string): string {
+/**
+ * The key of a name spelt one of the ways known in advance (canonical, lower or upper case,
+ * compact), else undefined. Every such spelling is a token, so a match needs no further check.
+ */
+export function knownSpellingKey(name: string): string | undefined {
   // The spellings of nearly every received field, compared before hashing the name.
   switch (name) {
     case 'Via':
@@ -142,8 +145,16 @@ export function headerKey(name: string): string {
     case 'Route':
       return 'route';
   }
-  const known = KEYS.get(name);
-  if (known !== undefined) return known;
+  return KEYS.get(name);
+}
+
+/** The comparison key of a header name: lower-case long form (compact names expanded). */
+export function headerKey(name: string): string {
+  return knownSpellingKey(name) ?? keyByLowerCase(name);
+}
+
+/** The key of a name spelt no way known in advance. */
+export function keyByLowerCase(name: string): string {
   const lower = name.toLowerCase();
   return (lower.length === 1 ? COMPACT[lower] : undefined) ?? lower;
 }

@@ -4,10 +4,13 @@ import { getFieldValues } from './field-values.js';
 import { HeaderFields } from './headers.js';
 import { parseNameAddr } from './name-addr.js';
 import type { CSeq, NameAddr, Result, SipHeaders, SipRequest, SipResponse, Uri, Via } from './types.js';
-import { formatUri } from './uri.js';
+import { formatUri, parseUri } from './uri.js';
 import { parseViaList } from './via.js';
 
-/** Typed views parsed from one version of the header fields. */
+/**
+ * Typed views of one version of the header fields, each parsed on its first read: the parser
+ * only validates the received headers, so a message nobody looks into builds no view.
+ */
 interface ViewCache {
   headers: SipHeaders;
   version: number;
@@ -96,16 +99,6 @@ abstract class MessageBase {
     return cache.cseq;
   }
 
-  /** @internal The parser hands over the views it validated, so they are not parsed twice. */
-  primeViews(via: readonly Via[], from: NameAddr, to: NameAddr, callId: string, cseq: CSeq): void {
-    const cache = this.#views();
-    cache.via = via;
-    cache.from = from;
-    cache.to = to;
-    cache.callId = callId;
-    cache.cseq = cseq;
-  }
-
   /** @internal Whether the header fields and body are as received. */
   headersAndBodyUnchanged(): ReceivedForm | undefined {
     const received = this.received;
@@ -125,14 +118,16 @@ function required(headers: SipHeaders, name: string): string {
 export class Request extends MessageBase implements SipRequest {
   readonly kind = 'request' as const;
   method: string;
-  #uri: Uri;
+  /** Undefined until first read when the request was parsed: built from `#receivedUri`. */
+  #uri: Uri | undefined;
   /** Request-URI text as received, and its formatted form when first read (to detect edits). */
   #receivedUri: string | undefined;
   #uriSnapshot: string | undefined;
 
+  /** `uri` may be left out only with `receivedUri`, which the parser has validated. */
   constructor(
     method: string,
-    uri: Uri,
+    uri: Uri | undefined,
     version: string,
     headers: SipHeaders,
     body: Buffer,
@@ -145,10 +140,15 @@ export class Request extends MessageBase implements SipRequest {
   }
 
   get uri(): Uri {
-    if (this.#receivedUri !== undefined && this.#uriSnapshot === undefined) {
-      this.#uriSnapshot = formatUri(this.#uri);
+    let uri = this.#uri;
+    if (uri === undefined) {
+      uri = unwrap(parseUri(this.#receivedUri ?? ''), 'Request-URI');
+      this.#uri = uri;
     }
-    return this.#uri;
+    if (this.#receivedUri !== undefined && this.#uriSnapshot === undefined) {
+      this.#uriSnapshot = formatUri(uri);
+    }
+    return uri;
   }
 
   set uri(uri: Uri) {
@@ -162,10 +162,10 @@ export class Request extends MessageBase implements SipRequest {
     if (received !== undefined) {
       const snapshot = this.#uriSnapshot;
       if (snapshot === undefined) return received;
-      const now = formatUri(this.#uri);
+      const now = formatUri(this.uri);
       return now === snapshot ? received : now;
     }
-    return formatUri(this.#uri);
+    return formatUri(this.uri);
   }
 }
 

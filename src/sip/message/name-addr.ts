@@ -1,10 +1,10 @@
 /** name-addr / addr-spec with header parameters (RFC 3261 §20.10, §25.1). */
 import { isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
-import { quoteString, readQuotedString } from './escape.js';
-import { fail } from './failure.js';
-import { formatParams, parseParams } from './params.js';
+import { quotedStringEnd, quoteString, readQuotedString } from './escape.js';
+import { lastReadFailure, lastReadMessage, refuse } from './failure.js';
+import { addLastParam, formatParams, readParam } from './params.js';
 import type { NameAddr, Result } from './types.js';
-import { formatUri, parseUri } from './uri.js';
+import { emptyUri, formatUri, readUri } from './uri.js';
 
 /**
  * Parses `[display-name] <URI> *(;param)` or `addr-spec *(;param)`. In the addr-spec form
@@ -12,15 +12,26 @@ import { formatUri, parseUri } from './uri.js';
  * or ';' (RFC 3261 §20.10; RFC 4475 §3.3.12, §3.1.2.13). Never throws.
  */
 export function parseNameAddr(text: string): Result<NameAddr> {
+  const nameAddr: NameAddr = { uri: emptyUri(), params: {} };
+  return readNameAddr(text, nameAddr) ? { ok: true, value: nameAddr } : lastReadFailure();
+}
+
+/** Whether the whole of `text` is a valid name-addr / addr-spec with parameters, without building it. */
+export function isNameAddr(text: string): boolean {
+  return readNameAddr(text, undefined);
+}
+
+/** Validates `text` and, when `nameAddr` is given, fills it. False with `lastReadFailure` set when invalid. */
+function readNameAddr(text: string, nameAddr: NameAddr | undefined): boolean {
   let i = skipSpace(text, 0);
-  let displayName: string | undefined;
   if (text.charCodeAt(i) === 0x22) {
-    const quoted = readQuotedString(text, i);
-    if (quoted === undefined) return fail('display-name', 'unterminated quoted string in display name', i);
-    displayName = quoted.text;
-    i = skipSpace(text, quoted.end);
-    if (text.charCodeAt(i) !== 0x3c)
-      return fail('name-addr', 'a quoted display name must be followed by <URI>', i);
+    const end = quotedStringEnd(text, i);
+    if (end < 0) return refuse('display-name', 'unterminated quoted string in display name', i);
+    if (nameAddr !== undefined) nameAddr.displayName = readQuotedString(text, i)!.text;
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) !== 0x3c) {
+      return refuse('name-addr', 'a quoted display name must be followed by <URI>', i);
+    }
   } else {
     const lt = text.indexOf('<', i);
     if (lt >= 0) {
@@ -29,44 +40,48 @@ export function parseNameAddr(text: string): Result<NameAddr> {
       for (let k = i; k < end; k++) {
         const c = text.charCodeAt(k);
         if (!isIn(TOKEN, c) && !isSpace(c)) {
-          return fail('display-name', 'display name has characters that are only allowed when quoted', k);
+          return refuse('display-name', 'display name has characters that are only allowed when quoted', k);
         }
       }
-      if (end > i) displayName = text.slice(i, end);
+      if (end > i && nameAddr !== undefined) nameAddr.displayName = text.slice(i, end);
       i = lt;
     }
   }
-  let uriText: string;
+  let uriStart: number;
+  let uriEnd: number;
   let rule: string;
   if (text.charCodeAt(i) === 0x3c) {
     const gt = text.indexOf('>', i + 1);
-    if (gt < 0) return fail('name-addr', 'missing > after URI', i);
-    uriText = text.slice(i + 1, gt);
+    if (gt < 0) return refuse('name-addr', 'missing > after URI', i);
+    uriStart = i + 1;
+    uriEnd = gt;
     rule = 'name-addr';
     i = gt + 1;
   } else {
-    const start = i;
+    uriStart = i;
     while (i < text.length && text.charCodeAt(i) !== 0x3b && !isSpace(text.charCodeAt(i))) i++;
-    uriText = text.slice(start, i);
+    uriEnd = i;
     rule = 'addr-spec';
-    if (uriText.indexOf('?') >= 0 || uriText.indexOf(',') >= 0) {
-      return fail('addr-spec', 'a URI with "?" or "," must be enclosed in <> (RFC 3261 §20.10)', start);
+    const question = text.indexOf('?', uriStart);
+    const comma = text.indexOf(',', uriStart);
+    if ((question >= 0 && question < uriEnd) || (comma >= 0 && comma < uriEnd)) {
+      return refuse('addr-spec', 'a URI with "?" or "," must be enclosed in <> (RFC 3261 §20.10)', uriStart);
     }
   }
-  const uri = parseUri(uriText);
-  if (!uri.ok) return fail(rule, `${uri.error.message} in ${JSON.stringify(uriText.slice(0, 64))}`, i);
-  const params = parseParams(text, i, rule);
-  if (!params.ok) return params;
-  if (params.value.end !== text.length) {
-    return fail(
-      rule,
-      `unexpected character ${JSON.stringify(text[params.value.end])} after URI`,
-      params.value.end,
-    );
+  if (readUri(text, uriStart, uriEnd, nameAddr?.uri) < 0) {
+    const excerpt = JSON.stringify(text.slice(uriStart, Math.min(uriEnd, uriStart + 64)));
+    return refuse(rule, `${lastReadMessage()} in ${excerpt}`, i);
   }
-  const nameAddr: NameAddr = { uri: uri.value, params: params.value.params };
-  if (displayName !== undefined) nameAddr.displayName = displayName;
-  return { ok: true, value: nameAddr };
+  i = skipSpace(text, i);
+  while (i < text.length && text.charCodeAt(i) === 0x3b) {
+    i = readParam(text, i, rule);
+    if (i < 0) return false;
+    if (nameAddr !== undefined) addLastParam(text, nameAddr.params);
+  }
+  if (i !== text.length) {
+    return refuse(rule, `unexpected character ${JSON.stringify(text[i])} after URI`, i);
+  }
+  return true;
 }
 
 /** Formats the name-addr form (always with <>, so any URI is safe), quoting the display name. */

@@ -1,7 +1,7 @@
 /** Generic header parameters (RFC 3261 §25.1 generic-param) and comma-list splitting. */
 import { GEN_VALUE, isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
-import { readQuotedString } from './escape.js';
-import { type Failure, fail } from './failure.js';
+import { quotedStringEnd } from './escape.js';
+import { failAt, lastReadFailure } from './failure.js';
 import type { Result } from './types.js';
 
 export type Params = Record<string, string | null>;
@@ -13,46 +13,83 @@ export interface ParamsParse {
 }
 
 /**
- * Parses `*( SEMI generic-param )` starting at s[start] (which should be ';' or the end).
- * generic-param = token [ EQUAL gen-value ]; gen-value = token / host / quoted-string.
- * LWS around ';' and '=' is allowed (RFC 3261 §25.1 SEMI, EQUAL). Names are lower-cased;
- * quoted values keep their quotes so that they format back unchanged (see `unquote`).
- * Parsing stops at the first character that cannot continue the list (e.g. ',').
+ * Where the parameter that `readParam` last read lies in its string. One record reused by
+ * every call (reading is synchronous), so that validating a parameter allocates nothing.
+ */
+export const lastParam = { nameStart: 0, nameEnd: 0, valueStart: -1, valueEnd: -1 };
+
+/**
+ * Reads one `SEMI generic-param` at s[i] === ';' and the LWS after it; returns the index
+ * reached, or -1 (see `lastReadFailure`). generic-param = token [ EQUAL gen-value ];
+ * gen-value = token / host / quoted-string. LWS around ';' and '=' is allowed (RFC 3261 §25.1
+ * SEMI, EQUAL). A quoted value keeps its quotes so that it formats back unchanged.
+ */
+export function readParam(s: string, i: number, rule: string): number {
+  i = skipSpace(s, i + 1);
+  const nameStart = i;
+  while (i < s.length && isIn(TOKEN, s.charCodeAt(i))) i++;
+  if (i === nameStart) return failAt(rule, 'empty parameter name', i);
+  const nameEnd = i;
+  i = skipSpace(s, i);
+  let valueStart = -1;
+  let valueEnd = -1;
+  if (i < s.length && s.charCodeAt(i) === 0x3d) {
+    i = skipSpace(s, i + 1);
+    valueStart = i;
+    if (s.charCodeAt(i) === 0x22) {
+      i = quotedStringEnd(s, i);
+      if (i < 0) {
+        const name = s.slice(nameStart, nameEnd).toLowerCase();
+        return failAt(rule, `unterminated quoted value of parameter ${name}`, valueStart);
+      }
+    } else {
+      while (i < s.length && isIn(GEN_VALUE, s.charCodeAt(i))) i++;
+      if (i === valueStart) {
+        const name = s.slice(nameStart, nameEnd).toLowerCase();
+        return failAt(rule, `empty value of parameter ${name}`, i);
+      }
+    }
+    valueEnd = i;
+    i = skipSpace(s, i);
+  }
+  lastParam.nameStart = nameStart;
+  lastParam.nameEnd = nameEnd;
+  lastParam.valueStart = valueStart;
+  lastParam.valueEnd = valueEnd;
+  return i;
+}
+
+/** Adds the parameter `readParam` last read to `params`: name lower-cased, a later value replacing an earlier one. */
+export function addLastParam(s: string, params: Params): void {
+  const { nameStart, nameEnd, valueStart, valueEnd } = lastParam;
+  setParam(
+    params,
+    s.slice(nameStart, nameEnd).toLowerCase(),
+    valueStart < 0 ? null : s.slice(valueStart, valueEnd),
+  );
+}
+
+/** `record[name] = value`, also for a name such as `__proto__` that plain assignment would not store. */
+export function setParam<T>(record: Record<string, T>, name: string, value: T): void {
+  if (name === '__proto__')
+    Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  else record[name] = value;
+}
+
+/**
+ * Parses `*( SEMI generic-param )` starting at s[start] (which should be ';' or the end), see
+ * `readParam`; names are lower-cased. Parsing stops at the first character that cannot
+ * continue the list (e.g. ',').
  */
 export function parseParams(s: string, start: number, rule: string): Result<ParamsParse> {
   const params: Params = {};
   let i = skipSpace(s, start);
   while (i < s.length && s.charCodeAt(i) === 0x3b) {
-    i = skipSpace(s, i + 1);
-    const nameStart = i;
-    while (i < s.length && isIn(TOKEN, s.charCodeAt(i))) i++;
-    if (i === nameStart) return paramError(rule, 'empty parameter name', i);
-    const name = s.slice(nameStart, i).toLowerCase();
-    i = skipSpace(s, i);
-    let value: string | null = null;
-    if (i < s.length && s.charCodeAt(i) === 0x3d) {
-      i = skipSpace(s, i + 1);
-      if (s.charCodeAt(i) === 0x22) {
-        const quoted = readQuotedString(s, i);
-        if (quoted === undefined)
-          return paramError(rule, `unterminated quoted value of parameter ${name}`, i);
-        value = s.slice(i, quoted.end);
-        i = quoted.end;
-      } else {
-        const valueStart = i;
-        while (i < s.length && isIn(GEN_VALUE, s.charCodeAt(i))) i++;
-        if (i === valueStart) return paramError(rule, `empty value of parameter ${name}`, i);
-        value = s.slice(valueStart, i);
-      }
-      i = skipSpace(s, i);
-    }
-    params[name] = value;
+    i = readParam(s, i, rule);
+    if (i < 0) return lastReadFailure();
+    addLastParam(s, params);
   }
   return { ok: true, value: { params, end: i } };
-}
-
-function paramError(rule: string, message: string, offset: number): Failure {
-  return fail(rule, message, offset);
 }
 
 /** Formats parameters as `;name=value` / `;name`, in insertion order. */

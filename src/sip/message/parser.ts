@@ -1,14 +1,15 @@
 /** Parsing one whole SIP message: a UDP datagram or one framed stream message (RFC 3261 §7, §18.3). */
 import { isUtf8 } from 'node:buffer';
 import { allIn, isDigit, isSpace, parseBoundedInt, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
-import { parseCSeq } from './cseq.js';
-import { headerKey } from './header-names.js';
+import { cseqMethodIs, isCSeq, parseCSeq } from './cseq.js';
+import { lastReadMessage } from './failure.js';
+import { keyByLowerCase, knownSpellingKey } from './header-names.js';
 import { HeaderFields } from './headers.js';
 import { Request, Response } from './message.js';
-import { parseNameAddr } from './name-addr.js';
-import type { NameAddr, ParseFailure, Result, SipMessage, Uri, Via } from './types.js';
-import { parseUri } from './uri.js';
-import { parseViaList } from './via.js';
+import { isNameAddr, parseNameAddr } from './name-addr.js';
+import type { ParseFailure, Result, SipMessage } from './types.js';
+import { readUri, URI_WITH_HEADERS } from './uri.js';
+import { isViaList, parseViaList } from './via.js';
 
 /** Largest message accepted unless the caller says otherwise: the largest UDP payload. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 65535;
@@ -30,17 +31,6 @@ function failure(rule: string, message: string, extra?: Partial<ParseFailure>): 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 
-/** Where the header block ends: `headEnd` excludes the empty line, `bodyStart` follows it. */
-function findHeadEnd(data: Buffer, start: number): { headEnd: number; bodyStart: number; complete: boolean } {
-  const crlf = data.indexOf(CRLFCRLF, start);
-  if (crlf >= 0) return { headEnd: crlf + 2, bodyStart: crlf + 4, complete: true };
-  // Tolerate bare LF line ends (a common implementation bug) when there is no CRLFCRLF at all.
-  const lf = data.indexOf(LFLF, start);
-  if (lf >= 0) return { headEnd: lf + 1, bodyStart: lf + 2, complete: true };
-  // No empty line: a datagram is complete by definition, so its headers end with it.
-  return { headEnd: data.length, bodyStart: data.length, complete: false };
-}
-
 /** Header block split into fields, before any header is interpreted. */
 interface SplitHeaders {
   names: string[];
@@ -51,7 +41,8 @@ interface SplitHeaders {
 
 /**
  * Splits the header lines after the start line into fields: unfolds continuation lines
- * (RFC 3261 §7.3.1), allows SP/HTAB before the colon (HCOLON), trims values.
+ * (RFC 3261 §7.3.1), allows SP/HTAB before the colon (HCOLON), trims values. A name spelt a
+ * known way is a token by construction, so only other names are checked character by character.
  */
 function splitHeaderLines(
   head: string,
@@ -62,44 +53,53 @@ function splitHeaderLines(
   const values: string[] = [];
   const keys: string[] = [];
   let bareLf = false;
-  let value: string | undefined;
   while (pos < head.length) {
     let nl = head.indexOf('\n', pos);
     if (nl < 0) nl = head.length;
     let end = nl;
     if (end > pos && head.charCodeAt(end - 1) === 0x0d) end--;
     else if (nl < head.length) bareLf = true;
-    const first = head.charCodeAt(pos);
-    if (isSpace(first)) {
-      if (value === undefined) {
+    if (isSpace(head.charCodeAt(pos))) {
+      const last = values.length - 1;
+      if (last < 0) {
         return failure('message-header', 'continuation line before the first header field', { offset: pos });
       }
       const pieceStart = skipSpace(head, pos, end);
       if (pieceStart < end) {
         const piece = head.slice(pieceStart, skipSpaceBack(head, end, pieceStart));
-        value = value.length === 0 ? piece : `${value} ${piece}`;
+        const value = values[last]!;
+        values[last] = value.length === 0 ? piece : `${value} ${piece}`;
       }
     } else {
-      if (end === pos)
-        return failure('message-header', 'empty line inside the header block', { offset: pos });
       const colon = head.indexOf(':', pos);
-      if (colon < 0 || colon >= end)
-        return failure('message-header', 'header line without a colon', { offset: pos });
-      const nameEnd = skipSpaceBack(head, colon, pos);
-      if (nameEnd === pos || !allIn(TOKEN, head, pos, nameEnd)) {
-        return failure('header-name', 'header field name is not a token', { offset: pos });
-      }
-      if (value !== undefined) values.push(hasHighBytes ? decodeUtf8(value) : value);
+      const nameEnd = colon < 0 || colon >= end ? pos : skipSpaceBack(head, colon, pos);
+      if (nameEnd === pos) return headerLineFailure(head, pos, end);
       const name = head.slice(pos, nameEnd);
+      let key = knownSpellingKey(name);
+      if (key === undefined) {
+        if (!allIn(TOKEN, name))
+          return failure('header-name', 'header field name is not a token', { offset: pos });
+        key = keyByLowerCase(name);
+      }
       names.push(name);
-      keys.push(headerKey(name));
+      keys.push(key);
       const valueStart = skipSpace(head, colon + 1, end);
-      value = head.slice(valueStart, skipSpaceBack(head, end, valueStart));
+      values.push(head.slice(valueStart, skipSpaceBack(head, end, valueStart)));
     }
     pos = nl + 1;
   }
-  if (value !== undefined) values.push(hasHighBytes ? decodeUtf8(value) : value);
+  // Decoded once unfolded, so that a value is read as UTF-8 or as Latin-1 as a whole.
+  if (hasHighBytes) for (let i = 0; i < values.length; i++) values[i] = decodeUtf8(values[i]!);
   return { ok: true, value: { names, values, keys, bareLf } };
+}
+
+/** Why a header line without a name before a colon was refused. */
+function headerLineFailure(head: string, pos: number, end: number): Failed {
+  if (end === pos) return failure('message-header', 'empty line inside the header block', { offset: pos });
+  const colon = head.indexOf(':', pos);
+  if (colon < 0 || colon >= end)
+    return failure('message-header', 'header line without a colon', { offset: pos });
+  return failure('header-name', 'header field name is not a token', { offset: pos });
 }
 
 /** Header values are UTF-8 (RFC 3261 §7.3.1); invalid UTF-8 is kept as Latin-1 so that no octet is lost. */
@@ -109,9 +109,12 @@ function decodeUtf8(latin1: string): string {
   return isUtf8(bytes) ? bytes.toString('utf8') : latin1;
 }
 
-/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, written back upper-case. */
-function parseVersion(text: string): string | undefined {
-  if (text.length < 7 || text.slice(0, 4).toUpperCase() !== 'SIP/') return undefined;
+/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT in line[start, end), written back upper-case. */
+function versionAt(line: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  if (length === 7 && line.startsWith(SIP_2_0, start)) return SIP_2_0;
+  const text = line.slice(start, end);
+  if (length < 7 || text.slice(0, 4).toUpperCase() !== 'SIP/') return undefined;
   const dot = text.indexOf('.', 4);
   if (dot <= 4 || dot === text.length - 1) return undefined;
   for (let i = 4; i < text.length; i++) if (i !== dot && !isDigit(text.charCodeAt(i))) return undefined;
@@ -119,6 +122,8 @@ function parseVersion(text: string): string | undefined {
     ? text
     : `SIP/${text.slice(4)}`;
 }
+
+const SIP_2_0 = 'SIP/2.0';
 
 function looksLikeResponse(line: string): boolean {
   return line.length >= 4 && line.slice(0, 4).toUpperCase() === 'SIP/';
@@ -133,6 +138,7 @@ function looksLikeResponse(line: string): boolean {
  * without Content-Length the body is the rest of the datagram. The start line and the headers
  * every layer needs (Via, From, To, Call-ID, CSeq, and Max-Forwards when present) are validated;
  * a request whose CSeq method differs from its method is rejected (RFC 4475 §3.1.2.17–18).
+ * Validating builds nothing: the Request-URI and the typed views are parsed on first read.
  * A failure carries `isRequest` and, when the header block could be split, `headers`, so that a
  * stateless 400 can be answered (see `createResponseFromHeaders`).
  */
@@ -142,7 +148,21 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
   let start = 0;
   while (start < data.length && (data[start] === 0x0d || data[start] === 0x0a)) start++;
   if (start === data.length) return failure('start-line', 'empty message');
-  const { headEnd, bodyStart, complete } = findHeadEnd(data, start);
+  // The header block ends with the empty line: `headEnd` excludes it, the body follows it. Bare
+  // LF line ends (a common implementation bug) are tolerated when there is no CRLFCRLF at all;
+  // without an empty line a datagram is complete by definition, so its headers end with it.
+  let headEnd = data.length;
+  let bodyStart = data.length;
+  const crlf = data.indexOf(CRLFCRLF, start);
+  const lf = crlf < 0 ? data.indexOf(LFLF, start) : -1;
+  if (crlf >= 0) {
+    headEnd = crlf + 2;
+    bodyStart = crlf + 4;
+  } else if (lf >= 0) {
+    headEnd = lf + 1;
+    bodyStart = lf + 2;
+  }
+  const complete = crlf >= 0 || lf >= 0;
   const head = data.toString('latin1', start, headEnd);
   // RFC 3261 §7.3.1, §25.1: CR only ever ends a line; a bare CR would split lines differently
   // in every other parser, and must not reach a Reason-Phrase or header value.
@@ -161,43 +181,47 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
   const hasHighBytes = Buffer.byteLength(head, 'utf8') !== head.length;
   const split = splitHeaderLines(head, lineEnd + 1, hasHighBytes);
   if (!split.ok) return { ok: false, error: { ...split.error, isRequest } };
-  const fields = new HeaderFields(split.value.names, split.value.values, split.value.keys);
-  // Only a request is answered (with a stateless 400); a bad response is dropped (RFC 3261 §18.1.2).
-  const salvage: Partial<ParseFailure> = isRequest ? { isRequest, headers: fields } : { isRequest };
+  const { names, values, keys } = split.value;
+  const fields = new HeaderFields(names, values, keys);
 
-  const line = isRequest
-    ? parseRequestLine(startLine, hasHighBytes)
-    : parseStatusLine(startLine, hasHighBytes);
-  if (!line.ok) return { ok: false, error: { ...line.error, ...salvage } };
-  const checked = checkHeaders(split.value, salvage);
-  if (!checked.ok) return checked;
-  const { via, from, to, callId, cseq, contentLength } = checked.value;
+  const lineFailure = isRequest ? checkRequestLine(startLine, hasHighBytes) : checkStatusLine(startLine);
+  if (lineFailure !== undefined) return rejected(lineFailure, isRequest, fields);
+  const contentLength = checkHeaders(keys, values);
+  if (typeof contentLength !== 'number') return rejected(contentLength, isRequest, fields);
 
   let bodyEnd = data.length;
   if (contentLength >= 0) {
     if (bodyStart + contentLength > data.length) {
-      return failure('Content-Length', 'Content-Length is larger than the body received', {
-        ...salvage,
-        header: 'content-length',
-      });
+      const error = { rule: 'Content-Length', message: 'Content-Length is larger than the body received' };
+      return rejected({ ...error, header: 'content-length' }, isRequest, fields);
     }
     bodyEnd = bodyStart + contentLength;
   }
-  const body = data.subarray(bodyStart, bodyEnd);
+  const body = bodyStart === bodyEnd ? EMPTY_BODY : data.subarray(bodyStart, bodyEnd);
   let message: Request | Response;
-  if ('method' in line.value) {
-    const { method, uri, uriText, version } = line.value;
-    if (cseq.method !== method) {
-      return failure('CSeq', `CSeq method ${cseq.method} does not match request method ${method}`, {
-        ...salvage,
-        header: 'cseq',
-      });
+  if (isRequest) {
+    const sp1 = startLine.indexOf(' ');
+    const sp2 = startLine.indexOf(' ', sp1 + 1);
+    const method = startLine.slice(0, sp1);
+    const cseq = values[keys.indexOf('cseq')]!;
+    if (!cseqMethodIs(cseq, method)) {
+      const named = parseCSeq(cseq);
+      const message = `CSeq method ${named.ok ? named.value.method : ''} does not match request method ${method}`;
+      return rejected({ rule: 'CSeq', message, header: 'cseq' }, isRequest, fields);
     }
-    message = new Request(method, uri, version, fields, body, uriText);
+    const version = versionAt(startLine, sp2 + 1, startLine.length)!;
+    message = new Request(method, undefined, version, fields, body, startLine.slice(sp1 + 1, sp2));
   } else {
-    message = new Response(line.value.status, line.value.reason, line.value.version, fields, body);
+    const sp1 = startLine.indexOf(' ');
+    const reason = startLine.slice(Math.min(sp1 + 5, startLine.length));
+    message = new Response(
+      parseBoundedInt(startLine, 699, sp1 + 1, sp1 + 4),
+      hasHighBytes ? decodeUtf8(reason) : reason,
+      versionAt(startLine, 0, sp1)!,
+      fields,
+      body,
+    );
   }
-  message.primeViews(via, from, to, callId, cseq);
   if (contentLength >= 0 && complete && !split.value.bareLf) {
     message.received = {
       data,
@@ -211,38 +235,37 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
   return { ok: true, value: message };
 }
 
-interface CheckedHeaders {
-  via: Via[];
-  from: NameAddr;
-  to: NameAddr;
-  callId: string;
-  cseq: { seq: number; method: string };
-  /** -1 when absent. */
-  contentLength: number;
+/** A message without body shares this one: nothing can be written into zero octets. */
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** Only a request is answered (with a stateless 400), so only its failure carries the header fields; a bad response is dropped (RFC 3261 §18.1.2). */
+function rejected(error: ParseError, isRequest: boolean, fields: HeaderFields): Failed {
+  return { ok: false, error: isRequest ? { ...error, isRequest, headers: fields } : { ...error, isRequest } };
 }
+
+/** A failure before the salvage (`isRequest`, `headers`) is added. */
+type ParseError = { rule: string; message: string; header?: string };
 
 /**
  * The headers every layer relies on must be present, single where the grammar allows only
- * one value (RFC 4475 §3.3.8, §3.3.9) and well-formed (RFC 3261 §8.1.1, §20).
+ * one value (RFC 4475 §3.3.8, §3.3.9) and well-formed (RFC 3261 §8.1.1, §20). Returns the
+ * Content-Length (-1 when absent) or the failure. The values are only validated; the typed
+ * views are built when first read, by the same grammar.
  */
-function checkHeaders(
-  split: SplitHeaders,
-  salvage: Partial<ParseFailure>,
-): Result<CheckedHeaders, ParseFailure> {
+function checkHeaders(keys: string[], values: string[]): number | ParseError {
+  let via = -1;
   let from = -1;
   let to = -1;
   let callId = -1;
   let cseq = -1;
   let contentLength = -1;
   let maxForwards = -1;
-  const vias: number[] = [];
-  const { keys, values } = split;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     let duplicate = false;
     switch (key) {
       case 'via':
-        vias.push(i);
+        if (via < 0) via = i;
         break;
       case 'from':
         duplicate = from >= 0;
@@ -269,59 +292,42 @@ function checkHeaders(
         maxForwards = i;
         break;
     }
-    if (duplicate) {
-      return failure(headerRule(key), `more than one ${key} header field`, { ...salvage, header: key });
-    }
+    if (duplicate)
+      return { rule: headerRule(key), message: `more than one ${key} header field`, header: key };
   }
-  if (vias.length === 0) return missing('via', salvage);
-  if (from < 0) return missing('from', salvage);
-  if (to < 0) return missing('to', salvage);
-  if (callId < 0) return missing('call-id', salvage);
-  if (cseq < 0) return missing('cseq', salvage);
+  if (via < 0) return missing('via');
+  if (from < 0) return missing('from');
+  if (to < 0) return missing('to');
+  if (callId < 0) return missing('call-id');
+  if (cseq < 0) return missing('cseq');
 
-  const via: Via[] = [];
-  for (const index of vias) {
-    const parsed = parseViaList(values[index]!);
-    if (!parsed.ok) return headerFailure(parsed.error, 'via', salvage);
-    for (const one of parsed.value) via.push(one);
+  for (let i = via; i < keys.length; i++) {
+    if (keys[i] === 'via' && !isViaList(values[i]!)) return headerFailure(parseViaList(values[i]!), 'via');
   }
-  const fromValue = parseNameAddr(values[from]!);
-  if (!fromValue.ok) return headerFailure(fromValue.error, 'from', salvage);
-  const toValue = parseNameAddr(values[to]!);
-  if (!toValue.ok) return headerFailure(toValue.error, 'to', salvage);
-  const callIdValue = values[callId]!;
-  if (!isCallId(callIdValue))
-    return failure('Call-ID', 'Call-ID is empty or has spaces', { ...salvage, header: 'call-id' });
-  const cseqValue = parseCSeq(values[cseq]!);
-  if (!cseqValue.ok) return headerFailure(cseqValue.error, 'cseq', salvage);
+  if (!isNameAddr(values[from]!)) return headerFailure(parseNameAddr(values[from]!), 'from');
+  if (!isNameAddr(values[to]!)) return headerFailure(parseNameAddr(values[to]!), 'to');
+  if (!isCallId(values[callId]!)) {
+    return { rule: 'Call-ID', message: 'Call-ID is empty or has spaces', header: 'call-id' };
+  }
+  if (!isCSeq(values[cseq]!)) return headerFailure(parseCSeq(values[cseq]!), 'cseq');
   if (maxForwards >= 0 && parseBoundedInt(values[maxForwards]!, MAX_FORWARDS_LIMIT) < 0) {
-    return failure('Max-Forwards', 'Max-Forwards is not an integer from 0 to 255', {
-      ...salvage,
+    return {
+      rule: 'Max-Forwards',
+      message: 'Max-Forwards is not an integer from 0 to 255',
       header: 'max-forwards',
-    });
+    };
   }
-  let length = -1;
-  if (contentLength >= 0) {
-    // Content-Length can never exceed the datagram, so the bound also keeps it a safe integer.
-    length = parseBoundedInt(values[contentLength]!, 0x7fffffff);
-    if (length < 0) {
-      return failure('Content-Length', 'Content-Length is not a non-negative integer', {
-        ...salvage,
-        header: 'content-length',
-      });
-    }
+  if (contentLength < 0) return -1;
+  // Content-Length can never exceed the datagram, so the bound also keeps it a safe integer.
+  const length = parseBoundedInt(values[contentLength]!, 0x7fffffff);
+  if (length < 0) {
+    return {
+      rule: 'Content-Length',
+      message: 'Content-Length is not a non-negative integer',
+      header: 'content-length',
+    };
   }
-  return {
-    ok: true,
-    value: {
-      via,
-      from: fromValue.value,
-      to: toValue.value,
-      callId: callIdValue,
-      cseq: cseqValue.value,
-      contentLength: length,
-    },
-  };
+  return length;
 }
 
 /** callid = word [ "@" word ]; characters beyond `word` are tolerated, spaces and controls are not. */
@@ -348,61 +354,47 @@ function headerRule(key: string): string {
   return RULES[key] ?? key;
 }
 
-function missing(key: string, salvage: Partial<ParseFailure>): Failed {
-  return failure('missing-header', `mandatory header ${headerRule(key)} is missing`, {
-    ...salvage,
-    header: key,
-  });
+function missing(key: string): ParseError {
+  return { rule: 'missing-header', message: `mandatory header ${headerRule(key)} is missing`, header: key };
 }
 
-function headerFailure(
-  error: { rule: string; message: string },
-  key: string,
-  salvage: Partial<ParseFailure>,
-): Failed {
-  return failure(error.rule, `${headerRule(key)}: ${error.message}`, { ...salvage, header: key });
-}
-
-interface RequestLine {
-  method: string;
-  uri: Uri;
-  uriText: string;
-  version: string;
+/** The failure of a header value that its validator refused, as the full parser words it. */
+function headerFailure(parsed: Result<unknown>, key: string): ParseError {
+  const error = parsed.ok ? { rule: headerRule(key), message: 'invalid' } : parsed.error;
+  return { rule: error.rule, message: `${headerRule(key)}: ${error.message}`, header: key };
 }
 
 /** Request-Line = Method SP Request-URI SP SIP-Version, single SPs only (RFC 4475 §3.1.2.9–10). */
-function parseRequestLine(line: string, hasHighBytes: boolean): Result<RequestLine, ParseFailure> {
+function checkRequestLine(line: string, hasHighBytes: boolean): ParseError | undefined {
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || sp2 === sp1 + 1 || line.indexOf(' ', sp2 + 1) >= 0 || line.indexOf('\t') >= 0) {
-    return failure('Request-Line', 'Request-Line is not Method SP Request-URI SP SIP-Version');
+    return { rule: 'Request-Line', message: 'Request-Line is not Method SP Request-URI SP SIP-Version' };
   }
-  if (!allIn(TOKEN, line, 0, sp1)) return failure('Method', 'method is not a token');
-  const version = parseVersion(line.slice(sp2 + 1));
-  if (version === undefined) return failure('SIP-Version', 'bad SIP-Version in Request-Line');
-  const uriText = line.slice(sp1 + 1, sp2);
-  if (hasHighBytes && /[\x80-\xff]/.test(uriText))
-    return failure('Request-URI', 'raw non-ASCII octets in Request-URI');
-  const uri = parseUri(uriText);
-  if (!uri.ok) return failure('Request-URI', `Request-URI: ${uri.error.message}`);
+  if (!allIn(TOKEN, line, 0, sp1)) return { rule: 'Method', message: 'method is not a token' };
+  if (versionAt(line, sp2 + 1, line.length) === undefined)
+    return { rule: 'SIP-Version', message: 'bad SIP-Version in Request-Line' };
+  if (hasHighBytes && /[\x80-\xff]/.test(line.slice(sp1 + 1, sp2))) {
+    return { rule: 'Request-URI', message: 'raw non-ASCII octets in Request-URI' };
+  }
+  const uri = readUri(line, sp1 + 1, sp2, undefined);
+  if (uri < 0) return { rule: 'Request-URI', message: `Request-URI: ${lastReadMessage()}` };
   // RFC 3261 §19.1.1 (table): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
-  for (const _ in uri.value.headers) return failure('Request-URI', 'Request-URI must not contain headers');
-  return { ok: true, value: { method: line.slice(0, sp1), uri: uri.value, uriText, version } };
+  if (uri === URI_WITH_HEADERS)
+    return { rule: 'Request-URI', message: 'Request-URI must not contain headers' };
+  return undefined;
 }
 
 /** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase; Status-Code is 3DIGIT 100-699. */
-function parseStatusLine(
-  line: string,
-  hasHighBytes: boolean,
-): Result<{ version: string; status: number; reason: string }, ParseFailure> {
+function checkStatusLine(line: string): ParseError | undefined {
   const sp1 = line.indexOf(' ');
-  const version = sp1 < 0 ? undefined : parseVersion(line.slice(0, sp1));
-  if (version === undefined) return failure('SIP-Version', 'bad SIP-Version in Status-Line');
+  if (sp1 < 0 || versionAt(line, 0, sp1) === undefined) {
+    return { rule: 'SIP-Version', message: 'bad SIP-Version in Status-Line' };
+  }
   const codeEnd = sp1 + 4;
   const status = codeEnd <= line.length ? parseBoundedInt(line, 699, sp1 + 1, codeEnd) : -1;
   if (status < 100 || (codeEnd < line.length && line.charCodeAt(codeEnd) !== 0x20)) {
-    return failure('Status-Code', 'Status-Code is not three digits from 100 to 699');
+    return { rule: 'Status-Code', message: 'Status-Code is not three digits from 100 to 699' };
   }
-  const reason = line.slice(Math.min(codeEnd + 1, line.length));
-  return { ok: true, value: { version, status, reason: hasHighBytes ? decodeUtf8(reason) : reason } };
+  return undefined;
 }

@@ -13,11 +13,16 @@ import {
   URIC,
   USER,
 } from './chars.js';
-import { escapeUri, unescapeUri } from './escape.js';
-import { type Failure, fail } from './failure.js';
+import { escapesValid, escapeUri, unescapeUri } from './escape.js';
+import { failAt, lastReadFailure } from './failure.js';
+import { setParam } from './params.js';
 import type { Result, Uri } from './types.js';
 
 const RULE = 'URI';
+
+/** `readUri` results besides -1 (invalid): whether the URI has a `?` headers part. */
+export const URI_WITHOUT_HEADERS = 0;
+export const URI_WITH_HEADERS = 1;
 
 /**
  * Parses a URI as it appears in a Request-URI or inside `<…>`. sip/sips URIs are fully
@@ -25,127 +30,162 @@ const RULE = 'URI';
  * colon in `opaque` (RFC 3261 §19.1.1 absoluteURI). Never throws.
  */
 export function parseUri(text: string): Result<Uri> {
-  const colon = text.indexOf(':');
-  if (colon <= 0) return fail(RULE, 'URI has no scheme');
-  const first = text.charCodeAt(0) | 0x20;
-  if (first < 0x61 || first > 0x7a || !allIn(SCHEME, text, 0, colon)) {
-    return fail(RULE, 'URI scheme is not a valid scheme name');
-  }
-  const scheme = schemeName(text, colon);
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, scheme, colon + 1);
-  if (scheme === 'tel') return parseTelUri(text, colon + 1);
-  if (colon + 1 >= text.length || !allIn(URIC, text, colon + 1)) {
-    return fail(RULE, `${scheme}: URI has characters outside uric`);
-  }
-  return { ok: true, value: { scheme, host: '', params: {}, headers: {}, opaque: text.slice(colon + 1) } };
-}
-
-function schemeName(text: string, colon: number): string {
-  if (colon === 3 && text.startsWith('sip')) return 'sip';
-  if (colon === 4 && text.startsWith('sips')) return 'sips';
-  return text.slice(0, colon).toLowerCase();
-}
-
-function parseSipUri(text: string, scheme: string, start: number): Result<Uri> {
-  const uri: Uri = { scheme, host: '', params: {}, headers: {} };
-  let i = start;
-  const at = text.indexOf('@', start);
-  if (at >= 0) {
-    // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
-    const passColon = text.indexOf(':', start);
-    const userEnd = passColon >= 0 && passColon < at ? passColon : at;
-    if (userEnd === start || !allIn(USER, text, start, userEnd)) return fail(RULE, 'invalid user part');
-    const user = unescapeUri(text.slice(start, userEnd));
-    if (user === undefined) return fail(RULE, 'malformed escape in user part');
-    uri.user = user;
-    if (userEnd < at) {
-      if (!allIn(PASSWORD, text, userEnd + 1, at)) return fail(RULE, 'invalid password');
-      const password = unescapeUri(text.slice(userEnd + 1, at));
-      if (password === undefined) return fail(RULE, 'malformed escape in password');
-      uri.password = password;
-    }
-    i = at + 1;
-  }
-  const host = readHost(text, i);
-  if (host === undefined) return fail(RULE, 'invalid host');
-  uri.host = host.host;
-  i = host.end;
-  if (i < text.length && text.charCodeAt(i) === 0x3a) {
-    const portStart = i + 1;
-    i = portStart;
-    while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-    const port = parseBoundedInt(text, 65535, portStart, i);
-    if (port < 0) return fail(RULE, 'invalid port');
-    uri.port = port;
-  }
-  return parseUriTail(text, i, uri);
-}
-
-function readHost(text: string, start: number): { host: string; end: number } | undefined {
-  if (text.charCodeAt(start) === 0x5b) {
-    // IPv6reference = "[" IPv6address "]" (RFC 5118 §4.10: three colons are not IPv6)
-    const close = text.indexOf(']', start);
-    if (close < 0 || !isIPv6(text.slice(start + 1, close))) return undefined;
-    return { host: text.slice(start, close + 1).toLowerCase(), end: close + 1 };
-  }
-  let i = start;
-  while (i < text.length && isIn(HOST_CHAR, text.charCodeAt(i))) i++;
-  if (i === start) return undefined;
-  return { host: text.slice(start, i).toLowerCase(), end: i };
-}
-
-/** uri-parameters and headers: `*( ";" uri-parameter ) [ "?" header *( "&" header ) ]`. */
-function parseUriTail(text: string, start: number, uri: Uri): Result<Uri> {
-  let i = start;
-  while (i < text.length && text.charCodeAt(i) === 0x3b) {
-    const nameStart = i + 1;
-    i = nameStart;
-    while (i < text.length && isIn(PARAM_CHAR, text.charCodeAt(i))) i++;
-    const rawName = text.slice(nameStart, i);
-    let rawValue: string | null = null;
-    if (text.charCodeAt(i) === 0x3d) {
-      const valueStart = i + 1;
-      i = valueStart;
-      while (i < text.length && isIn(PARAM_CHAR, text.charCodeAt(i))) i++;
-      if (i === valueStart) return fail(RULE, `empty value of URI parameter ${rawName}`);
-      rawValue = text.slice(valueStart, i);
-    }
-    if (rawName.length === 0) return fail(RULE, 'empty URI parameter name');
-    const name = unescapeUri(rawName);
-    const value = rawValue === null ? null : unescapeUri(rawValue);
-    if (name === undefined || value === undefined) return fail(RULE, 'malformed escape in URI parameter');
-    uri.params[name.toLowerCase()] = value;
-  }
-  if (i < text.length && text.charCodeAt(i) === 0x3f) {
-    const failure = parseUriHeaders(text, i + 1, uri);
-    if (failure !== undefined) return failure;
-    i = text.length;
-  }
-  if (i !== text.length) return fail(RULE, `unexpected character ${JSON.stringify(text[i])} in URI`);
+  const uri = emptyUri();
+  if (readUri(text, 0, text.length, uri) < 0) return lastReadFailure();
   return { ok: true, value: uri };
 }
 
-function parseUriHeaders(text: string, start: number, uri: Uri): Failure | undefined {
-  for (const header of text.slice(start).split('&')) {
-    const eq = header.indexOf('=');
-    if (eq <= 0 || !allIn(HEADER_CHAR, header, 0, eq) || !allIn(HEADER_CHAR, header, eq + 1)) {
-      return fail(RULE, 'invalid URI header');
-    }
-    const name = unescapeUri(header.slice(0, eq));
-    const value = unescapeUri(header.slice(eq + 1));
-    if (name === undefined || value === undefined) return fail(RULE, 'malformed escape in URI header');
-    uri.headers[name] = value;
-  }
-  return undefined;
+/** A Uri to be filled by `readUri`. */
+export function emptyUri(): Uri {
+  return { scheme: '', host: '', params: {}, headers: {} };
 }
 
-function parseTelUri(text: string, start: number): Result<Uri> {
+/**
+ * Reads the URI s[start, end): validates it and, when `uri` is given, fills it. Returns
+ * URI_WITHOUT_HEADERS, URI_WITH_HEADERS, or -1 (see `lastReadFailure`).
+ */
+export function readUri(s: string, start: number, end: number, uri: Uri | undefined): number {
+  const colon = s.indexOf(':', start);
+  if (colon <= start || colon >= end) return failAt(RULE, 'URI has no scheme', start);
+  const first = s.charCodeAt(start) | 0x20;
+  if (first < 0x61 || first > 0x7a || !allIn(SCHEME, s, start, colon)) {
+    return failAt(RULE, 'URI scheme is not a valid scheme name', start);
+  }
+  const scheme = schemeKind(s, start, colon);
+  if (uri !== undefined) uri.scheme = scheme === OTHER ? s.slice(start, colon).toLowerCase() : scheme;
+  if (scheme === 'sip' || scheme === 'sips') return readSipUri(s, colon + 1, end, uri);
+  if (scheme === 'tel') return readTelUri(s, colon + 1, end, uri);
+  if (colon + 1 >= end || !allIn(URIC, s, colon + 1, end)) {
+    return failAt(RULE, `${s.slice(start, colon).toLowerCase()}: URI has characters outside uric`, colon + 1);
+  }
+  if (uri !== undefined) uri.opaque = s.slice(colon + 1, end);
+  return URI_WITHOUT_HEADERS;
+}
+
+const OTHER = '';
+
+/** 'sip', 'sips' or 'tel' for those schemes in any letter case, else OTHER. */
+function schemeKind(s: string, start: number, colon: number): string {
+  const length = colon - start;
+  if (length < 3 || length > 4) return OTHER;
+  const c0 = s.charCodeAt(start) | 0x20;
+  const c1 = s.charCodeAt(start + 1) | 0x20;
+  const c2 = s.charCodeAt(start + 2) | 0x20;
+  if (c0 === 0x73 && c1 === 0x69 && c2 === 0x70) {
+    if (length === 3) return 'sip';
+    return (s.charCodeAt(start + 3) | 0x20) === 0x73 ? 'sips' : OTHER;
+  }
+  return length === 3 && c0 === 0x74 && c1 === 0x65 && c2 === 0x6c ? 'tel' : OTHER;
+}
+
+function readSipUri(s: string, start: number, end: number, uri: Uri | undefined): number {
   let i = start;
-  while (i < text.length && isIn(TEL_CHAR, text.charCodeAt(i))) i++;
-  if (i === start) return fail(RULE, 'tel: URI has no number');
-  const user = unescapeUri(text.slice(start, i));
-  if (user === undefined) return fail(RULE, 'malformed escape in tel: number');
-  return parseUriTail(text, i, { scheme: 'tel', user, host: '', params: {}, headers: {} });
+  const at = s.indexOf('@', start);
+  if (at >= 0 && at < end) {
+    // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
+    const passColon = s.indexOf(':', start);
+    const userEnd = passColon >= 0 && passColon < at ? passColon : at;
+    if (userEnd === start || !allIn(USER, s, start, userEnd)) return failAt(RULE, 'invalid user part', start);
+    if (!escapesValid(s, start, userEnd)) return failAt(RULE, 'malformed escape in user part', start);
+    if (userEnd < at) {
+      if (!allIn(PASSWORD, s, userEnd + 1, at)) return failAt(RULE, 'invalid password', userEnd + 1);
+      if (!escapesValid(s, userEnd + 1, at)) return failAt(RULE, 'malformed escape in password', userEnd + 1);
+    }
+    if (uri !== undefined) {
+      uri.user = unescapeUri(s.slice(start, userEnd))!;
+      if (userEnd < at) uri.password = unescapeUri(s.slice(userEnd + 1, at))!;
+    }
+    i = at + 1;
+  }
+  const hostEnd = hostEndAt(s, i, end);
+  if (hostEnd < 0) return failAt(RULE, 'invalid host', i);
+  if (uri !== undefined) uri.host = s.slice(i, hostEnd).toLowerCase();
+  i = hostEnd;
+  if (i < end && s.charCodeAt(i) === 0x3a) {
+    const portStart = i + 1;
+    i = portStart;
+    while (i < end && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
+    const port = parseBoundedInt(s, 65535, portStart, i);
+    if (port < 0) return failAt(RULE, 'invalid port', portStart);
+    if (uri !== undefined) uri.port = port;
+  }
+  return readUriTail(s, i, end, uri);
+}
+
+/** The end of the host at s[start]: hostname / IPv4address / IPv6reference, or -1. */
+function hostEndAt(s: string, start: number, end: number): number {
+  if (start < end && s.charCodeAt(start) === 0x5b) {
+    // IPv6reference = "[" IPv6address "]" (RFC 5118 §4.10: three colons are not IPv6)
+    const close = s.indexOf(']', start);
+    if (close < 0 || close >= end || !isIPv6(s.slice(start + 1, close))) return -1;
+    return close + 1;
+  }
+  let i = start;
+  while (i < end && isIn(HOST_CHAR, s.charCodeAt(i))) i++;
+  return i === start ? -1 : i;
+}
+
+/** uri-parameters and headers: `*( ";" uri-parameter ) [ "?" header *( "&" header ) ]`. */
+function readUriTail(s: string, start: number, end: number, uri: Uri | undefined): number {
+  let i = start;
+  while (i < end && s.charCodeAt(i) === 0x3b) {
+    const nameStart = i + 1;
+    i = nameStart;
+    while (i < end && isIn(PARAM_CHAR, s.charCodeAt(i))) i++;
+    const nameEnd = i;
+    let valueStart = -1;
+    if (i < end && s.charCodeAt(i) === 0x3d) {
+      valueStart = i + 1;
+      i = valueStart;
+      while (i < end && isIn(PARAM_CHAR, s.charCodeAt(i))) i++;
+      if (i === valueStart) {
+        return failAt(RULE, `empty value of URI parameter ${s.slice(nameStart, nameEnd)}`, i);
+      }
+    }
+    if (nameEnd === nameStart) return failAt(RULE, 'empty URI parameter name', nameStart);
+    if (!escapesValid(s, nameStart, i)) return failAt(RULE, 'malformed escape in URI parameter', nameStart);
+    if (uri !== undefined) {
+      const name = unescapeUri(s.slice(nameStart, nameEnd))!.toLowerCase();
+      setParam(uri.params, name, valueStart < 0 ? null : unescapeUri(s.slice(valueStart, i))!);
+    }
+  }
+  if (i < end && s.charCodeAt(i) === 0x3f) return readUriHeaders(s, i + 1, end, uri);
+  if (i !== end) return failAt(RULE, `unexpected character ${JSON.stringify(s[i])} in URI`, i);
+  return URI_WITHOUT_HEADERS;
+}
+
+/** headers = header *( "&" header ); header = hname "=" hvalue (hvalue may be empty). */
+function readUriHeaders(s: string, start: number, end: number, uri: Uri | undefined): number {
+  let headerStart = start;
+  for (;;) {
+    let headerEnd = s.indexOf('&', headerStart);
+    if (headerEnd < 0 || headerEnd > end) headerEnd = end;
+    const eq = s.indexOf('=', headerStart);
+    if (
+      eq <= headerStart ||
+      eq >= headerEnd ||
+      !allIn(HEADER_CHAR, s, headerStart, eq) ||
+      !allIn(HEADER_CHAR, s, eq + 1, headerEnd)
+    ) {
+      return failAt(RULE, 'invalid URI header', headerStart);
+    }
+    if (!escapesValid(s, headerStart, headerEnd))
+      return failAt(RULE, 'malformed escape in URI header', headerStart);
+    if (uri !== undefined) {
+      setParam(uri.headers, unescapeUri(s.slice(headerStart, eq))!, unescapeUri(s.slice(eq + 1, headerEnd))!);
+    }
+    if (headerEnd === end) return URI_WITH_HEADERS;
+    headerStart = headerEnd + 1;
+  }
+}
+
+function readTelUri(s: string, start: number, end: number, uri: Uri | undefined): number {
+  let i = start;
+  while (i < end && isIn(TEL_CHAR, s.charCodeAt(i))) i++;
+  if (i === start) return failAt(RULE, 'tel: URI has no number', start);
+  if (!escapesValid(s, start, i)) return failAt(RULE, 'malformed escape in tel: number', start);
+  if (uri !== undefined) uri.user = unescapeUri(s.slice(start, i))!;
+  return readUriTail(s, i, end, uri);
 }
 
 /** Formats a URI, escaping each component per its RFC 3261 §25.1 character set. */

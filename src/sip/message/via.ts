@@ -1,114 +1,207 @@
 /** The Via header field (RFC 3261 §20.42, §25.1 via-parm; RFC 3581 rport; RFC 5118 §4.5). */
-import { isIP, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { HOST_CHAR, isIn, parseBoundedInt, skipSpace, TOKEN } from './chars.js';
-import { fail } from './failure.js';
-import { formatParams, parseParams, splitCommaList } from './params.js';
+import { fail, failAt, lastReadFailure, refuse } from './failure.js';
+import { isIPv4At } from './ip.js';
+import { formatParams, lastParam, readParam, setParam } from './params.js';
 import type { Result, Via } from './types.js';
 
 const RULE = 'Via';
+const SIP_2_0 = 'SIP/2.0';
 
 /** Parses one via-parm: `sent-protocol LWS sent-by *( SEMI via-params )`. Never throws. */
 export function parseVia(text: string): Result<Via> {
-  let i = skipSpace(text, 0);
-  let protocol = 'SIP/2.0';
-  if (text.startsWith('SIP/2.0/', i)) {
-    i += 8;
-  } else {
-    const name = readToken(text, i);
-    i = skipSpace(text, name.end);
-    if (name.end === name.start || text.charCodeAt(i) !== 0x2f)
-      return fail(RULE, 'bad sent-protocol name', i);
-    const version = readToken(text, skipSpace(text, i + 1));
-    i = skipSpace(text, version.end);
-    if (version.end === version.start || text.charCodeAt(i) !== 0x2f) {
-      return fail(RULE, 'bad sent-protocol version', i);
-    }
-    protocol = `${text.slice(name.start, name.end).toUpperCase()}/${text.slice(version.start, version.end)}`;
-    i = skipSpace(text, i + 1);
-  }
-  const transport = readToken(text, i);
-  if (transport.end === transport.start) return fail(RULE, 'missing transport', transport.end);
-  const hostStart = skipSpace(text, transport.end);
-  if (hostStart === transport.end) return fail(RULE, 'missing LWS before sent-by', hostStart);
-  let hostEnd: number;
-  if (text.charCodeAt(hostStart) === 0x5b) {
-    const close = text.indexOf(']', hostStart);
-    if (close < 0 || !isIPv6(text.slice(hostStart + 1, close)))
-      return fail(RULE, 'invalid IPv6 reference', hostStart);
-    hostEnd = close + 1;
-  } else {
-    hostEnd = hostStart;
-    while (hostEnd < text.length && isIn(HOST_CHAR, text.charCodeAt(hostEnd))) hostEnd++;
-    if (hostEnd === hostStart) return fail(RULE, 'missing sent-by host', hostStart);
-  }
-  const via: Via = {
-    protocol,
-    transport: text.slice(transport.start, transport.end).toUpperCase(),
-    host: text.slice(hostStart, hostEnd).toLowerCase(),
-    params: {},
-  };
-  i = skipSpace(text, hostEnd);
-  if (text.charCodeAt(i) === 0x3a) {
-    const portStart = skipSpace(text, i + 1);
-    let portEnd = portStart;
-    while (portEnd < text.length && text.charCodeAt(portEnd) >= 0x30 && text.charCodeAt(portEnd) <= 0x39)
-      portEnd++;
-    const port = parseBoundedInt(text, 65535, portStart, portEnd);
-    if (port < 0) return fail(RULE, 'invalid port', portStart);
-    via.port = port;
-    i = portEnd;
-  }
-  const parsed = parseParams(text, i, RULE);
-  if (!parsed.ok) return parsed;
-  if (parsed.value.end !== text.length) {
-    return fail(RULE, `unexpected character ${JSON.stringify(text[parsed.value.end])}`, parsed.value.end);
-  }
-  return extractViaParams(via, parsed.value.params);
-}
-
-function extractViaParams(via: Via, params: Record<string, string | null>): Result<Via> {
-  for (const name in params) {
-    const value = params[name] ?? null;
-    if (name === 'branch') {
-      if (value === null) return fail(RULE, 'branch without value');
-      via.branch = value;
-    } else if (name === 'received') {
-      // RFC 3261 grammar writes IPv6 bare; RFC 5118 §4.5 asks to accept brackets too.
-      const address = value !== null && value.charCodeAt(0) === 0x5b ? value.slice(1, -1) : value;
-      if (address === null || isIP(address) === 0) return fail(RULE, 'received is not an IP address');
-      via.received = address;
-    } else if (name === 'rport') {
-      if (value === null) via.rport = true;
-      else {
-        const port = parseBoundedInt(value, 65535);
-        if (port < 0) return fail(RULE, 'invalid rport');
-        via.rport = port;
-      }
-    } else {
-      via.params[name] = value;
-    }
-  }
+  const via = emptyVia();
+  const end = readViaParm(text, 0, via);
+  if (end < 0) return lastReadFailure();
+  if (end !== text.length) return fail(RULE, `unexpected character ${JSON.stringify(text[end])}`, end);
   return { ok: true, value: via };
 }
 
-function readToken(text: string, start: number): { start: number; end: number } {
-  let end = start;
-  while (end < text.length && isIn(TOKEN, text.charCodeAt(end))) end++;
-  return { start, end };
+/**
+ * Parses a comma-separated list of via-parm (one Via header field). Empty elements are errors;
+ * a comma can only separate elements, since outside a quoted-string no via-parm contains one.
+ */
+export function parseViaList(text: string): Result<Via[]> {
+  const vias: Via[] = [];
+  return readViaList(text, vias) ? { ok: true, value: vias } : lastReadFailure();
 }
 
-/** Parses a comma-separated list of via-parm (one Via header field). Empty elements are errors. */
-export function parseViaList(text: string): Result<Via[]> {
-  const parts = splitCommaList(text);
-  if (parts === undefined) return fail(RULE, 'unbalanced quotes');
-  const vias: Via[] = [];
-  for (const part of parts) {
-    if (part.length === 0) return fail(RULE, 'empty list element');
-    const via = parseVia(part);
-    if (!via.ok) return via;
-    vias.push(via.value);
+/** Whether a Via field value is a valid via-parm list, without building it. */
+export function isViaList(text: string): boolean {
+  return readViaList(text, undefined);
+}
+
+function readViaList(s: string, out: Via[] | undefined): boolean {
+  let i = 0;
+  for (;;) {
+    const via = out === undefined ? undefined : emptyVia();
+    i = readViaParm(s, i, via);
+    if (i < 0) return false;
+    if (via !== undefined) out!.push(via);
+    if (i === s.length) return true;
+    if (s.charCodeAt(i) !== 0x2c) return refuse(RULE, `unexpected character ${JSON.stringify(s[i])}`, i);
+    i++;
   }
-  return { ok: true, value: vias };
+}
+
+function emptyVia(): Via {
+  return { protocol: SIP_2_0, transport: '', host: '', params: {} };
+}
+
+/** A via-param value's position: not present, present without value, or [start, end). */
+const ABSENT = -2;
+const NO_VALUE = -1;
+
+/**
+ * Reads one via-parm from s[start] (LWS first allowed) through its parameters and the LWS
+ * after them: validates it and, when `via` is given, fills it. Returns the index reached or -1
+ * (see `lastReadFailure`).
+ */
+function readViaParm(s: string, start: number, via: Via | undefined): number {
+  let i = skipSpace(s, start);
+  if (s.startsWith('SIP/2.0/', i)) {
+    i += 8;
+  } else {
+    // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
+    const nameStart = i;
+    const nameEnd = tokenEnd(s, i);
+    i = skipSpace(s, nameEnd);
+    if (nameEnd === nameStart || s.charCodeAt(i) !== 0x2f) return failAt(RULE, 'bad sent-protocol name', i);
+    const versionStart = skipSpace(s, i + 1);
+    const versionEnd = tokenEnd(s, versionStart);
+    i = skipSpace(s, versionEnd);
+    if (versionEnd === versionStart || s.charCodeAt(i) !== 0x2f) {
+      return failAt(RULE, 'bad sent-protocol version', i);
+    }
+    if (via !== undefined) {
+      via.protocol = `${s.slice(nameStart, nameEnd).toUpperCase()}/${s.slice(versionStart, versionEnd)}`;
+    }
+    i = skipSpace(s, i + 1);
+  }
+  const transportStart = i;
+  const transportEnd = tokenEnd(s, i);
+  if (transportEnd === transportStart) return failAt(RULE, 'missing transport', transportEnd);
+  const hostStart = skipSpace(s, transportEnd);
+  if (hostStart === transportEnd) return failAt(RULE, 'missing LWS before sent-by', hostStart);
+  let hostEnd: number;
+  if (s.charCodeAt(hostStart) === 0x5b) {
+    const close = s.indexOf(']', hostStart);
+    if (close < 0 || !isIPv6(s.slice(hostStart + 1, close)))
+      return failAt(RULE, 'invalid IPv6 reference', hostStart);
+    hostEnd = close + 1;
+  } else {
+    hostEnd = hostStart;
+    while (hostEnd < s.length && isIn(HOST_CHAR, s.charCodeAt(hostEnd))) hostEnd++;
+    if (hostEnd === hostStart) return failAt(RULE, 'missing sent-by host', hostStart);
+  }
+  if (via !== undefined) {
+    via.transport = s.slice(transportStart, transportEnd).toUpperCase();
+    via.host = s.slice(hostStart, hostEnd).toLowerCase();
+  }
+  i = skipSpace(s, hostEnd);
+  if (s.charCodeAt(i) === 0x3a) {
+    const portStart = skipSpace(s, i + 1);
+    let portEnd = portStart;
+    while (portEnd < s.length && s.charCodeAt(portEnd) >= 0x30 && s.charCodeAt(portEnd) <= 0x39) portEnd++;
+    const port = parseBoundedInt(s, 65535, portStart, portEnd);
+    if (port < 0) return failAt(RULE, 'invalid port', portStart);
+    if (via !== undefined) via.port = port;
+    i = skipSpace(s, portEnd);
+  }
+  return readViaParams(s, i, via);
+}
+
+/**
+ * via-params after sent-by. branch, received and rport are checked (RFC 3261 §20.42, RFC 3581)
+ * as they finally stand: when one is repeated, the last one counts.
+ */
+function readViaParams(s: string, start: number, via: Via | undefined): number {
+  let branch = ABSENT;
+  let branchEnd = 0;
+  let received = ABSENT;
+  let receivedEnd = 0;
+  let rport = ABSENT;
+  let rportEnd = 0;
+  let i = start;
+  while (i < s.length && s.charCodeAt(i) === 0x3b) {
+    i = readParam(s, i, RULE);
+    if (i < 0) return -1;
+    const { nameStart, nameEnd, valueStart, valueEnd } = lastParam;
+    switch (viaParamName(s, nameStart, nameEnd)) {
+      case 'branch':
+        branch = valueStart;
+        branchEnd = valueEnd;
+        break;
+      case 'received':
+        received = valueStart;
+        receivedEnd = valueEnd;
+        break;
+      case 'rport':
+        rport = valueStart;
+        rportEnd = valueEnd;
+        break;
+      default:
+        if (via !== undefined) {
+          const name = s.slice(nameStart, nameEnd).toLowerCase();
+          setParam(via.params, name, valueStart < 0 ? null : s.slice(valueStart, valueEnd));
+        }
+    }
+  }
+  if (branch === NO_VALUE) return failAt(RULE, 'branch without value', start);
+  if (received !== ABSENT) {
+    // RFC 3261 grammar writes IPv6 bare; RFC 5118 §4.5 asks to accept brackets too.
+    if (received !== NO_VALUE && s.charCodeAt(received) === 0x5b) {
+      received++;
+      receivedEnd--;
+    }
+    if (received === NO_VALUE || !isIpAddress(s, received, receivedEnd)) {
+      return failAt(RULE, 'received is not an IP address', start);
+    }
+  }
+  let rportValue: number | true = true;
+  if (rport >= 0) {
+    rportValue = parseBoundedInt(s, 65535, rport, rportEnd);
+    if (rportValue < 0) return failAt(RULE, 'invalid rport', rport);
+  }
+  if (via !== undefined) {
+    if (branch >= 0) via.branch = s.slice(branch, branchEnd);
+    if (received >= 0) via.received = s.slice(received, receivedEnd);
+    if (rport !== ABSENT) via.rport = rportValue;
+  }
+  return i;
+}
+
+/** 'branch', 'received' or 'rport' when s[start, end) is that name in any letter case, else ''. */
+function viaParamName(s: string, start: number, end: number): string {
+  const length = end - start;
+  const first = s.charCodeAt(start) | 0x20;
+  if (length === 6 && first === 0x62) return equalsLowerAt(s, start, 'branch') ? 'branch' : '';
+  if (first !== 0x72) return '';
+  if (length === 8) return equalsLowerAt(s, start, 'received') ? 'received' : '';
+  if (length === 5) return equalsLowerAt(s, start, 'rport') ? 'rport' : '';
+  return '';
+}
+
+/** Whether s at `start` spells the lower-case letters `lower` in any letter case (s holds token characters). */
+function equalsLowerAt(s: string, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++)
+    if ((s.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether s[start, end) is an IPv4 or IPv6 address, as `net.isIP` judges it. */
+function isIpAddress(s: string, start: number, end: number): boolean {
+  if (isIPv4At(s, start, end)) return true;
+  if (start >= end) return false;
+  const colon = s.indexOf(':', start);
+  return colon >= 0 && colon < end && isIPv6(s.slice(start, end));
+}
+
+function tokenEnd(s: string, start: number): number {
+  let end = start;
+  while (end < s.length && isIn(TOKEN, s.charCodeAt(end))) end++;
+  return end;
 }
 
 /** Formats one via-parm: branch first, then other parameters, received and rport. */
