@@ -21,8 +21,6 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
 
   private readonly timerA = new TimerSlot(this.context.clock, () => this.onTimerA());
   private readonly timerB = new TimerSlot(this.context.clock, () => this.onTimerB());
-  private readonly timerD = new TimerSlot(this.context.clock, () => this.terminate());
-  private readonly timerM = new TimerSlot(this.context.clock, () => this.terminate());
   private readonly cancelTimer = new TimerSlot(this.context.clock, () => this.onCancelTimer());
 
   start(): void {
@@ -77,8 +75,7 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
   protected stopTimers(): void {
     this.timerA.stop();
     this.timerB.stop();
-    this.timerD.stop();
-    this.timerM.stop();
+    this.cancelExpiry();
     this.cancelTimer.stop();
   }
 
@@ -87,7 +84,8 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
     this.timerA.stop();
     this.timerB.stop();
     this.cancelTimer.stop();
-    this.timerM.start(64 * this.context.timers.T1);
+    // Timer M (RFC 6026 §8.4), a cleanup timer.
+    this.expireAfter(64 * this.context.timers.T1);
     this.deliver(response, info);
   }
 
@@ -103,7 +101,7 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
     if (this.state !== 'completed') return; // the TU's handler may have closed the layer
     // Timer D: at least 32 s on unreliable transports, zero on reliable ones.
     if (this.reliable) this.terminate();
-    else this.timerD.start(Math.max(32_000, 64 * this.context.timers.T1));
+    else this.expireAfter(Math.max(32_000, 64 * this.context.timers.T1));
   }
 
   private onTimerA(): void {

@@ -10,7 +10,6 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
 
   private readonly timerE = new TimerSlot(this.context.clock, () => this.onTimerE());
   private readonly timerF = new TimerSlot(this.context.clock, () => this.onTimerF());
-  private readonly timerK = new TimerSlot(this.context.clock, () => this.terminate());
 
   start(): void {
     const { T1 } = this.context.timers;
@@ -36,13 +35,13 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
     if (this.state !== 'completed') return; // the TU's handler may have closed the layer
     // Timer K: T4 on unreliable transports to absorb response retransmissions, zero on reliable ones.
     if (this.reliable) this.terminate();
-    else this.timerK.start(this.context.timers.T4);
+    else this.expireAfter(this.context.timers.T4);
   }
 
   protected stopTimers(): void {
     this.timerE.stop();
     this.timerF.stop();
-    this.timerK.stop();
+    this.cancelExpiry();
   }
 
   private onTimerE(): void {

@@ -7,6 +7,7 @@ import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Endpoint, ReceiveInfo, SendOptions } from '../transport/types.js';
 import { invokeUser, isReliable, type TransactionContext } from './context.js';
 import { synthesizeResponse } from './requests.js';
+import { TransactionBase } from './transaction-base.js';
 import type { ClientTransaction, ClientTransactionHandlers, ClientTransactionState } from './types.js';
 
 export interface ClientHooks {
@@ -21,13 +22,16 @@ export interface ClientHooks {
   ): void;
 }
 
-export abstract class ClientTransactionBase<S extends ClientTransactionState> implements ClientTransaction {
+export abstract class ClientTransactionBase<S extends ClientTransactionState>
+  extends TransactionBase
+  implements ClientTransaction
+{
   protected current: S;
   protected readonly reliable: boolean;
   private finalDelivered = false;
 
   constructor(
-    protected readonly context: TransactionContext,
+    context: TransactionContext,
     protected readonly hooks: ClientHooks,
     readonly request: SipRequest,
     readonly target: Endpoint,
@@ -38,6 +42,7 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState> im
     protected readonly options: SendOptions | undefined,
     initial: S,
   ) {
+    super(context);
     this.current = initial;
     this.reliable = isReliable(target.protocol);
   }
@@ -57,6 +62,10 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState> im
 
   cancel(_handlers?: ClientTransactionHandlers): boolean {
     return false;
+  }
+
+  expire(): void {
+    this.terminate();
   }
 
   /** Stops the state machine without a word to anyone: the layer is closing. */

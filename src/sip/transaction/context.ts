@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { SipLogger } from '../logger.js';
 import type { TransportLayer, TransportProtocol } from '../transport/types.js';
+import type { CleanupTimers } from './expiry-queue.js';
 import type { TransactionTimers } from './types.js';
 
 /** What every transaction needs from the layer that owns it. */
@@ -9,6 +10,8 @@ export interface TransactionContext {
   readonly clock: Clock;
   readonly logger: SipLogger;
   readonly timers: TransactionTimers;
+  /** Timers that only end a transaction (D, I, J, K, L, M): shared FIFOs, possibly a little late. */
+  readonly cleanup: CleanupTimers;
 }
 
 /** RFC 3261 §17.1.1.2: retransmission timers run only where the transport itself does not retransmit. */

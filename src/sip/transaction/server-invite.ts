@@ -13,6 +13,8 @@ import type { InviteServerState } from './types.js';
 
 export class InviteServerTransaction extends ServerTransactionBase<InviteServerState> {
   private retransmitInterval = 0;
+  /** The To tag of the last response sent (RFC 2543 ACK matching, the CANCEL's 200). */
+  private sentToTag: string | undefined;
   /** The To tag chosen before any response carried one, so that 200 (CANCEL) and 487 agree (RFC 3261 §9.2). */
   private reservedToTag: string | undefined;
   private cancelHandler: ((cancel: SipRequest, info: ReceiveInfo) => void) | undefined;
@@ -21,8 +23,6 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
   private readonly tryingTimer = new TimerSlot(this.context.clock, () => this.onTryingTimer());
   private readonly timerG = new TimerSlot(this.context.clock, () => this.onTimerG());
   private readonly timerH = new TimerSlot(this.context.clock, () => this.onTimerH());
-  private readonly timerI = new TimerSlot(this.context.clock, () => this.terminate());
-  private readonly timerL = new TimerSlot(this.context.clock, () => this.terminate());
 
   /** Arms the 100 Trying timer (RFC 3261 §17.2.1). */
   start(): void {
@@ -35,6 +35,11 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
 
   override onTimeout(handler: () => void): void {
     this.timeoutHandler = handler;
+  }
+
+  /** The To tag this transaction answers with, once a response carried one. */
+  get toTag(): string | undefined {
+    return this.sentToTag;
   }
 
   /** The To tag of the dialog this INVITE may create, reserved now when no response carried one yet. */
@@ -57,10 +62,13 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     this.tryingTimer.stop();
     this.transmit(response);
     if (status < 200) return true;
+    // RFC 6026 §7.1: Accepted still sends the TU's 2xx retransmissions, and needs the ReceiveInfo for them.
+    this.finalSent(status < 300);
     const { T1, T2 } = this.context.timers;
     if (status < 300) {
       this.current = 'accepted';
-      this.timerL.start(64 * T1);
+      // Timer L (RFC 6026 §7.1), a cleanup timer.
+      this.expireAfter(64 * T1);
       return true;
     }
     this.current = 'completed';
@@ -90,16 +98,21 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
   cancelled(cancel: SipRequest, info: ReceiveInfo): void {
     if (this.current !== 'proceeding') return;
     invokeUser(this.context.logger, 'server-cancel', this.cancelHandler, cancel, info);
-    if (this.state !== 'proceeding') return;
-    this.respond(synthesizeResponse(this.request, 487, 'Request Terminated', this.localTag()));
+    const request = this.request;
+    if (this.state !== 'proceeding' || request === undefined) return;
+    this.respond(synthesizeResponse(request, 487, 'Request Terminated', this.localTag()));
   }
 
   protected stopTimers(): void {
     this.tryingTimer.stop();
     this.timerG.stop();
     this.timerH.stop();
-    this.timerI.stop();
-    this.timerL.stop();
+    this.cancelExpiry();
+  }
+
+  protected override transmit(response: SipResponse): void {
+    this.sentToTag = response.to.params.tag ?? undefined;
+    super.transmit(response);
   }
 
   private receiveAck(ack: SipRequest, info: ReceiveInfo): void {
@@ -110,7 +123,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
         this.timerH.stop();
         // Timer I: T4 on unreliable transports to absorb ACK retransmissions, zero on reliable ones.
         if (this.reliable) this.terminate();
-        else this.timerI.start(this.context.timers.T4);
+        else this.expireAfter(this.context.timers.T4);
         return;
       case 'accepted':
         // RFC 6026 §7.1: an ACK matching in Accepted is the ACK for the 2xx: the TU's business.
@@ -122,9 +135,10 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
   }
 
   private onTryingTimer(): void {
-    if (this.current !== 'proceeding' || this.lastResponse !== undefined) return;
+    const request = this.request;
+    if (this.current !== 'proceeding' || this.lastSent !== undefined || request === undefined) return;
     // RFC 3261 §8.2.6.1: 100 Trying copies the request's headers and needs no To tag.
-    this.transmit(synthesizeResponse(this.request, 100, 'Trying'));
+    this.transmit(synthesizeResponse(request, 100, 'Trying'));
   }
 
   private onTimerG(): void {

@@ -2,12 +2,9 @@
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { ReceiveInfo } from '../transport/types.js';
 import { ServerTransactionBase } from './server-transaction.js';
-import { TimerSlot } from './timers.js';
 import type { NonInviteServerState } from './types.js';
 
 export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteServerState> {
-  private readonly timerJ = new TimerSlot(this.context.clock, () => this.terminate());
-
   respond(response: SipResponse): boolean {
     if (this.current !== 'trying' && this.current !== 'proceeding') return false;
     this.transmit(response);
@@ -16,9 +13,11 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
       return true;
     }
     this.current = 'completed';
+    // Completed only replays the final response: nothing else from the request is needed.
+    this.finalSent(false);
     // Timer J: 64*T1 on unreliable transports to answer request retransmissions, zero on reliable ones.
     if (this.reliable) this.terminate();
-    else this.timerJ.start(64 * this.context.timers.T1);
+    else this.expireAfter(64 * this.context.timers.T1);
     return true;
   }
 
@@ -28,6 +27,6 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
   }
 
   protected stopTimers(): void {
-    this.timerJ.stop();
+    this.cancelExpiry();
   }
 }

@@ -39,8 +39,8 @@ export class ServerTransactionTable {
 
   add(transaction: AnyServerTransaction): void {
     if (transaction.key !== undefined) this.byKey.set(transaction.key, transaction);
-    if (isIndexedByDialogRequest(transaction)) {
-      const dialogKey = dialogRequestKey(transaction.request);
+    const dialogKey = transaction.dialogRequest;
+    if (dialogKey !== undefined) {
       const list = this.byDialogRequest.get(dialogKey);
       if (list === undefined) this.byDialogRequest.set(dialogKey, [transaction]);
       else if (list.length < MAX_PER_DIALOG_REQUEST) list.push(transaction);
@@ -53,9 +53,7 @@ export class ServerTransactionTable {
     if (transaction.key !== undefined && this.byKey.get(transaction.key) === transaction) {
       this.byKey.delete(transaction.key);
     }
-    const dialogKey = isIndexedByDialogRequest(transaction)
-      ? dialogRequestKey(transaction.request)
-      : undefined;
+    const dialogKey = transaction.dialogRequest;
     const list = dialogKey === undefined ? undefined : this.byDialogRequest.get(dialogKey);
     if (dialogKey !== undefined && list !== undefined) {
       const index = list.indexOf(transaction);
@@ -107,10 +105,10 @@ export class ServerTransactionTable {
     if (candidates === undefined) return undefined;
     const isAck = request.method === 'ACK';
     for (const candidate of candidates) {
-      if (candidate.key !== undefined || candidate.method !== method) continue;
-      const original = candidate.request;
-      if (!sameVia(original.via[0], topVia) || !sameUri(original.uri, request.uri)) continue;
-      const expectedToTag = isAck ? candidate.toTag : toTagOf(original);
+      const original = candidate.rfc2543;
+      if (original === undefined || candidate.method !== method) continue;
+      if (!sameVia(original.topVia, topVia) || !sameUri(original.uri, request.uri)) continue;
+      const expectedToTag = isAck ? answeredToTag(candidate) : original.toTag;
       if (toTagOf(request) === expectedToTag) return candidate;
     }
     return undefined;
@@ -122,7 +120,6 @@ export class ServerTransactionTable {
   }
 }
 
-/** INVITEs are indexed for the Cisco ACK fallback, cookie-less requests for RFC 2543 matching. */
-function isIndexedByDialogRequest(transaction: AnyServerTransaction): boolean {
-  return transaction.method === 'INVITE' || transaction.key === undefined;
+function answeredToTag(transaction: AnyServerTransaction): string | undefined {
+  return transaction instanceof InviteServerTransaction ? transaction.toTag : undefined;
 }

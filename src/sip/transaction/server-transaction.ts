@@ -2,10 +2,18 @@
  * What the INVITE and non-INVITE server transactions share (RFC 3261 §17.2): sending responses
  * where RFC 3261 §18.2.2 says, remembering the last one for retransmissions, and terminating on
  * transport failure (RFC 3261 §17.2.4).
+ *
+ * Memory: a UDP server transaction outlives its final response by 64*T1 (timer J, RFC 3261
+ * §17.2.2) only to answer retransmitted requests with that response again. From the final
+ * response on it keeps what that takes and nothing more: the response as bytes with its
+ * destination (a PreparedResponse), its table keys and its method. The request, the response
+ * object and, for non-INVITE, the ReceiveInfo are dropped (see `finalSent`).
  */
-import type { SipRequest, SipResponse } from '../message/types.js';
-import type { ReceiveInfo } from '../transport/types.js';
+import type { SipRequest, SipResponse, Uri, Via } from '../message/types.js';
+import type { PreparedResponse, ReceiveInfo } from '../transport/types.js';
 import { invokeUser, isReliable, type TransactionContext } from './context.js';
+import { dialogRequestKey, toTagOf } from './keys.js';
+import { TransactionBase } from './transaction-base.js';
 import type { ServerTransaction, ServerTransactionState } from './types.js';
 
 export interface ServerHooks {
@@ -15,38 +23,54 @@ export interface ServerHooks {
   ackToUser(ack: SipRequest, info: ReceiveInfo): void;
 }
 
-export abstract class ServerTransactionBase<S extends ServerTransactionState> implements ServerTransaction {
+/** What RFC 2543 matching (RFC 3261 §17.2.3) compares, kept for requests without a magic-cookie branch. */
+export interface Rfc2543Identity {
+  readonly topVia: Via;
+  readonly uri: Uri;
+  readonly toTag: string | undefined;
+}
+
+export abstract class ServerTransactionBase<S extends ServerTransactionState>
+  extends TransactionBase
+  implements ServerTransaction
+{
   protected current: S;
   protected readonly reliable: boolean;
+  readonly method: string;
+  /** Call-ID, From tag and CSeq number: the table's second index (INVITEs and RFC 2543 requests only). */
+  readonly dialogRequest: string | undefined;
+  readonly rfc2543: Rfc2543Identity | undefined;
+  /** The request, until the final response: the TU has it, and retransmissions need only the bytes. */
+  protected request: SipRequest | undefined;
+  protected info: ReceiveInfo | undefined;
   /** The last response sent: replayed on request retransmissions. */
-  protected lastResponse: SipResponse | undefined;
+  protected lastSent: PreparedResponse | undefined;
   private transportErrorHandler: ((error: Error) => void) | undefined;
 
   constructor(
-    protected readonly context: TransactionContext,
+    context: TransactionContext,
     protected readonly hooks: ServerHooks,
-    readonly request: SipRequest,
-    readonly info: ReceiveInfo,
+    request: SipRequest,
+    info: ReceiveInfo,
     /** The table key (RFC 3261 §17.2.3), undefined for a request matched only by the RFC 2543 rules. */
     readonly key: string | undefined,
     initial: S,
   ) {
+    super(context);
     this.current = initial;
     this.reliable = isReliable(info.source.protocol);
+    this.method = request.method;
+    this.request = request;
+    this.info = info;
+    const legacy = key === undefined;
+    this.dialogRequest = legacy || request.method === 'INVITE' ? dialogRequestKey(request) : undefined;
+    const topVia = request.via[0];
+    this.rfc2543 =
+      legacy && topVia !== undefined ? { topVia, uri: request.uri, toTag: toTagOf(request) } : undefined;
   }
 
   get state(): S {
     return this.current;
-  }
-
-  get method(): string {
-    return this.request.method;
-  }
-
-  /** The To tag this transaction answers with, once a response carried one. */
-  get toTag(): string | undefined {
-    const tag = this.lastResponse?.to.params.tag;
-    return tag ?? undefined;
   }
 
   abstract respond(response: SipResponse): boolean;
@@ -64,14 +88,38 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState> im
     this.transportErrorHandler = handler;
   }
 
-  protected transmit(response: SipResponse): void {
-    this.lastResponse = response;
-    this.context.transport.sendResponse(response, this.info).then(undefined, this.sendFailed);
+  expire(): void {
+    this.terminate();
   }
 
-  /** Replays the last response, for a retransmitted request. */
+  /** Sends a response and keeps its bytes for retransmissions. */
+  protected transmit(response: SipResponse): void {
+    const info = this.info;
+    if (info === undefined) return; // no response follows the final one, but for an INVITE's 2xx (which keeps info)
+    const transport = this.context.transport;
+    let prepared: PreparedResponse;
+    try {
+      prepared = transport.prepareResponse(response, info);
+    } catch (error) {
+      // Reported like a failed send: after the caller has finished moving the state machine.
+      queueMicrotask(() => this.sendFailed(error));
+      return;
+    }
+    this.lastSent = prepared;
+    transport.sendPrepared(prepared, response).then(undefined, (error: unknown) => this.sendFailed(error));
+  }
+
+  /** Replays the last response, byte for byte, for a retransmitted request. */
   protected retransmit(): void {
-    if (this.lastResponse !== undefined) this.transmit(this.lastResponse);
+    const prepared = this.lastSent;
+    if (prepared === undefined) return;
+    this.context.transport.sendPrepared(prepared).then(undefined, (error: unknown) => this.sendFailed(error));
+  }
+
+  /** The final response went out: let go of what only the TU and the first send needed. */
+  protected finalSent(keepInfo: boolean): void {
+    this.request = undefined;
+    if (!keepInfo) this.info = undefined;
   }
 
   protected terminate(): void {
@@ -87,14 +135,14 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState> im
     this.current = 'terminated' as S;
   }
 
-  private readonly sendFailed = (reason: unknown): void => {
+  private sendFailed(reason: unknown): void {
     if (this.current === 'terminated') return;
     const error = reason instanceof Error ? reason : new Error(String(reason));
     this.context.logger.debug(
-      { callId: this.request.callId, method: this.request.method, err: error },
+      { key: this.key, method: this.method, err: error },
       'server transaction transport failure',
     );
     this.terminate();
     invokeUser(this.context.logger, 'server-transport-error', this.transportErrorHandler, error);
-  };
+  }
 }

@@ -9,6 +9,7 @@ import { InviteClientTransaction } from './client-invite.js';
 import { NonInviteClientTransaction } from './client-non-invite.js';
 import type { ClientHooks, ClientTransactionBase } from './client-transaction.js';
 import { invokeUser, type TransactionContext } from './context.js';
+import { CleanupTimers } from './expiry-queue.js';
 import { clientKey, serverKey } from './keys.js';
 import { ensureTopVia, newToTag, synthesizeResponse } from './requests.js';
 import { InviteServerTransaction } from './server-invite.js';
@@ -66,6 +67,7 @@ class DefaultTransactionLayer implements TransactionLayer {
       clock: options.clock,
       logger: options.logger,
       timers: resolveTimers(options.timers),
+      cleanup: new CleanupTimers(options.clock),
     };
     this.limits = resolveLimits(options.limits);
     this.warnings = new RateLimitedLog(options.logger, () => options.clock.now());
@@ -115,6 +117,7 @@ class DefaultTransactionLayer implements TransactionLayer {
     this.closed = true;
     for (const transaction of this.clients.values()) transaction.abandon();
     for (const transaction of this.servers.all()) transaction.abandon();
+    this.context.cleanup.clear();
     this.clients.clear();
     this.inviteClients = 0;
     this.servers.clear();

@@ -83,9 +83,14 @@ export interface ClientTransaction {
   cancel(handlers?: ClientTransactionHandlers): boolean;
 }
 
+/**
+ * A server transaction as its TU sees it. The request and its ReceiveInfo are the request
+ * handler's arguments: the transaction itself lets go of them once its final response is sent
+ * and keeps only that response's bytes to answer retransmissions (a UDP transaction lives
+ * 64*T1 more, and holding the messages that long is most of a server's memory under load).
+ */
 export interface ServerTransaction {
-  readonly request: SipRequest;
-  readonly info: ReceiveInfo;
+  readonly method: string;
   readonly state: ServerTransactionState;
   /**
    * Sends a response within the transaction. Ignored (returns false) where the state machine

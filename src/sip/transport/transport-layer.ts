@@ -22,6 +22,7 @@ import {
   type Endpoint,
   type MessageObserver,
   type MeteredTransportLayer,
+  type PreparedResponse,
   type ReceiveInfo,
   type SendOptions,
   type TlsClientOptions,
@@ -165,27 +166,59 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
   }
 
   async sendResponse(response: SipResponse, requestInfo?: ReceiveInfo): Promise<void> {
+    return this.sendPrepared(this.prepareResponse(response, requestInfo), response);
+  }
+
+  prepareResponse(response: SipResponse, requestInfo?: ReceiveInfo): PreparedResponse {
     const via = response.via[0];
     const protocol = via && toTransportProtocol(via.transport);
     if (via === undefined || protocol === undefined) {
       const target = requestInfo?.source ?? { protocol: 'UDP', address: '', port: 0 };
       throw new TransportError('response has no top Via with a known transport', target);
     }
+    const bytes = serializeMessage(response);
     if (!isReliable(protocol)) {
-      const target = datagramResponseTarget(via);
       const local = requestInfo?.local.protocol === 'UDP' ? requestInfo.local : undefined;
-      const bytes = serializeMessage(response);
-      this.notify('out', response, bytes, target);
-      return this.sendDatagram(bytes, target, local);
+      return { bytes, target: datagramResponseTarget(via), local, connectionId: undefined };
     }
     // RFC 3261 §18.2.2: the connection the request came on, else a connection to received/sent-by.
-    const target = streamResponseTarget(via, protocol);
-    const original =
-      requestInfo?.connectionId === undefined ? undefined : this.pool.get(requestInfo.connectionId);
-    const bytes = serializeMessage(response);
-    this.notify('out', response, bytes, original?.remote ?? target);
+    return {
+      bytes,
+      target: streamResponseTarget(via, protocol),
+      local: undefined,
+      connectionId: requestInfo?.connectionId,
+    };
+  }
+
+  sendPrepared(prepared: PreparedResponse, response?: SipResponse): Promise<void> {
+    const target = prepared.target;
+    if (target.protocol === 'UDP') {
+      this.notifyPrepared(prepared, response, target);
+      return this.sendDatagram(prepared.bytes, target, prepared.local);
+    }
+    return this.sendPreparedOnStream(prepared, response);
+  }
+
+  private async sendPreparedOnStream(
+    prepared: PreparedResponse,
+    response: SipResponse | undefined,
+  ): Promise<void> {
+    const target = prepared.target;
+    const original = prepared.connectionId === undefined ? undefined : this.pool.get(prepared.connectionId);
+    this.notifyPrepared(prepared, response, original?.remote ?? target);
     const connection = original ?? this.pool.to(target) ?? (await this.connect(target));
-    await this.sendOnConnection(connection, bytes, target);
+    await this.sendOnConnection(connection, prepared.bytes, target);
+  }
+
+  /** The observer sees a retransmitted response too: parsed back from its bytes, only when someone looks. */
+  private notifyPrepared(
+    prepared: PreparedResponse,
+    response: SipResponse | undefined,
+    remote: Endpoint,
+  ): void {
+    if (this.observer === undefined) return;
+    const message = response ?? parsedBack(prepared.bytes);
+    if (message !== undefined) this.notify('out', message, prepared.bytes, remote);
   }
 
   async close(): Promise<void> {
@@ -520,6 +553,12 @@ function isKeepAlive(datagram: Buffer): boolean {
   for (const byte of datagram)
     if (byte !== 0x0d && byte !== 0x0a && byte !== 0x20 && byte !== 0) return false;
   return true;
+}
+
+/** A message this layer serialised itself, read back for the observer. */
+function parsedBack(bytes: Buffer): SipMessage | undefined {
+  const parsed = parseMessage(bytes);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /** A parse rule name made safe for a Reason-Phrase (RFC 3261 §25.1). */

@@ -32,6 +32,22 @@ export interface SendOptions {
   local?: Endpoint;
 }
 
+/**
+ * A response serialised once, with where RFC 3261 §18.2.2 (and RFC 3581 §4) sends it: what a
+ * server transaction keeps to answer retransmitted requests (RFC 3261 §17.2.1, §17.2.2) without
+ * holding on to the message, the request or its ReceiveInfo. Built by `prepareResponse`.
+ */
+export interface PreparedResponse {
+  /** The bytes, exactly as sent every time. */
+  readonly bytes: Buffer;
+  /** UDP: where the datagram goes. Streams: where a connection is opened when the request's is gone. */
+  readonly target: Endpoint;
+  /** UDP: the listener the request arrived on, to send from (RFC 3581 §4). */
+  readonly local: Endpoint | undefined;
+  /** Streams: the connection the request arrived on, used while it is open. */
+  readonly connectionId: string | undefined;
+}
+
 /** Error raised when a message cannot be sent; the transaction layer turns it into a 503 (RFC 3261 §8.1.3.1). */
 export class TransportError extends Error {
   constructor(
@@ -56,6 +72,16 @@ export interface TransportLayer {
    * request came on when still open, else to the top Via's received/rport or sent-by.
    */
   sendResponse(response: SipResponse, requestInfo?: ReceiveInfo): Promise<void>;
+  /**
+   * Serialises a response once and settles where it goes, by the rules of `sendResponse`, for
+   * `sendPrepared`. Throws TransportError when the top Via names no transport of ours.
+   */
+  prepareResponse(response: SipResponse, requestInfo?: ReceiveInfo): PreparedResponse;
+  /**
+   * Sends a prepared response, byte for byte: a retransmission costs no serialisation. The
+   * message observer sees `response` when given, else the message parsed back from the bytes.
+   */
+  sendPrepared(prepared: PreparedResponse, response?: SipResponse): Promise<void>;
   /** The sent-by (host and port) to put in a Via for messages leaving over `protocol`. */
   viaSentBy(protocol: TransportProtocol): { host: string; port: number };
   /** Listeners actually bound (ports resolved when 0 was asked for). */

@@ -3,7 +3,11 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createResponse, parseMessage, serializeMessage } from '../../../../src/sip/message/index.js';
 import type { SipRequest } from '../../../../src/sip/message/types.js';
-import { createTransportLayer, type MeteredTransportLayer } from '../../../../src/sip/transport/index.js';
+import {
+  createTransportLayer,
+  type MeteredTransportLayer,
+  TransportError,
+} from '../../../../src/sip/transport/index.js';
 import { Inbox, requestText, statusOf } from './helpers.js';
 
 /** A UDP peer that collects datagrams. */
@@ -218,6 +222,62 @@ describe('UDP transport message observer', () => {
       expect(seen).toHaveLength(2);
     } finally {
       peer.socket.close();
+      await layer.close();
+    }
+  });
+});
+
+describe('UDP prepared responses', () => {
+  it('sends a prepared response again byte for byte, and the observer sees each send', async () => {
+    const layer = await createTransportLayer({
+      listeners: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }],
+    });
+    const peer = await UdpPeer.open();
+    try {
+      const seen: string[] = [];
+      layer.observe((direction, message) => {
+        if (direction === 'out' && message.kind === 'response')
+          seen.push(`${message.status} ${message.cseq.method}`);
+      });
+      const inbox = new Inbox(layer);
+      peer.send(
+        requestText({ transport: 'UDP', viaHost: '192.0.2.99', rport: true }),
+        layer.listening()[0]!.port,
+      );
+      const { message, info } = await inbox.next();
+      const response = createResponse(message as SipRequest, 200, 'OK', { toTag: 'prepared' });
+      const prepared = layer.prepareResponse(response, info);
+      expect(prepared.target).toEqual({ protocol: 'UDP', address: '127.0.0.1', port: peer.port });
+      expect(prepared.local).toEqual(info.local);
+      expect(prepared.bytes.equals(serializeMessage(response))).toBe(true);
+      await layer.sendPrepared(prepared, response);
+      await layer.sendPrepared(prepared);
+      const first = await peer.next();
+      const again = await peer.next();
+      expect(again).toBe(first);
+      expect(first).toBe(prepared.bytes.toString('latin1'));
+      // The second send had no message object: the observer got one parsed back from the bytes.
+      expect(seen).toEqual(['200 OPTIONS', '200 OPTIONS']);
+      expect(layer.stats().messagesOut.UDP).toBe(2);
+    } finally {
+      peer.socket.close();
+      await layer.close();
+    }
+  });
+
+  it('refuses to prepare a response whose top Via names no transport of ours', async () => {
+    const layer = await createTransportLayer({
+      listeners: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }],
+    });
+    try {
+      const request = parseMessage(
+        Buffer.from(requestText({ transport: 'SCTP', viaHost: '192.0.2.99' }), 'latin1'),
+      );
+      if (!request.ok || request.value.kind !== 'request') throw new Error('fixture does not parse');
+      const response = createResponse(request.value, 200);
+      expect(() => layer.prepareResponse(response)).toThrow(TransportError);
+      await expect(layer.sendResponse(response)).rejects.toBeInstanceOf(TransportError);
+    } finally {
       await layer.close();
     }
   });

@@ -1,8 +1,10 @@
 /** A TransportLayer that records what is sent (with the fake clock's time) and lets a test inject what is received. */
 import type { Clock } from '../../../../src/sip/clock.js';
+import { parseMessage, serializeMessage } from '../../../../src/sip/message/index.js';
 import type { SipMessage, SipResponse } from '../../../../src/sip/message/types.js';
 import {
   type Endpoint,
+  type PreparedResponse,
   type ReceiveInfo,
   TransportError,
   type TransportLayer,
@@ -16,6 +18,8 @@ export interface SentMessage {
   target?: Endpoint;
   /** Set for responses (sendResponse). */
   requestInfo?: ReceiveInfo;
+  /** Set for prepared responses: the bytes as they would go on the wire. */
+  bytes?: Buffer;
 }
 
 export const LOCAL_ADDRESS = '192.0.2.10';
@@ -44,6 +48,32 @@ export class FakeTransport implements TransportLayer {
     this.sent.push(entry);
     const target = requestInfo?.source ?? { protocol: 'UDP', address: '0.0.0.0', port: 0 };
     return this.failing ? Promise.reject(new TransportError('connection lost', target)) : Promise.resolve();
+  }
+
+  prepareResponse(response: SipResponse, requestInfo?: ReceiveInfo): PreparedResponse {
+    if (response.via[0] === undefined) {
+      throw new TransportError(
+        'no top Via',
+        requestInfo?.source ?? { protocol: 'UDP', address: '', port: 0 },
+      );
+    }
+    return {
+      bytes: serializeMessage(response),
+      target: requestInfo?.source ?? { protocol: 'UDP', address: '0.0.0.0', port: 0 },
+      local: requestInfo?.local,
+      connectionId: requestInfo?.connectionId,
+    };
+  }
+
+  /** Records the message as sent (parsed back from the bytes when not given, as the real layer's observer sees it). */
+  sendPrepared(prepared: PreparedResponse, response?: SipResponse): Promise<void> {
+    const parsed = parseMessage(prepared.bytes);
+    const message = response ?? (parsed.ok ? parsed.value : undefined);
+    if (message === undefined) return Promise.reject(new Error('prepared bytes do not parse'));
+    this.sent.push({ message, at: this.clock.now(), bytes: prepared.bytes });
+    return this.failing
+      ? Promise.reject(new TransportError('connection lost', prepared.target))
+      : Promise.resolve();
   }
 
   viaSentBy(_protocol: TransportProtocol): { host: string; port: number } {

@@ -49,7 +49,7 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
     const { clock, transport, transactions } = serverSetup({ trying: 50 });
     transport.receive(incoming({ method: 'INVITE', branch: BRANCH }), receiveInfo(clock));
     clock.advance(49);
-    const request = transactions[0]!.request;
+    const request = incoming({ method: 'INVITE', branch: BRANCH });
     transactions[0]!.respond(createResponse(request, 180, undefined, { toTag: 'u1' }));
     clock.advance(1000);
     expect(statusesOf(transport.take())).toEqual([180]);
@@ -142,12 +142,9 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
     clock.advance(T1);
     expect(transport.take()).toEqual([]); // the TU, not the transaction, retransmits a 2xx
 
-    expect(transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }))).toBe(
-      true,
-    );
-    expect(transaction.respond(createResponse(transaction.request, 486, undefined, { toTag: 'u1' }))).toBe(
-      false,
-    );
+    const request = incoming({ method: 'INVITE', branch: BRANCH });
+    expect(transaction.respond(createResponse(request, 200, undefined, { toTag: 'u1' }))).toBe(true);
+    expect(transaction.respond(createResponse(request, 486, undefined, { toTag: 'u1' }))).toBe(false);
     expect(statusesOf(transport.take())).toEqual([200]);
 
     // RFC 3261 17.2.3: the ACK for a 2xx has its own branch and matches nothing.
@@ -171,14 +168,11 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
       receiveInfo(clock, 'TCP'),
     );
     const transaction = transactions[0]!;
-    expect(transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }))).toBe(
-      false,
-    );
-    expect(transaction.respond(createResponse(transaction.request, 180, undefined, { toTag: 'u1' }))).toBe(
-      false,
-    );
+    const request = incoming({ method: 'INVITE', branch: BRANCH, transport: 'TCP' });
+    expect(transaction.respond(createResponse(request, 200, undefined, { toTag: 'u1' }))).toBe(false);
+    expect(transaction.respond(createResponse(request, 180, undefined, { toTag: 'u1' }))).toBe(false);
     clock.advance(64 * T1);
-    expect(transaction.respond(createResponse(transaction.request, 500))).toBe(false);
+    expect(transaction.respond(createResponse(request, 500))).toBe(false);
     expect(statusesOf(transport.take())).toEqual([603]);
   });
 
@@ -189,7 +183,9 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
     const errors: Error[] = [];
     transaction.onTransportError((error) => errors.push(error));
     transport.failing = true;
-    transaction.respond(createResponse(transaction.request, 486, undefined, { toTag: 'u1' }));
+    transaction.respond(
+      createResponse(incoming({ method: 'INVITE', branch: BRANCH }), 486, undefined, { toTag: 'u1' }),
+    );
     await settle();
     expect(errors.map((error) => error.name)).toEqual(['TransportError']);
     expect(transaction.state).toBe('terminated');

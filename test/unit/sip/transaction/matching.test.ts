@@ -34,7 +34,7 @@ describe('server transaction matching (RFC 3261 17.2.3)', () => {
       receiveInfo(clock),
     );
     transport.receive(incoming({ method: 'INVITE', branch: 'z9hG4bKsame' }), receiveInfo(clock));
-    expect(transactions.map((t) => t.request.method)).toEqual(['INVITE', 'INFO', 'INVITE']);
+    expect(transactions.map((t) => t.method)).toEqual(['INVITE', 'INFO', 'INVITE']);
   });
 
   it('falls back to the RFC 2543 rules for branches without the magic cookie', () => {

@@ -23,14 +23,14 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
     clock.advance(1000);
     expect(transport.take()).toEqual([]); // no 100 Trying for non-INVITE (RFC 3261 17.2.2)
 
-    transaction.respond(createResponse(transaction.request, 100));
+    transaction.respond(createResponse(options(), 100));
     expect(transaction.state).toBe('proceeding');
     transport.receive(options(), receiveInfo(clock));
     expect(statusesOf(transport.take())).toEqual([100, 100]);
 
-    transaction.respond(createResponse(transaction.request, 200, undefined, { toTag: 'u1' }));
+    transaction.respond(createResponse(options(), 200, undefined, { toTag: 'u1' }));
     expect(transaction.state).toBe('completed');
-    expect(transaction.respond(createResponse(transaction.request, 500))).toBe(false);
+    expect(transaction.respond(createResponse(options(), 500))).toBe(false);
     transport.receive(options(), receiveInfo(clock));
     expect(statusesOf(transport.take())).toEqual([200, 200]);
     expect(transactions).toHaveLength(1);

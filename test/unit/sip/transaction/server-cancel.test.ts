@@ -57,7 +57,9 @@ describe('CANCEL on the server (RFC 3261 9.2)', () => {
     const { clock, transport, transactions } = cancelSetup();
     transport.receive(incoming({ method: 'INVITE', branch: BRANCH }), receiveInfo(clock));
     const invite = transactions[0]!;
-    invite.respond(createResponse(invite.request, 180, undefined, { toTag: 'ringing' }));
+    invite.respond(
+      createResponse(incoming({ method: 'INVITE', branch: BRANCH }), 180, undefined, { toTag: 'ringing' }),
+    );
     transport.receive(incoming({ method: 'CANCEL', branch: BRANCH }), receiveInfo(clock));
     const tags = (transport.take() as SipResponse[]).map((r) => `${r.status} ${r.to.params.tag}`);
     expect(tags).toEqual(['180 ringing', '200 ringing', '487 ringing']);
@@ -67,7 +69,11 @@ describe('CANCEL on the server (RFC 3261 9.2)', () => {
     const { clock, transport, transactions } = cancelSetup();
     transport.receive(incoming({ method: 'INVITE', branch: BRANCH }), receiveInfo(clock));
     const invite = transactions[0]!;
-    invite.onCancel(() => invite.respond(createResponse(invite.request, 486, undefined, { toTag: 'busy' })));
+    invite.onCancel(() =>
+      invite.respond(
+        createResponse(incoming({ method: 'INVITE', branch: BRANCH }), 486, undefined, { toTag: 'busy' }),
+      ),
+    );
     transport.receive(incoming({ method: 'CANCEL', branch: BRANCH }), receiveInfo(clock));
     expect(responses(transport.sent)).toEqual(['200 CANCEL', '486 INVITE']);
   });
@@ -80,7 +86,9 @@ describe('CANCEL on the server (RFC 3261 9.2)', () => {
     invite.onCancel(() => {
       cancelled = true;
     });
-    invite.respond(createResponse(invite.request, 200, undefined, { toTag: 'u1' }));
+    invite.respond(
+      createResponse(incoming({ method: 'INVITE', branch: BRANCH }), 200, undefined, { toTag: 'u1' }),
+    );
     transport.receive(incoming({ method: 'CANCEL', branch: BRANCH }), receiveInfo(clock));
     expect(responses(transport.sent)).toEqual(['200 INVITE', '200 CANCEL']);
     expect(cancelled).toBe(false);
