@@ -76,7 +76,7 @@ export class CarrierKeepalive {
   private targets: readonly Endpoint[] = [];
   private index = 0;
   private serviceState: TrunkServiceState = 'in-service';
-  /** Where the trunk was last in service; undefined before the first target. */
+  /** Where the trunk was last in service (at first, the first target): where registrations went. */
   private serving: Endpoint | undefined;
   private failures = 0;
   private last: { target: Endpoint; status: number; reason: string; rttMs: number; at: number } | undefined;
@@ -112,7 +112,8 @@ export class CarrierKeepalive {
   /** Resolves the carrier's targets, then keeps probing; settles once the first resolution is done. */
   async start(): Promise<void> {
     await this.resolve();
-    void this.cycle();
+    this.serving = this.current();
+    void this.cycle(false);
   }
 
   stop(): void {
@@ -122,9 +123,9 @@ export class CarrierKeepalive {
   }
 
   /** One step: resolve when needed, then probe the current target (or just settle on it without probes). */
-  private async cycle(): Promise<void> {
+  private async cycle(resolveFirst: boolean): Promise<void> {
     if (this.stopped) return;
-    if (this.targets.length === 0) await this.resolve();
+    if (resolveFirst) await this.resolve();
     if (this.stopped) return;
     const target = this.current();
     if (!target) {
@@ -189,7 +190,8 @@ export class CarrierKeepalive {
     this.goOutOfService(target, result.status, result.reason);
     const moved = await this.advance(target);
     if (this.stopped) return;
-    this.schedule(firstFailover && moved ? 0 : settings.intervalMs);
+    if (firstFailover && moved) void this.cycle(false);
+    else this.schedule(settings.intervalMs);
   }
 
   /** Moves to the next target, re-resolving after the last one. Returns whether the target changed. */
@@ -205,7 +207,7 @@ export class CarrierKeepalive {
 
   private goInService(target: Endpoint): void {
     const wasOut = this.serviceState === 'out-of-service';
-    const moved = this.serving !== undefined && !sameEndpoint(this.serving, target);
+    const moved = !sameEndpoint(this.serving, target);
     this.serviceState = 'in-service';
     this.serving = target;
     if (wasOut) this.context.emit({ type: 'in-service', trunk: this.context.trunk, target });
@@ -251,7 +253,8 @@ export class CarrierKeepalive {
     this.timer = this.context.clock.setTimeout(
       () => {
         this.timer = undefined;
-        void this.cycle();
+        // An empty list is resolved again; otherwise RFC 3263 order holds until a wrap-around re-resolves.
+        void this.cycle(this.targets.length === 0);
       },
       Math.min(ms, MAX_TIMER_MS),
     );

@@ -107,6 +107,10 @@ const MAX_COUNT = 10;
 const MAX_NUMBERS = 10_000;
 const E164 = /^\+?[0-9]{1,15}$/;
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
@@ -126,7 +130,8 @@ export function resolveTrunkConfig(
   if (!proxy) at('proxy', 'must be dns:<name>, ipv4:<address> or a sip:/sips: URI');
 
   let registrar: ResolvedTrunkConfig['registrar'];
-  if (config.registrar !== undefined) {
+  if (config.registrar !== undefined && !isRecord(config.registrar)) at('registrar', 'must be an object');
+  else if (config.registrar !== undefined) {
     const uri = typeof config.registrar.uri === 'string' ? carrierUri(config.registrar.uri) : undefined;
     const expires = config.registrar.expires ?? TRUNK_DEFAULTS.expires;
     const retry = config.registrar.retryRegisterSeconds ?? TRUNK_DEFAULTS.retryRegisterSeconds;
@@ -139,7 +144,8 @@ export function resolveTrunkConfig(
   }
 
   const credentials = config.credentials;
-  if (credentials !== undefined) {
+  if (credentials !== undefined && !isRecord(credentials)) at('credentials', 'must be an object');
+  else if (credentials !== undefined) {
     if (typeof credentials.username !== 'string' || credentials.username === '')
       at('credentials.username', 'must be a non-empty string');
     if (typeof credentials.password !== 'string') at('credentials.password', 'must be a string');
@@ -147,10 +153,11 @@ export function resolveTrunkConfig(
 
   const numbers: { number: string; register: boolean }[] = [];
   const seen = new Set<string>();
-  const configuredNumbers = config.numbers ?? [];
+  const configuredNumbers = Array.isArray(config.numbers) ? config.numbers : [];
+  if (config.numbers !== undefined && !Array.isArray(config.numbers)) at('numbers', 'must be a list');
   if (configuredNumbers.length > MAX_NUMBERS) at('numbers', `must list at most ${MAX_NUMBERS} numbers`);
   for (const [index, entry] of configuredNumbers.slice(0, MAX_NUMBERS).entries()) {
-    if (typeof entry.number !== 'string' || !E164.test(entry.number)) {
+    if (!isRecord(entry) || typeof entry.number !== 'string' || !E164.test(entry.number)) {
       at(`numbers[${index}].number`, 'must be E.164 digits (1 to 15, optional leading +)');
     } else if (seen.has(entry.number)) {
       at(`numbers[${index}].number`, `repeats ${entry.number}`);
@@ -161,7 +168,7 @@ export function resolveTrunkConfig(
   }
   let keepalive: ResolvedTrunkConfig['keepalive'];
   if (config.optionsKeepalive !== false) {
-    const options = config.optionsKeepalive ?? {};
+    const options: OptionsKeepaliveConfig = isRecord(config.optionsKeepalive) ? config.optionsKeepalive : {};
     const interval = options.intervalSeconds ?? TRUNK_DEFAULTS.keepaliveIntervalSeconds;
     const failures = options.failuresBeforeOutOfService ?? TRUNK_DEFAULTS.failuresBeforeOutOfService;
     const retries = options.retries ?? TRUNK_DEFAULTS.optionsRetries;
@@ -177,7 +184,9 @@ export function resolveTrunkConfig(
     at('inviteRetries', `must be an integer 0..${MAX_COUNT}`);
 
   let allowedSources: SourceRule[] | undefined;
-  if (config.allowedSources !== undefined) {
+  if (config.allowedSources !== undefined && !Array.isArray(config.allowedSources))
+    at('allowedSources', 'must be a list');
+  else if (config.allowedSources !== undefined) {
     allowedSources = [];
     for (const [index, text] of config.allowedSources.entries()) {
       const rule = typeof text === 'string' ? parseSourceRule(text) : undefined;

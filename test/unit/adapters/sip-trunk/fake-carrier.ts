@@ -54,7 +54,14 @@ export class FakeStack implements Pick<SipStack, 'request' | 'contact' | 'listen
 
   contact(protocol: TransportProtocol = 'UDP', user?: string): NameAddr {
     return {
-      uri: { scheme: 'sip', host: OUR_ADDRESS, port: 5060, params: {}, headers: {}, ...(user ? { user } : {}) },
+      uri: {
+        scheme: 'sip',
+        host: OUR_ADDRESS,
+        port: 5060,
+        params: {},
+        headers: {},
+        ...(user ? { user } : {}),
+      },
       params: {},
     };
   }

@@ -4,7 +4,12 @@
  * Brief, no-reg numbers, and removal of the bindings on stop.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTrunkAdapter, type TrunkAdapter, type TrunkConfig, type TrunkEvent } from '../../../../src/adapters/sip-trunk/index.js';
+import {
+  createTrunkAdapter,
+  type TrunkAdapter,
+  type TrunkConfig,
+  type TrunkEvent,
+} from '../../../../src/adapters/sip-trunk/index.js';
 import { createDigestServer, type DigestServer, FakeClock, formatUri } from '../../../../src/sip/index.js';
 import { FakeStack, fixedResolver, type SentRequest, settle, udp } from './fake-carrier.js';
 
@@ -36,7 +41,12 @@ describe('trunk registration', () => {
   let events: TrunkEvent[];
 
   async function startWith(config: TrunkConfig): Promise<void> {
-    adapter = createTrunkAdapter({ stack, trunks: () => [config], clock, resolver: fixedResolver([CARRIER]) });
+    adapter = createTrunkAdapter({
+      stack,
+      trunks: () => [config],
+      clock,
+      resolver: fixedResolver([CARRIER]),
+    });
     adapter.onEvent((event) => events.push(event));
     adapter.start();
     await settle();
@@ -44,7 +54,10 @@ describe('trunk registration', () => {
 
   function challenge(register: SentRequest, stale = false): void {
     const { name, values } = digest.challenge({ proxy: false, stale });
-    register.respond(401, values.map((value) => [name, value]));
+    register.respond(
+      401,
+      values.map((value) => [name, value]),
+    );
   }
 
   function verified(register: SentRequest): boolean {
@@ -114,9 +127,17 @@ describe('trunk registration', () => {
     expect(number).toMatchObject({ number: '5123781290', state: 'registered', expiresIn: 3600 });
     expect(number?.registrar).toBe('sip:domain.test.com');
     expect(events).toEqual([
-      { type: 'registered', trunk: 'sp', number: '5123781290', expires: 3600, registrar: 'sip:domain.test.com' },
+      {
+        type: 'registered',
+        trunk: 'sp',
+        number: '5123781290',
+        expires: 3600,
+        registrar: 'sip:domain.test.com',
+      },
     ]);
-    expect(adapter.registerStatus()).toEqual([{ line: '5123781290', peer: 'sp', expires: 3600, registered: 'yes' }]);
+    expect(adapter.registerStatus()).toEqual([
+      { line: '5123781290', peer: 'sp', expires: 3600, registered: 'yes' },
+    ]);
   });
 
   it('never registers no-reg numbers', async () => {
@@ -189,7 +210,9 @@ describe('trunk registration', () => {
     stack.next('REGISTER').respond(403);
     await settle();
     expect(adapter.status()[0]?.numbers[0]).toMatchObject({ state: 'failed', status: 403, retryIn: 10 });
-    expect(adapter.registerStatus()).toEqual([{ line: '5123781290', peer: 'sp', expires: 0, registered: 'no' }]);
+    expect(adapter.registerStatus()).toEqual([
+      { line: '5123781290', peer: 'sp', expires: 0, registered: 'no' },
+    ]);
 
     const delays: number[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -250,7 +273,9 @@ describe('trunk registration', () => {
   });
 
   it('only answers challenges of the configured realm', async () => {
-    await startWith(seedTrunk({ credentials: { username: '5123781000', password: PASSWORD, realm: 'elsewhere' } }));
+    await startWith(
+      seedTrunk({ credentials: { username: '5123781000', password: PASSWORD, realm: 'elsewhere' } }),
+    );
     challenge(stack.next('REGISTER'));
     await settle();
     expect(stack.pending('REGISTER')).toHaveLength(0);
