@@ -127,7 +127,11 @@ export interface SipStack {
    * response at all is a 408). A re-INVITE's 2xx is acknowledged by the stack. ACK and CANCEL
    * are the stack's own business and throw TypeError.
    */
-  requestInDialog(dialog: Dialog, method: string, options?: InDialogRequestOptions): Promise<SipResponse>;
+  requestInDialog(
+    dialog: Dialog,
+    method: string,
+    options?: InDialogRequestOptions & RequestOptions,
+  ): Promise<SipResponse>;
   /** A Contact for this stack over the given transport. */
   contact(protocol?: TransportProtocol, user?: string): NameAddr;
   listening(): Endpoint[];
@@ -552,7 +556,12 @@ class Stack implements SipStack {
   }
 
   /** RFC 3261 13.2.2.4: the UA core sends the ACK for each 2xx, in the dialog, with the INVITE's CSeq. */
-  private acknowledge(dialog: Dialog, invite: SipRequest, fallback: Endpoint | undefined): void {
+  private acknowledge(
+    dialog: Dialog,
+    invite: SipRequest,
+    fallback: Endpoint | undefined,
+    target?: Endpoint,
+  ): void {
     const ack = createInDialogRequest(dialog, 'ACK', { cseq: invite.cseq.seq });
     this.prepareRequest(ack);
     // Remembered at once, so that a 2xx retransmitted while the next hop resolves is not acknowledged twice.
@@ -565,6 +574,10 @@ class Stack implements SipStack {
         this.logger.warn({ err: error, callId: dialog.id.callId }, 'ACK could not be sent');
       });
     };
+    if (target) {
+      send(target);
+      return;
+    }
     const routes = getRoutes(ack, 'route');
     const nextHop = routes.ok && routes.value[0] ? routes.value[0].uri : ack.uri;
     // The ACK goes where the dialog's route set and remote target say, not necessarily to the INVITE's target.
@@ -591,22 +604,28 @@ class Stack implements SipStack {
     if (id) this.resendAck(id, response);
   }
 
-  requestInDialog(dialog: Dialog, method: string, options?: InDialogRequestOptions): Promise<SipResponse> {
+  requestInDialog(
+    dialog: Dialog,
+    method: string,
+    options?: InDialogRequestOptions & RequestOptions,
+  ): Promise<SipResponse> {
     if (method === 'ACK' || method === 'CANCEL') {
       throw new TypeError(`${method} is sent by the stack (invite() acknowledges, cancel() cancels)`);
     }
     const request = createInDialogRequest(dialog, method, options);
+    // An explicit target (a phone's registered flow behind NAT, RFC 5626 §5.3) carries the ACK too.
+    const target = options?.target;
     return new Promise((resolve) => {
       let final: SipResponse | undefined;
       this.send(
         request,
-        undefined,
+        target && { target },
         (response, transaction) => {
           if (response.status < 200) return;
           // RFC 3261 14.1: the 2xx to a re-INVITE is acknowledged like any 2xx to INVITE.
           if (method === 'INVITE' && response.status < 300) {
             if (this.resendAck(dialog.id, response)) return;
-            this.acknowledge(dialog, request, transaction?.target);
+            this.acknowledge(dialog, request, transaction?.target, target);
           }
           receiveInDialogResponse(dialog, request, response);
           if (dialog.state === 'terminated') this.forgetDialog(dialog);

@@ -17,9 +17,10 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
+import { testdataPath } from '../../helpers/testdata.js';
 
 const UAC_SCENARIO = new URL('./scenarios/uac-auth.xml', import.meta.url).pathname;
-const REGISTER_SCENARIO = '/work/shared/testdata/sipp-scenarios/asterisk-testsuite/auth/register_pass.xml';
+const REGISTER_SCENARIO = testdataPath('sipp-scenarios/asterisk-testsuite/auth/register_pass.xml');
 const demoText = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
 const canRun = interopAvailable('sipp');
 const CALLS = 1000;

@@ -15,8 +15,9 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp } from '../../helpers/sipp.js';
+import { testdataPath } from '../../helpers/testdata.js';
 
-const SCENARIO = '/work/shared/testdata/sipp-scenarios/asterisk-testsuite/auth/register_pass.xml';
+const SCENARIO = testdataPath('sipp-scenarios/asterisk-testsuite/auth/register_pass.xml');
 const demoText = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
 const canRun = interopAvailable('sipp');
 

@@ -5,7 +5,6 @@
 import type { CallCore, MediaDescription, SessionUpdate, SessionUpdateResult } from '../../../core/index.js';
 import {
   type Clock,
-  createInDialogRequest,
   type Dialog,
   dialogKey,
   type Endpoint,
@@ -58,7 +57,7 @@ export abstract class Leg {
 
   /** Hangs up on the phone. */
   protected bye(dialog: Dialog): void {
-    this.context.stack.requestInDialog(dialog, 'BYE').catch((error: unknown) => {
+    this.context.stack.requestInDialog(dialog, 'BYE', { target: this.endpoint }).catch((error: unknown) => {
       this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'BYE could not be sent');
     });
   }
@@ -72,18 +71,18 @@ export abstract class Leg {
     if (dialog?.state !== 'confirmed') return { ok: false, failure: 'noPeer' };
     const { stack } = this.context;
     if (update.kind === 'info') {
-      const response = await stack.requestInDialog(dialog, 'INFO', bodyOf(update.content));
+      const response = await stack.requestInDialog(dialog, 'INFO', {
+        ...bodyOf(update.content),
+        target: this.endpoint,
+      });
       return updateResult(response.status, undefined);
     }
-    const response = await stack.requestInDialog(dialog, 'INVITE', bodyOf(update.media));
-    if (response.status >= 200 && response.status < 300) {
-      this.sentMedia = update.media;
-      // RFC 3261 §13.2.2.4: the UA core ACKs a 2xx to a re-INVITE, in the dialog, with its CSeq.
-      const ack = createInDialogRequest(dialog, 'ACK', { cseq: response.cseq.seq });
-      stack.transactions.sendAck(ack, this.endpoint).catch((error: unknown) => {
-        this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'ACK could not be sent');
-      });
-    }
+    // The stack ACKs the 2xx (RFC 3261 §13.2.2.4), over the phone's registered flow like the re-INVITE.
+    const response = await stack.requestInDialog(dialog, 'INVITE', {
+      ...bodyOf(update.media),
+      target: this.endpoint,
+    });
+    if (response.status >= 200 && response.status < 300) this.sentMedia = update.media;
     return updateResult(response.status, mediaOf(response));
   }
 }
