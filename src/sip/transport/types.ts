@@ -127,6 +127,14 @@ export interface ListenerOptions {
   port: number;
   /** Required for TLS and WSS. */
   tls?: TlsListenerOptions;
+  /**
+   * UDP: socket receive buffer in bytes (SO_RCVBUF), so that a burst arriving while the event
+   * loop is busy waits in the kernel instead of being dropped. Default 4 MiB; the kernel caps
+   * it at net.core.rmem_max (Linux then reports twice the value it granted).
+   */
+  receiveBufferSize?: number;
+  /** UDP: socket send buffer in bytes (SO_SNDBUF). Default 4 MiB, capped at net.core.wmem_max. */
+  sendBufferSize?: number;
 }
 
 /** Settings for TLS connections this layer opens. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createResponse, parseMessage, serializeMessage } from '../../../../src/sip/message/index.js';
 import type { SipRequest } from '../../../../src/sip/message/types.js';
@@ -281,4 +282,71 @@ describe('UDP prepared responses', () => {
       await layer.close();
     }
   });
+});
+
+describe('UDP socket buffers', () => {
+  it('rejects a buffer size no socket can take', async () => {
+    for (const size of [0, -1, 1.5, Number.NaN]) {
+      await expect(
+        createTransportLayer({
+          listeners: [{ protocol: 'UDP', address: '127.0.0.1', port: 0, receiveBufferSize: size }],
+        }),
+      ).rejects.toBeInstanceOf(RangeError);
+      await expect(
+        createTransportLayer({
+          listeners: [{ protocol: 'UDP', address: '127.0.0.1', port: 0, sendBufferSize: size }],
+        }),
+      ).rejects.toBeInstanceOf(RangeError);
+    }
+  });
+
+  /** Datagrams the kernel must hold while the event loop is busy: each is accounted with ~1 KB of overhead. */
+  const BURST = 2_000;
+  const BURST_BUFFER = 4 * 1024 * 1024;
+  const kernelCap = (() => {
+    try {
+      return Number(readFileSync('/proc/sys/net/core/rmem_max', 'latin1'));
+    } catch {
+      return 0; // not Linux: the cap is unknown
+    }
+  })();
+  if (kernelCap < BURST_BUFFER) {
+    console.warn(
+      `UDP burst test skipped: net.core.rmem_max is ${kernelCap}, below the ${BURST_BUFFER} bytes it needs ` +
+        '(sysctl -w net.core.rmem_max=4194304)',
+    );
+  }
+
+  it.skipIf(kernelCap < BURST_BUFFER)(
+    'holds a burst that arrives while the event loop is busy, where a 64 KiB buffer drops part of it',
+    async () => {
+      const received = async (receiveBufferSize: number | undefined): Promise<number> => {
+        const layer = await createTransportLayer({
+          listeners: [{ protocol: 'UDP', address: '127.0.0.1', port: 0, receiveBufferSize }],
+        });
+        const peer = await UdpPeer.open();
+        try {
+          let count = 0;
+          layer.onMessage(() => count++);
+          const text = Buffer.from(
+            requestText({ transport: 'UDP', viaHost: '127.0.0.1', viaPort: peer.port }),
+          );
+          const port = layer.listening()[0]!.port;
+          // The sends reach the kernel at once; nothing is read before this loop ends.
+          for (let i = 0; i < BURST; i++) peer.socket.send(text, port, '127.0.0.1');
+          // Until the count stops moving: a datagram the kernel dropped never comes.
+          for (let last = -1; last !== count; ) {
+            last = count;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          return count;
+        } finally {
+          peer.socket.close();
+          await layer.close();
+        }
+      };
+      expect(await received(undefined)).toBe(BURST);
+      expect(await received(64 * 1024)).toBeLessThan(BURST);
+    },
+  );
 });
