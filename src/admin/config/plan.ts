@@ -23,6 +23,7 @@ import {
   trunkOfRow,
   type UserConfig,
 } from './configuration.js';
+import { checkDialPlanReferences } from './plan-references.js';
 
 export type ObjectKind =
   | 'registrar'
@@ -181,6 +182,7 @@ export function planConfig(current: ConfigRows, desired: Configuration): PlanRes
     (p) => p.name,
     (p) => p.description,
   );
+  checkDialPlanReferences(current, desired, errors);
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,

@@ -187,7 +187,9 @@ describe('strowger as a process', () => {
         ),
       ),
     ]);
-    json.forEach(({ stdout }, i) => expectRow(JSON.parse(stdout) as CallAnalysis, spawned[i]![1]));
+    json.forEach(({ stdout }, i) => {
+      expectRow(JSON.parse(stdout) as CallAnalysis, spawned[i]![1]);
+    });
     expect(text!.stdout).toContain('matched   dial-peer 3 (9[2-9]..[2-9]......)');
     expect(text!.stdout).toContain('translate called 95125551234 → 5125551234');
     expect(text!.stdout).toContain('result    routed to trunk sp');
