@@ -1,9 +1,9 @@
 /** One running trunk: its keepalive, its numbers' registrations and the sources it trusts. */
-import type { Clock, Endpoint, SipLogger, SipResolver, SipStack } from '../../sip/index.js';
+import type { Clock, SipLogger, SipResolver, SipStack } from '../../sip/index.js';
 import { CarrierKeepalive } from './carrier-keepalive.js';
 import { addressOfRecord, sameCarrier } from './carrier-uri.js';
 import { NumberRegistration, type NumberRegistrationView } from './number-registration.js';
-import { SourceAllowList } from './source-allow-list.js';
+import { parseSourceRule, SourceAllowList } from './source-allow-list.js';
 import type { ResolvedTrunkConfig } from './trunk-config.js';
 import type { TrunkEvents } from './trunk-events.js';
 import type { TrunkStatusView } from './trunk-status.js';
@@ -40,7 +40,11 @@ export class Trunk {
       settings: config.keepalive,
       emit,
       onTargets: (targets) => {
-        if (config.allowedSources === undefined) this.allowList = new SourceAllowList(targets.map(hostRule));
+        // A failed lookup keeps the last addresses: a DNS hiccup must not lock the carrier out.
+        if (config.allowedSources === undefined && targets.length > 0)
+          this.allowList = new SourceAllowList(
+            targets.flatMap((target) => parseSourceRule(target.address) ?? []),
+          );
       },
       onNewTarget: () => {
         for (const registration of this.registrations) registration.registerNow();
@@ -104,11 +108,6 @@ export class Trunk {
       numbers,
     };
   }
-}
-
-function hostRule(target: Endpoint) {
-  const family = target.address.includes(':') ? 6 : 4;
-  return { address: target.address, family, prefix: family === 4 ? 32 : 128 } as const;
 }
 
 /** A number that is never registered: `no-reg`, or a trunk without registrar. */

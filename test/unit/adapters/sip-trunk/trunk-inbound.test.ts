@@ -150,6 +150,27 @@ describe('trunk inbound access', () => {
     expect(adapter.isTrustedSource({ address: '203.0.113.10' })).toBeUndefined();
   });
 
+  it('keeps trusting the last resolved addresses while the proxy does not resolve', async () => {
+    const clock = new FakeClock();
+    const stack = new FakeStack();
+    const adapter = createTrunkAdapter({
+      stack,
+      clock,
+      trunks: () => [
+        { ...carrier, optionsKeepalive: { intervalSeconds: 30, failuresBeforeOutOfService: 1 } },
+      ],
+      resolver: fixedResolver([udp('203.0.113.10')], []),
+    });
+    adapter.start();
+    await settle();
+    stack.next('OPTIONS').respond(408);
+    await settle();
+    // The failure wrapped around the single target, so the proxy was resolved again: to nothing.
+    expect(adapter.status()[0]).toMatchObject({ state: 'out-of-service', targets: [] });
+    expect(adapter.isTrustedSource({ address: '203.0.113.10' })).toBe('sp');
+    await adapter.stop();
+  });
+
   it('replaces the default with the configured list', async () => {
     // The branch's proxy resolves to the same addresses as the carrier's here; only its /28 counts.
     const { adapter } = await adapterFor(peer);
