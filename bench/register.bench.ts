@@ -1,0 +1,435 @@
+/**
+ * REGISTER with digest authentication per second, and memory per registration: Strowger's node
+ * (started as a user starts it, from a generated configuration with one phone per line) against
+ * Kamailio (Debian, auth + registrar + usrloc in memory, one worker) with the same credentials,
+ * under the same sipp load, in the same run.
+ *
+ * Both servers run on one core (taskset, every process and thread of the server), the sipp
+ * processes on the others. The load is closed-loop: each sipp process keeps WINDOW calls in
+ * flight at an offered rate above what either server sustains, so a server's throughput is
+ * what it answers. A call is REGISTER → 401 → REGISTER with credentials → 200
+ * (bench/sipp/register-auth.xml); each sipp process registers its own share of the lines, given
+ * by an injection file.
+ *
+ * Per server: the memory before, one registration of every line (the "initial" rate: every
+ * binding is new, so Strowger writes new rows), a pause past RFC 3261 Timer J (32 s: Strowger
+ * keeps each non-INVITE server transaction that long; Kamailio answers statelessly) and the
+ * memory after, giving bytes per binding; then a warm-up and the measured refresh load
+ * ("refresh" rate, server CPU seconds per 1000 registrations). Memory is PSS summed over the
+ * server's processes (Kamailio's workers share memory; for one Node process PSS ≈ RSS).
+ * Strowger runs on its embedded store, and on PostgreSQL too when STROWGER_BENCH_DATABASE_URL
+ * names a database it may fill (its registrations table is written).
+ *
+ * The passwords are bench credentials written to a temp dir for the run. Before the load each
+ * server must refuse a wrong password, so a peer that accepted anything would stop the bench.
+ *
+ * Run: npx tsx bench/register.bench.ts
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/ports.js';
+import { runSipp, type SippResult } from '../test/helpers/sipp.js';
+import { printTable } from './lib/measure.js';
+import { cpuSeconds, processTree, pssBytes } from './lib/proc-stats.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const SCENARIO = fileURLToPath(new URL('sipp/register-auth.xml', import.meta.url));
+const KAMAILIO_MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
+const ADDRESS = '127.0.0.1';
+const REALM = 'strowger';
+
+/** Lines 2001… with one phone each; the memory row divides by this many bindings. */
+const LINES = 10_000;
+const FIRST_DN = 2001;
+const SIPP_PROCESSES = 4;
+/** Calls in flight per sipp process (sipp -l). */
+const WINDOW = 40;
+/** Offered calls per second per sipp process: above either server's pace, the window decides. */
+const OFFERED_RATE = 2000;
+const WARMUP_CALLS = 4000;
+const MEASURED_CALLS = 16_000;
+/** Past Timer J (64 × T1 = 32 s, RFC 3261 §17.2.2), so that no transaction is left in memory. */
+const SETTLE_MS = 34_000;
+
+interface Server {
+  readonly name: string;
+  readonly port: number;
+  /** Every process of the server. */
+  processes(): number[];
+  stop(): Promise<void>;
+}
+
+interface LoadResult {
+  successful: number;
+  failed: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+interface Row {
+  server: string;
+  initial: LoadResult;
+  refresh: LoadResult;
+  pssBefore: number;
+  pssAfter: number;
+}
+
+const dn = (index: number) => String(FIRST_DN + index);
+const password = (line: string) => `bench-${line}`;
+
+/**
+ * The peer's credentials as db_text tables in `dir`, loaded into an htable at start: lookups are
+ * then O(1) in memory, like Strowger's snapshot maps (auth_db over db_text would scan a list).
+ */
+function writeKamailioPasswords(dir: string): void {
+  const rows = ['id(int,auto) key_name(string) key_type(int) value_type(int) key_value(string) expires(int)'];
+  for (let i = 0; i < LINES; i++) rows.push(`${i + 1}:${dn(i)}:0:0:${password(dn(i))}:0`);
+  writeFileSync(join(dir, 'htable'), `${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'version'), 'table_name(string) table_version(int)\nhtable:2\n');
+}
+
+/** The peer's kamailio.cfg: digest auth against the htable, registrar with usrloc in memory. */
+function kamailioConfig(port: number, tablesDir: string): string {
+  return [
+    '#!KAMAILIO',
+    'debug=1',
+    'log_stderror=yes',
+    // One SIP worker besides the attendant and timer processes: the counterpart of one event loop.
+    'children=1',
+    'disable_tcp=yes',
+    'auto_aliases=no',
+    `listen=udp:${ADDRESS}:${port}`,
+    `mpath="${KAMAILIO_MODULES}"`,
+    'loadmodule "sl.so"',
+    'loadmodule "pv.so"',
+    'loadmodule "db_text.so"',
+    'loadmodule "htable.so"',
+    'loadmodule "auth.so"',
+    'loadmodule "usrloc.so"',
+    'loadmodule "registrar.so"',
+    `modparam("htable", "db_url", "text://${tablesDir}")`,
+    'modparam("htable", "htable", "passwords=>size=14;dbtable=htable;")',
+    'modparam("usrloc", "db_mode", 0)',
+    'request_route {',
+    '  if (method != "REGISTER") {',
+    '    sl_send_reply("501", "Not Implemented");',
+    '    exit;',
+    '  }',
+    '  if ($hdr(Authorization) == $null) {',
+    `    www_challenge("${REALM}", "0");`,
+    '    exit;',
+    '  }',
+    `  if (!pv_www_authenticate("${REALM}", "$sht(passwords=>$au)", "0")) {`,
+    `    www_challenge("${REALM}", "0");`,
+    '    exit;',
+    '  }',
+    // Strowger lets a phone register only its own lines; here the line is the user itself.
+    '  if ($au != $tU) {',
+    '    sl_send_reply("403", "Forbidden");',
+    '    exit;',
+    '  }',
+    '  consume_credentials();',
+    '  if (!save("location")) sl_reply_error();',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** strowger.yaml with one SIP phone per line; provisioning off (it would want port 69). */
+function strowgerConfig(): string {
+  const lines: string[] = [];
+  const phones: string[] = [];
+  for (let i = 0; i < LINES; i++) {
+    const line = dn(i);
+    lines.push(`  - { dn: "${line}", partition: internal }`);
+    phones.push(
+      `  - { name: bench-${line}, model: SIP phone, sip: { username: "${line}", password: ${password(line)} }, lines: [{ dn: "${line}", partition: internal }] }`,
+    );
+  }
+  return [
+    '# Benchmark configuration with bench credentials: never deploy it.',
+    'node:',
+    '  provisioning: { tftpPort: false, httpPort: false }',
+    'registrar:',
+    '  expires: { default: 3600, min: 60, max: 3600 }',
+    'partitions:',
+    '  - name: internal',
+    'lines:',
+    ...lines,
+    'phones:',
+    ...phones,
+    '',
+  ].join('\n');
+}
+
+/**
+ * One injection file per sipp process, the lines dealt out in turn; each row is
+ * "user;password;[authentication …]" (see the scenario). `wrong` spoils every password.
+ */
+function writeInjectionFiles(dir: string, wrong = false): string[] {
+  return Array.from({ length: SIPP_PROCESSES }, (_, process) => {
+    const rows = ['SEQUENTIAL'];
+    for (let i = process; i < LINES; i += SIPP_PROCESSES) {
+      const user = dn(i);
+      const secret = wrong ? `${password(user)}-wrong` : password(user);
+      rows.push(`${user};${secret};[authentication username=${user} password=${secret}]`);
+    }
+    const file = join(dir, `users-${wrong ? 'wrong-' : ''}${process}.csv`);
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    return file;
+  });
+}
+
+/**
+ * The server on the last CPU, the load generators on the others (when there are others): this
+ * process moves to those, and the sipp processes it starts inherit its affinity.
+ */
+const cpuCount = availableParallelism();
+const serverCpu = String(cpuCount - 1);
+if (cpuCount > 1) spawnSync('taskset', ['-pc', `0-${cpuCount - 2}`, String(process.pid)]);
+
+function spawnServer(command: string, args: string[], cwd: string) {
+  const child = spawn('taskset', ['-c', serverCpu, command, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString('latin1')).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  child.on('error', (error) => collect(Buffer.from(`\n${error.message}`)));
+  // 'close' waits for every process holding the pipes (Kamailio's workers, npx's node).
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return { child, closed, output: () => output };
+}
+
+async function stopChild(child: ChildProcess, closed: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    // The whole tree: npx does not pass SIGTERM on to the node it started.
+    for (const pid of processTree(child.pid ?? -1).reverse()) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  await closed;
+}
+
+async function startKamailio(dir: string): Promise<Server> {
+  const port = await freePort('UDP');
+  const configFile = join(dir, 'kamailio.cfg');
+  writeKamailioPasswords(dir);
+  writeFileSync(configFile, kamailioConfig(port, dir));
+  const { child, closed, output } = spawnServer(
+    'kamailio',
+    ['-DD', '-E', '-f', configFile, '-m', '512', '-w', dir],
+    dir,
+  );
+  const server: Server = {
+    name: 'Kamailio 5 (usrloc in memory)',
+    port,
+    processes: () => processTree(child.pid ?? -1),
+    stop: () => stopChild(child, closed),
+  };
+  if (!(await answersOptions(port, closed, 15_000))) {
+    await server.stop();
+    throw new Error(`kamailio did not start:\n${output()}`);
+  }
+  return server;
+}
+
+async function startStrowger(dir: string, databaseUrl?: string): Promise<Server> {
+  const port = await freePort('UDP');
+  const configFile = join(dir, 'strowger.yaml');
+  writeFileSync(configFile, strowgerConfig());
+  const args = ['tsx', 'src/cli/main.ts', 'start', '--config', configFile, '--data-dir', join(dir, 'data')];
+  args.push('--sip-port', String(port), '--http-port', '0', '--log-level', 'warn');
+  if (databaseUrl !== undefined) args.push('--database-url', databaseUrl);
+  const { child, closed, output } = spawnServer('npx', args, REPO);
+  const server: Server = {
+    name: `Strowger (${databaseUrl === undefined ? 'embedded store' : 'PostgreSQL'})`,
+    port,
+    processes: () => processTree(child.pid ?? -1),
+    stop: () => stopChild(child, closed),
+  };
+  // Applying a configuration of thousands of phones to a fresh store takes a while.
+  if (!(await answersOptions(port, closed, 120_000))) {
+    await server.stop();
+    throw new Error(`strowger did not start:\n${output()}`);
+  }
+  return server;
+}
+
+/** Sends an OPTIONS every 200 ms until anything comes back (true), the server exits or time is up. */
+function answersOptions(port: number, exited: Promise<void>, timeoutMs: number): Promise<boolean> {
+  const socket = createSocket('udp4');
+  return new Promise<boolean>((resolve) => {
+    let attempt = 0;
+    let finished = false;
+    const probe = () => {
+      attempt++;
+      const local = socket.address().port;
+      const request = [
+        `OPTIONS sip:${ADDRESS}:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${ADDRESS}:${local};branch=z9hG4bK-probe-${attempt}`,
+        'Max-Forwards: 70',
+        `From: <sip:probe@${ADDRESS}:${local}>;tag=probe`,
+        `To: <sip:${ADDRESS}:${port}>`,
+        `Call-ID: probe-${attempt}@${ADDRESS}`,
+        `CSeq: ${attempt} OPTIONS`,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      socket.send(request, port, ADDRESS);
+    };
+    const finish = (answered: boolean) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(interval);
+      clearTimeout(deadline);
+      socket.close();
+      resolve(answered);
+    };
+    const interval = setInterval(probe, 200);
+    const deadline = setTimeout(() => finish(false), timeoutMs);
+    socket.on('message', () => finish(true));
+    socket.on('error', () => finish(false));
+    void exited.then(() => finish(false));
+    socket.bind(0, ADDRESS, probe);
+  });
+}
+
+/** Every sipp process at once, each over its own injection file; server CPU measured around it. */
+async function load(server: Server, files: string[], callsPerProcess: number): Promise<LoadResult> {
+  const ports = await Promise.all(files.map(() => freePort('UDP')));
+  const cpuBefore = cpuSeconds(server.processes());
+  const started = performance.now();
+  const runs = await Promise.all(
+    files.map((file, i) =>
+      runSipp(
+        [
+          ...['-sf', SCENARIO, '-inf', file, '-t', 'u1', '-i', ADDRESS, '-p', String(ports[i])],
+          ...['-r', String(OFFERED_RATE), '-rp', '1000', '-l', String(WINDOW), '-m', String(callsPerProcess)],
+          `${ADDRESS}:${server.port}`,
+        ],
+        120_000,
+      ),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(server.processes()) - cpuBefore;
+  const results: SippResult[] = runs;
+  return {
+    successful: results.reduce((sum, run) => sum + run.successful, 0),
+    failed: results.reduce((sum, run) => sum + run.failed, 0),
+    seconds,
+    cpuSeconds: cpu,
+  };
+}
+
+/** One call with a wrong password must fail: a server that accepted it would make the figures void. */
+async function assertRefusesWrongPassword(server: Server, wrongFiles: string[]): Promise<void> {
+  const [file] = wrongFiles;
+  const port = await freePort('UDP');
+  const result = await runSipp(
+    ['-sf', SCENARIO, '-inf', file!, '-t', 'u1', '-i', ADDRESS, '-p', String(port), '-m', '1'].concat(
+      `${ADDRESS}:${server.port}`,
+    ),
+    30_000,
+  );
+  if (result.successful !== 0 || result.failed !== 1)
+    throw new Error(`${server.name} did not refuse a wrong password:\n${result.output}`);
+}
+
+async function measure(start: () => Promise<Server>, files: string[], wrongFiles: string[]): Promise<Row> {
+  const server = await start();
+  try {
+    await assertRefusesWrongPassword(server, wrongFiles);
+    const pssBefore = pssBytes(server.processes());
+    const initial = await load(server, files, LINES / SIPP_PROCESSES);
+    if (initial.successful !== LINES)
+      console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const pssAfter = pssBytes(server.processes());
+    await load(server, files, WARMUP_CALLS / SIPP_PROCESSES);
+    const refresh = await load(server, files, MEASURED_CALLS / SIPP_PROCESSES);
+    return { server: server.name, initial, refresh, pssBefore, pssAfter };
+  } finally {
+    await server.stop();
+  }
+}
+
+const perSecond = (result: LoadResult) => result.successful / result.seconds;
+const cpuMicroseconds = (result: LoadResult) => (result.cpuSeconds / Math.max(1, result.successful)) * 1e6;
+const bytesPerBinding = (row: Row) => (row.pssAfter - row.pssBefore) / LINES;
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'strowger-bench-register-'));
+  try {
+    const files = writeInjectionFiles(dir);
+    const wrongFiles = writeInjectionFiles(dir, true);
+    const databaseUrl = process.env.STROWGER_BENCH_DATABASE_URL || undefined;
+    const subdir = (name: string) => mkdtempSync(join(dir, `${name}-`));
+    const rows: Row[] = [];
+    rows.push(await measure(() => startStrowger(subdir('embedded')), files, wrongFiles));
+    if (databaseUrl !== undefined)
+      rows.push(await measure(() => startStrowger(subdir('postgres'), databaseUrl), files, wrongFiles));
+    else console.log('STROWGER_BENCH_DATABASE_URL unset: no PostgreSQL row');
+    const peer = await measure(() => startKamailio(subdir('kamailio')), files, wrongFiles);
+    rows.push(peer);
+
+    console.log(
+      `\nREGISTER with digest auth (MD5), ${LINES.toLocaleString('en-US')} lines, ${SIPP_PROCESSES} sipp × ${WINDOW} in flight; ` +
+        `server on CPU ${serverCpu} of ${cpuCount} (${cpus()[0]?.model ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 10)}\n`,
+    );
+    printTable(
+      [
+        'server',
+        'initial reg/s',
+        'refresh reg/s',
+        'failed',
+        'CPU µs/reg',
+        'PSS before MB',
+        'PSS after MB',
+        'bytes/binding',
+      ],
+      rows.map((row) => [
+        row.server,
+        perSecond(row.initial),
+        perSecond(row.refresh),
+        row.initial.failed + row.refresh.failed,
+        cpuMicroseconds(row.refresh),
+        row.pssBefore / 2 ** 20,
+        row.pssAfter / 2 ** 20,
+        bytesPerBinding(row),
+      ]),
+    );
+    console.log('\nratios against Kamailio (throughput: higher is better; CPU and memory: lower is better)');
+    printTable(
+      ['server', 'initial reg/s', 'refresh reg/s', 'CPU per reg', 'bytes/binding'],
+      rows
+        .filter((row) => row !== peer)
+        .map((row) => [
+          row.server,
+          ratio(perSecond(row.initial) / perSecond(peer.initial)),
+          ratio(perSecond(row.refresh) / perSecond(peer.refresh)),
+          ratio(cpuMicroseconds(row.refresh) / cpuMicroseconds(peer.refresh)),
+          ratio(bytesPerBinding(row) / Math.max(1, bytesPerBinding(peer))),
+        ]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
