@@ -5,6 +5,7 @@
  * thread when no workers are wanted.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Clock, TimerHandle } from './clock.js';
 import type { ResolvedCodec } from './codec-table.js';
 import { Conference } from './conference.js';
@@ -29,6 +30,7 @@ import {
 } from './types.js';
 
 const HOUSEKEEPING_MS = 100;
+const THREAD_STAT = '/proc/thread-self/stat';
 const TONES: ReadonlySet<string> = new Set<CallProgressTone>(['dial', 'ringback', 'busy', 'reorder']);
 const REGIONS: ReadonlySet<string> = new Set<ToneRegion>(['north-america', 'itu']);
 
@@ -138,7 +140,7 @@ export class MediaCore {
         await this.release(request.endpointId);
         return undefined;
       case 'stats':
-        return [...this.endpoints.values()].map((endpoint) => endpoint.stats());
+        return { endpoints: this.stats(), cpuSeconds: threadCpuSeconds() };
       default:
         throw new MediaError('bad-request', `unknown operation ${(request as { op: string }).op}`);
     }
@@ -504,6 +506,17 @@ class RemoteConferenceOutlet implements Outlet {
   deliverRtcp(): void {
     // As for a local conference.
   }
+}
+
+/**
+ * CPU time of the calling thread, from Linux's /proc/thread-self (utime + stime in clock ticks,
+ * USER_HZ = 100 on every common Linux); null where that file does not exist.
+ */
+function threadCpuSeconds(): number | null {
+  if (!existsSync(THREAD_STAT)) return null;
+  const text = readFileSync(THREAD_STAT, 'latin1');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function bindSocket(address: string, port: number): Promise<Socket> {

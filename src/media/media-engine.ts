@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { type Clock, systemClock } from './clock.js';
 import { type PortPair, PortPool } from './port-pool.js';
-import type { AllocateResult } from './protocol.js';
+import type { AllocateResult, WorkerStats } from './protocol.js';
 import {
   type AllocateOptions,
   type DtmfDigit,
@@ -58,6 +58,10 @@ export interface Conference {
 
 export interface EngineStats {
   workers: number;
+  /** Per worker, the share of time its event loop was busy since the previous stats() (null inline). */
+  workerUtilization: Array<number | null>;
+  /** Per worker, the CPU seconds its thread has used (Linux; null elsewhere). */
+  workerCpuSeconds: Array<number | null>;
   ports: { capacity: number; used: number; available: number };
   conferences: number;
   endpoints: EndpointStats[];
@@ -395,13 +399,15 @@ class Controller implements MediaEngine {
 
   async stats(): Promise<EngineStats> {
     const perWorker = await Promise.all(
-      this.workers.map((worker) => worker.request({ op: 'stats' }) as Promise<EndpointStats[]>),
+      this.workers.map((worker) => worker.request({ op: 'stats' }) as Promise<WorkerStats>),
     );
     return {
       workers: this.workers.length,
+      workerUtilization: this.workers.map((worker) => worker.utilization()),
+      workerCpuSeconds: perWorker.map((stats) => stats.cpuSeconds),
       ports: { capacity: this.pool.capacity, used: this.pool.used, available: this.pool.available },
       conferences: this.conferences.size,
-      endpoints: perWorker.flat(),
+      endpoints: perWorker.flatMap((stats) => stats.endpoints),
     };
   }
 

@@ -39,7 +39,13 @@ export type WorkerRequest =
 
 export type AllocateResult = { bound: true } | { bound: false; portInUse: boolean; message: string };
 
-export type WorkerResult = undefined | AllocateResult | RecordingSummary | EndpointStats[];
+export interface WorkerStats {
+  endpoints: EndpointStats[];
+  /** CPU time the worker thread has used, where the platform tells (Linux). */
+  cpuSeconds: number | null;
+}
+
+export type WorkerResult = undefined | AllocateResult | RecordingSummary | WorkerStats;
 
 /** From the controller: a request, or the message ports to the other workers (sent once at start). */
 export type ControllerMessage =

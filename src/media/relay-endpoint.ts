@@ -89,6 +89,8 @@ export class RelayEndpoint {
   private remote: Latch | null = null;
   private remoteRtcp: Latch | null = null;
   private rtpLatched = false;
+  private rtpConnection: 'none' | 'connecting' | 'connected' = 'none';
+  private resetPendingConnection = false;
   private rtcpLatched = false;
   private readonly header = emptyRtpHeader();
   private readonly reception = new ReceptionStats();
@@ -170,6 +172,35 @@ export class RelayEndpoint {
     this.remoteRtcp = { address: remote.address, port: remote.rtcpPort ?? remote.port + 1 };
     this.rtpLatched = false;
     this.rtcpLatched = false;
+    this.resetRtpConnection();
+  }
+
+  /**
+   * Connects the RTP socket to the latched source: the kernel then drops datagrams from anyone
+   * else before they cost anything, and sends skip the per-packet address resolution.
+   */
+  private connectRtp(address: string, port: number): void {
+    if (this.rtpConnection !== 'none') return;
+    this.rtpConnection = 'connecting';
+    this.rtpSocket.connect(port, address, () => {
+      if (this.closed) return;
+      if (this.resetPendingConnection) {
+        this.resetPendingConnection = false;
+        this.rtpSocket.disconnect();
+        this.rtpConnection = 'none';
+        return;
+      }
+      this.rtpConnection = 'connected';
+    });
+  }
+
+  private resetRtpConnection(): void {
+    if (this.rtpConnection === 'connected') {
+      this.rtpSocket.disconnect();
+      this.rtpConnection = 'none';
+    } else if (this.rtpConnection === 'connecting') {
+      this.resetPendingConnection = true;
+    }
   }
 
   get sendLaw(): G711Law | null {
@@ -194,6 +225,7 @@ export class RelayEndpoint {
       if (!this.remote || this.remote.address !== address || this.remote.port !== port) {
         this.remote = { address, port };
       }
+      this.connectRtp(address, port);
       this.context.emit({ type: 'latched', endpointId: this.id, kind: 'rtp', address, port });
     }
     const now = this.context.now();
@@ -394,7 +426,8 @@ export class RelayEndpoint {
         this.tap.sent(this.sentScratch, length);
       }
     }
-    this.rtpSocket.send(packet, remote.port, remote.address);
+    if (this.rtpConnection === 'connected') this.rtpSocket.send(packet);
+    else this.rtpSocket.send(packet, remote.port, remote.address);
   }
 
   sendRtcp(packet: Buffer): void {

@@ -2,6 +2,7 @@
  * The controller's handle on one media worker: request/response over messages with the thread,
  * or, with zero workers, the same requests answered by a MediaCore on the calling thread.
  */
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Clock } from './clock.js';
 import { MediaCore } from './media-core.js';
@@ -14,6 +15,8 @@ export interface WorkerLink {
   /** Endpoints this worker owns (kept by the controller). */
   readonly endpoints: Set<string>;
   request(request: WorkerRequest): Promise<WorkerResult>;
+  /** Share of time the thread's event loop was busy since the previous call (0–1), if known. */
+  utilization(): number | null;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,18 @@ export class ThreadWorkerLink implements WorkerLink {
     });
   }
 
+  private lastUtilization: EventLoopUtilization | undefined;
+
+  utilization(): number | null {
+    if (this.exited) return null;
+    const now = this.worker.performance.eventLoopUtilization();
+    const since = this.lastUtilization
+      ? this.worker.performance.eventLoopUtilization(now, this.lastUtilization)
+      : now;
+    this.lastUtilization = now;
+    return since.utilization;
+  }
+
   private settle(message: Exclude<WorkerMessage, { event: MediaEvent }>): void {
     const waiter = this.pending.get(message.id);
     if (!waiter) return;
@@ -134,6 +149,10 @@ export class InlineWorkerLink implements WorkerLink {
 
   request(request: WorkerRequest): Promise<WorkerResult> {
     return this.core.handle(request);
+  }
+
+  utilization(): null {
+    return null;
   }
 
   close(): Promise<void> {

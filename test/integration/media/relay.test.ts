@@ -57,7 +57,8 @@ describe('media engine relay (worker thread, real UDP)', () => {
     await alice.until(() => alice.received.length === 10, 5000, '10 packets at Alice');
     expect(alice.received[0]!.payload.equals(markedPayload(100))).toBe(true);
 
-    // After latching, another source is ignored: nothing more reaches Bob.
+    // After latching, another source is ignored (the endpoint's socket is connected to Alice, so
+    // the kernel drops it): nothing more reaches Bob.
     const intruder = createSocket('udp4');
     await new Promise<void>((resolve) => intruder.bind(0, '127.0.0.1', resolve));
     for (let i = 0; i < 5; i++) intruder.send(serialize(i), a.rtpPort, '127.0.0.1');
@@ -65,7 +66,6 @@ describe('media engine relay (worker thread, real UDP)', () => {
     await bob.until(() => bob.received.length === 51, 5000, "Alice's next packet");
     expect(bob.received[50]!.payload.equals(markedPayload(200))).toBe(true);
     const stats = (await engine.stats()).endpoints.find((entry) => entry.endpointId === a.id)!;
-    expect(stats.foreignSource).toBe(5);
     expect(stats.packetsReceived).toBe(51);
     intruder.close();
 
@@ -98,6 +98,25 @@ describe('media engine relay (worker thread, real UDP)', () => {
     expect(headers[5]!.marker).toBe(true);
     for (const id of [a.id, b.id, c.id]) await engine.release(id);
     await Promise.all([alice.close(), bob.close(), carol.close()]);
+  });
+
+  it('without latching, hears only the configured remote', async () => {
+    const alice = await RtpPeer.create();
+    const mallory = await RtpPeer.create();
+    const bob = await RtpPeer.create();
+    const a = await engine.allocate({ remote: alice.remote, latching: false });
+    const b = await engine.allocate({ remote: bob.remote, near: a.id });
+    await engine.connect(a.id, b.id);
+    for (let i = 0; i < 3; i++) mallory.send(a, markedPayload(i));
+    alice.send(a, markedPayload(9));
+    await bob.until(() => bob.received.length === 1);
+    expect(bob.received[0]!.payload.equals(markedPayload(9))).toBe(true);
+    const stats = (await engine.stats()).endpoints.find((entry) => entry.endpointId === a.id)!;
+    expect(stats.foreignSource).toBe(3);
+    expect(events.some((event) => event.type === 'latched' && event.endpointId === a.id)).toBe(false);
+    await engine.release(a.id);
+    await engine.release(b.id);
+    await Promise.all([alice.close(), mallory.close(), bob.close()]);
   });
 
   it('survives 1,000 malformed packets and still relays', async () => {
