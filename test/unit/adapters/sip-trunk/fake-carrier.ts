@@ -58,7 +58,8 @@ export class FakeStack implements Pick<SipStack, 'request' | 'contact' | 'listen
         scheme: 'sip',
         host: OUR_ADDRESS,
         port: 5060,
-        params: {},
+        // As the stack does: UDP is the default transport, others are named.
+        params: protocol === 'UDP' ? {} : { transport: protocol.toLowerCase() },
         headers: {},
         ...(user ? { user } : {}),
       },
