@@ -26,10 +26,7 @@ export class Conference {
   private gains: number[] = [];
   private members: Participant[] = [];
 
-  constructor(
-    readonly id: string,
-    readonly gainDb: number,
-  ) {}
+  constructor(readonly id: string) {}
 
   add(endpointId: string, gainDb: number, deliver: (samples: Int16Array) => void): void {
     this.participants.set(endpointId, {
@@ -44,10 +41,6 @@ export class Conference {
 
   remove(endpointId: string): void {
     if (this.participants.delete(endpointId)) this.rebuild();
-  }
-
-  has(endpointId: string): boolean {
-    return this.participants.has(endpointId);
   }
 
   get size(): number {

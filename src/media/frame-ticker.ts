@@ -36,10 +36,6 @@ export class FrameTicker {
     this.timer = null;
   }
 
-  get running(): boolean {
-    return this.timer !== null || this.firing;
-  }
-
   private fire(): void {
     this.timer = null;
     this.firing = true;

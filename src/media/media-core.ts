@@ -110,7 +110,7 @@ export class MediaCore {
       case 'create-conference':
         if (this.conferences.has(request.conferenceId))
           throw new MediaError('bad-request', 'conference exists');
-        this.conferences.set(request.conferenceId, new Conference(request.conferenceId, request.gainDb));
+        this.conferences.set(request.conferenceId, new Conference(request.conferenceId));
         this.startFrames();
         return undefined;
       case 'conference-add':

@@ -319,7 +319,7 @@ class Controller implements MediaEngine {
     // Reserve the slot before awaiting so concurrent creations cannot exceed the limit.
     this.conferences.set(id, { worker, gainDb, members: new Set() });
     try {
-      await worker.request({ op: 'create-conference', conferenceId: id, gainDb });
+      await worker.request({ op: 'create-conference', conferenceId: id });
     } catch (error) {
       this.conferences.delete(id);
       throw error;

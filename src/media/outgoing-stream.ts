@@ -71,11 +71,6 @@ export class OutgoingStream {
     return out;
   }
 
-  /** The source currently feeding the stream, or null before the first packet. */
-  get currentSource(): number | null {
-    return this.source;
-  }
-
   /** Timestamp of the newest packet sent, for RTCP sender reports. */
   get latestTimestamp(): number {
     return this.lastTimestamp;

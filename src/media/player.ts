@@ -154,10 +154,6 @@ export class ClipLibrary {
     }
     return clip;
   }
-
-  get loadedFiles(): number {
-    return this.files.size;
-  }
 }
 
 async function loadClip(path: string): Promise<AudioClip> {

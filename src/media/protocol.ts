@@ -20,7 +20,7 @@ export type WorkerRequest =
   | { op: 'play'; endpointId: string; source: PlaySource }
   | { op: 'stop-play'; endpointId: string }
   | { op: 'send-dtmf'; endpointId: string; digit: DtmfDigit; durationMs: number; method: DtmfMethod }
-  | { op: 'create-conference'; conferenceId: string; gainDb: number }
+  | { op: 'create-conference'; conferenceId: string }
   | {
       op: 'conference-add';
       conferenceId: string;

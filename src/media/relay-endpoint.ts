@@ -203,10 +203,6 @@ export class RelayEndpoint {
     }
   }
 
-  get sendLaw(): G711Law | null {
-    return this.codecs.g711?.law ?? null;
-  }
-
   // --- receiving ---------------------------------------------------------------------------
 
   private receiveRtp(packet: Buffer, address: string, port: number): void {

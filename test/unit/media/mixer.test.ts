@@ -55,7 +55,7 @@ describe('sample queue', () => {
 
 describe('conference', () => {
   it('mixes queued audio on each tick and delivers to every member', () => {
-    const conference = new Conference('c1', 0);
+    const conference = new Conference('c1');
     const heard = new Map<string, number[]>();
     for (const id of ['a', 'b', 'c'])
       conference.add(id, 0, (samples) => heard.set(id, [samples[0]!, samples[159]!]));
