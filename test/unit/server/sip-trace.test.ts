@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SipTrace, type TraceEntry } from '../../../src/server/sip-trace.js';
-import { type Endpoint, type MessageObserver, parseMessage } from '../../../src/sip/index.js';
-import type { MeteredTransportLayer } from '../../../src/sip/transport/types.js';
+import { type Endpoint, parseMessage } from '../../../src/sip/index.js';
 
 function message(from: string, to: string): Buffer {
   return Buffer.from(
@@ -20,25 +19,11 @@ function message(from: string, to: string): Buffer {
   );
 }
 
-/** Only `observe` matters to the trace: it records the observer so the test can play traffic. */
-function fakeTransport(): {
-  transport: MeteredTransportLayer;
-  play(bytes: Buffer, remote: Endpoint): void;
-  observed(): boolean;
-} {
-  let observer: MessageObserver | undefined;
-  const transport = {
-    observe: (o: MessageObserver | undefined) => (observer = o),
-  } as unknown as MeteredTransportLayer;
-  return {
-    transport,
-    observed: () => observer !== undefined,
-    play: (bytes, remote) => {
-      const parsed = parseMessage(bytes);
-      if (!parsed.ok) throw new Error(parsed.error.message);
-      observer?.('in', parsed.value, bytes, remote);
-    },
-  };
+/** Plays messages into the trace the way the transport observer does. */
+function play(trace: SipTrace, bytes: Buffer, remote: Endpoint): void {
+  const parsed = parseMessage(bytes);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  trace.deliver('in', parsed.value, bytes, remote);
 }
 
 const phone = { protocol: 'UDP' as const, address: '192.0.2.10', port: 5062 };
@@ -52,43 +37,41 @@ describe('SIP message trace', () => {
         : undefined,
   };
 
-  it('observes the transport only while someone watches', () => {
-    const wire = fakeTransport();
-    const trace = new SipTrace(wire.transport, devices, () => 42);
-    expect(wire.observed()).toBe(false);
-    const stop = trace.subscribe({}, () => {});
-    expect(wire.observed()).toBe(true);
+  it('counts its watchers and stops delivering to one that unsubscribed', () => {
+    const trace = new SipTrace(devices, () => 42);
+    const seen: TraceEntry[] = [];
+    const stop = trace.subscribe({}, (entry) => seen.push(entry));
+    expect(trace.watching).toBe(1);
     stop();
-    expect(wire.observed()).toBe(false);
+    expect(trace.watching).toBe(0);
+    play(trace, message('300', '301'), other);
+    expect(seen).toEqual([]);
   });
 
   it('passes every message to an unfiltered subscriber, with its wire text', () => {
-    const wire = fakeTransport();
-    const trace = new SipTrace(wire.transport, devices, () => 42);
+    const trace = new SipTrace(devices, () => 42);
     const seen: TraceEntry[] = [];
     trace.subscribe({}, (entry) => seen.push(entry));
     const bytes = message('300', '301');
-    wire.play(bytes, other);
+    play(trace, bytes, other);
     expect(seen).toEqual([{ at: 42, direction: 'in', remote: other, text: bytes.toString('latin1') }]);
   });
 
   it('filters by device: its registered address or its line numbers', () => {
-    const wire = fakeTransport();
-    const trace = new SipTrace(wire.transport, devices);
+    const trace = new SipTrace(devices);
     const seen: string[] = [];
     trace.subscribe({ device: 'SEP0008A37128E9' }, (entry) => seen.push(entry.text.split('\r\n')[3]!));
-    wire.play(message('300', '301'), phone); // from the phone's address
-    wire.play(message('300', '201'), other); // to one of its numbers
-    wire.play(message('300', '301'), other); // neither
+    play(trace, message('300', '301'), phone); // from the phone's address
+    play(trace, message('300', '201'), other); // to one of its numbers
+    play(trace, message('300', '301'), other); // neither
     expect(seen).toEqual(['To: <sip:301@127.0.0.1>', 'To: <sip:201@127.0.0.1>']);
   });
 
   it('shows nothing for an unknown device', () => {
-    const wire = fakeTransport();
-    const trace = new SipTrace(wire.transport, devices);
+    const trace = new SipTrace(devices);
     const seen: TraceEntry[] = [];
     trace.subscribe({ device: 'SEP000000000000' }, (entry) => seen.push(entry));
-    wire.play(message('201', '202'), phone);
+    play(trace, message('201', '202'), phone);
     expect(seen).toEqual([]);
   });
 });
