@@ -26,7 +26,7 @@ export function clientKey(branch: string, cseqMethod: string): string {
 export function serverKey(topVia: Via, method: string): string | undefined {
   if (!isRfc3261Branch(topVia.branch)) return undefined;
   const transactionMethod = method === 'ACK' ? 'INVITE' : method;
-  return `${topVia.branch}\u0000${topVia.host.toLowerCase()}:${topVia.port ?? ''}\u0000${transactionMethod}`;
+  return flatKey(topVia.branch, `${topVia.host.toLowerCase()}:${topVia.port ?? ''}`, transactionMethod);
 }
 
 /**
@@ -35,7 +35,16 @@ export function serverKey(topVia: Via, method: string): string | undefined {
  * Cisco phone ACKs with a fresh branch.
  */
 export function dialogRequestKey(request: SipRequest): string {
-  return `${request.callId}\u0000${request.from.params.tag ?? ''}\u0000${request.cseq.seq}`;
+  return flatKey(request.callId, request.from.params.tag ?? '', String(request.cseq.seq));
+}
+
+/**
+ * Keys live as long as their transaction (64*T1 after the final response over UDP). Joined
+ * from an array they are one flat string; a template literal would be a rope of slices that
+ * keeps the whole header text of the request alive with it.
+ */
+function flatKey(...parts: string[]): string {
+  return parts.join('\u0000');
 }
 
 export function toTagOf(request: SipRequest): string | undefined {
