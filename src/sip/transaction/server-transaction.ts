@@ -19,6 +19,8 @@ import type { ServerTransaction, ServerTransactionState } from './types.js';
 export interface ServerHooks {
   /** The transaction reached Terminated: forget it. */
   terminated(transaction: ServerTransactionBase<ServerTransactionState>): void;
+  /** The transaction let go of its request (final response sent, or Terminated before one). */
+  released(): void;
   /** An ACK the TU must see (RFC 6026 §7.1: ACKs matched in the Accepted state). */
   ackToUser(ack: SipRequest, info: ReceiveInfo): void;
 }
@@ -118,7 +120,7 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
 
   /** The final response went out: let go of what only the TU and the first send needed. */
   protected finalSent(keepInfo: boolean): void {
-    this.request = undefined;
+    this.release();
     if (!keepInfo) this.info = undefined;
   }
 
@@ -126,6 +128,7 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
     if (this.current === 'terminated') return;
     this.stopTimers();
     this.current = 'terminated' as S;
+    this.release();
     this.hooks.terminated(this);
   }
 
@@ -133,6 +136,13 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
   abandon(): void {
     this.stopTimers();
     this.current = 'terminated' as S;
+    this.request = undefined;
+  }
+
+  private release(): void {
+    if (this.request === undefined) return;
+    this.request = undefined;
+    this.hooks.released();
   }
 
   private sendFailed(reason: unknown): void {

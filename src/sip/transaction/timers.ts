@@ -4,7 +4,11 @@ import type { TransactionLimits, TransactionTimers } from './types.js';
 /** RFC 3261 §17.1.1.1 defaults; `trying` is the 200 ms of RFC 3261 §17.2.1. */
 export const DEFAULT_TIMERS: Readonly<TransactionTimers> = { T1: 500, T2: 4000, T4: 5000, trying: 200 };
 
-export const DEFAULT_LIMITS: Readonly<TransactionLimits> = { maxServerTransactions: 100_000 };
+/** See TransactionLimits for the memory each bound stands for. */
+export const DEFAULT_LIMITS: Readonly<TransactionLimits> = {
+  maxServerTransactions: 1_000_000,
+  maxPendingServerTransactions: 50_000,
+};
 
 /** Fills in defaults and rejects values no timer can run on (a programming error, so it throws). */
 export function resolveTimers(partial: Partial<TransactionTimers> = {}): TransactionTimers {
@@ -18,8 +22,8 @@ export function resolveTimers(partial: Partial<TransactionTimers> = {}): Transac
 
 export function resolveLimits(partial: Partial<TransactionLimits> = {}): TransactionLimits {
   const limits = { ...DEFAULT_LIMITS, ...partial };
-  if (!Number.isInteger(limits.maxServerTransactions) || limits.maxServerTransactions < 1) {
-    throw new RangeError('maxServerTransactions must be a positive integer');
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
   }
   return limits;
 }

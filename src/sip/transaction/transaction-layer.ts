@@ -56,8 +56,12 @@ class DefaultTransactionLayer implements TransactionLayer {
     },
   };
 
+  /** Server transactions still holding their request: see TransactionLimits. */
+  private pendingServers = 0;
+
   private readonly serverHooks: ServerHooks = {
     terminated: (transaction) => this.servers.remove(transaction),
+    released: () => this.pendingServers--,
     ackToUser: (ack, info) => this.deliverAck(ack, info),
   };
 
@@ -110,6 +114,7 @@ class DefaultTransactionLayer implements TransactionLayer {
       nonInviteClient: this.clients.size - this.inviteClients,
       inviteServer: this.servers.invites,
       nonInviteServer: this.servers.nonInvites,
+      pendingServer: this.pendingServers,
     };
   }
 
@@ -121,6 +126,7 @@ class DefaultTransactionLayer implements TransactionLayer {
     this.clients.clear();
     this.inviteClients = 0;
     this.servers.clear();
+    this.pendingServers = 0;
   }
 
   private startClient(
@@ -200,10 +206,14 @@ class DefaultTransactionLayer implements TransactionLayer {
       this.deliverAck(request, info);
       return;
     }
-    if (this.servers.size >= this.limits.maxServerTransactions) {
+    if (
+      this.servers.size >= this.limits.maxServerTransactions ||
+      this.pendingServers >= this.limits.maxPendingServerTransactions
+    ) {
       this.refuseOverloaded(request, info);
       return;
     }
+    this.pendingServers++;
     const key = serverKey(topVia, request.method);
     if (request.method === 'INVITE') {
       const transaction = new InviteServerTransaction(
@@ -265,7 +275,7 @@ class DefaultTransactionLayer implements TransactionLayer {
   private refuseOverloaded(request: SipRequest, info: ReceiveInfo): void {
     this.warnings.warn(
       'server-transactions-full',
-      { limit: this.limits.maxServerTransactions },
+      { live: this.servers.size, pending: this.pendingServers, limits: this.limits },
       'server transaction table full, refusing new requests with 503',
     );
     const response = synthesizeResponse(request, 503, 'Service Unavailable', newToTag());

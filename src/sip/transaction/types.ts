@@ -35,13 +35,29 @@ export interface TransactionTimers {
   trying: number;
 }
 
+/**
+ * Bounds on server transactions: at either, new requests are refused statelessly with 503 and
+ * Retry-After (RFC 3261 §21.5.4), so that a flood cannot grow memory without bound.
+ *
+ * The memory behind them: a transaction costs what its request costs (a few KB parsed) until
+ * the TU sends the final response; from then on it holds that response's bytes and its keys
+ * only, about 0.9 KB (0.55 KB of heap, the bytes outside it), and over UDP it stays 64*T1
+ * (32 s) to answer retransmissions (RFC 3261 §17.2.2). Sustained non-INVITE load over UDP is
+ * therefore bounded by maxServerTransactions / 32 s, and the memory at the bounds by about
+ * maxServerTransactions * 0.9 KB + maxPendingServerTransactions * the size of a request.
+ */
 export interface TransactionLimits {
   /**
-   * Live server transactions above which new requests are refused statelessly with 503 and
-   * Retry-After (RFC 3261 §21.5.4), so that a flood cannot grow memory without bound.
-   * Default 100 000.
+   * Live server transactions, answered or not. Default 1 000 000: 31 000 non-INVITE requests
+   * per second sustained over UDP, about 0.9 GB when all of them are answered.
    */
   maxServerTransactions: number;
+  /**
+   * Server transactions still waiting for the TU's final response, each holding its request.
+   * Default 50 000: three seconds of a TU's answering time at 15 000 requests per second,
+   * some hundreds of MB at most.
+   */
+  maxPendingServerTransactions: number;
 }
 
 export interface TransactionLayerOptions {
@@ -117,6 +133,8 @@ export interface TransactionStats {
   nonInviteClient: number;
   inviteServer: number;
   nonInviteServer: number;
+  /** Server transactions (of both kinds) the TU has not answered with a final response yet. */
+  pendingServer: number;
 }
 
 export interface TransactionLayer {

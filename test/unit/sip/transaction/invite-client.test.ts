@@ -183,6 +183,7 @@ describe('INVITE client transaction (RFC 3261 17.1.1, RFC 6026 8.4)', () => {
       nonInviteClient: 0,
       inviteServer: 0,
       nonInviteServer: 0,
+      pendingServer: 0,
     });
   });
 });

@@ -3,9 +3,14 @@ import { FakeClock } from '../../../../src/sip/clock.js';
 import { silentLogger } from '../../../../src/sip/logger.js';
 import { createResponse } from '../../../../src/sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../../../src/sip/message/types.js';
-import { createTransactionLayer, type ServerTransaction } from '../../../../src/sip/transaction/index.js';
+import {
+  createTransactionLayer,
+  DEFAULT_LIMITS,
+  DEFAULT_TIMERS,
+  type ServerTransaction,
+} from '../../../../src/sip/transaction/index.js';
 import { FakeTransport } from './fake-transport.js';
-import { answer, incoming, outgoing, peer, receiveInfo, setup, T1 } from './fixtures.js';
+import { answer, incoming, outgoing, peer, receiveInfo, settle, setup, T1 } from './fixtures.js';
 
 function tuSetup(respond?: number) {
   const context = setup();
@@ -144,7 +149,52 @@ describe('transaction layer boundaries', () => {
       nonInviteClient: 0,
       inviteServer: 1,
       nonInviteServer: 0,
+      pendingServer: 1,
     });
+  });
+
+  it('refuses new requests while the TU holds too many unanswered ones, and admits them once it answers', async () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport(clock);
+    const layer = createTransactionLayer({
+      transport,
+      clock,
+      logger: silentLogger,
+      limits: { maxPendingServerTransactions: 2 },
+    });
+    const held: { request: SipRequest; transaction: ServerTransaction }[] = [];
+    layer.onRequest((request, transaction) => held.push({ request, transaction }));
+    for (const branch of ['z9hG4bK1', 'z9hG4bK2', 'z9hG4bK3']) {
+      transport.receive(incoming({ method: 'REGISTER', branch }), receiveInfo(clock));
+    }
+    expect(statuses(transport)).toEqual([503]);
+    expect(layer.stats()).toMatchObject({ nonInviteServer: 2, pendingServer: 2 });
+
+    const first = held[0]!;
+    first.transaction.respond(createResponse(first.request, 200, undefined, { toTag: 'u1' }));
+    expect(layer.stats()).toMatchObject({ nonInviteServer: 2, pendingServer: 1 });
+    transport.receive(incoming({ method: 'REGISTER', branch: 'z9hG4bK4' }), receiveInfo(clock));
+    expect(held.map(({ request }) => request.via[0]?.branch)).toEqual(['z9hG4bK1', 'z9hG4bK2', 'z9hG4bK4']);
+
+    // A transaction that ends without a final response (transport failure) frees its slot too.
+    transport.failing = true;
+    held[1]!.transaction.respond(createResponse(held[1]!.request, 100));
+    await settle();
+    expect(held[1]!.transaction.state).toBe('terminated');
+    expect(layer.stats()).toMatchObject({ nonInviteServer: 2, pendingServer: 1 });
+  });
+
+  it('sizes the tables for 15,000 non-INVITE requests per second over UDP by default', () => {
+    const timerJSeconds = (64 * DEFAULT_TIMERS.T1) / 1000;
+    expect(DEFAULT_LIMITS.maxServerTransactions / timerJSeconds).toBeGreaterThanOrEqual(15_000);
+    expect(() =>
+      createTransactionLayer({
+        transport: new FakeTransport(new FakeClock()),
+        clock: new FakeClock(),
+        logger: silentLogger,
+        limits: { maxPendingServerTransactions: 0 },
+      }),
+    ).toThrow(RangeError);
   });
 
   it('counts live transactions by kind and forgets everything on close', () => {
@@ -160,6 +210,7 @@ describe('transaction layer boundaries', () => {
       nonInviteClient: 1,
       inviteServer: 1,
       nonInviteServer: 2,
+      pendingServer: 3,
     });
     layer.close();
     expect(layer.stats()).toEqual({
@@ -167,6 +218,7 @@ describe('transaction layer boundaries', () => {
       nonInviteClient: 0,
       inviteServer: 0,
       nonInviteServer: 0,
+      pendingServer: 0,
     });
     expect(clock.pending).toBe(0);
     expect(() => layer.sendRequest(outgoing('OPTIONS', 3), peer(), { onResponse: () => {} })).toThrow();
