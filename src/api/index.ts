@@ -24,4 +24,5 @@ export type {
   TraceEntry,
   TraceSource,
   TransactionStats,
+  TrunkView,
 } from './sources.js';

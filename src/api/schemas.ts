@@ -218,6 +218,73 @@ export const CallDetailRecord = Type.Object({
   cause: Type.String(),
 });
 
+const Probe = Type.Object({
+  target: Endpoint,
+  status: Type.Integer(),
+  reason: Type.String(),
+  rttMs: Type.Number(),
+  secondsAgo: Type.Integer(),
+});
+
+export const Trunk = Type.Object({
+  name: Type.String(),
+  state: Type.Union([Type.Literal('in-service'), Type.Literal('out-of-service')]),
+  target: Type.Optional(Endpoint),
+  targets: Type.Array(Endpoint),
+  consecutiveFailures: Type.Integer(),
+  lastOptions: Type.Optional(Probe),
+  numbers: Type.Array(
+    Type.Object({
+      number: Type.String(),
+      register: Type.Boolean({ description: 'false for no-reg numbers' }),
+      state: Type.String({ description: 'registered, pending, failed or none' }),
+      status: Type.Optional(Type.Integer()),
+      reason: Type.Optional(Type.String()),
+      expiresIn: Type.Optional(Type.Integer()),
+      retryIn: Type.Optional(Type.Integer()),
+      registrar: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export const DnaQuery = Type.Object(
+  {
+    calling: Type.String({ minLength: 1, maxLength: 64 }),
+    dialed: Type.String({ minLength: 1, maxLength: 64 }),
+    fromTrunk: Type.Optional(Type.String({ maxLength: 64 })),
+    css: Type.Optional(Type.String({ maxLength: 64 })),
+    forwardOn: Type.Optional(Type.Union([Type.Literal('busy'), Type.Literal('no-answer')])),
+  },
+  closed,
+);
+
+const open = { additionalProperties: true };
+export const DnaResult = Type.Object(
+  {
+    outcome: Type.Union(['routed', 'blocked', 'unreachable', 'loop'].map((o) => Type.Literal(o))),
+    called: Type.String({ description: 'The called number as it leaves, after every translation.' }),
+    calling: Type.String({ description: 'The calling number presented.' }),
+    css: nullable(Type.String()),
+    route: nullable(Type.Object({ kind: Type.String() }, open)),
+    destination: nullable(Type.Object({ kind: Type.String() }, open)),
+    translations: Type.Array(
+      Type.Object({
+        leg: Type.Integer(),
+        step: Type.Integer(),
+        field: Type.String(),
+        before: Type.String(),
+        after: Type.String(),
+        rule: Type.String(),
+      }),
+    ),
+    forwards: Type.Array(
+      Type.Object({ dn: Type.String(), partition: Type.String(), reason: Type.String(), to: Type.String() }),
+    ),
+    reason: Type.Optional(Type.String()),
+  },
+  open,
+);
+
 export const CdrQuery = Type.Object(
   { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 100.' })) },
   closed,

@@ -1,3 +1,5 @@
+import type { ConfigSnapshot } from '../admin/index.js';
+
 /**
  * What the API reads from the running node. The server connects these to the registrar, the call
  * core and the SIP stack; the API depends on nothing more than these shapes.
@@ -47,8 +49,39 @@ export interface CallView {
   readonly answeredAt: number | null;
 }
 
+/** A SIP trunk to a carrier: service state and the registration of its numbers. */
+export interface TrunkView {
+  readonly name: string;
+  readonly state: 'in-service' | 'out-of-service';
+  readonly target: EndpointView | undefined;
+  readonly targets: readonly EndpointView[];
+  readonly consecutiveFailures: number;
+  readonly lastOptions:
+    | {
+        readonly target: EndpointView;
+        readonly status: number;
+        readonly reason: string;
+        readonly rttMs: number;
+        readonly secondsAgo: number;
+      }
+    | undefined;
+  readonly numbers: readonly {
+    readonly number: string;
+    readonly register: boolean;
+    readonly state: string;
+    readonly status: number | undefined;
+    readonly reason: string | undefined;
+    readonly expiresIn: number | undefined;
+    readonly retryIn: number | undefined;
+    readonly registrar: string | undefined;
+  }[];
+}
+
 export interface RuntimeViews {
   registrations(): readonly RegistrationView[];
+  trunks(): readonly TrunkView[];
+  /** The configuration the node runs on, for digit analysis (`strowger dna` on the running node). */
+  snapshot(): ConfigSnapshot;
   calls(): readonly CallView[];
   /** The configuration version the node runs on (its snapshot's). */
   configVersion(): number;

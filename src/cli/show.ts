@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { LineResource, PhoneResource } from '../admin/index.js';
-import type { CallView, RegistrationView } from '../api/index.js';
+import type { CallView, RegistrationView, TrunkView } from '../api/index.js';
 import { type ApiClient, ApiClientError, createApiClient } from './api-client.js';
 
 /** A call detail record as `GET /api/v1/cdrs` answers it. */
@@ -223,6 +223,37 @@ interface View {
   format(primary: unknown, client: ApiClient): Promise<string>;
 }
 
+/** Like `show sip-ua register status` followed by each trunk's service state. */
+export function formatTrunks(trunks: readonly TrunkView[]): string {
+  const numbers = trunks.flatMap((trunk) =>
+    trunk.numbers
+      .filter((number) => number.register)
+      .map((number) => [
+        cell(number.number),
+        cell(trunk.name),
+        cell(number.expiresIn ?? 0),
+        number.state === 'registered' ? 'yes' : 'no',
+        cell(
+          number.state === 'failed' ? `${number.status ?? ''} ${number.reason ?? ''}`.trim() : number.state,
+        ),
+      ]),
+  );
+  const service = trunks.map((trunk) => [
+    cell(trunk.name),
+    trunk.state,
+    cell(trunk.target && `${trunk.target.protocol} ${trunk.target.address}:${trunk.target.port}`),
+    cell(
+      trunk.lastOptions &&
+        `${trunk.lastOptions.status} ${trunk.lastOptions.rttMs} ms, ${trunk.lastOptions.secondsAgo} s ago`,
+    ),
+    cell(trunk.consecutiveFailures),
+  ]);
+  return (
+    `${table(['Line', 'Peer', 'Expires(sec)', 'Registered', 'State'], numbers)}\n${plural(numbers.length, 'registered number')}\n\n` +
+    `${table(['Trunk', 'Service', 'Target', 'Last OPTIONS', 'Failures'], service)}\n${plural(trunks.length, 'trunk')}\n`
+  );
+}
+
 const views: Record<string, View> = {
   registrations: {
     description: 'live registration bindings (show sip-ua register status)',
@@ -245,6 +276,11 @@ const views: Record<string, View> = {
       ]);
       return formatLines(lines as LineResource[], phones, registrations);
     },
+  },
+  trunks: {
+    description: 'SIP trunks: registration of their numbers and service state (show sip-ua register status)',
+    path: () => '/trunks',
+    format: async (trunks) => formatTrunks(trunks as TrunkView[]),
   },
   calls: {
     description: 'calls in progress (show call active voice brief)',

@@ -4,7 +4,11 @@
  * `/metrics` and the events stream need.
  */
 import type { Logger } from 'pino';
-import { createLineRouter, createSipCallHandler, type LineLocations } from '../adapters/sip-line/calls/index.js';
+import {
+  createLineRouter,
+  createSipCallHandler,
+  type LineLocations,
+} from '../adapters/sip-line/calls/index.js';
 import type { ConfigSnapshot } from '../admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
 import { createDigestServer, type SipStack, systemClock } from '../sip/index.js';
@@ -39,7 +43,9 @@ export function startCalls(options: {
     const write = store.callRecords
       .insert(callRecord)
       .then(() => undefined)
-      .catch((error: unknown) => logger.error({ err: error, callId: callRecord.callId }, 'call record not stored'))
+      .catch((error: unknown) =>
+        logger.error({ err: error, callId: callRecord.callId }, 'call record not stored'),
+      )
       .finally(() => writes.delete(write));
     writes.add(write);
   };

@@ -12,6 +12,7 @@ export const CONFIG_POLL_MS = 5_000;
 export class ConfigWatch {
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
+  private readonly listeners: ((snapshot: ConfigSnapshot) => void)[] = [];
 
   private constructor(
     private readonly store: Store,
@@ -30,14 +31,26 @@ export class ConfigWatch {
     return this.current;
   }
 
+  /** Called with each new configuration version (not for a reload that found the same one). */
+  onChange(listener: (snapshot: ConfigSnapshot) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Loads the snapshot again; concurrent calls share one load. */
   reload(): Promise<void> {
     this.reloading ??= loadSnapshot(this.store)
       .then((snapshot) => {
-        if (snapshot.version !== this.current.version) {
-          this.logger.info({ from: this.current.version, to: snapshot.version }, 'configuration reloaded');
-        }
+        const changed = snapshot.version !== this.current.version;
         this.current = snapshot;
+        if (!changed) return;
+        this.logger.info({ version: snapshot.version }, 'configuration reloaded');
+        for (const listener of this.listeners) {
+          try {
+            listener(snapshot);
+          } catch (error) {
+            this.logger.error({ err: error }, 'a part of the node failed to take the new configuration');
+          }
+        }
       })
       .finally(() => {
         this.reloading = undefined;

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createSipLineAdapter, type SipLineAdapter } from '../adapters/sip-line/index.js';
+import { createTrunkAdapter, type TrunkAdapter } from '../adapters/sip-trunk/index.js';
 import { applyConfig, type ConfigFile, type ConfigSnapshot, type NodeSettings } from '../admin/index.js';
 import { type ApiServer, createApiServer } from '../api/index.js';
 import { createProvisioningService, type ProvisioningService } from '../provisioning/index.js';
@@ -36,6 +37,7 @@ export interface RunningServer {
   readonly sip: SipStack;
   readonly lines: SipLineAdapter;
   readonly calls: NodeCalls;
+  readonly trunks: TrunkAdapter;
   readonly trace: SipTrace;
   readonly provisioning: ProvisioningService;
   /** Where the management API listens; null when its port is off. */
@@ -111,9 +113,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await lines.start();
     teardown.add(() => lines.stop());
 
+    const trunks = createTrunkAdapter({
+      stack: sip,
+      trunks: () => [...snapshot().trunks.values()],
+      logger: logger.child({ module: 'sip-trunk' }),
+    });
+    await trunks.start();
+    teardown.add(() => trunks.stop());
+    config.onChange(() => void trunks.reload());
+
     const events = new EventHub();
     lines.on('registered', (event) => events.emit(event));
     lines.on('unregistered', (event) => events.emit(event));
+    // Trunk events share names with the phones' (registered…): the stream tells them apart.
+    trunks.onEvent((event) => events.emit({ ...event, type: `trunk-${event.type}` }));
     const calls = startCalls({
       stack: sip,
       store,
@@ -149,6 +162,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         onConfigChanged: () => config.reload(),
         views: {
           registrations: () => lines.registrations(),
+          trunks: () => trunks.status(),
+          snapshot,
           calls: () => calls.core.calls(),
           configVersion: () => config.snapshot.version,
           listeners: () => sip.listening(),
@@ -179,6 +194,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       sip,
       lines,
       calls,
+      trunks,
       trace,
       provisioning,
       api: apiAddress,

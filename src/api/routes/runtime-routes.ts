@@ -1,8 +1,20 @@
 /** Read-only views of the running node: registrations, calls, call detail records, status. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { analyseCall, type CallInput } from '../../admin/dialplan/index.js';
 import type { Store } from '../../store/index.js';
-import { Call, CallDetailRecord, CdrQuery, ErrorBody, Registration, Status } from '../schemas.js';
+import { sendError } from '../errors.js';
+import {
+  Call,
+  CallDetailRecord,
+  CdrQuery,
+  DnaQuery,
+  DnaResult,
+  ErrorBody,
+  Registration,
+  Status,
+  Trunk,
+} from '../schemas.js';
 import type { RuntimeViews } from '../sources.js';
 
 export interface RuntimeRouteOptions {
@@ -16,7 +28,7 @@ export interface RuntimeRouteOptions {
 
 const unauthorized = { 401: ErrorBody };
 
-export const runtimeRoutePaths = ['/registrations', '/calls', '/cdrs', '/status'];
+export const runtimeRoutePaths = ['/registrations', '/calls', '/cdrs', '/status', '/trunks', '/dna'];
 
 export function registerRuntimeRoutes(
   app: FastifyInstance,
@@ -34,6 +46,33 @@ export function registerRuntimeRoutes(
       },
     },
     () => views.registrations(),
+  );
+  app.get(
+    `${prefix}/trunks`,
+    {
+      schema: {
+        tags: ['runtime'],
+        summary: 'SIP trunks: service state and registration of their numbers (show sip-ua register status)',
+        response: { 200: Type.Array(Trunk), ...unauthorized },
+      },
+    },
+    () => views.trunks(),
+  );
+  app.get(
+    `${prefix}/dna`,
+    {
+      schema: {
+        tags: ['runtime'],
+        summary: 'Dialed number analysis on the running configuration (strowger dna)',
+        querystring: DnaQuery,
+        response: { 200: DnaResult, 400: ErrorBody, ...unauthorized },
+      },
+    },
+    (request, reply) => {
+      const result = analyseCall(views.snapshot(), request.query as CallInput);
+      if (!result.ok) return sendError(reply, 400, result.errors.join('; '));
+      return result.analysis;
+    },
   );
   app.get(
     `${prefix}/calls`,

@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { applyConfig, validateConfigText } from '../../../src/admin/index.js';
+import {
+  applyConfig,
+  type ConfigSnapshot,
+  snapshotOfConfiguration,
+  validateConfigText,
+} from '../../../src/admin/index.js';
 import {
   type ApiServer,
   type ApiServerOptions,
@@ -44,7 +49,55 @@ export class FakeEventSource implements EventSource {
   }
 }
 
+/** The seed's CME system (examples/cme-sip-trunk.yaml) as a running node would hold it. */
+function cmeSnapshot(): ConfigSnapshot {
+  const text = readFileSync(new URL('../../../examples/cme-sip-trunk.yaml', import.meta.url), 'utf8');
+  const validated = validateConfigText(text, 'cme-sip-trunk.yaml');
+  if (!validated.ok) throw new Error('examples/cme-sip-trunk.yaml does not validate');
+  return snapshotOfConfiguration(validated.file.configuration);
+}
+const cme = cmeSnapshot();
+
 export const fakeViews: RuntimeViews = {
+  snapshot: () => cme,
+  trunks: () => [
+    {
+      name: 'sp',
+      state: 'in-service',
+      target: { protocol: 'UDP', address: '192.0.2.50', port: 5060 },
+      targets: [{ protocol: 'UDP', address: '192.0.2.50', port: 5060 }],
+      consecutiveFailures: 0,
+      lastOptions: {
+        target: { protocol: 'UDP', address: '192.0.2.50', port: 5060 },
+        status: 200,
+        reason: 'OK',
+        rttMs: 12,
+        secondsAgo: 3,
+      },
+      numbers: [
+        {
+          number: '5123788000',
+          register: true,
+          state: 'registered',
+          status: undefined,
+          reason: undefined,
+          expiresIn: 3412,
+          retryIn: undefined,
+          registrar: 'sip:sp.example.net',
+        },
+        {
+          number: '5123781291',
+          register: false,
+          state: 'none',
+          status: undefined,
+          reason: undefined,
+          expiresIn: undefined,
+          retryIn: undefined,
+          registrar: undefined,
+        },
+      ],
+    },
+  ],
   registrations: () => [
     {
       aor: 'sip:201@strowger.test',

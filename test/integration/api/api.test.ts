@@ -509,6 +509,8 @@ describe('OpenAPI document', () => {
         ...crud('lines', '{partition}/{dn}'),
         ...crud('phones', '{name}'),
         'GET /api/v1/registrations',
+        'GET /api/v1/trunks',
+        'GET /api/v1/dna',
         'GET /api/v1/calls',
         'GET /api/v1/cdrs',
         'GET /api/v1/status',
