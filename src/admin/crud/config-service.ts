@@ -168,7 +168,7 @@ async function applyEdit<K extends ResourceKind>(
     if (descriptor.keyOf(edit.input) !== key) {
       throw failure('invalid', `${name} cannot be renamed: create the new one and delete this one`);
     }
-    entries[index] = keepSecrets(entries[index]!, edit.input);
+    entries[index] = keepHidden(entries[index]!, edit.input);
     target = index;
   } else {
     entries.splice(index, 1);
@@ -196,15 +196,25 @@ async function applyEdit<K extends ResourceKind>(
   };
 }
 
-/** A SIP password is write-only: an update that names the user name alone keeps the password. */
-function keepSecrets(current: object, input: object): object {
-  const before = current as { sip?: { password?: string } };
-  const after = input as { sip?: { username: string; password?: string } };
+/**
+ * An update replaces the object with what the API shows of it; what the API does not show
+ * stays: a phone's SIP password (write-only) when only the user name is given, and a line's
+ * CME settings (secondary number, no-reg, dual-line, MWI control) that only the file sets.
+ */
+function keepHidden(current: object, input: object): object {
+  const before = current as { sip?: { password?: string } } & Record<string, unknown>;
+  let after = input as { sip?: { username: string; password?: string } } & Record<string, unknown>;
   if (after.sip && after.sip.password === undefined && before.sip?.password !== undefined) {
-    return { ...after, sip: { ...after.sip, password: before.sip.password } };
+    after = { ...after, sip: { ...after.sip, password: before.sip.password } };
   }
-  return input;
+  for (const field of FILE_ONLY_LINE_FIELDS) {
+    if (before[field] !== undefined && after[field] === undefined)
+      after = { ...after, [field]: before[field] };
+  }
+  return after;
 }
+
+const FILE_ONLY_LINE_FIELDS = ['secondary', 'noReg', 'dualLine', 'mwiControl'] as const;
 
 /** The store as seen from inside one open transaction, for `applyConfig` to join it. */
 function inTransaction(tx: Repositories, kind: Store['kind']): Store {

@@ -114,7 +114,9 @@ export type DocumentSection = keyof ConfigDocument;
 
 /** Drops unset (null) keys, as the file leaves them out. */
 function present<T extends Record<string, unknown>>(object: T): { [K in keyof T]?: NonNullable<T[K]> } {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null)) as {
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => value !== null && value !== undefined),
+  ) as {
     [K in keyof T]?: NonNullable<T[K]>;
   };
 }
@@ -163,8 +165,14 @@ export function documentOf(rows: ConfigRows): ConfigDocument {
         displayName: line.displayName,
         description: line.description,
         ...(Object.keys(forward).length > 0 ? { forward } : {}),
-        ...present({ voicemail: line.voicemailPilot }),
+        ...present({
+          voicemail: line.voicemailPilot,
+          secondary: line.secondaryNumber,
+          noReg: line.noRegistration,
+          mwiControl: line.mwiControl,
+        }),
         mwi: line.mwi,
+        ...(line.dualLine ? { dualLine: true } : {}),
       };
     }),
     phones: rows.devices.map((device) => ({
