@@ -14,9 +14,9 @@ let methodEnd = 0;
  * Reads `1*DIGIT LWS Method` (LWS around it allowed); returns the sequence number, -1 for a
  * missing or overlarge number (RFC 4475 §3.1.2.4), or -2 for a missing or non-token method.
  */
-function readCSeq(text: string): number {
-  const start = skipSpace(text, 0);
-  const end = skipSpaceBack(text, text.length, start);
+function readCSeq(text: string, from: number, to: number): number {
+  const start = skipSpace(text, from, to);
+  const end = skipSpaceBack(text, to, start);
   let i = start;
   while (i < end && isDigit(text.charCodeAt(i))) i++;
   const seq = parseBoundedInt(text, MAX_CSEQ, start, i);
@@ -29,20 +29,20 @@ function readCSeq(text: string): number {
 
 /** Parses `1*DIGIT LWS Method`; overlarge numbers are errors (RFC 4475 §3.1.2.4). Never throws. */
 export function parseCSeq(text: string): Result<CSeq> {
-  const seq = readCSeq(text);
+  const seq = readCSeq(text, 0, text.length);
   if (seq === -1) return fail('CSeq', 'CSeq number is missing or larger than 2**32-1', 0, 'cseq');
   if (seq === -2) return fail('CSeq', 'CSeq method is missing or not a token', methodStart, 'cseq');
   return { ok: true, value: { seq, method: text.slice(methodStart, methodEnd) } };
 }
 
-/** Whether `text` is a valid CSeq, without building it. */
-export function isCSeq(text: string): boolean {
-  return readCSeq(text) >= 0;
+/** Whether s[start, end) is a valid CSeq, without building it. */
+export function isCSeq(s: string, start: number, end: number): boolean {
+  return readCSeq(s, start, end) >= 0;
 }
 
 /** Whether the valid CSeq `text` names `method` (case-sensitive, RFC 3261 §7.1). */
 export function cseqMethodIs(text: string, method: string): boolean {
-  readCSeq(text);
+  readCSeq(text, 0, text.length);
   return methodEnd - methodStart === method.length && text.startsWith(method, methodStart);
 }
 

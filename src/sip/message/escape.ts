@@ -65,17 +65,17 @@ export function escapeUri(s: string, allowed: Uint8Array): string {
 }
 
 /**
- * The index after the quoted-string that starts at s[start] === '"', or -1 when it is
- * unterminated (RFC 4475 §3.1.2.6). quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F).
+ * The index after the quoted-string that starts at s[start] === '"' and closes before `end`,
+ * or -1 when it is unterminated (RFC 4475 §3.1.2.6). quoted-pair = "\\" (%x00-09 / %x0B-0C / %x0E-7F).
  */
-export function quotedStringEnd(s: string, start: number): number {
+export function quotedStringEnd(s: string, start: number, end: number): number {
   let i = start + 1;
   for (;;) {
     const quote = s.indexOf('"', i);
-    if (quote < 0) return -1;
+    if (quote < 0 || quote >= end) return -1;
     const backslash = s.indexOf('\\', i);
     if (backslash < 0 || backslash > quote) return quote + 1;
-    if (backslash + 1 >= s.length) return -1;
+    if (backslash + 1 >= end) return -1;
     i = backslash + 2;
   }
 }
@@ -85,11 +85,15 @@ export function quotedStringEnd(s: string, start: number): number {
  * index after the closing quote, or undefined when the string is unterminated.
  */
 export function readQuotedString(s: string, start: number): { text: string; end: number } | undefined {
-  const end = quotedStringEnd(s, start);
-  if (end < 0) return undefined;
+  const end = quotedStringEnd(s, start, s.length);
+  return end < 0 ? undefined : { text: quotedContent(s, start, end), end };
+}
+
+/** The content of the quoted-string s[start, end) (as delimited by `quotedStringEnd`), quoted-pairs unescaped. */
+export function quotedContent(s: string, start: number, end: number): string {
   const close = end - 1;
   let backslash = s.indexOf('\\', start + 1);
-  if (backslash < 0 || backslash >= close) return { text: s.slice(start + 1, close), end };
+  if (backslash < 0 || backslash >= close) return s.slice(start + 1, close);
   let text = '';
   let chunk = start + 1;
   while (backslash >= 0 && backslash < close) {
@@ -97,7 +101,7 @@ export function readQuotedString(s: string, start: number): { text: string; end:
     chunk = backslash + 1;
     backslash = s.indexOf('\\', backslash + 2);
   }
-  return { text: text + s.slice(chunk, close), end };
+  return text + s.slice(chunk, close);
 }
 
 /** Encodes text as a quoted-string, escaping '"' and '\' (RFC 3261 §25.1 quoted-pair). */

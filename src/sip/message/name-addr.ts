@@ -1,6 +1,6 @@
 /** name-addr / addr-spec with header parameters (RFC 3261 §20.10, §25.1). */
 import { isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
-import { quotedStringEnd, quoteString, readQuotedString } from './escape.js';
+import { quotedContent, quotedStringEnd, quoteString } from './escape.js';
 import { lastReadFailure, lastReadMessage, refuse } from './failure.js';
 import { addLastParam, formatParams, readParam } from './params.js';
 import type { NameAddr, Result } from './types.js';
@@ -13,74 +13,72 @@ import { emptyUri, formatUri, readUri } from './uri.js';
  */
 export function parseNameAddr(text: string): Result<NameAddr> {
   const nameAddr: NameAddr = { uri: emptyUri(), params: {} };
-  return readNameAddr(text, nameAddr) ? { ok: true, value: nameAddr } : lastReadFailure();
+  return readNameAddr(text, 0, text.length, nameAddr) ? { ok: true, value: nameAddr } : lastReadFailure();
 }
 
-/** Whether the whole of `text` is a valid name-addr / addr-spec with parameters, without building it. */
-export function isNameAddr(text: string): boolean {
-  return readNameAddr(text, undefined);
+/** Whether s[start, end) is a valid name-addr / addr-spec with parameters, without building it. */
+export function isNameAddr(s: string, start: number, end: number): boolean {
+  return readNameAddr(s, start, end, undefined);
 }
 
-/** Validates `text` and, when `nameAddr` is given, fills it. False with `lastReadFailure` set when invalid. */
-function readNameAddr(text: string, nameAddr: NameAddr | undefined): boolean {
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) === 0x22) {
-    const end = quotedStringEnd(text, i);
-    if (end < 0) return refuse('display-name', 'unterminated quoted string in display name', i);
-    if (nameAddr !== undefined) nameAddr.displayName = readQuotedString(text, i)!.text;
-    i = skipSpace(text, end);
-    if (text.charCodeAt(i) !== 0x3c) {
+/** Validates s[start, end) and, when `nameAddr` is given, fills it. False with `lastReadFailure` set when invalid. */
+function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr | undefined): boolean {
+  let i = skipSpace(s, start, end);
+  if (i < end && s.charCodeAt(i) === 0x22) {
+    const close = quotedStringEnd(s, i, end);
+    if (close < 0) return refuse('display-name', 'unterminated quoted string in display name', i);
+    if (nameAddr !== undefined) nameAddr.displayName = quotedContent(s, i, close);
+    i = skipSpace(s, close, end);
+    if (i >= end || s.charCodeAt(i) !== 0x3c) {
       return refuse('name-addr', 'a quoted display name must be followed by <URI>', i);
     }
   } else {
-    const lt = text.indexOf('<', i);
-    if (lt >= 0) {
+    const lt = s.indexOf('<', i);
+    if (lt >= 0 && lt < end) {
       // display-name = *(token LWS) / quoted-string; a bare comma or '.'-less junk must be quoted.
-      const end = skipSpaceBack(text, lt, i);
-      for (let k = i; k < end; k++) {
-        const c = text.charCodeAt(k);
+      const nameEnd = skipSpaceBack(s, lt, i);
+      for (let k = i; k < nameEnd; k++) {
+        const c = s.charCodeAt(k);
         if (!isIn(TOKEN, c) && !isSpace(c)) {
           return refuse('display-name', 'display name has characters that are only allowed when quoted', k);
         }
       }
-      if (end > i && nameAddr !== undefined) nameAddr.displayName = text.slice(i, end);
+      if (nameEnd > i && nameAddr !== undefined) nameAddr.displayName = s.slice(i, nameEnd);
       i = lt;
     }
   }
   let uriStart: number;
   let uriEnd: number;
   let rule: string;
-  if (text.charCodeAt(i) === 0x3c) {
-    const gt = text.indexOf('>', i + 1);
-    if (gt < 0) return refuse('name-addr', 'missing > after URI', i);
+  if (i < end && s.charCodeAt(i) === 0x3c) {
+    const gt = s.indexOf('>', i + 1);
+    if (gt < 0 || gt >= end) return refuse('name-addr', 'missing > after URI', i);
     uriStart = i + 1;
     uriEnd = gt;
     rule = 'name-addr';
     i = gt + 1;
   } else {
     uriStart = i;
-    while (i < text.length && text.charCodeAt(i) !== 0x3b && !isSpace(text.charCodeAt(i))) i++;
+    while (i < end && s.charCodeAt(i) !== 0x3b && !isSpace(s.charCodeAt(i))) i++;
     uriEnd = i;
     rule = 'addr-spec';
-    const question = text.indexOf('?', uriStart);
-    const comma = text.indexOf(',', uriStart);
+    const question = s.indexOf('?', uriStart);
+    const comma = s.indexOf(',', uriStart);
     if ((question >= 0 && question < uriEnd) || (comma >= 0 && comma < uriEnd)) {
       return refuse('addr-spec', 'a URI with "?" or "," must be enclosed in <> (RFC 3261 §20.10)', uriStart);
     }
   }
-  if (readUri(text, uriStart, uriEnd, nameAddr?.uri) < 0) {
-    const excerpt = JSON.stringify(text.slice(uriStart, Math.min(uriEnd, uriStart + 64)));
+  if (readUri(s, uriStart, uriEnd, nameAddr?.uri) < 0) {
+    const excerpt = JSON.stringify(s.slice(uriStart, Math.min(uriEnd, uriStart + 64)));
     return refuse(rule, `${lastReadMessage()} in ${excerpt}`, i);
   }
-  i = skipSpace(text, i);
-  while (i < text.length && text.charCodeAt(i) === 0x3b) {
-    i = readParam(text, i, rule);
+  i = skipSpace(s, i, end);
+  while (i < end && s.charCodeAt(i) === 0x3b) {
+    i = readParam(s, i, end, rule);
     if (i < 0) return false;
-    if (nameAddr !== undefined) addLastParam(text, nameAddr.params);
+    if (nameAddr !== undefined) addLastParam(s, nameAddr.params);
   }
-  if (i !== text.length) {
-    return refuse(rule, `unexpected character ${JSON.stringify(text[i])} after URI`, i);
-  }
+  if (i !== end) return refuse(rule, `unexpected character ${JSON.stringify(s[i])} after URI`, i);
   return true;
 }
 

@@ -19,38 +19,38 @@ export interface ParamsParse {
 export const lastParam = { nameStart: 0, nameEnd: 0, valueStart: -1, valueEnd: -1 };
 
 /**
- * Reads one `SEMI generic-param` at s[i] === ';' and the LWS after it; returns the index
- * reached, or -1 (see `lastReadFailure`). generic-param = token [ EQUAL gen-value ];
- * gen-value = token / host / quoted-string. LWS around ';' and '=' is allowed (RFC 3261 §25.1
- * SEMI, EQUAL). A quoted value keeps its quotes so that it formats back unchanged.
+ * Reads one `SEMI generic-param` at s[i] === ';', and the LWS after it, within s[.., end);
+ * returns the index reached, or -1 (see `lastReadFailure`). generic-param = token [ EQUAL
+ * gen-value ]; gen-value = token / host / quoted-string. LWS around ';' and '=' is allowed
+ * (RFC 3261 §25.1 SEMI, EQUAL). A quoted value keeps its quotes so that it formats back unchanged.
  */
-export function readParam(s: string, i: number, rule: string): number {
-  i = skipSpace(s, i + 1);
+export function readParam(s: string, i: number, end: number, rule: string): number {
+  i = skipSpace(s, i + 1, end);
   const nameStart = i;
-  while (i < s.length && isIn(TOKEN, s.charCodeAt(i))) i++;
+  while (i < end && isIn(TOKEN, s.charCodeAt(i))) i++;
   if (i === nameStart) return failAt(rule, 'empty parameter name', i);
   const nameEnd = i;
-  i = skipSpace(s, i);
+  i = skipSpace(s, i, end);
   let valueStart = -1;
   let valueEnd = -1;
-  if (i < s.length && s.charCodeAt(i) === 0x3d) {
-    i = skipSpace(s, i + 1);
+  if (i < end && s.charCodeAt(i) === 0x3d) {
+    i = skipSpace(s, i + 1, end);
     valueStart = i;
-    if (s.charCodeAt(i) === 0x22) {
-      i = quotedStringEnd(s, i);
+    if (i < end && s.charCodeAt(i) === 0x22) {
+      i = quotedStringEnd(s, i, end);
       if (i < 0) {
         const name = s.slice(nameStart, nameEnd).toLowerCase();
         return failAt(rule, `unterminated quoted value of parameter ${name}`, valueStart);
       }
     } else {
-      while (i < s.length && isIn(GEN_VALUE, s.charCodeAt(i))) i++;
+      while (i < end && isIn(GEN_VALUE, s.charCodeAt(i))) i++;
       if (i === valueStart) {
         const name = s.slice(nameStart, nameEnd).toLowerCase();
         return failAt(rule, `empty value of parameter ${name}`, i);
       }
     }
     valueEnd = i;
-    i = skipSpace(s, i);
+    i = skipSpace(s, i, end);
   }
   lastParam.nameStart = nameStart;
   lastParam.nameEnd = nameEnd;
@@ -85,7 +85,7 @@ export function parseParams(s: string, start: number, rule: string): Result<Para
   const params: Params = {};
   let i = skipSpace(s, start);
   while (i < s.length && s.charCodeAt(i) === 0x3b) {
-    i = readParam(s, i, rule);
+    i = readParam(s, i, s.length, rule);
     if (i < 0) return lastReadFailure();
     addLastParam(s, params);
   }

@@ -12,7 +12,7 @@ const SIP_2_0 = 'SIP/2.0';
 /** Parses one via-parm: `sent-protocol LWS sent-by *( SEMI via-params )`. Never throws. */
 export function parseVia(text: string): Result<Via> {
   const via = emptyVia();
-  const end = readViaParm(text, 0, via);
+  const end = readViaParm(text, 0, text.length, via);
   if (end < 0) return lastReadFailure();
   if (end !== text.length) return fail(RULE, `unexpected character ${JSON.stringify(text[end])}`, end);
   return { ok: true, value: via };
@@ -24,22 +24,22 @@ export function parseVia(text: string): Result<Via> {
  */
 export function parseViaList(text: string): Result<Via[]> {
   const vias: Via[] = [];
-  return readViaList(text, vias) ? { ok: true, value: vias } : lastReadFailure();
+  return readViaList(text, 0, text.length, vias) ? { ok: true, value: vias } : lastReadFailure();
 }
 
-/** Whether a Via field value is a valid via-parm list, without building it. */
-export function isViaList(text: string): boolean {
-  return readViaList(text, undefined);
+/** Whether s[start, end) is a valid Via field value (a via-parm list), without building it. */
+export function isViaList(s: string, start: number, end: number): boolean {
+  return readViaList(s, start, end, undefined);
 }
 
-function readViaList(s: string, out: Via[] | undefined): boolean {
-  let i = 0;
+function readViaList(s: string, start: number, end: number, out: Via[] | undefined): boolean {
+  let i = start;
   for (;;) {
     const via = out === undefined ? undefined : emptyVia();
-    i = readViaParm(s, i, via);
+    i = readViaParm(s, i, end, via);
     if (i < 0) return false;
     if (via !== undefined) out!.push(via);
-    if (i === s.length) return true;
+    if (i === end) return true;
     if (s.charCodeAt(i) !== 0x2c) return refuse(RULE, `unexpected character ${JSON.stringify(s[i])}`, i);
     i++;
   }
@@ -55,68 +55,71 @@ const NO_VALUE = -1;
 
 /**
  * Reads one via-parm from s[start] (LWS first allowed) through its parameters and the LWS
- * after them: validates it and, when `via` is given, fills it. Returns the index reached or -1
- * (see `lastReadFailure`).
+ * after them, within s[.., end): validates it and, when `via` is given, fills it. Returns the
+ * index reached or -1 (see `lastReadFailure`).
  */
-function readViaParm(s: string, start: number, via: Via | undefined): number {
-  let i = skipSpace(s, start);
-  if (s.startsWith('SIP/2.0/', i)) {
+function readViaParm(s: string, start: number, end: number, via: Via | undefined): number {
+  let i = skipSpace(s, start, end);
+  if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
     i += 8;
   } else {
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
     const nameStart = i;
-    const nameEnd = tokenEnd(s, i);
-    i = skipSpace(s, nameEnd);
-    if (nameEnd === nameStart || s.charCodeAt(i) !== 0x2f) return failAt(RULE, 'bad sent-protocol name', i);
-    const versionStart = skipSpace(s, i + 1);
-    const versionEnd = tokenEnd(s, versionStart);
-    i = skipSpace(s, versionEnd);
-    if (versionEnd === versionStart || s.charCodeAt(i) !== 0x2f) {
+    const nameEnd = tokenEnd(s, i, end);
+    i = skipSpace(s, nameEnd, end);
+    if (nameEnd === nameStart || i >= end || s.charCodeAt(i) !== 0x2f) {
+      return failAt(RULE, 'bad sent-protocol name', i);
+    }
+    const versionStart = skipSpace(s, i + 1, end);
+    const versionEnd = tokenEnd(s, versionStart, end);
+    i = skipSpace(s, versionEnd, end);
+    if (versionEnd === versionStart || i >= end || s.charCodeAt(i) !== 0x2f) {
       return failAt(RULE, 'bad sent-protocol version', i);
     }
     if (via !== undefined) {
       via.protocol = `${s.slice(nameStart, nameEnd).toUpperCase()}/${s.slice(versionStart, versionEnd)}`;
     }
-    i = skipSpace(s, i + 1);
+    i = skipSpace(s, i + 1, end);
   }
   const transportStart = i;
-  const transportEnd = tokenEnd(s, i);
+  const transportEnd = tokenEnd(s, i, end);
   if (transportEnd === transportStart) return failAt(RULE, 'missing transport', transportEnd);
-  const hostStart = skipSpace(s, transportEnd);
+  const hostStart = skipSpace(s, transportEnd, end);
   if (hostStart === transportEnd) return failAt(RULE, 'missing LWS before sent-by', hostStart);
   let hostEnd: number;
-  if (s.charCodeAt(hostStart) === 0x5b) {
+  if (hostStart < end && s.charCodeAt(hostStart) === 0x5b) {
     const close = s.indexOf(']', hostStart);
-    if (close < 0 || !isIPv6(s.slice(hostStart + 1, close)))
+    if (close < 0 || close >= end || !isIPv6(s.slice(hostStart + 1, close))) {
       return failAt(RULE, 'invalid IPv6 reference', hostStart);
+    }
     hostEnd = close + 1;
   } else {
     hostEnd = hostStart;
-    while (hostEnd < s.length && isIn(HOST_CHAR, s.charCodeAt(hostEnd))) hostEnd++;
+    while (hostEnd < end && isIn(HOST_CHAR, s.charCodeAt(hostEnd))) hostEnd++;
     if (hostEnd === hostStart) return failAt(RULE, 'missing sent-by host', hostStart);
   }
   if (via !== undefined) {
     via.transport = s.slice(transportStart, transportEnd).toUpperCase();
     via.host = s.slice(hostStart, hostEnd).toLowerCase();
   }
-  i = skipSpace(s, hostEnd);
-  if (s.charCodeAt(i) === 0x3a) {
-    const portStart = skipSpace(s, i + 1);
+  i = skipSpace(s, hostEnd, end);
+  if (i < end && s.charCodeAt(i) === 0x3a) {
+    const portStart = skipSpace(s, i + 1, end);
     let portEnd = portStart;
-    while (portEnd < s.length && s.charCodeAt(portEnd) >= 0x30 && s.charCodeAt(portEnd) <= 0x39) portEnd++;
+    while (portEnd < end && s.charCodeAt(portEnd) >= 0x30 && s.charCodeAt(portEnd) <= 0x39) portEnd++;
     const port = parseBoundedInt(s, 65535, portStart, portEnd);
     if (port < 0) return failAt(RULE, 'invalid port', portStart);
     if (via !== undefined) via.port = port;
-    i = skipSpace(s, portEnd);
+    i = skipSpace(s, portEnd, end);
   }
-  return readViaParams(s, i, via);
+  return readViaParams(s, i, end, via);
 }
 
 /**
  * via-params after sent-by. branch, received and rport are checked (RFC 3261 §20.42, RFC 3581)
  * as they finally stand: when one is repeated, the last one counts.
  */
-function readViaParams(s: string, start: number, via: Via | undefined): number {
+function readViaParams(s: string, start: number, end: number, via: Via | undefined): number {
   let branch = ABSENT;
   let branchEnd = 0;
   let received = ABSENT;
@@ -124,8 +127,8 @@ function readViaParams(s: string, start: number, via: Via | undefined): number {
   let rport = ABSENT;
   let rportEnd = 0;
   let i = start;
-  while (i < s.length && s.charCodeAt(i) === 0x3b) {
-    i = readParam(s, i, RULE);
+  while (i < end && s.charCodeAt(i) === 0x3b) {
+    i = readParam(s, i, end, RULE);
     if (i < 0) return -1;
     const { nameStart, nameEnd, valueStart, valueEnd } = lastParam;
     switch (viaParamName(s, nameStart, nameEnd)) {
@@ -198,10 +201,10 @@ function isIpAddress(s: string, start: number, end: number): boolean {
   return colon >= 0 && colon < end && isIPv6(s.slice(start, end));
 }
 
-function tokenEnd(s: string, start: number): number {
-  let end = start;
-  while (end < s.length && isIn(TOKEN, s.charCodeAt(end))) end++;
-  return end;
+function tokenEnd(s: string, start: number, end: number): number {
+  let i = start;
+  while (i < end && isIn(TOKEN, s.charCodeAt(i))) i++;
+  return i;
 }
 
 /** Formats one via-parm: branch first, then other parameters, received and rport. */
