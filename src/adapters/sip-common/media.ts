@@ -1,6 +1,6 @@
 /** Session descriptions as the B2BUA carries them: a message body with its type, passed through. */
-import type { MediaDescription } from '../../../core/index.js';
-import type { ReplyOptions, SipRequest, SipResponse } from '../../../sip/index.js';
+import type { MediaDescription } from '../../core/index.js';
+import type { ReplyOptions, SipRequest, SipResponse } from '../../sip/index.js';
 
 /** The body of a message as a media description, or undefined when it carries none. */
 export function mediaOf(message: SipRequest | SipResponse): MediaDescription | undefined {

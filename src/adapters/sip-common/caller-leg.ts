@@ -1,10 +1,10 @@
 /**
- * The calling phone's leg: the server side of its INVITE. The core's progress becomes 180/183,
- * its answer a 2xx with the called phone's session description, its release a final error
- * response or a BYE.
+ * The calling side's leg (a phone, or a carrier on a trunk): the server side of its INVITE. The
+ * core's progress becomes 180/183, its answer a 2xx with the called side's session description,
+ * its release a final error response or a BYE.
  */
-import type { Cause, MediaDescription } from '../../../core/index.js';
-import type { Endpoint, IncomingRequest } from '../../../sip/index.js';
+import type { Cause, MediaDescription } from '../../core/index.js';
+import type { Endpoint, IncomingRequest, TransportProtocol } from '../../sip/index.js';
 import { statusForCause } from './causes.js';
 import { Leg, type LegContext } from './leg.js';
 import { bodyOf } from './media.js';
@@ -20,6 +20,8 @@ export class CallerLeg extends Leg {
     context: LegContext,
     readonly incoming: IncomingRequest,
     private terms: SessionTimerTerms | undefined,
+    /** In-dialog requests go back over the INVITE's flow (a phone) rather than by the route set (a carrier). */
+    private readonly followFlow: boolean,
   ) {
     super(context);
     this.timer = new SessionTimer(context.clock, {
@@ -28,8 +30,12 @@ export class CallerLeg extends Leg {
     });
   }
 
-  get endpoint(): Endpoint {
-    return this.incoming.info.source;
+  get target(): Endpoint | undefined {
+    return this.followFlow ? this.incoming.info.source : undefined;
+  }
+
+  get protocol(): TransportProtocol {
+    return this.incoming.info.local.protocol;
   }
 
   get ended(): boolean {
@@ -59,7 +65,15 @@ export class CallerLeg extends Leg {
     const previous = this.state;
     this.end();
     if (previous === 'confirmed' && this.dialog) this.bye(this.dialog);
-    else if (previous !== 'ended' && !this.incoming.answered) this.incoming.reply(statusForCause(cause));
+    else if (previous !== 'ended' && !this.incoming.answered) this.refuse(cause);
+  }
+
+  private refuse(cause: Cause): void {
+    const status = statusForCause(cause);
+    // RFC 3261 §21.4.26: a 488 may say why in a Warning; 305 is "Incompatible media format" (§20.43).
+    const headers: [string, string][] =
+      status === 488 ? [['Warning', `305 ${this.contact().uri.host} "Incompatible media format"`]] : [];
+    this.incoming.reply(status, undefined, { headers });
   }
 
   /** The phone cancelled its INVITE; the stack answers it 487 (RFC 3261 §9.2). */
@@ -88,7 +102,7 @@ export class CallerLeg extends Leg {
   }
 
   private contact() {
-    return this.context.stack.contact(this.incoming.info.local.protocol);
+    return this.context.stack.contact(this.protocol);
   }
 
   private end(): void {

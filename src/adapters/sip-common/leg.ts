@@ -1,8 +1,8 @@
 /**
- * What both kinds of call leg share: the dialog with one phone, the core connection it stands
- * for, and the in-dialog requests the B2BUA sends on it.
+ * What every call leg of the B2BUA shares, whatever the far end (a phone, a carrier): the
+ * dialog with it, the core connection it stands for, and the in-dialog requests sent on it.
  */
-import type { CallCore, MediaDescription, SessionUpdate, SessionUpdateResult } from '../../../core/index.js';
+import type { CallCore, MediaDescription, SessionUpdate, SessionUpdateResult } from '../../core/index.js';
 import {
   type Clock,
   type Dialog,
@@ -11,7 +11,8 @@ import {
   type ReplyOptions,
   type SipLogger,
   type SipStack,
-} from '../../../sip/index.js';
+  type TransportProtocol,
+} from '../../sip/index.js';
 import { bodyOf, mediaOf } from './media.js';
 
 export interface LegContext {
@@ -19,21 +20,32 @@ export interface LegContext {
   readonly core: CallCore;
   readonly clock: Clock;
   readonly logger: SipLogger;
-  /** Confirmed legs by dialog, for the in-dialog requests the phones send. */
+  /** Confirmed legs by dialog, for the in-dialog requests the far ends send. */
   readonly legs: Map<string, Leg>;
+  /**
+   * Call-IDs of our INVITEs still in progress: one of them arriving back as a new INVITE is a
+   * loop (RFC 3261 §8.2.2.2 in spirit: the same request reached us twice).
+   */
+  readonly outgoingCallIds: Set<string>;
 }
 
 export abstract class Leg {
   /** The core connection of this leg's device. */
   connectionId = '';
   dialog: Dialog | undefined;
-  /** The session description we last sent this phone, answered again on a refresh without a body. */
+  /** The session description we last sent the far end, answered again on a refresh without a body. */
   sentMedia: MediaDescription | undefined;
 
   constructor(protected readonly context: LegContext) {}
 
-  /** Where the phone's requests come from: in-dialog ACKs go back there. */
-  abstract get endpoint(): Endpoint;
+  /**
+   * Where in-dialog requests go: a phone's registered flow (RFC 5626 §5.3, behind NAT), or
+   * undefined to follow the dialog's route set and remote target (RFC 3261 §12.2.1.1).
+   */
+  abstract get target(): Endpoint | undefined;
+
+  /** The transport our Contact names. */
+  abstract get protocol(): TransportProtocol;
 
   protected confirm(dialog: Dialog): void {
     this.dialog = dialog;
@@ -45,26 +57,31 @@ export abstract class Leg {
     if (this.dialog) this.context.legs.delete(dialogKey(this.dialog.id));
   }
 
-  /** The phone hung up (its BYE was answered). */
+  /** The far end hung up (its BYE was answered). */
   hungUp(): void {
     this.forget();
   }
 
-  /** The 2xx to a re-INVITE, UPDATE or INFO from the phone. */
+  /** The 2xx to a re-INVITE, UPDATE or INFO from the far end. */
   replyOptions(media: MediaDescription | undefined, headers: [string, string][]): ReplyOptions {
-    return { ...bodyOf(media), headers, contact: this.context.stack.contact(this.endpoint.protocol) };
+    return { ...bodyOf(media), headers, contact: this.context.stack.contact(this.protocol) };
   }
 
-  /** Hangs up on the phone. */
+  private requestOptions() {
+    const target = this.target;
+    return target === undefined ? {} : { target };
+  }
+
+  /** Hangs up on the far end. */
   protected bye(dialog: Dialog): void {
-    this.context.stack.requestInDialog(dialog, 'BYE', { target: this.endpoint }).catch((error: unknown) => {
+    this.context.stack.requestInDialog(dialog, 'BYE', this.requestOptions()).catch((error: unknown) => {
       this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'BYE could not be sent');
     });
   }
 
   /**
    * Relays a session update from the other party as a re-INVITE or INFO in this dialog and
-   * turns the phone's answer into the result (RFC 3261 §14.1 for re-INVITE, RFC 6086 for INFO).
+   * turns the far end's answer into the result (RFC 3261 §14.1 for re-INVITE, RFC 6086 for INFO).
    */
   async update(update: SessionUpdate): Promise<SessionUpdateResult> {
     const dialog = this.dialog;
@@ -73,14 +90,14 @@ export abstract class Leg {
     if (update.kind === 'info') {
       const response = await stack.requestInDialog(dialog, 'INFO', {
         ...bodyOf(update.content),
-        target: this.endpoint,
+        ...this.requestOptions(),
       });
       return updateResult(response.status, undefined);
     }
-    // The stack ACKs the 2xx (RFC 3261 §13.2.2.4), over the phone's registered flow like the re-INVITE.
+    // The stack ACKs the 2xx (RFC 3261 §13.2.2.4), to the same place as the re-INVITE.
     const response = await stack.requestInDialog(dialog, 'INVITE', {
       ...bodyOf(update.media),
-      target: this.endpoint,
+      ...this.requestOptions(),
     });
     if (response.status >= 200 && response.status < 300) this.sentMedia = update.media;
     return updateResult(response.status, mediaOf(response));
@@ -89,7 +106,7 @@ export abstract class Leg {
 
 function updateResult(status: number, media: MediaDescription | undefined): SessionUpdateResult {
   if (status >= 200 && status < 300) return media === undefined ? { ok: true } : { ok: true, media };
-  // RFC 3261 §14.1: 491 when the phone has an update of its own in progress.
+  // RFC 3261 §14.1: 491 when the far end has an update of its own in progress.
   if (status === 491) return { ok: false, failure: 'pending' };
   if (status === 408) return { ok: false, failure: 'timeout' };
   if (status === 481) return { ok: false, failure: 'noPeer' };

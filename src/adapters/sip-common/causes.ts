@@ -2,7 +2,7 @@
  * CSTA causes ⇄ SIP status codes for the B2BUA, after RFC 3398 §7.2.4.1 / RFC 4497 (Q.850 ⇄ SIP)
  * with each Q.850 cause read as its ECMA-269 counterpart.
  */
-import type { Cause } from '../../../core/index.js';
+import type { Cause } from '../../core/index.js';
 
 /** The final response a caller gets when its call ends with `cause` before being answered. */
 export function statusForCause(cause: Cause): number {

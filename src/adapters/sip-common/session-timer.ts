@@ -3,7 +3,7 @@
  * accepted when it is at least our Min-SE, the refresher it names (or the phone, by default)
  * keeps the session alive, and a session nobody refreshes is ended before it expires.
  */
-import type { Clock, SipRequest, TimerHandle } from '../../../sip/index.js';
+import type { Clock, SipRequest, TimerHandle } from '../../sip/index.js';
 
 /** RFC 4028 §4: the smallest Min-SE allowed, and ours. */
 export const MIN_SESSION_EXPIRES = 90;

@@ -1,24 +1,40 @@
 /**
- * A called phone's leg: our INVITE to one registered contact of the line (one fork of a
- * parallel offer). Its responses become the core's reports; the core's release becomes a
- * CANCEL or a BYE.
+ * A called side's leg: our INVITE to a phone's registered contact (one fork of a parallel offer)
+ * or to a carrier. Its responses become the core's reports; the core's release becomes a CANCEL
+ * or a BYE. What to send and where is the adapter's (`Dial`); following it is shared.
  */
-import type { CallView, Cause, MediaDescription } from '../../../core/index.js';
+import type { Cause, MediaDescription } from '../../core/index.js';
 import {
   createRequest,
   type Dialog,
   dialogKey,
   type Endpoint,
-  generateCallId,
-  generateTag,
   type NameAddr,
-  quoteString,
   type SipRequest,
-} from '../../../sip/index.js';
+  type SipResponse,
+  type TransportProtocol,
+} from '../../sip/index.js';
 import { causeForStatus } from './causes.js';
 import { Leg, type LegContext } from './leg.js';
-import type { SipReach } from './line-router.js';
-import { bodyOf, mediaOf } from './media.js';
+import { mediaOf } from './media.js';
+
+/** One INVITE and the next hop it goes to. */
+export interface DialAttempt {
+  readonly invite: SipRequest;
+  /** A phone's registered flow, a carrier's server in service, a resolved address. */
+  readonly target: Endpoint;
+}
+
+export interface Dial {
+  readonly first: DialAttempt;
+  /** In-dialog requests follow the INVITE's flow (a phone behind NAT) rather than the dialog's route set. */
+  readonly followFlow: boolean;
+  /**
+   * The attempt after one that failed with `response` before anything answered: the INVITE with
+   * credentials after a 401/407 (RFC 3261 §22.2), or again after a timeout. Undefined gives up.
+   */
+  next?(failed: DialAttempt, response: SipResponse): DialAttempt | undefined;
+}
 
 type CalleeState = 'inviting' | 'early' | 'confirmed' | 'ended';
 
@@ -30,42 +46,35 @@ export class CalleeLeg extends Leg {
   private provisionalSeen = false;
   /** A CANCEL waiting for the first provisional response (RFC 3261 §9.1). */
   private pendingCancel: { reason: string | undefined } | undefined;
-  private invite: SipRequest | undefined;
+  private attempt: DialAttempt;
 
   constructor(
     context: LegContext,
-    private readonly reach: SipReach,
+    private readonly dial: Dial,
   ) {
     super(context);
+    this.attempt = dial.first;
   }
 
-  get endpoint(): Endpoint {
-    return this.reach.source;
+  get target(): Endpoint | undefined {
+    return this.dial.followFlow ? this.attempt.target : undefined;
   }
 
-  /** Sends the INVITE and follows its responses until the final one. */
-  start(call: CallView, called: string, media: MediaDescription | undefined): void {
-    const { stack } = this.context;
-    const contact = stack.contact(this.reach.source.protocol);
-    const host = contact.uri.host;
-    const display = call.callingName === undefined ? '' : `${quoteString(call.callingName)} `;
-    const invite = createRequest({
-      method: 'INVITE',
-      uri: this.reach.contact,
-      from: `${display}<sip:${call.calling}@${host}>;tag=${generateTag()}`,
-      to: `<sip:${called}@${host}>`,
-      callId: generateCallId(),
-      cseq: 1,
-      contact,
-      // RFC 3327 §5.3: a registration's Path becomes the Route set of requests to that contact.
-      headers: this.reach.path.map((route): [string, string] => ['Route', route]),
-      ...bodyOf(media),
-    });
-    this.invite = invite;
-    this.follow(invite).catch((error: unknown) => {
-      this.context.logger.error({ err: error, callId: invite.callId }, 'called leg failed');
-      this.fail('destOutOfOrder');
-    });
+  get protocol(): TransportProtocol {
+    return this.attempt.target.protocol;
+  }
+
+  /** Sends the INVITE and follows its responses (and further attempts) until the final one. */
+  start(): void {
+    const { callId } = this.attempt.invite;
+    const outgoing = this.context.outgoingCallIds;
+    outgoing.add(callId);
+    this.run()
+      .catch((error: unknown) => {
+        this.context.logger.error({ err: error, callId }, 'called leg failed');
+        this.fail('destOutOfOrder');
+      })
+      .finally(() => outgoing.delete(callId));
   }
 
   release(cause: Cause): void {
@@ -84,23 +93,44 @@ export class CalleeLeg extends Leg {
     super.hungUp();
   }
 
-  private async follow(invite: SipRequest): Promise<void> {
+  private get pending(): boolean {
+    return this.state === 'inviting' || this.state === 'early';
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      const failure = await this.follow(this.attempt);
+      if (failure === undefined || !this.pending) return;
+      const next = this.dial.next?.(this.attempt, failure);
+      if (next === undefined) {
+        this.fail(causeForStatus(failure.status));
+        return;
+      }
+      this.attempt = next;
+      this.provisionalSeen = false;
+    }
+  }
+
+  /** One INVITE transaction; returns its final failure response, if it ended with one. */
+  private async follow(attempt: DialAttempt): Promise<SipResponse | undefined> {
     const { core, stack } = this.context;
-    for await (const { response, dialog } of stack.invite(invite, { target: this.reach.source })) {
+    let failure: SipResponse | undefined;
+    for await (const { response, dialog } of stack.invite(attempt.invite, { target: attempt.target })) {
       const status = response.status;
       if (status < 200) {
         if (status === 100) continue;
         this.provisionalSeen = true;
         if (this.pendingCancel) this.sendCancel(this.pendingCancel.reason);
-        if (this.state !== 'inviting' && this.state !== 'early') continue;
+        if (!this.pending) continue;
         this.state = 'early';
         core.reportAlerting(this.connectionId, mediaOf(response));
       } else if (status < 300) {
         if (dialog) this.answered(dialog, mediaOf(response));
-      } else if (this.state === 'inviting' || this.state === 'early') {
-        this.fail(causeForStatus(status));
+      } else {
+        failure = response;
       }
     }
+    return failure;
   }
 
   /**
@@ -110,7 +140,7 @@ export class CalleeLeg extends Leg {
    */
   private answered(dialog: Dialog, media: MediaDescription | undefined): void {
     if (this.dialog && dialogKey(this.dialog.id) === dialogKey(dialog.id)) return;
-    if (this.state === 'inviting' || this.state === 'early') {
+    if (this.pending) {
       this.state = 'confirmed';
       this.confirm(dialog);
       if (this.context.core.reportAnswered(this.connectionId, media).ok) return;
@@ -136,10 +166,10 @@ export class CalleeLeg extends Leg {
    * top Via and Route set; with RFC 3326 Reason when a fork lost to another.
    */
   private sendCancel(reason: string | undefined): void {
-    const invite = this.invite;
-    const topVia = invite?.headers.get('Via');
+    const { invite, target } = this.attempt;
+    const topVia = invite.headers.get('Via');
     this.pendingCancel = undefined;
-    if (!invite || topVia === undefined) return;
+    if (topVia === undefined) return;
     const headers: [string, string][] = [['Via', topVia]];
     for (const route of invite.headers.getAll('Route')) headers.push(['Route', route]);
     if (reason !== undefined) headers.push(['Reason', reason]);
@@ -152,6 +182,6 @@ export class CalleeLeg extends Leg {
       cseq: invite.cseq.seq,
       headers,
     });
-    this.context.stack.transactions.sendRequest(cancel, this.reach.source, { onResponse: () => {} });
+    this.context.stack.transactions.sendRequest(cancel, target, { onResponse: () => {} });
   }
 }

@@ -1,0 +1,212 @@
+/**
+ * The call signalling of one SIP stack, shared by every adapter that places or takes calls on
+ * it (phones' lines, trunks): the stack has one handler per method, so INVITE, BYE, UPDATE and
+ * INFO are answered here once. A new INVITE is screened, then offered to the adapters in order
+ * until one takes it; everything inside a dialog goes to the leg that owns the dialog, whoever
+ * created it.
+ */
+import type { CallCore, DeviceDriver, DeviceRef } from '../../core/index.js';
+import {
+  type Clock,
+  checkRequestSemantics,
+  type IncomingRequest,
+  type SipLogger,
+  type SipRequest,
+  type SipStack,
+  silentLogger,
+  systemClock,
+} from '../../sip/index.js';
+import { CalleeLeg } from './callee-leg.js';
+import { CallerLeg } from './caller-leg.js';
+import { answerInDialog } from './in-dialog.js';
+import type { LegContext } from './leg.js';
+import { mediaOf } from './media.js';
+import { MIN_SESSION_EXPIRES, readSessionTimer } from './session-timer.js';
+
+export interface CallSignallingOptions {
+  readonly stack: SipStack;
+  readonly core: CallCore;
+  /** Session timer and refresh timers. Default the system clock. */
+  readonly clock?: Clock;
+  readonly logger?: SipLogger;
+}
+
+/**
+ * Looks at a new INVITE and takes it (answering it, or starting its call) or passes (false).
+ * `last` is true for the last adapter asked: nobody else will answer the INVITE.
+ */
+export type NewCallAnswerer = (incoming: IncomingRequest, last: boolean) => boolean;
+
+export interface IncomingCall {
+  /** The calling device, without `reach`: the signalling sets it (the hop budget, `SipCallerReach`). */
+  readonly device: Omit<DeviceRef, 'reach'>;
+  readonly dialed: string;
+  /** In-dialog requests go back over the INVITE's flow (a phone) rather than by the route set (a carrier). */
+  readonly followFlow: boolean;
+  /** The offer as it goes to the core; default the INVITE's body. */
+  readonly media?: ReturnType<typeof mediaOf>;
+}
+
+export interface CallSignalling {
+  readonly context: LegContext;
+  /** Offers new INVITEs to `answerer`; adapters with a lower `order` are asked first. */
+  answerNewCalls(order: number, answerer: NewCallAnswerer): void;
+  /** Starts the core call of an admitted INVITE: its caller leg, CANCEL, and the 503 at the call limit. */
+  startCall(incoming: IncomingRequest, call: IncomingCall): void;
+  /** A driver for the core whose requests go to the legs; `offer` (placing the call) is the adapter's. */
+  driver(offer: DeviceDriver['offer']): DeviceDriver;
+}
+
+/** The hop budget a SIP caller's device carries to the router (RFC 3261 §16.6 step 3 for a B2BUA). */
+export interface SipCallerReach {
+  readonly maxForwards: number;
+}
+
+/** RFC 3261 §8.1.1.6. */
+export const DEFAULT_MAX_FORWARDS = 70;
+
+/** The Max-Forwards an outgoing leg of a call from `device` carries: the caller's budget, or 70. */
+export function maxForwardsOf(device: DeviceRef): number {
+  const reach = device.reach as Partial<SipCallerReach> | undefined;
+  const value = reach?.maxForwards;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255
+    ? value
+    : DEFAULT_MAX_FORWARDS;
+}
+
+/** Option tags we implement (RFC 3261 §8.2.2.3): an INVITE requiring others gets 420. */
+const SUPPORTED = ['timer'];
+
+const MAX_FORWARDS_VALUE = /^\s*(\d{1,3})\s*$/;
+
+const signallingByStack = new WeakMap<SipStack, Signalling>();
+
+/** The call signalling of `options.stack`, created on first use; every adapter on the stack shares it. */
+export function callSignalling(options: CallSignallingOptions): CallSignalling {
+  const existing = signallingByStack.get(options.stack);
+  if (existing) {
+    if (existing.context.core !== options.core)
+      throw new Error('the calls of one SIP stack go to one call core');
+    return existing;
+  }
+  const signalling = new Signalling({
+    stack: options.stack,
+    core: options.core,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
+    legs: new Map(),
+    outgoingCallIds: new Set(),
+  });
+  signallingByStack.set(options.stack, signalling);
+  return signalling;
+}
+
+class Signalling implements CallSignalling {
+  private readonly answerers: { order: number; answerer: NewCallAnswerer }[] = [];
+
+  constructor(readonly context: LegContext) {
+    const { stack } = context;
+    stack.onRequest('INVITE', (incoming) => {
+      if (incoming.dialog) return answerInDialog(context, incoming);
+      this.newCall(incoming);
+    });
+    stack.onRequest('UPDATE', (incoming) => answerInDialog(context, incoming));
+    stack.onRequest('INFO', (incoming) => answerInDialog(context, incoming));
+    stack.onRequest('BYE', (incoming) => answerInDialog(context, incoming));
+  }
+
+  answerNewCalls(order: number, answerer: NewCallAnswerer): void {
+    this.answerers.push({ order, answerer });
+    this.answerers.sort((a, b) => a.order - b.order);
+  }
+
+  private newCall(incoming: IncomingRequest): void {
+    if (!this.screen(incoming)) return;
+    const last = this.answerers.length - 1;
+    for (const [index, { answerer }] of this.answerers.entries())
+      if (answerer(incoming, index === last)) return;
+    // RFC 3261 §21.4.4: nobody here serves the request, and asking again will not help.
+    if (!incoming.answered) incoming.reply(403);
+  }
+
+  /** The checks every new INVITE passes before an adapter sees it; false when it has been answered. */
+  private screen(incoming: IncomingRequest): boolean {
+    const { request } = incoming;
+    const rejection = checkRequestSemantics(request, { supported: SUPPORTED });
+    if (rejection !== undefined) {
+      incoming.reply(rejection.status, rejection.reason, { headers: rejection.headers });
+      return false;
+    }
+    // RFC 3261 §16.3 step 3, which a B2BUA passing the budget on owes the network as a proxy does.
+    if (maxForwardsIn(request) === 0) {
+      incoming.reply(483);
+      return false;
+    }
+    // One of our own INVITEs came back (a carrier or a phone sent it to us again): a loop.
+    if (this.context.outgoingCallIds.has(request.callId)) {
+      incoming.reply(482);
+      return false;
+    }
+    return true;
+  }
+
+  startCall(incoming: IncomingRequest, call: IncomingCall): void {
+    const { core } = this.context;
+    const sessionTimer = readSessionTimer(incoming.request);
+    if (sessionTimer.kind === 'tooSmall') {
+      incoming.reply(422, undefined, { headers: [['Min-SE', String(MIN_SESSION_EXPIRES)]] });
+      return;
+    }
+    const leg = new CallerLeg(
+      this.context,
+      incoming,
+      sessionTimer.kind === 'accept' ? sessionTimer.terms : undefined,
+      call.followFlow,
+    );
+    incoming.onCancel(() => {
+      if (leg.ended) return;
+      leg.cancelled();
+      core.reportCleared(leg.connectionId, 'callCancelled');
+    });
+    const reach: SipCallerReach = { maxForwards: maxForwardsIn(incoming.request) - 1 };
+    const media = 'media' in call ? call.media : mediaOf(incoming.request);
+    const result = core.makeCall({
+      device: { ...call.device, reach },
+      dialed: call.dialed,
+      ...(media === undefined ? {} : { media }),
+      context: leg,
+    });
+    if (!result.ok) {
+      // RFC 3261 §21.5.4: at the call limit, ask the caller to come back shortly.
+      incoming.reply(503, undefined, { headers: [['Retry-After', '5']] });
+      return;
+    }
+    leg.connectionId = result.connection.id;
+  }
+
+  driver(offer: DeviceDriver['offer']): DeviceDriver {
+    const callerLeg = (context: unknown) => (context instanceof CallerLeg ? context : undefined);
+    return {
+      offer,
+      progress: (connection, media) => callerLeg(connection.context)?.progress(media),
+      accept: (connection, media) => callerLeg(connection.context)?.accept(media),
+      release(connection, cause) {
+        const leg = connection.context;
+        if (leg instanceof CallerLeg || leg instanceof CalleeLeg) leg.release(cause);
+      },
+      async update(connection, update) {
+        const leg = connection.context;
+        if (leg instanceof CallerLeg || leg instanceof CalleeLeg) return leg.update(update);
+        return { ok: false, failure: 'noPeer' };
+      },
+    };
+  }
+}
+
+/** Max-Forwards of a request (RFC 3261 §20.22); 70 when absent. The parser has checked its range. */
+function maxForwardsIn(request: SipRequest): number {
+  const value = request.headers.get('Max-Forwards');
+  if (value === undefined) return DEFAULT_MAX_FORWARDS;
+  const match = MAX_FORWARDS_VALUE.exec(value);
+  return match ? Math.min(Number(match[1]), 255) : DEFAULT_MAX_FORWARDS;
+}
