@@ -1,0 +1,6 @@
+/**
+ * Calls over SIP trunks: INVITEs from carriers become core calls from the trunk, and the core's
+ * calls to `sip-trunk` devices go to the trunk's carrier or to a SIP address (a pilot).
+ */
+export { createSipTrunkCallHandler, type SipTrunkCallHandlerOptions } from './trunk-call-handler.js';
+export { type OutgoingNumbers, SIP_TRUNK, type TrunkReach } from './trunk-reach.js';
