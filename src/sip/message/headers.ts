@@ -9,21 +9,43 @@ import type { SipHeaders } from './types.js';
  * Lookups are linear: a SIP message has a few dozen fields at most, and a scan over a short
  * array beats hashing. `version` counts changes so that cached typed views can tell when they
  * are stale.
+ *
+ * A received value is sliced out of the header block only when first read: most fields of a
+ * message are never looked at. `values[i]` is undefined until then, and
+ * source[ranges[2i], ranges[2i + 1]) is where it lies.
  */
 export class HeaderFields implements SipHeaders {
   /** Incremented on every change. */
   version = 0;
 
-  /** @internal The parser hands over its arrays; they are owned by this object afterwards. */
+  /** @internal The parser hands over its arrays and header block; they are owned by this object afterwards. */
   constructor(
     private readonly names: string[] = [],
-    private readonly values: string[] = [],
+    private readonly values: Array<string | undefined> = [],
     private readonly keys: string[] = [],
+    private source: string | undefined = undefined,
+    private readonly ranges: readonly number[] = [],
   ) {}
+
+  /** The value of field `index`, sliced from the header block on its first read. */
+  private valueOf(index: number): string {
+    const value = this.values[index];
+    if (value !== undefined) return value;
+    const read = this.source!.slice(this.ranges[2 * index], this.ranges[2 * index + 1]);
+    this.values[index] = read;
+    return read;
+  }
+
+  /** Reads every value before the arrays change shape, so that no range goes stale. */
+  private readAll(): void {
+    if (this.source === undefined) return;
+    for (let i = 0; i < this.values.length; i++) this.valueOf(i);
+    this.source = undefined;
+  }
 
   get(name: string): string | undefined {
     const index = this.keys.indexOf(headerKey(name));
-    return index < 0 ? undefined : this.values[index];
+    return index < 0 ? undefined : this.valueOf(index);
   }
 
   getAll(name: string): string[] {
@@ -32,7 +54,7 @@ export class HeaderFields implements SipHeaders {
     const split = !NOT_A_LIST.has(key);
     for (let i = 0; i < this.keys.length; i++) {
       if (this.keys[i] !== key) continue;
-      const value = this.values[i]!;
+      const value = this.valueOf(i);
       if (!split) {
         out.push(value);
         continue;
@@ -48,7 +70,7 @@ export class HeaderFields implements SipHeaders {
   getFields(name: string): string[] {
     const key = headerKey(name);
     const out: string[] = [];
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.values[i]!);
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.valueOf(i));
     return out;
   }
 
@@ -66,6 +88,7 @@ export class HeaderFields implements SipHeaders {
 
   set(name: string, value: string): void {
     checkField(name, value);
+    this.readAll();
     const key = headerKey(name);
     const first = this.keys.indexOf(key);
     if (first < 0) {
@@ -80,6 +103,7 @@ export class HeaderFields implements SipHeaders {
   /** Replaces the value of the first field of the header (e.g. the top Via). Returns whether there was one. */
   replaceFirst(name: string, value: string): boolean {
     checkField(name, value);
+    this.readAll();
     const index = this.keys.indexOf(headerKey(name));
     if (index < 0) return false;
     this.values[index] = value;
@@ -89,6 +113,7 @@ export class HeaderFields implements SipHeaders {
 
   append(name: string, value: string): void {
     checkField(name, value);
+    this.readAll();
     const key = headerKey(name);
     const last = this.keys.lastIndexOf(key);
     if (last < 0) this.push(canonicalName(name), value, key);
@@ -97,6 +122,7 @@ export class HeaderFields implements SipHeaders {
 
   prepend(name: string, value: string): void {
     checkField(name, value);
+    this.readAll();
     const key = headerKey(name);
     const first = this.keys.indexOf(key);
     this.insert(Math.max(first, 0), canonicalName(name), value, key);
@@ -105,6 +131,7 @@ export class HeaderFields implements SipHeaders {
   removeFirst(name: string): boolean {
     const index = this.keys.indexOf(headerKey(name));
     if (index < 0) return false;
+    this.readAll();
     this.splice(index);
     this.version++;
     return true;
@@ -115,6 +142,7 @@ export class HeaderFields implements SipHeaders {
     let removed = false;
     for (let i = this.keys.length - 1; i >= 0; i--) {
       if (this.keys[i] === key) {
+        this.readAll();
         this.splice(i);
         removed = true;
       }
@@ -123,10 +151,11 @@ export class HeaderFields implements SipHeaders {
   }
 
   fields(): ReadonlyArray<{ name: string; value: string }> {
-    return this.names.map((name, i) => ({ name, value: this.values[i]! }));
+    return this.names.map((name, i) => ({ name, value: this.valueOf(i) }));
   }
 
   clone(): HeaderFields {
+    this.readAll();
     return new HeaderFields(this.names.slice(), this.values.slice(), this.keys.slice());
   }
 
@@ -140,7 +169,7 @@ export class HeaderFields implements SipHeaders {
     return this.names[index]!;
   }
   valueAt(index: number): string {
-    return this.values[index]!;
+    return this.valueOf(index);
   }
   keyAt(index: number): string {
     return this.keys[index]!;

@@ -32,20 +32,17 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 
 /**
- * Where each field value lies in the header block of the message being parsed: [start, end)
- * pairs, start -1 for a folded or decoded value (which exists only as a string). Validating in
- * place reads the flat header block rather than the (sliced) value strings, which is markedly
- * faster. One buffer serves every parse (parsing is synchronous); fields beyond its capacity
- * are validated from their value strings.
+ * Header block split into fields, before any header is interpreted. A value that lies in the
+ * header block as it is (neither folded nor decoded) is not sliced: `values[i]` is undefined
+ * and head[ranges[2i], ranges[2i + 1]) is the value. The other values are strings, their range
+ * start -1. Validating in place also reads the flat header block rather than a sliced string,
+ * which is markedly faster.
  */
-const RANGE_FIELDS = 128;
-const ranges = new Int32Array(2 * RANGE_FIELDS);
-
-/** Header block split into fields, before any header is interpreted. */
 interface SplitHeaders {
   names: string[];
-  values: string[];
+  values: Array<string | undefined>;
   keys: string[];
+  ranges: number[];
   bareLf: boolean;
 }
 
@@ -60,8 +57,9 @@ function splitHeaderLines(
   hasHighBytes: boolean,
 ): Result<SplitHeaders, ParseFailure> {
   const names: string[] = [];
-  const values: string[] = [];
+  const values: Array<string | undefined> = [];
   const keys: string[] = [];
+  const ranges: number[] = [];
   let bareLf = false;
   while (pos < head.length) {
     let nl = head.indexOf('\n', pos);
@@ -75,11 +73,11 @@ function splitHeaderLines(
         return failure('message-header', 'continuation line before the first header field', { offset: pos });
       }
       const pieceStart = skipSpace(head, pos, end);
-      if (last < RANGE_FIELDS) ranges[2 * last] = -1;
       if (pieceStart < end) {
         const piece = head.slice(pieceStart, skipSpaceBack(head, end, pieceStart));
-        const value = values[last]!;
+        const value = values[last] ?? head.slice(ranges[2 * last], ranges[2 * last + 1]);
         values[last] = value.length === 0 ? piece : `${value} ${piece}`;
+        ranges[2 * last] = -1;
       }
     } else {
       const colon = head.indexOf(':', pos);
@@ -101,19 +99,19 @@ function splitHeaderLines(
         keys.push(key);
       }
       const valueStart = skipSpace(head, colon + 1, end);
-      const valueEnd = skipSpaceBack(head, end, valueStart);
-      const field = values.length;
-      if (field < RANGE_FIELDS) {
-        ranges[2 * field] = hasHighBytes ? -1 : valueStart;
-        ranges[2 * field + 1] = valueEnd;
-      }
-      values.push(head.slice(valueStart, valueEnd));
+      ranges.push(valueStart, skipSpaceBack(head, end, valueStart));
+      values.push(undefined);
     }
     pos = nl + 1;
   }
   // Decoded once unfolded, so that a value is read as UTF-8 or as Latin-1 as a whole.
-  if (hasHighBytes) for (let i = 0; i < values.length; i++) values[i] = decodeUtf8(values[i]!);
-  return { ok: true, value: { names, values, keys, bareLf } };
+  if (hasHighBytes) {
+    for (let i = 0; i < values.length; i++) {
+      values[i] = decodeUtf8(values[i] ?? head.slice(ranges[2 * i], ranges[2 * i + 1]));
+      ranges[2 * i] = -1;
+    }
+  }
+  return { ok: true, value: { names, values, keys, ranges, bareLf } };
 }
 
 /** Why a header line without a name before a colon was refused. */
@@ -204,12 +202,12 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
   const hasHighBytes = Buffer.byteLength(head, 'utf8') !== head.length;
   const split = splitHeaderLines(head, lineEnd + 1, hasHighBytes);
   if (!split.ok) return { ok: false, error: { ...split.error, isRequest } };
-  const { names, values, keys } = split.value;
-  const fields = new HeaderFields(names, values, keys);
+  const { names, values, keys, ranges } = split.value;
+  const fields = new HeaderFields(names, values, keys, head, ranges);
 
   const lineFailure = isRequest ? checkRequestLine(startLine, hasHighBytes) : checkStatusLine(startLine);
   if (lineFailure !== undefined) return rejected(lineFailure, isRequest, fields);
-  const contentLength = checkHeaders(head, keys, values);
+  const contentLength = checkHeaders(fields, head, keys, ranges);
   if (typeof contentLength !== 'number') return rejected(contentLength, isRequest, fields);
 
   let bodyEnd = data.length;
@@ -226,7 +224,7 @@ export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMe
     const sp1 = startLine.indexOf(' ');
     const sp2 = startLine.indexOf(' ', sp1 + 1);
     const method = startLine.slice(0, sp1);
-    const cseq = values[keys.indexOf('cseq')]!;
+    const cseq = fields.get('CSeq')!;
     if (!cseqMethodIs(cseq, method)) {
       const named = parseCSeq(cseq);
       const message = `CSeq method ${named.ok ? named.value.method : ''} does not match request method ${method}`;
@@ -275,7 +273,12 @@ type ParseError = { rule: string; message: string; header?: string };
  * Content-Length (-1 when absent) or the failure. The values are only validated; the typed
  * views are built when first read, by the same grammar.
  */
-function checkHeaders(head: string, keys: string[], values: string[]): number | ParseError {
+function checkHeaders(
+  fields: HeaderFields,
+  head: string,
+  keys: string[],
+  ranges: number[],
+): number | ParseError {
   let via = -1;
   let from = -1;
   let to = -1;
@@ -325,16 +328,21 @@ function checkHeaders(head: string, keys: string[], values: string[]): number | 
   if (cseq < 0) return missing('cseq');
 
   for (let i = via; i < keys.length; i++) {
-    if (keys[i] === 'via' && !isValid(VIA, head, values, i))
-      return headerFailure(parseViaList(values[i]!), 'via');
+    if (keys[i] === 'via' && !isValid(VIA, fields, head, ranges, i)) {
+      return headerFailure(parseViaList(fields.valueAt(i)), 'via');
+    }
   }
-  if (!isValid(NAME_ADDR, head, values, from)) return headerFailure(parseNameAddr(values[from]!), 'from');
-  if (!isValid(NAME_ADDR, head, values, to)) return headerFailure(parseNameAddr(values[to]!), 'to');
-  if (!isValid(CALL_ID, head, values, callId)) {
+  if (!isValid(NAME_ADDR, fields, head, ranges, from)) {
+    return headerFailure(parseNameAddr(fields.valueAt(from)), 'from');
+  }
+  if (!isValid(NAME_ADDR, fields, head, ranges, to))
+    return headerFailure(parseNameAddr(fields.valueAt(to)), 'to');
+  if (!isValid(CALL_ID, fields, head, ranges, callId)) {
     return { rule: 'Call-ID', message: 'Call-ID is empty or has spaces', header: 'call-id' };
   }
-  if (!isValid(CSEQ, head, values, cseq)) return headerFailure(parseCSeq(values[cseq]!), 'cseq');
-  if (maxForwards >= 0 && parseBoundedInt(values[maxForwards]!, MAX_FORWARDS_LIMIT) < 0) {
+  if (!isValid(CSEQ, fields, head, ranges, cseq))
+    return headerFailure(parseCSeq(fields.valueAt(cseq)), 'cseq');
+  if (maxForwards >= 0 && fieldInteger(fields, head, ranges, maxForwards, MAX_FORWARDS_LIMIT) < 0) {
     return {
       rule: 'Max-Forwards',
       message: 'Max-Forwards is not an integer from 0 to 255',
@@ -343,7 +351,7 @@ function checkHeaders(head: string, keys: string[], values: string[]): number | 
   }
   if (contentLength < 0) return -1;
   // Content-Length can never exceed the datagram, so the bound also keeps it a safe integer.
-  const length = parseBoundedInt(values[contentLength]!, 0x7fffffff);
+  const length = fieldInteger(fields, head, ranges, contentLength, 0x7fffffff);
   if (length < 0) {
     return {
       rule: 'Content-Length',
@@ -360,12 +368,18 @@ const CALL_ID = 2;
 const CSEQ = 3;
 
 /** Whether field `field` is valid as `grammar`, read in place in the header block when it lies there. */
-function isValid(grammar: number, head: string, values: string[], field: number): boolean {
+function isValid(
+  grammar: number,
+  fields: HeaderFields,
+  head: string,
+  ranges: number[],
+  field: number,
+): boolean {
   let s = head;
-  let start = field < RANGE_FIELDS ? ranges[2 * field]! : -1;
-  let end = field < RANGE_FIELDS ? ranges[2 * field + 1]! : 0;
+  let start = ranges[2 * field]!;
+  let end = ranges[2 * field + 1]!;
   if (start < 0) {
-    s = values[field]!;
+    s = fields.valueAt(field);
     start = 0;
     end = s.length;
   }
@@ -379,6 +393,19 @@ function isValid(grammar: number, head: string, values: string[], field: number)
     default:
       return isCSeq(s, start, end);
   }
+}
+
+/** The 1*DIGIT value of field `field` if no greater than `max`, else -1; read in place when it lies in the header block. */
+function fieldInteger(
+  fields: HeaderFields,
+  head: string,
+  ranges: number[],
+  field: number,
+  max: number,
+): number {
+  const start = ranges[2 * field]!;
+  if (start < 0) return parseBoundedInt(fields.valueAt(field), max);
+  return parseBoundedInt(head, max, start, ranges[2 * field + 1]);
 }
 
 /** callid = word [ "@" word ]; characters beyond `word` are tolerated, spaces and controls are not. */
