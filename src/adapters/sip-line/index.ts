@@ -1,6 +1,22 @@
 /** The SIP line adapter: registrar and location service for phones' lines (RFC 3261 §10). */
 
+export {
+  type DeviceIdentity,
+  deviceNameOfMac,
+  identifyDevice,
+  macOfInstanceId,
+  modelMismatch,
+  parseUserAgent,
+} from './device-identity.js';
 export type { RegistrationPersistence, RegistrationRows } from './persistence.js';
+export type {
+  AdmissionPolicy,
+  AutoRegistrationHook,
+  AutoRegistrationResult,
+  RegistrationAttempt,
+  RejectionReason,
+  UnknownDevice,
+} from './registrar.js';
 export {
   createSipLineAdapter,
   type LineContact,

@@ -1,25 +1,33 @@
 /**
  * The REGISTER handler of the line adapter (RFC 3261 §10.3): authenticates the phone by digest
- * (RFC 3261 §22, RFC 8760), checks that the AOR is one of its lines, and hands the binding
- * change to the location service. Every input is answered; nothing here throws.
+ * (RFC 3261 §22, RFC 8760), checks that the device is the one configured (MAC, model: R-REG-24)
+ * and that the node takes one more phone, checks that the AOR is one of its lines, and hands
+ * the binding change to the location service. A device that is not configured is refused
+ * (R-REG-01, R-REG-20) or, with auto-registration, added. Every attempt that is answered for
+ * good is reported with its outcome and reason. Every input is answered; nothing here throws.
  */
 import { randomBytes } from 'node:crypto';
 import type { ConfigSnapshot, LineAppearanceSnapshot, PhoneSnapshot } from '../../admin/index.js';
 import {
   type Clock,
+  type Contact,
   checkRequestSemantics,
   createDigestServer,
   type DigestAlgorithm,
   type DigestSecret,
   type DigestServer,
+  type Endpoint,
   type IncomingRequest,
   parseContacts,
   quoteString,
+  type Result,
   type SipLogger,
   type Uri,
+  unquote,
 } from '../../sip/index.js';
 import { type Binding, secondsLeft } from './binding.js';
 import { readBindingRequest } from './binding-request.js';
+import { type DeviceIdentity, identifyDevice, modelMismatch } from './device-identity.js';
 import type { LocationService } from './location-service.js';
 import { type LockoutPolicy, SourceLockout } from './source-lockout.js';
 
@@ -33,6 +41,72 @@ export interface RegistrarOptions {
   readonly algorithms: readonly DigestAlgorithm[];
   readonly lockout: LockoutPolicy;
   readonly maxBindingsPerLine: number;
+  readonly admission: AdmissionPolicy;
+  /** Told of every attempt answered for good (not of challenges that are part of the handshake). */
+  readonly onAttempt: (attempt: RegistrationAttempt) => void;
+}
+
+/** Which devices the registrar takes beyond a valid login. */
+export interface AdmissionPolicy {
+  /** Phones registered at once; a further phone gets 503 and tries its next node. */
+  readonly maxPhones: number;
+  /** Absent: a device that is not configured is refused (auto-registration off, R-REG-02). */
+  readonly autoRegistration?: AutoRegistrationHook;
+}
+
+/** What a device that is not configured meets when auto-registration is on. */
+export interface AutoRegistrationHook {
+  /** The credentials unconfigured phones register with (DEMO or site-specific, never a phone's). */
+  readonly account: { readonly username: string; readonly password: string };
+  add(device: UnknownDevice): Promise<AutoRegistrationResult>;
+}
+
+export interface UnknownDevice {
+  /** `SEP<MAC>`. */
+  readonly name: string;
+  readonly identity: DeviceIdentity;
+  readonly source: Readonly<Endpoint>;
+}
+
+export type AutoRegistrationResult =
+  | { readonly ok: true; readonly detail: string }
+  | { readonly ok: false; readonly detail: string };
+
+/**
+ * Why a REGISTER was refused (the seed's rejection reasons, R-REG-28): `unknown-device` (not
+ * configured, auto-registration off), `version-error` (another model than configured),
+ * `mac-mismatch` (credentials of another phone), `max-phones`, `bad-credentials`,
+ * `line-not-on-phone`, `bad-request` (a malformed or refused binding), `registrar-error`
+ * (the store), `auto-registration-failed`.
+ */
+export type RejectionReason =
+  | 'unknown-device'
+  | 'version-error'
+  | 'mac-mismatch'
+  | 'max-phones'
+  | 'bad-credentials'
+  | 'line-not-on-phone'
+  | 'bad-request'
+  | 'registrar-error'
+  | 'auto-registration-failed';
+
+/** One REGISTER's final outcome: `added` is a device just created by auto-registration. */
+export interface RegistrationAttempt {
+  /** Wall time, epoch milliseconds. */
+  readonly at: number;
+  /** The configured phone, or `SEP<MAC>` of a device that is not, or null when neither is known. */
+  readonly device: string | null;
+  readonly identity: DeviceIdentity;
+  readonly source: Readonly<Endpoint>;
+  /** The line the To header names. */
+  readonly line: string | null;
+  readonly result: 'accepted' | 'rejected' | 'added';
+  readonly status: number;
+  readonly reason: RejectionReason | null;
+  /** For people: what was wrong, naming the values involved. */
+  readonly detail: string;
+  /** Seconds granted to the longest binding of an accepted update; 0 for removals and queries. */
+  readonly expires: number;
 }
 
 export interface RegistrarCounters {
@@ -47,6 +121,19 @@ const MAX_USER_AGENT_LENGTH = 256;
 
 /** Option tags the registrar implements (RFC 3261 §8.2.2.3). */
 const SUPPORTED = ['path'];
+/** RFC 3261 §20.43: 399 is the miscellaneous warning, its text for people. */
+const WARNING_CODE = 399;
+/** Cisco device names: SEP and the 12 hex digits of the MAC (R-REG-03). */
+const SEP_NAME = /^SEP[0-9A-F]{12}$/;
+
+/** What one REGISTER established before it is answered; fields filled in as it is checked. */
+interface Attempt {
+  readonly incoming: IncomingRequest;
+  readonly identity: DeviceIdentity;
+  readonly contacts: Result<Contact[]>;
+  readonly line: string | null;
+  device: string | null;
+}
 
 export class Registrar {
   readonly counters: RegistrarCounters = { authFailures: 0, lockouts: 0 };
@@ -58,6 +145,8 @@ export class Registrar {
    * never tell whether a user name exists.
    */
   private readonly decoy: DigestSecret = { password: randomBytes(24).toString('base64url') };
+  /** Live bindings per phone, kept by the adapter's binding events: the phones registered here. */
+  private readonly bindingsByPhone = new Map<string, number>();
 
   constructor(private readonly options: RegistrarOptions) {
     this.digest = createDigestServer({
@@ -86,26 +175,74 @@ export class Registrar {
       incoming.reply(rejection.status, rejection.reason, { headers: rejection.headers });
       return;
     }
+    const contacts = parseContacts(request);
+    const attempt: Attempt = {
+      incoming,
+      identity: identifyDevice(request, contacts.ok ? instanceOf(contacts.value) : null),
+      contacts,
+      line: lineUser(request.to.uri),
+      device: null,
+    };
 
-    // RFC 3261 §10.3 step 3: authenticate.
+    // RFC 3261 §10.3 step 3: authenticate, as a configured phone or as the auto-registration account.
     const snapshot = this.options.snapshot();
+    const auto = this.options.admission.autoRegistration;
+    let claimed: string | undefined;
     const verdict = this.digest.verify(request, {
       proxy: false,
-      lookup: (username) => this.secretOf(snapshot, username),
+      lookup: (username) => {
+        claimed = username;
+        if (
+          auto !== undefined &&
+          username === auto.account.username &&
+          !snapshot.phonesBySipUsername.has(username)
+        )
+          return { password: auto.account.password };
+        return this.secretOf(snapshot, username);
+      },
     });
     if (verdict.status === 'missing' || verdict.status === 'stale') {
       this.challenge(incoming, verdict.status === 'stale');
       return;
     }
+    const named = attempt.identity.deviceName;
+    const unknown = named !== null && !snapshot.phones.has(named);
     if (verdict.status === 'invalid') {
+      attempt.device = (claimed && snapshot.phonesBySipUsername.get(claimed)?.name) || named;
+      // R-REG-01, R-REG-20: a device that names itself and is not configured is refused at once.
+      if (unknown && auto === undefined) {
+        this.countFailure(source);
+        this.refuse(
+          attempt,
+          403,
+          'Unknown Device',
+          'unknown-device',
+          `${named} is not configured and auto-registration is off`,
+        );
+        return;
+      }
+      this.refuse(
+        attempt,
+        401,
+        undefined,
+        'bad-credentials',
+        `credentials of ${claimed ?? 'nobody'} did not verify (${verdict.reason})`,
+        true,
+      );
       this.authenticationFailed(incoming, verdict.reason);
       return;
     }
     const phone = snapshot.phonesBySipUsername.get(verdict.username);
     if (phone === undefined) {
+      if (auto !== undefined && verdict.username === auto.account.username) {
+        await this.autoRegister(attempt, auto, named, unknown);
+        return;
+      }
       this.challenge(incoming, false);
       return;
     }
+    attempt.device = phone.name;
+    if (!this.admitted(attempt, phone)) return;
 
     // RFC 3261 §10.3 step 4: the authenticated phone may only register its own lines.
     const appearance = lineFor(phone, request.to.uri);
@@ -114,13 +251,18 @@ export class Registrar {
         { phone: phone.name, to: request.to.uri.user, source },
         'REGISTER for a line not on the phone',
       );
-      incoming.reply(403);
+      this.refuse(
+        attempt,
+        403,
+        undefined,
+        'line-not-on-phone',
+        `line ${attempt.line ?? '(none)'} is not on ${phone.name}`,
+      );
       return;
     }
 
-    const contacts = parseContacts(request);
     if (!contacts.ok) {
-      incoming.reply(400, 'Bad Contact');
+      this.refuse(attempt, 400, 'Bad Contact', 'bad-request', contacts.error.message);
       return;
     }
     const requested = readBindingRequest(
@@ -131,6 +273,29 @@ export class Registrar {
     );
     if (requested.kind === 'reject') {
       incoming.reply(requested.status, requested.reason, { headers: requested.headers });
+      this.report(
+        attempt,
+        'rejected',
+        requested.status,
+        'bad-request',
+        requested.reason ?? 'binding refused',
+      );
+      return;
+    }
+    const adds = requested.kind === 'update' && requested.contacts.some((contact) => contact.expires > 0);
+    if (
+      adds &&
+      !this.bindingsByPhone.has(phone.name) &&
+      this.bindingsByPhone.size >= this.options.admission.maxPhones
+    ) {
+      // RFC 3261 §21.5.4 without Retry-After: the phone tries the next node of its group.
+      this.refuse(
+        attempt,
+        503,
+        'Too Many Phones',
+        'max-phones',
+        `this node takes at most ${this.options.admission.maxPhones} phones`,
+      );
       return;
     }
     const path = requested.kind === 'update' ? request.headers.getAll('Path') : [];
@@ -146,11 +311,155 @@ export class Registrar {
     });
     if (!result.ok) {
       incoming.reply(result.status, result.reason);
+      this.report(attempt, 'rejected', result.status, 'registrar-error', result.reason);
       return;
     }
     incoming.reply(200, undefined, {
       headers: this.okHeaders(result.bindings, path, request.headers.getAll('Supported')),
     });
+    const expires =
+      requested.kind === 'update' ? Math.max(0, ...requested.contacts.map((contact) => contact.expires)) : 0;
+    this.report(attempt, 'accepted', 200, null, requested.kind, expires);
+  }
+
+  /** Phones registered on this node right now: count a binding that appears. */
+  bindingAdded(phone: string): void {
+    this.bindingsByPhone.set(phone, (this.bindingsByPhone.get(phone) ?? 0) + 1);
+  }
+
+  bindingRemoved(phone: string): void {
+    const count = (this.bindingsByPhone.get(phone) ?? 0) - 1;
+    if (count > 0) this.bindingsByPhone.set(phone, count);
+    else this.bindingsByPhone.delete(phone);
+  }
+
+  registeredPhones(): number {
+    return this.bindingsByPhone.size;
+  }
+
+  /**
+   * The authenticated phone is the device it claims to be: its MAC names no other configured
+   * phone, and its model is the configured one (R-REG-24, seed §3.12 "version error").
+   */
+  private admitted(attempt: Attempt, phone: PhoneSnapshot): boolean {
+    const { identity } = attempt;
+    if (identity.deviceName !== null && SEP_NAME.test(phone.name) && identity.deviceName !== phone.name) {
+      this.refuse(
+        attempt,
+        403,
+        'Device Name Mismatch',
+        'mac-mismatch',
+        `the credentials are ${phone.name}'s but the device's MAC makes it ${identity.deviceName}`,
+      );
+      return false;
+    }
+    if (modelMismatch(phone.model, identity.model)) {
+      this.refuse(
+        attempt,
+        403,
+        'Version Error',
+        'version-error',
+        `version error: ${phone.name} is configured as ${phone.model} but the device is a ${identity.model}`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** A device the auto-registration account logged in for: added when it is new (R-REG-06). */
+  private async autoRegister(
+    attempt: Attempt,
+    auto: AutoRegistrationHook,
+    named: string | null,
+    unknown: boolean,
+  ): Promise<void> {
+    attempt.device = named;
+    if (named === null) {
+      this.refuse(
+        attempt,
+        403,
+        'Unknown Device',
+        'unknown-device',
+        'auto-registration needs the MAC address in +sip.instance',
+      );
+      return;
+    }
+    if (!unknown) {
+      this.refuse(
+        attempt,
+        403,
+        'Device Configured',
+        'bad-credentials',
+        `${named} is configured: it must fetch its own file and register with its own credentials`,
+      );
+      return;
+    }
+    let added: AutoRegistrationResult;
+    try {
+      added = await auto.add({
+        name: named,
+        identity: attempt.identity,
+        source: attempt.incoming.info.source,
+      });
+    } catch (error) {
+      this.options.logger.error({ err: error, device: named }, 'auto-registration failed');
+      added = { ok: false, detail: 'the device could not be added' };
+    }
+    if (!added.ok) {
+      this.refuse(attempt, 503, 'Auto-Registration Failed', 'auto-registration-failed', added.detail);
+      return;
+    }
+    // The phone learns its line and credentials from its own file: it is refused once, restarts
+    // its configuration and finds SEP<MAC>.cnf.xml this time (seed §2.7, R-REG-06).
+    attempt.incoming.reply(403, 'Device Added', {
+      headers: [this.warning(`${added.detail}; fetch the configuration file again`)],
+    });
+    this.report(attempt, 'added', 403, null, added.detail);
+  }
+
+  private refuse(
+    attempt: Attempt,
+    status: number,
+    phrase: string | undefined,
+    reason: RejectionReason,
+    detail: string,
+    answered = false,
+  ): void {
+    if (!answered) {
+      const headers =
+        reason === 'version-error' || reason === 'mac-mismatch' || reason === 'unknown-device'
+          ? [this.warning(detail)]
+          : [];
+      attempt.incoming.reply(status, phrase, { headers });
+    }
+    this.report(attempt, 'rejected', status, reason, detail);
+  }
+
+  private report(
+    attempt: Attempt,
+    result: RegistrationAttempt['result'],
+    status: number,
+    reason: RejectionReason | null,
+    detail: string,
+    expires = 0,
+  ): void {
+    this.options.onAttempt({
+      at: this.options.wallClock(),
+      device: attempt.device,
+      identity: attempt.identity,
+      source: attempt.incoming.info.source,
+      line: attempt.line,
+      result,
+      status,
+      reason,
+      detail,
+      expires,
+    });
+  }
+
+  /** RFC 3261 §20.43: `399 <agent> "<text>"`. */
+  private warning(text: string): [string, string] {
+    return ['Warning', `${WARNING_CODE} ${this.options.realm} ${quoteString(text)}`];
   }
 
   private secretOf(snapshot: ConfigSnapshot, username: string): DigestSecret {
@@ -171,20 +480,26 @@ export class Registrar {
    * lock it out (403 to everything it sends) for a while.
    */
   private authenticationFailed(incoming: IncomingRequest, reason: string): void {
-    const { clock, logger, lockout } = this.options;
     const source = incoming.info.source.address;
-    this.counters.authFailures++;
-    if (this.lockout.recordFailure(source, clock.now())) {
-      this.counters.lockouts++;
-      logger.warn(
-        { source, failures: lockout.failures, windowMs: lockout.windowMs, durationMs: lockout.durationMs },
-        'REGISTER source locked out after repeated authentication failures',
-      );
+    if (this.countFailure(source)) {
       incoming.reply(403);
       return;
     }
-    logger.debug({ source, reason }, 'REGISTER authentication failed');
+    this.options.logger.debug({ source, reason }, 'REGISTER authentication failed');
     this.challenge(incoming, false);
+  }
+
+  /** Counts a failed login from `source`; true when it locked the source out. */
+  private countFailure(source: string): boolean {
+    const { clock, logger, lockout } = this.options;
+    this.counters.authFailures++;
+    if (!this.lockout.recordFailure(source, clock.now())) return false;
+    this.counters.lockouts++;
+    logger.warn(
+      { source, failures: lockout.failures, windowMs: lockout.windowMs, durationMs: lockout.durationMs },
+      'REGISTER source locked out after repeated authentication failures',
+    );
+    return true;
   }
 
   /** RFC 3261 §10.3 step 8: every current binding with its expiry, and the registrar's Date. */
@@ -200,6 +515,20 @@ export class Registrar {
     headers.push(['Date', new Date(this.options.wallClock()).toUTCString()]);
     return headers;
   }
+}
+
+/** The `+sip.instance` of the first Contact that has one (RFC 5626 §4.1), unquoted. */
+function instanceOf(contacts: readonly Contact[]): string | null {
+  for (const contact of contacts) {
+    if (contact === '*') return null;
+    const instance = contact.params['+sip.instance'];
+    if (typeof instance === 'string') return unquote(instance);
+  }
+  return null;
+}
+
+function lineUser(to: Uri): string | null {
+  return to.user === undefined ? null : to.user.slice(0, MAX_USER_AGENT_LENGTH);
 }
 
 /** The phone's appearance of the line a REGISTER's To names, if it has one. */

@@ -16,7 +16,7 @@ import {
 import { type Binding, secondsLeft } from './binding.js';
 import { type BindingEvent, LocationService } from './location-service.js';
 import type { RegistrationPersistence } from './persistence.js';
-import { Registrar } from './registrar.js';
+import { type AdmissionPolicy, Registrar, type RegistrationAttempt } from './registrar.js';
 import { DEFAULT_LOCKOUT, type LockoutPolicy } from './source-lockout.js';
 
 export interface SipLineAdapterOptions {
@@ -39,6 +39,8 @@ export interface SipLineAdapterOptions {
   readonly maxBindingsPerLine?: number;
   /** Offered in this order (RFC 8760 §2.4). Default SHA-256 then MD5. */
   readonly algorithms?: readonly DigestAlgorithm[];
+  /** Phones registered at once (default unlimited) and auto-registration (default off). */
+  readonly admission?: Partial<AdmissionPolicy>;
 }
 
 /** One binding as `show registrations` and the API present it. */
@@ -86,7 +88,9 @@ export type RegistrationEvent =
       readonly type: 'unregistered';
       readonly registration: RegistrationView;
       readonly reason: 'removed' | 'expired';
-    };
+    }
+  /** A REGISTER answered for good: accepted, rejected (with the reason) or added by auto-registration. */
+  | { readonly type: 'attempt'; readonly attempt: RegistrationAttempt };
 
 export type RegistrationListener<T extends RegistrationEvent['type']> = (
   event: Extract<RegistrationEvent, { type: T }>,
@@ -136,7 +140,20 @@ export function createSipLineAdapter(options: SipLineAdapterOptions): SipLineAda
     instanceId: binding.instanceId,
   });
 
+  const publish = (published: RegistrationEvent) => {
+    for (const entry of listeners) {
+      if (entry.type !== published.type) continue;
+      try {
+        entry.listener(published);
+      } catch (error) {
+        logger.error({ err: error, event: published.type }, 'registration listener failed');
+      }
+    }
+  };
+
   const emit = (event: BindingEvent) => {
+    if (event.type === 'unregistered') registrar.bindingRemoved(event.binding.phone);
+    else if (!event.refresh) registrar.bindingAdded(event.binding.phone);
     const registration = view(event.binding, clock.now());
     const published: RegistrationEvent =
       event.type === 'registered'
@@ -152,14 +169,7 @@ export function createSipLineAdapter(options: SipLineAdapterOptions): SipLineAda
         { dn: registration.dn, phone: registration.phone, reason: published.reason },
         'line unregistered',
       );
-    for (const entry of listeners) {
-      if (entry.type !== published.type) continue;
-      try {
-        entry.listener(published);
-      } catch (error) {
-        logger.error({ err: error, event: published.type }, 'registration listener failed');
-      }
-    }
+    publish(published);
   };
 
   const location = new LocationService({
@@ -182,6 +192,8 @@ export function createSipLineAdapter(options: SipLineAdapterOptions): SipLineAda
     algorithms: options.algorithms ?? ['SHA-256', 'MD5'],
     lockout,
     maxBindingsPerLine,
+    admission: { maxPhones: Number.POSITIVE_INFINITY, ...options.admission },
+    onAttempt: (attempt) => publish({ type: 'attempt', attempt }),
   });
 
   let state: 'created' | 'running' | 'stopped' = 'created';
@@ -194,6 +206,7 @@ export function createSipLineAdapter(options: SipLineAdapterOptions): SipLineAda
     async start() {
       if (state !== 'created') throw new Error(`the SIP line adapter cannot start when ${state}`);
       const { restored, dropped } = await location.restore(options.snapshot());
+      for (const binding of location.all()) registrar.bindingAdded(binding.phone);
       logger.info({ restored, dropped }, 'registrations restored');
       state = 'running';
     },
