@@ -147,6 +147,19 @@ const MAX_DIALOGS_PER_INVITE = 16;
 /** Served without a handler: OPTIONS, and BYE inside a dialog (RFC 3261 §15.1.2). */
 const BUILT_IN_METHODS = ['ACK', 'BYE', 'CANCEL', 'OPTIONS'];
 
+/** Shared by every reply that passes none: replies only read their options. */
+const NO_REPLY_OPTIONS: ReplyOptions = {};
+
+/** RFC 3261 §11.2: the 200 to OPTIONS SHOULD say which bodies the UA accepts. */
+const OPTIONS_ANSWER: ReplyOptions = { headers: [['Accept', 'application/sdp']] };
+
+/** The Allow value (RFC 3261 §20.5): the built-in methods and every method with a handler. */
+function allowValue(handled: Iterable<string>): string {
+  const methods = new Set(BUILT_IN_METHODS);
+  for (const method of handled) if (method !== '*') methods.add(method);
+  return [...methods].join(', ');
+}
+
 export async function createSipStack(options: SipStackOptions): Promise<SipStack> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -183,6 +196,8 @@ interface SentAck {
 class Stack implements SipStack {
   readonly dialogs = new DialogStore();
   private readonly handlers = new Map<string, RequestHandler>();
+  /** Sent in every 405 and OPTIONS 2xx; rebuilt only when a handler is added. */
+  private allow = allowValue([]);
   private ackHandler: AckHandler | undefined;
   /** UAS 2xx retransmission until the ACK (RFC 3261 §13.3.1.4), by dialog key + CSeq. */
   private readonly unacknowledged = new Map<string, { stop(): void }>();
@@ -211,6 +226,7 @@ class Stack implements SipStack {
 
   onRequest(method: string, handler: RequestHandler): void {
     this.handlers.set(method, handler);
+    this.allow = allowValue(this.handlers.keys());
   }
 
   onAck(handler: AckHandler): void {
@@ -246,12 +262,6 @@ class Stack implements SipStack {
 
   // ---- server side ----
 
-  private allowHeader(): string {
-    const methods = new Set(BUILT_IN_METHODS);
-    for (const method of this.handlers.keys()) if (method !== '*') methods.add(method);
-    return [...methods].join(', ');
-  }
-
   private receiveRequest(request: SipRequest, transaction: ServerTransaction, info: ReceiveInfo): void {
     const incoming = new Incoming(this, request, transaction, info, undefined);
     const dialogId = incomingDialogId(request);
@@ -286,7 +296,7 @@ class Stack implements SipStack {
 
   private answerWithoutHandler(incoming: Incoming): void {
     const { method } = incoming.request;
-    if (method === 'OPTIONS') incoming.reply(200, undefined, { headers: [['Accept', 'application/sdp']] });
+    if (method === 'OPTIONS') incoming.reply(200, undefined, OPTIONS_ANSWER);
     // RFC 3261 15.1.2: the BYE has already ended its dialog; the UAS answers 200.
     else if (method === 'BYE') incoming.reply(200);
     // RFC 3261 8.2.1: an unsupported method gets 405 with Allow.
@@ -294,26 +304,27 @@ class Stack implements SipStack {
   }
 
   private runHandler(handler: RequestHandler, incoming: Incoming): void {
-    const fail = (error: unknown) => {
-      this.logger.error(
-        { err: error, method: incoming.request.method, callId: incoming.request.callId },
-        'request handler failed',
-      );
-      if (!incoming.answered) incoming.reply(500);
-    };
     try {
       const pending = handler(incoming);
-      if (pending) pending.catch(fail);
+      if (pending) pending.catch((error: unknown) => this.handlerFailed(incoming, error));
     } catch (error) {
-      fail(error);
+      this.handlerFailed(incoming, error);
     }
+  }
+
+  private handlerFailed(incoming: Incoming, error: unknown): void {
+    this.logger.error(
+      { err: error, method: incoming.request.method, callId: incoming.request.callId },
+      'request handler failed',
+    );
+    if (!incoming.answered) incoming.reply(500);
   }
 
   /** Adds the headers every response built by the stack carries. */
   decorateResponse(response: SipResponse, request: SipRequest): void {
     if (this.userAgent && !response.headers.has('server')) response.headers.set('Server', this.userAgent);
     if (response.status === 405 || (request.method === 'OPTIONS' && response.status < 300)) {
-      response.headers.set('Allow', this.allowHeader());
+      response.headers.set('Allow', this.allow);
     }
   }
 
@@ -665,13 +676,13 @@ class Incoming implements IncomingRequest {
     this.cancelHandler = handler;
   }
 
-  reply(status: number, reason?: string, options: ReplyOptions = {}): SipResponse {
+  reply(status: number, reason?: string, options: ReplyOptions = NO_REPLY_OPTIONS): SipResponse {
     const response = this.buildResponse(status, reason, options);
     this.send(response);
     return response;
   }
 
-  accept(options: ReplyOptions & { status?: number } = {}): Dialog {
+  accept(options: ReplyOptions & { status?: number } = NO_REPLY_OPTIONS): Dialog {
     const status = options.status ?? 200;
     if (status < 200 || status >= 300) throw new TypeError(`accept() answers with a 2xx, not ${status}`);
     if (this.answered) throw new TypeError('the request has already been answered');
@@ -690,13 +701,15 @@ class Incoming implements IncomingRequest {
   private buildResponse(status: number, reason: string | undefined, options: ReplyOptions): SipResponse {
     // RFC 3261 8.2.6.2: every response of the request carries the same To tag (none on 100).
     if (status > 100 && this.request.to.params.tag === undefined) this.toTag ??= generateTag();
-    const headers: [string, string][] = [...(options.headers ?? [])];
-    if (options.contact !== undefined) {
-      headers.push([
-        'Contact',
-        typeof options.contact === 'string' ? options.contact : formatNameAddr(options.contact),
-      ]);
-    }
+    const contact = options.contact;
+    // The caller's array is only read, never extended: a Contact goes into a copy.
+    const headers =
+      contact === undefined
+        ? options.headers
+        : [
+            ...(options.headers ?? []),
+            ['Contact', typeof contact === 'string' ? contact : formatNameAddr(contact)] as [string, string],
+          ];
     const response = createResponse(this.request, status, reason ?? reasonPhrase(status), {
       toTag: status > 100 ? this.toTag : undefined,
       headers,

@@ -65,6 +65,16 @@ describe('a stack answering requests', () => {
     expect(response.headers.get('Accept')).toBe('application/sdp');
   });
 
+  it('names in Allow a method whose handler came after an earlier OPTIONS was answered', async () => {
+    const methods = async (): Promise<string[]> =>
+      (await send('OPTIONS')).headers.get('Allow')?.split(/\s*,\s*/) ?? [];
+    expect(await methods()).not.toContain('REFER');
+    callee.onRequest('REFER', (incoming) => incoming.reply(202));
+    const allow = await methods();
+    expect(allow).toContain('REFER');
+    expect(new Set(allow).size).toBe(allow.length);
+  });
+
   it('answers a request for a dialog it does not know with 481 (RFC 3261 §12.2.2)', async () => {
     const response = await send('INFO', (headers) =>
       headers.set('To', '<sip:callee@127.0.0.1>;tag=no-such-dialog'),
