@@ -69,7 +69,9 @@ describe('a stack answering requests', () => {
     const methods = async (): Promise<string[]> =>
       (await send('OPTIONS')).headers.get('Allow')?.split(/\s*,\s*/) ?? [];
     expect(await methods()).not.toContain('REFER');
-    callee.onRequest('REFER', (incoming) => incoming.reply(202));
+    callee.onRequest('REFER', (incoming) => {
+      incoming.reply(202);
+    });
     const allow = await methods();
     expect(allow).toContain('REFER');
     expect(new Set(allow).size).toBe(allow.length);
