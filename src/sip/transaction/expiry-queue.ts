@@ -1,6 +1,6 @@
 /**
- * The cleanup timers of the transaction layer (RFC 3261 §17: timers D, I, J, K and the timers L
- * and M of RFC 6026 §8.7) for many transactions on a few clock timers.
+ * The cleanup timers of the transaction layer (RFC 3261 §17: timers D, I, J, K; RFC 6026 §7.1
+ * and §8.4: timers L and M) for many transactions on a few clock timers.
  *
  * Under load a UDP server holds tens of thousands of transactions in Completed, each waiting
  * 64*T1 for timer J (RFC 3261 §17.2.2). One clock timer per transaction costs a Timeout, a
