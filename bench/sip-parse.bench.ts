@@ -4,9 +4,11 @@
  *
  * Fairness: every parser produces its parsed message from the bytes. `sip` is given the Buffer
  * (it converts to a string itself), sip.js a string (its transports hand it strings).
- * Strowger's "lazy" row parses and validates the start line, Via, From, To, Call-ID, CSeq and
- * Content-Length (the rest stays unparsed until asked); the "typed" row also reads those views
- * and parses Contact and Record-Route, which the peers parse eagerly.
+ * Strowger's "lazy" row splits the header fields and validates the start line, the Request-URI,
+ * every Via, From, To, Call-ID, CSeq, Max-Forwards and Content-Length, which is all the RFC 4475
+ * verdicts need; it builds none of their objects (they are built on first read, and other header
+ * values are sliced out only when read). The "typed" row also reads those views and parses
+ * Contact and Record-Route, which the peers parse eagerly.
  *
  * Run: npx tsx bench/sip-parse.bench.ts
  */

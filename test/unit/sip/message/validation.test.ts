@@ -1,0 +1,222 @@
+/**
+ * The parser validates Via, From, To, CSeq and the Request-URI in place without building them;
+ * the typed views are built on first read by the same readers. These tests hold the two paths
+ * to one verdict, check that in-place reading respects field bounds, and that lazily built views
+ * and lazily sliced values read back right.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isCSeq } from '../../../../src/sip/message/cseq.js';
+import {
+  formatNameAddr,
+  formatUri,
+  parseCSeq,
+  parseMessage,
+  parseNameAddr,
+  parseUri,
+  parseViaList,
+  type SipMessage,
+} from '../../../../src/sip/message/index.js';
+import { isNameAddr } from '../../../../src/sip/message/name-addr.js';
+import { readUri } from '../../../../src/sip/message/uri.js';
+import { isViaList } from '../../../../src/sip/message/via.js';
+import { testdataPath } from '../../../helpers/testdata.js';
+
+const OPTIONS = [
+  'OPTIONS sip:bob@example.com SIP/2.0',
+  'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc;rport',
+  'Via: SIP/2.0/TCP proxy.example.com;branch=z9hG4bKdef;received=192.0.2.9',
+  'Max-Forwards: 70',
+  'From: "Alice" <sip:alice@example.com>;tag=1',
+  'To: <sip:bob@example.com>',
+  'Call-ID: call-1@192.0.2.1',
+  'CSeq: 7 OPTIONS',
+  'Subject: lunch',
+  'Content-Length: 0',
+  '',
+  '',
+].join('\r\n');
+
+function parse(text: string): SipMessage {
+  const parsed = parseMessage(Buffer.from(text, 'latin1'));
+  if (!parsed.ok) throw new Error(`${parsed.error.rule}: ${parsed.error.message}`);
+  return parsed.value;
+}
+
+function rejection(text: string): { rule: string; header?: string } {
+  const parsed = parseMessage(Buffer.from(text, 'latin1'));
+  if (parsed.ok) throw new Error('expected a rejection');
+  return { rule: parsed.error.rule, header: parsed.error.header };
+}
+
+/** Every header value of both torture corpora, and each of them cut and spliced, as hostile field values. */
+function fieldValues(): string[] {
+  const values = new Set<string>();
+  for (const corpus of ['sip-torture-rfc4475', 'sip-torture-rfc5118']) {
+    const dir = testdataPath(corpus);
+    for (const file of readdirSync(dir)) {
+      if (file === 'README.md' || file === 'SHA256SUMS') continue;
+      const text = readFileSync(join(dir, file), 'latin1');
+      const head = text.split(/\r?\n\r?\n/)[0] ?? '';
+      for (const line of head.split(/\r?\n/).slice(1)) {
+        const colon = line.indexOf(':');
+        if (colon > 0) values.add(line.slice(colon + 1).trim());
+      }
+    }
+  }
+  const seeds = [...values];
+  const out = [...seeds];
+  for (const [n, value] of seeds.entries()) {
+    for (let cut = 0; cut <= value.length; cut += 3) {
+      out.push(value.slice(0, cut));
+      out.push(value.slice(cut));
+      out.push(value.slice(0, cut) + (seeds[(n + cut) % seeds.length] ?? ''));
+      out.push(`${value.slice(0, cut)} ${value.slice(cut)}`);
+      out.push(`${value.slice(0, cut)}"${value.slice(cut)}`);
+    }
+  }
+  return out;
+}
+
+describe('validators agree with the building parsers', () => {
+  const values = fieldValues();
+
+  it('on every torture header value, cut, spliced and with stray quotes and spaces', () => {
+    expect(values.length).toBeGreaterThan(10000);
+    const disagreements: string[] = [];
+    let accepted = 0;
+    for (const value of values) {
+      // Each value is also read in place inside a larger string, as the parser reads it.
+      const framed = `X${value}\r\n"<>;`;
+      const end = 1 + value.length;
+      const via = parseViaList(value).ok;
+      const nameAddr = parseNameAddr(value).ok;
+      const uri = parseUri(value).ok;
+      const verdicts = [
+        isViaList(value, 0, value.length) === via,
+        isViaList(framed, 1, end) === via,
+        isNameAddr(value, 0, value.length) === nameAddr,
+        isNameAddr(framed, 1, end) === nameAddr,
+        readUri(framed, 1, end, undefined) >= 0 === uri,
+        isCSeq(framed, 1, end) === parseCSeq(value).ok,
+      ];
+      if (verdicts.includes(false)) disagreements.push(`${JSON.stringify(value)}: ${verdicts.join(' ')}`);
+      if (via || nameAddr || uri) accepted++;
+    }
+    expect(disagreements).toEqual([]);
+    // The generated values must exercise both verdicts.
+    expect(accepted).toBeGreaterThan(values.length / 20);
+    expect(accepted).toBeLessThan(values.length);
+  });
+});
+
+describe('in-place validation', () => {
+  it('rejects a malformed Via in any field, not only the top one', () => {
+    expect(rejection(OPTIONS.replace('SIP/2.0/TCP proxy.example.com', 'SIP/2.0/TCP proxy example'))).toEqual({
+      rule: 'Via',
+      header: 'via',
+    });
+    expect(rejection(OPTIONS.replace('branch=z9hG4bKdef', 'branch=z9hG4bKdef, '))).toEqual({
+      rule: 'Via',
+      header: 'via',
+    });
+    expect(rejection(OPTIONS.replace('received=192.0.2.9', 'received=192.0.2.300'))).toEqual({
+      rule: 'Via',
+      header: 'via',
+    });
+  });
+
+  it('stops at the end of the field: a quote or > on a later line does not close it', () => {
+    const quote = OPTIONS.replace(
+      '"Alice" <sip:alice@example.com>;tag=1',
+      '"Alice <sip:alice@example.com>;tag=1',
+    ).replace('Subject: lunch', 'Subject: "');
+    expect(rejection(quote)).toEqual({ rule: 'display-name', header: 'from' });
+    const angle = OPTIONS.replace('To: <sip:bob@example.com>', 'To: <sip:bob@example.com').replace(
+      'Subject: lunch',
+      'Subject: >',
+    );
+    expect(rejection(angle)).toEqual({ rule: 'name-addr', header: 'to' });
+    const via = OPTIONS.replace('SIP/2.0/UDP 192.0.2.1:5060', 'SIP/2.0/UDP [2001:db8::1:5060').replace(
+      'Subject: lunch',
+      'Subject: ]',
+    );
+    expect(rejection(via)).toEqual({ rule: 'Via', header: 'via' });
+  });
+
+  it('validates a folded value as unfolded', () => {
+    const folded = parse(
+      OPTIONS.replace('To: <sip:bob@example.com>', 'To: <sip:bob@example.com>\r\n ;tag=x'),
+    );
+    expect(folded.to.params.tag).toBe('x');
+    expect(
+      rejection(OPTIONS.replace('To: <sip:bob@example.com>', 'To: <sip:bob@example.com>\r\n ;tag=')),
+    ).toEqual({ rule: 'name-addr', header: 'to' });
+  });
+
+  it('rejects a Request-URI with headers, whatever their names', () => {
+    expect(
+      rejection(OPTIONS.replace('sip:bob@example.com SIP', 'sip:bob@example.com?__proto__=x SIP')),
+    ).toEqual({ rule: 'Request-URI', header: undefined });
+  });
+});
+
+describe('views built on first read', () => {
+  it('builds the same views the full parsers build', () => {
+    const m = parse(OPTIONS);
+    const vias = parseViaList('SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc;rport');
+    expect(vias.ok && m.via[0]).toEqual(vias.ok && vias.value[0]);
+    expect(m.via.map((v) => [v.transport, v.host, v.received])).toEqual([
+      ['UDP', '192.0.2.1', undefined],
+      ['TCP', 'proxy.example.com', '192.0.2.9'],
+    ]);
+    expect(formatNameAddr(m.from)).toBe('"Alice" <sip:alice@example.com>;tag=1');
+    expect(m.cseq).toEqual({ seq: 7, method: 'OPTIONS' });
+    if (m.kind !== 'request') throw new Error('request expected');
+    expect(formatUri(m.uri)).toBe('sip:bob@example.com');
+  });
+
+  it('reads a header changed before the first read of its view', () => {
+    const m = parse(OPTIONS);
+    m.headers.set('From', '<sip:carol@example.com>;tag=2');
+    expect(m.from.uri.user).toBe('carol');
+    expect(m.to.uri.user).toBe('bob');
+  });
+
+  it('keeps a parameter named __proto__ as a parameter', () => {
+    const m = parse(OPTIONS.replace(';tag=1', ';tag=1;__proto__'));
+    expect(Object.keys(m.from.params)).toEqual(['tag', '__proto__']);
+    expect(Object.getPrototypeOf(m.from.params)).toBe(Object.prototype);
+    expect(formatNameAddr(m.from)).toBe('"Alice" <sip:alice@example.com>;tag=1;__proto__');
+  });
+});
+
+describe('values sliced on first read', () => {
+  it('reads every value right, in any order, before and after a change', () => {
+    const m = parse(OPTIONS);
+    expect(m.headers.get('Subject')).toBe('lunch');
+    m.headers.prepend('Via', 'SIP/2.0/UDP edge.example.com;branch=z9hG4bKe');
+    expect(m.headers.getAll('Via')).toEqual([
+      'SIP/2.0/UDP edge.example.com;branch=z9hG4bKe',
+      'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc;rport',
+      'SIP/2.0/TCP proxy.example.com;branch=z9hG4bKdef;received=192.0.2.9',
+    ]);
+    m.headers.removeFirst('Via');
+    m.headers.remove('Subject');
+    expect(m.headers.fields().map((f) => `${f.name}: ${f.value}`)).toEqual(
+      OPTIONS.split('\r\n')
+        .slice(1, -2)
+        .filter((line) => !line.startsWith('Subject')),
+    );
+  });
+
+  it('gives a clone its own values', () => {
+    const m = parse(OPTIONS);
+    const copy = m.headers.clone();
+    copy.set('Subject', 'dinner');
+    expect(m.headers.get('Subject')).toBe('lunch');
+    expect(copy.get('Subject')).toBe('dinner');
+    expect(copy.get('Call-ID')).toBe('call-1@192.0.2.1');
+  });
+});
