@@ -19,7 +19,7 @@ import {
   type SipStack,
 } from '../../../../src/sip/index.js';
 import { freePort } from '../../../helpers/ports.js';
-import { ANSWER, CallAttempt, call, locationOf, OFFER, signal } from '../sip-line-calls/harness.js';
+import { ANSWER, CallAttempt, call, locationOf, signal } from '../sip-line-calls/harness.js';
 import {
   CARRIER_HOST,
   type Carrier,
