@@ -101,6 +101,7 @@ interface DeviceRecord {
 
 const KEEPALIVE_LOST = 'keepalive lost: no refresh before the registration expired';
 const REMOVED = 'unregistered by the phone';
+const NOT_SEEN = 'not seen since the node started';
 const ADDED = 'added by auto-registration: waiting for it to fetch its file and register';
 
 export class DeviceStatusTracker {
@@ -211,7 +212,7 @@ export class DeviceStatusTracker {
       name,
       configured: phone !== undefined,
       status: record?.state ?? 'unknown',
-      reason: record?.reason ?? (phone ? 'not seen since the node started' : null),
+      reason: record === undefined ? NOT_SEEN : record.reason,
       reasonCode: record?.reasonCode ?? null,
       address: record?.address ?? null,
       node: this.options.node,
