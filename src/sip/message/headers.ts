@@ -36,6 +36,27 @@ export class HeaderFields implements SipHeaders {
     return read;
   }
 
+  /**
+   * @internal The string that holds the value of field `index`, to read in
+   * [valueStart(index), valueEnd(index)): the header block while the value is unread (a flat
+   * string reads faster than a slice of it), else the value itself.
+   */
+  textOf(index: number): string {
+    return this.values[index] ?? this.source!;
+  }
+  valueStart(index: number): number {
+    return this.values[index] === undefined ? this.ranges[2 * index]! : 0;
+  }
+  valueEnd(index: number): number {
+    const value = this.values[index];
+    return value === undefined ? this.ranges[2 * index + 1]! : value.length;
+  }
+
+  /** @internal Index of the first field of the header, or -1. */
+  indexOf(name: string): number {
+    return this.keys.indexOf(headerKey(name));
+  }
+
   /** Reads every value before the arrays change shape, so that no range goes stale. */
   private readAll(): void {
     if (this.source === undefined) return;

@@ -1,11 +1,10 @@
 /** The message objects: start line, header fields, body, and cached typed views. */
 import { parseCSeq } from './cseq.js';
-import { getFieldValues } from './field-values.js';
 import { HeaderFields } from './headers.js';
-import { parseNameAddr } from './name-addr.js';
+import { parseNameAddr, parseNameAddrIn } from './name-addr.js';
 import type { CSeq, NameAddr, Result, SipHeaders, SipRequest, SipResponse, Uri, Via } from './types.js';
 import { formatUri, parseUri } from './uri.js';
-import { parseViaList } from './via.js';
+import { parseViaList, parseViaListIn } from './via.js';
 
 /**
  * Typed views of one version of the header fields, each parsed on its first read: the parser
@@ -68,8 +67,16 @@ abstract class MessageBase {
     const cache = this.#views();
     if (cache.via === undefined) {
       const vias: Via[] = [];
-      for (const value of getFieldValues(this.headers, 'via'))
-        vias.push(...unwrap(parseViaList(value), 'Via'));
+      const headers = this.headers;
+      if (headers instanceof HeaderFields) {
+        for (let i = 0; i < headers.size; i++) {
+          if (headers.keyAt(i) !== 'via') continue;
+          const parsed = parseViaListIn(headers.textOf(i), headers.valueStart(i), headers.valueEnd(i));
+          for (const via of unwrap(parsed, 'Via')) vias.push(via);
+        }
+      } else {
+        for (const value of headers.getAll('Via')) vias.push(...unwrap(parseViaList(value), 'Via'));
+      }
       cache.via = vias;
     }
     return cache.via;
@@ -77,13 +84,13 @@ abstract class MessageBase {
 
   get from(): NameAddr {
     const cache = this.#views();
-    cache.from ??= unwrap(parseNameAddr(required(this.headers, 'From')), 'From');
+    cache.from ??= unwrap(nameAddrView(this.headers, 'From'), 'From');
     return cache.from;
   }
 
   get to(): NameAddr {
     const cache = this.#views();
-    cache.to ??= unwrap(parseNameAddr(required(this.headers, 'To')), 'To');
+    cache.to ??= unwrap(nameAddrView(this.headers, 'To'), 'To');
     return cache.to;
   }
 
@@ -107,6 +114,14 @@ abstract class MessageBase {
     if (!(headers instanceof HeaderFields) || headers.version !== received.headersVersion) return undefined;
     return received;
   }
+}
+
+/** The first field of a name-addr header, read in place when it has not been sliced out yet. */
+function nameAddrView(headers: SipHeaders, name: string): Result<NameAddr> {
+  if (!(headers instanceof HeaderFields)) return parseNameAddr(required(headers, name));
+  const index = headers.indexOf(name);
+  if (index < 0) throw new TypeError(`${name} header is missing`);
+  return parseNameAddrIn(headers.textOf(index), headers.valueStart(index), headers.valueEnd(index));
 }
 
 function required(headers: SipHeaders, name: string): string {

@@ -12,8 +12,13 @@ import { emptyUri, formatUri, readUri } from './uri.js';
  * or ';' (RFC 3261 §20.10; RFC 4475 §3.3.12, §3.1.2.13). Never throws.
  */
 export function parseNameAddr(text: string): Result<NameAddr> {
+  return parseNameAddrIn(text, 0, text.length);
+}
+
+/** parseNameAddr of s[start, end). */
+export function parseNameAddrIn(s: string, start: number, end: number): Result<NameAddr> {
   const nameAddr: NameAddr = { uri: emptyUri(), params: {} };
-  return readNameAddr(text, 0, text.length, nameAddr) ? { ok: true, value: nameAddr } : lastReadFailure();
+  return readNameAddr(s, start, end, nameAddr) ? { ok: true, value: nameAddr } : lastReadFailure();
 }
 
 /** Whether s[start, end) is a valid name-addr / addr-spec with parameters, without building it. */

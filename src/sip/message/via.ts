@@ -23,8 +23,13 @@ export function parseVia(text: string): Result<Via> {
  * a comma can only separate elements, since outside a quoted-string no via-parm contains one.
  */
 export function parseViaList(text: string): Result<Via[]> {
+  return parseViaListIn(text, 0, text.length);
+}
+
+/** parseViaList of s[start, end). */
+export function parseViaListIn(s: string, start: number, end: number): Result<Via[]> {
   const vias: Via[] = [];
-  return readViaList(text, 0, text.length, vias) ? { ok: true, value: vias } : lastReadFailure();
+  return readViaList(s, start, end, vias) ? { ok: true, value: vias } : lastReadFailure();
 }
 
 /** Whether s[start, end) is a valid Via field value (a via-parm list), without building it. */
