@@ -5,7 +5,7 @@
  * until one takes it; everything inside a dialog goes to the leg that owns the dialog, whoever
  * created it.
  */
-import type { CallCore, DeviceDriver, DeviceRef } from '../../core/index.js';
+import type { CallCore, DeviceDriver, DeviceRef, MediaDescription } from '../../core/index.js';
 import {
   type Clock,
   checkRequestSemantics,
@@ -44,7 +44,7 @@ export interface IncomingCall {
   /** In-dialog requests go back over the INVITE's flow (a phone) rather than by the route set (a carrier). */
   readonly followFlow: boolean;
   /** The offer as it goes to the core; default the INVITE's body. */
-  readonly media?: ReturnType<typeof mediaOf>;
+  readonly media?: MediaDescription | undefined;
 }
 
 export interface CallSignalling {
@@ -63,7 +63,7 @@ export interface SipCallerReach {
 }
 
 /** RFC 3261 §8.1.1.6. */
-export const DEFAULT_MAX_FORWARDS = 70;
+const DEFAULT_MAX_FORWARDS = 70;
 
 /** The Max-Forwards an outgoing leg of a call from `device` carries: the caller's budget, or 70. */
 export function maxForwardsOf(device: DeviceRef): number {

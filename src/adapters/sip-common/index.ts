@@ -8,7 +8,6 @@ export {
   type CallSignalling,
   type CallSignallingOptions,
   callSignalling,
-  DEFAULT_MAX_FORWARDS,
   type IncomingCall,
   maxForwardsOf,
   type NewCallAnswerer,

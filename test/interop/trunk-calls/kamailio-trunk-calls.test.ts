@@ -1,0 +1,270 @@
+/**
+ * Calls over the SIP trunk with Kamailio as the carrier: its registrar (usrloc, digest auth)
+ * holds the DID Strowger registers, and its proxy relays calls: a DID to Strowger's binding,
+ * anything else from Strowger (after a 407 answered with the trunk's credentials) to a sipp UAS
+ * standing for the PSTN. The node runs the CME example's dial plan with SIP phones and the
+ * registrar of phones; phone 201 is a sipp UAS registered with digest.
+ *  - outbound: a sipp phone 201 dials 95125551234; the PSTN sees 5125551234 from 5123781291;
+ *  - inbound: a sipp PSTN caller dials the DID 5123781201; Kamailio → Strowger → phone 201.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSipCallHandler } from '../../../src/adapters/sip-line/calls/index.js';
+import { createSipLineAdapter, type SipLineAdapter } from '../../../src/adapters/sip-line/index.js';
+import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls/index.js';
+import { createTrunkAdapter, type TrunkAdapter } from '../../../src/adapters/sip-trunk/index.js';
+import { applyConfig, type ConfigSnapshot, loadSnapshot } from '../../../src/admin/index.js';
+import { type CallCore, type CallRecord, createCallCore } from '../../../src/core/index.js';
+import { createDialPlanRouter } from '../../../src/features/routing/index.js';
+import { createDigestServer, createSipStack, type SipStack, systemClock } from '../../../src/sip/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { interopAvailable } from '../../helpers/interop.js';
+import { freePort } from '../../helpers/ports.js';
+import { runSipp, startSipp } from '../../helpers/sipp.js';
+import { testdataPath } from '../../helpers/testdata.js';
+import {
+  ACCOUNT,
+  CARRIER_HOST,
+  CARRIER_REALM,
+  cmeConfiguration,
+} from '../../integration/adapters/sip-trunk-calls/harness.js';
+
+const run = promisify(execFile);
+const canRun = interopAvailable('kamailio', 'kamcmd', 'sipp');
+
+const PHONE_UAC = new URL('../calls/scenarios/uac-auth.xml', import.meta.url).pathname;
+const PSTN_UAS = new URL('./scenarios/pstn-uas.xml', import.meta.url).pathname;
+const PSTN_UAC = new URL('./scenarios/pstn-uac.xml', import.meta.url).pathname;
+const REGISTER_SCENARIO = testdataPath('sipp-scenarios/asterisk-testsuite/auth/register_pass.xml');
+const DID_201 = '5123781201';
+
+/**
+ * The carrier: OPTIONS answered, REGISTER challenged and saved, an INVITE for a registered
+ * number relayed to its binding (a DID call to Strowger), any other INVITE challenged for the
+ * trunk's account and relayed to the PSTN. In-dialog requests are relayed by Request-URI.
+ */
+function kamailioConfig(port: number, controlSocket: string, pstnPort: number): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:${CARRIER_HOST}:${port}
+
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "auth.so"
+loadmodule "htable.so"
+loadmodule "ctl.so"
+
+modparam("ctl", "binrpc", "unix:${controlSocket}")
+modparam("usrloc", "db_mode", 0)
+modparam("htable", "htable", "accounts=>size=4;")
+
+event_route[htable:mod-init] {
+  $sht(accounts=>${ACCOUNT.username}) = "${ACCOUNT.password}";
+}
+
+request_route {
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (has_totag()) {
+    # the ACK of a reply sent here statelessly ends here
+    if (is_method("ACK") && uri == myself) exit;
+    t_relay();
+    exit;
+  }
+  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
+  if (is_method("OPTIONS")) { sl_send_reply("200", "Keepalive"); exit; }
+  if (is_method("REGISTER")) {
+    if (!is_present_hf("Authorization") || $sht(accounts=>$au) == $null) {
+      auth_challenge("${CARRIER_REALM}", "1");
+      exit;
+    }
+    if (!pv_www_authenticate("${CARRIER_REALM}", "$sht(accounts=>$au)", "0")) {
+      auth_challenge("${CARRIER_REALM}", "1");
+      exit;
+    }
+    consume_credentials();
+    if (!save("location")) sl_reply_error();
+    exit;
+  }
+  if (is_method("INVITE")) {
+    if (lookup("location")) { t_relay(); exit; }
+    if (!is_present_hf("Proxy-Authorization") || $sht(accounts=>$au) == $null) {
+      auth_challenge("${CARRIER_REALM}", "1");
+      exit;
+    }
+    if (!pv_proxy_authenticate("${CARRIER_REALM}", "$sht(accounts=>$au)", "0")) {
+      auth_challenge("${CARRIER_REALM}", "1");
+      exit;
+    }
+    consume_credentials();
+    $du = "sip:127.0.0.1:${pstnPort}";
+    t_relay();
+    exit;
+  }
+  sl_send_reply("404", "Not Here");
+}
+`;
+}
+
+describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the PSTN', () => {
+  let dir: string;
+  let controlSocket: string;
+  let kamailio: ChildProcess | undefined;
+  let kamailioLog = '';
+  let kamailioPort: number;
+  let pstnPort: number;
+  let store: Store;
+  let stack: SipStack;
+  let registrar: SipLineAdapter;
+  let trunks: TrunkAdapter;
+  let core: CallCore;
+  let server: string;
+  const records: CallRecord[] = [];
+
+  async function kamcmd(...command: string[]): Promise<string> {
+    const { stdout } = await run('kamcmd', ['-s', `unix:${controlSocket}`, ...command]);
+    return stdout;
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'strowger-trunk-calls-'));
+    controlSocket = join(dir, 'kamailio-ctl.sock');
+    kamailioPort = await freePort('UDP');
+    pstnPort = await freePort('UDP');
+    const configFile = join(dir, 'kamailio.cfg');
+    await writeFile(configFile, kamailioConfig(kamailioPort, controlSocket, pstnPort));
+    kamailio = spawn('kamailio', ['-DD', '-E', '-f', configFile, '-P', join(dir, 'kamailio.pid')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    kamailio.stderr?.on('data', (chunk: Buffer) => {
+      kamailioLog = (kamailioLog + chunk.toString()).slice(-20_000);
+    });
+    await vi
+      .waitFor(() => kamcmd('core.uptime'), { timeout: 15_000, interval: 100 })
+      .catch((error: unknown) => {
+        throw new Error(`kamailio did not start: ${String(error)}\n${kamailioLog}`);
+      });
+
+    const carrier = `ipv4:${CARRIER_HOST}:${kamailioPort}`;
+    const configuration = {
+      ...cmeConfiguration({
+        proxy: carrier,
+        trunk: {
+          registrar: { uri: carrier, expires: 3600, retryRegisterSeconds: 60 },
+          numbers: [{ number: DID_201, register: true }],
+        },
+      }),
+      // The seed's registrar grants exactly 3600 s; sipp's REGISTER scenario asks for 60.
+      registrar: { expiresDefault: 3600, expiresMin: 60, expiresMax: 3600 },
+    };
+    store = await openStore({ dataDir: join(dir, 'store') });
+    const applied = await applyConfig(store, { configuration, sha256: '0'.repeat(64) });
+    if (!applied.ok) throw new Error(applied.errors.join('\n'));
+    const config: ConfigSnapshot = await loadSnapshot(store);
+    const snapshot = () => config;
+
+    stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+    server = `127.0.0.1:${stack.listening()[0]?.port}`;
+    // sipp answers only the first challenge and knows only MD5, like many deployed phones.
+    const algorithms = ['MD5', 'SHA-256'] as const;
+    registrar = createSipLineAdapter({ stack, store, snapshot, realm: 'strowger', algorithms });
+    await registrar.start();
+    core = createCallCore({
+      clock: systemClock,
+      router: createDialPlanRouter({ snapshot, locations: registrar }),
+      onCallRecord: (record) => records.push(record),
+    });
+    createSipCallHandler({
+      stack,
+      core,
+      snapshot,
+      digest: createDigestServer({ realm: 'strowger', algorithms }),
+    });
+    trunks = createTrunkAdapter({ stack, trunks: () => [...config.trunks.values()], stopTimeoutMs: 3000 });
+    createSipTrunkCallHandler({ stack, core, trunks });
+    trunks.start();
+    await vi.waitFor(() => expect(trunks.registerStatus().map((row) => row.registered)).toEqual(['yes']), {
+      timeout: 15_000,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await trunks?.stop();
+    await registrar?.stop();
+    await stack?.close();
+    await store?.close();
+    if (kamailio && kamailio.exitCode === null) kamailio.kill('SIGTERM');
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('places 201’s call to 95125551234 through Kamailio: the PSTN sees 5125551234 from 5123781291', async () => {
+    const pstn = startSipp([
+      ...['-sf', PSTN_UAS, '-i', '127.0.0.1', '-p', String(pstnPort), '-m', '1'],
+      ...['-timeout', '60s'],
+    ]);
+    try {
+      const phone = await runSipp(
+        [
+          ...['-sf', PHONE_UAC, '-s', '95125551234', '-au', '201', '-ap', 'demo-201', '-m', '1', '-d', '200'],
+          ...['-i', '127.0.0.1', '-p', String(await freePort('UDP')), '-timeout', '60s', server],
+        ],
+        70_000,
+      );
+      expect(phone.successful, `${phone.output}\n${kamailioLog}`).toBe(1);
+    } finally {
+      const answered = await pstn.exited;
+      expect(answered.successful, answered.output).toBe(1);
+      expect(answered.failed, answered.output).toBe(0);
+    }
+    await expect.poll(() => core.activeCalls).toBe(0);
+    expect(records.at(-1)).toMatchObject({
+      calling: '201',
+      called: '5125551234',
+      originalCalled: '95125551234',
+      cause: 'normalClearing',
+    });
+  }, 90_000);
+
+  it('puts a PSTN call to the DID 5123781201 through Kamailio to the registered phone 201', async () => {
+    const phonePort = await freePort('UDP');
+    const registration = await runSipp([
+      ...['-sf', REGISTER_SCENARIO, '-s', '201', '-au', '201', '-ap', 'demo-201', '-m', '1'],
+      ...['-i', '127.0.0.1', '-p', String(phonePort), '-timeout', '30s', server],
+    ]);
+    expect(registration.successful, registration.output).toBe(1);
+    const phone = startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(phonePort), '-m', '1']);
+    try {
+      const caller = await runSipp(
+        [
+          ...['-sf', PSTN_UAC, '-s', DID_201, '-m', '1'],
+          ...['-i', '127.0.0.1', '-p', String(await freePort('UDP')), '-timeout', '60s'],
+          `${CARRIER_HOST}:${kamailioPort}`,
+        ],
+        70_000,
+      );
+      expect(caller.successful, `${caller.output}\n${kamailioLog}`).toBe(1);
+    } finally {
+      const answered = await phone.exited;
+      expect(answered.successful, answered.output).toBe(1);
+    }
+    await expect.poll(() => core.activeCalls).toBe(0);
+    expect(records.at(-1)).toMatchObject({
+      calling: '5125550100',
+      called: '201',
+      originalCalled: DID_201,
+      cause: 'normalClearing',
+    });
+  }, 90_000);
+});
