@@ -15,6 +15,7 @@ import { handleError, handleNotFound, sendError } from './errors.js';
 import { createEventBroadcaster } from './events.js';
 import { createMetricsRegistry } from './metrics.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
+import { registerDeviceRoutes } from './routes/device-routes.js';
 import { registerRuntimeRoutes } from './routes/runtime-routes.js';
 import { ErrorBody } from './schemas.js';
 import type { EventSource, MetricsSources, RuntimeViews, TraceSource } from './sources.js';
@@ -130,6 +131,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       }
     },
   });
+  if (options.views.devices) registerDeviceRoutes(app, options.views.devices, API_PREFIX);
   registerConfigRoutes(app, config, API_PREFIX);
   registerRuntimeRoutes(
     app,

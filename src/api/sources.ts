@@ -1,4 +1,5 @@
 import type { ConfigSnapshot } from '../admin/index.js';
+import type { DeviceEvidence, DeviceStatus } from '../features/device-status/index.js';
 
 /**
  * What the API reads from the running node. The server connects these to the registrar, the call
@@ -87,6 +88,15 @@ export interface RuntimeViews {
   configVersion(): number;
   /** Every signalling listener (SIP, later SCCP and CTI). */
   listeners(): readonly EndpointView[];
+  /** Real-time device status; without it `/phones/status` and `/phones/{name}/diagnosis` are not offered. */
+  readonly devices?: DeviceViews;
+}
+
+/** The device status tracker (src/features/device-status) as the API reads it. */
+export interface DeviceViews {
+  list(): readonly DeviceStatus[];
+  /** Undefined for a device neither configured nor seen. */
+  evidence(name: string): DeviceEvidence | undefined;
 }
 
 /** Something that happened in the core (call events, registrations), sent to clients as JSON. */

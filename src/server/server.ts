@@ -8,9 +8,24 @@ import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createSipLineAdapter, type SipLineAdapter } from '../adapters/sip-line/index.js';
 import { createTrunkAdapter, type TrunkAdapter } from '../adapters/sip-trunk/index.js';
-import { applyConfig, type ConfigFile, type ConfigSnapshot, type NodeSettings } from '../admin/index.js';
+import {
+  applyConfig,
+  type ConfigFile,
+  type ConfigSnapshot,
+  createConfigService,
+  type NodeSettings,
+} from '../admin/index.js';
 import { type ApiServer, createApiServer } from '../api/index.js';
-import { createProvisioningService, type ProvisioningService } from '../provisioning/index.js';
+import {
+  type AutoRegistrationSettings,
+  createAutoRegistration,
+} from '../features/auto-registration/index.js';
+import { DeviceStatusTracker } from '../features/device-status/index.js';
+import {
+  createProvisioningService,
+  type ProvisioningService,
+  type ProvisioningSettingsInput,
+} from '../provisioning/index.js';
 import { createSipStack, type SipStack } from '../sip/index.js';
 import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
@@ -29,6 +44,16 @@ export interface StartOptions {
   /** A validated configuration file to apply before serving. */
   config?: ConfigFile;
   logger?: Logger;
+  /** Which phones the node takes, until the configuration carries it: auto-registration off, no limit. */
+  phones?: PhoneAdmission;
+}
+
+export interface PhoneAdmission {
+  readonly autoRegistration?: AutoRegistrationSettings;
+  /** Phones registered at once on this node. */
+  readonly maxPhones?: number;
+  /** StationKeepaliveInterval per device pool in seconds (default 30, R-REG-21). */
+  readonly keepaliveSeconds?: (devicePool: string | null) => number;
 }
 
 export interface RunningServer {
@@ -40,6 +65,8 @@ export interface RunningServer {
   readonly trunks: TrunkAdapter;
   readonly trace: SipTrace;
   readonly provisioning: ProvisioningService;
+  /** Real-time status of every phone (show phones, diagnose phone). */
+  readonly devices: DeviceStatusTracker;
   /** Where the management API listens; null when its port is off. */
   readonly api: { readonly address: string; readonly port: number } | null;
   readonly logger: Logger;
@@ -100,6 +127,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       userAgent: `${PRODUCT.name}/${PRODUCT.version}`,
     });
     teardown.add(() => sip.close());
+    const autoRegistration = options.phones?.autoRegistration;
+    let provisioning: ProvisioningService | undefined;
+    const devices = new DeviceStatusTracker({
+      node: nodeName(settings, sip),
+      configuration: snapshot,
+      fetches: (name) => provisioning?.fetches(name) ?? [],
+      keepaliveSeconds: options.phones?.keepaliveSeconds,
+      autoRegistration: autoRegistration?.enabled ?? false,
+    });
     const lines = createSipLineAdapter({
       stack: sip,
       store,
@@ -109,9 +145,25 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // (and sipp) answer only the first one, in MD5: offering MD5 first keeps them working.
       algorithms: ['MD5', 'SHA-256'],
       logger: logger.child({ module: 'sip-line' }),
+      admission: {
+        maxPhones: options.phones?.maxPhones ?? Number.POSITIVE_INFINITY,
+        autoRegistration: autoRegistration?.enabled
+          ? createAutoRegistration({
+              settings: autoRegistration,
+              writer: createConfigService({ store, onConfigChanged: () => config.reload() }),
+              configuration: snapshot,
+            })
+          : undefined,
+      },
     });
+    lines.on('attempt', ({ attempt }) => devices.attempt(attempt));
+    lines.on('registered', ({ registration, refresh }) => {
+      if (!refresh) devices.registered(registration);
+    });
+    lines.on('unregistered', ({ registration, reason }) => devices.unregistered(registration, reason));
     await lines.start();
     teardown.add(() => lines.stop());
+    for (const registration of lines.registrations()) devices.registered(registration);
 
     const trunks = createTrunkAdapter({
       stack: sip,
@@ -151,8 +203,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       );
     }
 
-    const provisioning = await startProvisioning(settings, snapshot, logger);
-    teardown.add(() => provisioning.stop());
+    const started = await startProvisioning(settings, snapshot, logger, {
+      autoRegistration: {
+        enabled: autoRegistration?.enabled ?? false,
+        devicePool: autoRegistration?.devicePool,
+        protocol: 'sip',
+      },
+    });
+    provisioning = started;
+    teardown.add(() => started.stop());
 
     let api: ApiServer | undefined;
     let apiAddress: RunningServer['api'] = null;
@@ -167,6 +226,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           calls: () => calls.core.calls(),
           configVersion: () => config.snapshot.version,
           listeners: () => sip.listening(),
+          devices,
         },
         events,
         trace,
@@ -196,7 +256,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       calls,
       trunks,
       trace,
-      provisioning,
+      provisioning: started,
+      devices,
       api: apiAddress,
       logger,
       snapshot,
@@ -235,10 +296,15 @@ async function startProvisioning(
   settings: NodeSettings,
   snapshot: () => ConfigSnapshot,
   logger: Logger,
+  provisioningSettings: ProvisioningSettingsInput,
 ): Promise<ProvisioningService> {
   const { tftpPort, httpPort } = settings.provisioning;
   const listener = (port: number | false) => (port === false ? false : { address: settings.bind, port });
-  const options = { snapshot, logger: logger.child({ module: 'provisioning' }) };
+  const options = {
+    snapshot,
+    logger: logger.child({ module: 'provisioning' }),
+    settings: provisioningSettings,
+  };
   const provisioning = createProvisioningService({
     ...options,
     tftp: listener(tftpPort),
@@ -256,6 +322,12 @@ async function startProvisioning(
     await disabled.start();
     return disabled;
   }
+}
+
+/** How this node names itself in device status: its first SIP listener. */
+function nodeName(settings: NodeSettings, sip: SipStack): string {
+  const listener = sip.listening()[0];
+  return listener === undefined ? settings.bind : `${listener.address}:${listener.port}`;
 }
 
 async function openStoreFor(settings: NodeSettings): Promise<Store> {
