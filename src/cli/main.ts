@@ -8,6 +8,7 @@ import { registerProvisioningCommands } from '../provisioning/index.js';
 import { loadConfigFile } from '../server/config-file.js';
 import { startServer } from '../server/server.js';
 import { openStore } from '../store/index.js';
+import { registerDiagnoseCommand } from './diagnose.js';
 import { registerDnaCommand } from './dna.js';
 import { registerShowCommands } from './show.js';
 import { registerTraceCommand } from './trace.js';
@@ -114,6 +115,7 @@ registerShowCommands(program);
 registerTraceCommand(program);
 registerProvisioningCommands(program);
 registerDnaCommand(program);
+registerDiagnoseCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`strowger: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { LineResource, PhoneResource } from '../admin/index.js';
 import type { CallView, RegistrationView, TrunkView } from '../api/index.js';
+import type { DeviceStatus } from '../features/device-status/index.js';
 import { type ApiClient, ApiClientError, createApiClient } from './api-client.js';
 
 /** A call detail record as `GET /api/v1/cdrs` answers it. */
@@ -130,6 +131,53 @@ export function formatPhones(
   return `${table(head, rows)}\n${plural(phones.length, 'phone')}, ${registered} registered\n`;
 }
 
+function modelCell(status: DeviceStatus): string {
+  const { configured, seen } = status.model;
+  if (configured === null) return cell(seen);
+  return seen === null ? cell(configured) : cell(`${configured} (seen ${seen})`);
+}
+
+/**
+ * Like CUCM's Find and List Phones with real-time status (R-REG-30): every configured phone and
+ * every device seen that is not configured, with why it is in its status, where it registered
+ * from, its load, and its last file request and REGISTER.
+ */
+export function formatPhoneStatus(statuses: readonly DeviceStatus[]): string {
+  const rows = statuses.map((status) => [
+    cell(status.name),
+    modelCell(status),
+    cell(status.protocol?.toUpperCase()),
+    status.status,
+    cell(status.reason),
+    cell(status.address && endpoint(status.address)),
+    cell(status.node),
+    cell(status.load),
+    cell(
+      status.lastFetch &&
+        `${status.lastFetch.file} ${status.lastFetch.found ? 'served' : 'not found'} ${utc(status.lastFetch.at)}`,
+    ),
+    cell(
+      status.lastRegistration &&
+        `${status.lastRegistration.status} ${status.lastRegistration.result} ${utc(status.lastRegistration.at)}`,
+    ),
+  ]);
+  const count = (state: DeviceStatus['status']) =>
+    statuses.filter((status) => status.status === state).length;
+  const head = [
+    'Name',
+    'Model',
+    'Protocol',
+    'Status',
+    'Reason',
+    'Address',
+    'Node',
+    'Load',
+    'Last file',
+    'Last REGISTER',
+  ];
+  return `${table(head, rows)}\n${plural(statuses.length, 'phone')}, ${count('registered')} registered, ${count('unregistered')} unregistered, ${count('rejected')} rejected, ${count('unknown')} unknown\n`;
+}
+
 function forwards(line: LineResource): string {
   const forward = line.forward;
   if (!forward) return '';
@@ -221,6 +269,8 @@ interface View {
   path(options: ShowOptions): string;
   /** The table; may read more of the API (registrations for phones, say). */
   format(primary: unknown, client: ApiClient): Promise<string>;
+  /** Shown instead when the node does not serve `path` (404): a node of an older release. */
+  readonly fallback?: View;
 }
 
 /** Like `show sip-ua register status` followed by each trunk's service state. */
@@ -261,10 +311,16 @@ const views: Record<string, View> = {
     format: async (registrations) => formatRegistrations(registrations as RegistrationView[]),
   },
   phones: {
-    description: 'configured phones and whether they are registered (show ephone registered)',
-    path: () => '/phones',
-    format: async (phones, client) =>
-      formatPhones(phones as PhoneResource[], await client.get<RegistrationView[]>('/registrations')),
+    description:
+      'real-time status of every phone: registered, unregistered, rejected or unknown, with the reason (show ephone registered)',
+    path: () => '/phones/status',
+    format: async (statuses) => formatPhoneStatus(statuses as DeviceStatus[]),
+    fallback: {
+      description: 'configured phones and whether they are registered',
+      path: () => '/phones',
+      format: async (phones, client) =>
+        formatPhones(phones as PhoneResource[], await client.get<RegistrationView[]>('/registrations')),
+    },
   },
   lines: {
     description: 'directory numbers, the phones that show them and their forwards',
@@ -311,9 +367,17 @@ export function registerShowCommands(program: Command): void {
         token: options.token ?? process.env.STROWGER_TOKEN,
       });
       try {
-        const primary = await client.get<unknown>(view.path(options));
+        let shown = view;
+        let primary: unknown;
+        try {
+          primary = await client.get<unknown>(view.path(options));
+        } catch (error) {
+          if (!(error instanceof ApiClientError && error.status === 404 && view.fallback)) throw error;
+          shown = view.fallback;
+          primary = await client.get<unknown>(shown.path(options));
+        }
         process.stdout.write(
-          options.json ? `${JSON.stringify(primary, null, 2)}\n` : await view.format(primary, client),
+          options.json ? `${JSON.stringify(primary, null, 2)}\n` : await shown.format(primary, client),
         );
       } catch (error) {
         if (!(error instanceof ApiClientError)) throw error;
