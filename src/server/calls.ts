@@ -1,16 +1,15 @@
 /**
- * Calls on the node: the call core routing over the callers' calling search spaces to the
- * registered lines, the B2BUA for SIP phones, call records written to the store, and what
- * `/metrics` and the events stream need.
+ * Calls on the node: the call core routing by the dial plan (the callers' calling search spaces,
+ * translations, dial-peers) to registered lines, trunks and pilots, the B2BUAs for SIP phones and
+ * SIP trunks, call records written to the store, and what `/metrics` and the events stream need.
  */
 import type { Logger } from 'pino';
-import {
-  createLineRouter,
-  createSipCallHandler,
-  type LineLocations,
-} from '../adapters/sip-line/calls/index.js';
+import { createSipCallHandler, type LineLocations } from '../adapters/sip-line/calls/index.js';
+import { createSipTrunkCallHandler } from '../adapters/sip-trunk/calls/index.js';
+import type { TrunkAdapter } from '../adapters/sip-trunk/index.js';
 import type { ConfigSnapshot } from '../admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
+import { createDialPlanRouter } from '../features/routing/index.js';
 import { createDigestServer, type SipStack, systemClock } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
@@ -31,6 +30,7 @@ export function startCalls(options: {
   store: Store;
   snapshot: () => ConfigSnapshot;
   locations: LineLocations;
+  trunks: TrunkAdapter;
   realm: string;
   events: EventHub;
   logger: Logger;
@@ -51,7 +51,11 @@ export function startCalls(options: {
   };
   const core = createCallCore({
     clock: systemClock,
-    router: createLineRouter({ snapshot: options.snapshot, locations: options.locations }),
+    router: createDialPlanRouter({
+      snapshot: options.snapshot,
+      locations: options.locations,
+      logger: logger.child({ module: 'routing' }),
+    }),
     logger: logger.child({ module: 'core' }),
     onCallRecord: record,
   });
@@ -62,6 +66,12 @@ export function startCalls(options: {
     // Same realm and challenge order as the registrar: a phone answers both alike.
     digest: createDigestServer({ realm: options.realm, algorithms: ['MD5', 'SHA-256'] }),
     logger: logger.child({ module: 'sip-calls' }),
+  });
+  createSipTrunkCallHandler({
+    stack: options.stack,
+    core,
+    trunks: options.trunks,
+    logger: logger.child({ module: 'sip-trunk-calls' }),
   });
   core.events.on((event) => options.events.emit(event));
 

@@ -184,6 +184,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       store,
       snapshot,
       locations: lines,
+      trunks,
       realm: DEFAULT_REALM,
       events,
       logger,
