@@ -4,6 +4,10 @@
  * submitter learns the outcome of the write that carried its changes. Durability is unchanged
  * (nothing resolves before its rows are committed) while the number of store round trips per
  * REGISTER falls as load rises.
+ *
+ * A write starts only once the event loop has read what is waiting on the sockets (`defer`,
+ * setImmediate by default): the embedded store runs its queries on this thread, so a write
+ * started at once would finish before any other REGISTER could join it.
  */
 import type { RegistrationBinding } from '../../store/index.js';
 
@@ -24,6 +28,11 @@ export interface WriteBatcherLimits {
   readonly maxQueued: number;
 }
 
+/** Runs `task` once pending I/O has been handled. */
+export type Defer = (task: () => void) => void;
+
+const afterIo: Defer = (task) => setImmediate(task);
+
 interface Submission {
   readonly changes: readonly RowChange[];
   readonly resolve: () => void;
@@ -38,6 +47,7 @@ export class WriteBatcher {
   constructor(
     private readonly write: BatchWrite,
     private readonly limits: WriteBatcherLimits,
+    private readonly defer: Defer = afterIo,
   ) {}
 
   /** Row changes waiting for a write (not counting the one in flight). */
@@ -60,13 +70,15 @@ export class WriteBatcher {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ changes, resolve, reject });
       this.queuedChanges += changes.length;
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        this.draining = true;
+        this.defer(() => void this.drain());
+      }
     });
   }
 
   /** Writes batches until nothing waits. Never rejects: each batch's outcome goes to its submitters. */
   private async drain(): Promise<void> {
-    this.draining = true;
     while (this.waiting.length > 0) {
       const batch = this.takeBatch();
       const { upserts, deletes } = coalesce(batch);
@@ -76,6 +88,8 @@ export class WriteBatcher {
       } catch (error) {
         for (const submission of batch) submission.reject(error);
       }
+      // Let what arrived during the write join the next batch.
+      await new Promise<void>((resolve) => this.defer(resolve));
     }
     this.draining = false;
   }
