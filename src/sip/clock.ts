@@ -40,7 +40,12 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
-    const timer: FakeTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, callback, cancelled: false };
+    const timer: FakeTimer = {
+      at: this.current + Math.max(0, ms),
+      seq: this.seq++,
+      callback,
+      cancelled: false,
+    };
     this.timers.push(timer);
     return timer;
   }

@@ -93,9 +93,8 @@ describe('digest over the message layer', () => {
       counter,
     });
     if (!authorization.ok) throw new Error(authorization.error.message);
-    const headerFor = (cseq: number) =>
-      authorization.value.values.map((value) => [authorization.value.name, value] as const);
-    const second = overTheWire(register(2, headerFor(2)));
+    const header = authorization.value.values.map((value) => [authorization.value.name, value] as const);
+    const second = overTheWire(register(2, header));
     expect(server.verify(second, { proxy: false, lookup })).toEqual({
       status: 'ok',
       username: '5123781000',
