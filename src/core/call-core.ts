@@ -16,9 +16,10 @@ import type {
   ConnectionDirection,
   ConnectionState,
   DeviceRef,
+  Diversion,
   MediaDescription,
 } from './model.js';
-import type { RouteFailure, Router } from './router.js';
+import type { RouteFailure, RouteRequest, RouteResult, Router } from './router.js';
 
 export interface CallCoreOptions {
   readonly clock: Clock;
@@ -37,6 +38,8 @@ export interface CallCoreOptions {
   readonly maxCalls?: number;
   /** Devices alerted in parallel for one call; a route naming more is cut. Default 16. */
   readonly maxParallelAlerting?: number;
+  /** Forwards one call may go through, across busy and no-answer hops. Default 12 (CUCM's Forward Maximum Hop Count). */
+  readonly maxDiversions?: number;
   /** Receives the record of every call when it ends. */
   readonly onCallRecord?: (record: CallRecord) => void;
 }
@@ -61,6 +64,11 @@ export type OperationError =
 
 export type OperationResult = { readonly ok: true } | { readonly ok: false; readonly error: OperationError };
 
+/** A single step transfer's new call: the transferred party calling the number dialled. */
+export type SingleStepTransferResult =
+  | { readonly ok: true; readonly callId: string }
+  | { readonly ok: false; readonly error: OperationError };
+
 export type MakeCallResult =
   /** The call exists; it may already have failed (the driver was told through `release`). */
   | { readonly ok: true; readonly callId: string; readonly connection: Connection }
@@ -83,6 +91,18 @@ export interface CallCore {
   retrieve(connectionId: string): OperationResult;
   /** Relays a session update from one party of an established call to the other. */
   updateSession(connectionId: string, update: SessionUpdate): Promise<SessionUpdateResult>;
+  /**
+   * ECMA-269 SingleStepTransferCall: the device of `connectionId` leaves its connected call and
+   * its other party calls `dialed` in a new call, routed with the transferring device's
+   * calling search space and the transferred party's number.
+   */
+  singleStepTransfer(connectionId: string, dialed: string): SingleStepTransferResult;
+  /**
+   * ECMA-269 TransferCall: a device with a held call (`heldConnectionId`) and a connected
+   * consultation call (`activeConnectionId`) leaves both; the consulted party joins the held
+   * call's other party, and their sessions are renegotiated with each other.
+   */
+  transfer(heldConnectionId: string, activeConnectionId: string): OperationResult;
 
   // Reports from the adapters about their devices.
   /** The terminating device is alerting; `media` is its early session description, if any. */
@@ -100,12 +120,15 @@ export interface CallCore {
   // Views.
   calls(): CallView[];
   call(callId: string): CallView | undefined;
+  /** The call a live connection is in. */
+  callOf(connectionId: string): CallView | undefined;
   readonly activeCalls: number;
 }
 
 const DEFAULT_NO_ANSWER_TIMEOUT_MS = 180_000;
 const DEFAULT_MAX_CALLS = 20_000;
 const DEFAULT_MAX_PARALLEL_ALERTING = 16;
+const DEFAULT_MAX_DIVERSIONS = 12;
 /** E.164 allows 15 digits; dial strings with prefixes and feature codes stay well below this. */
 const MAX_DIALED_LENGTH = 64;
 
@@ -128,19 +151,40 @@ const ROUTE_FAILURE_CAUSE: Record<RouteFailure, Cause> = {
   unknown: 'destNotObtainable',
   notRegistered: 'destOutOfOrder',
   blocked: 'reorderTone',
+  forwardLoop: 'forwardLoop',
+  tooManyForwards: 'tooManyForwards',
 };
+
+/** What a failure of the devices alerted asks of call forwarding, if anything. */
+const DIVERT_ON: Partial<Record<Cause, NonNullable<RouteRequest['divertOn']>>> = {
+  busy: 'busy',
+  callNotAnswered: 'noAnswer',
+};
+
+const DIVERSION_CAUSE: Record<Diversion['reason'], Cause> = {
+  unconditional: 'callForwardImmediate',
+  busy: 'callForwardBusy',
+  noAnswer: 'callForwardNoAnswer',
+};
+
+type RouteOk = Extract<RouteResult, { ok: true }>;
+
+type ConnectionEventType = Exclude<CallEvent['type'], 'callCleared' | 'diverted' | 'transferred'>;
 
 class CallConnection implements Connection {
   state: ConnectionState;
   context: unknown;
   /** Gone from the call (its state is then null); an offered connection is null but not yet gone. */
   removed = false;
+  /** The device's latest session description, offered to a new party after a transfer. */
+  media: MediaDescription | undefined;
 
   constructor(
     readonly id: string,
-    readonly call: Call,
+    /** A transfer moves a connection, with its identifier, into another call. */
+    public call: Call,
     readonly device: DeviceRef,
-    readonly direction: ConnectionDirection,
+    public direction: ConnectionDirection,
     state: ConnectionState,
     context: unknown,
   ) {
@@ -166,6 +210,7 @@ class Call {
   noAnswerTimer: TimerHandle | undefined;
   /** Causes of the terminating connections that failed, for the caller's cause. */
   readonly failures: Cause[] = [];
+  readonly diversions: Diversion[] = [];
   private nextConnection = 0;
 
   constructor(
@@ -213,6 +258,7 @@ class Call {
           direction: connection.direction,
           state: connection.state,
         })),
+      diversions: this.diversions,
       startedAt: this.startedAt,
       answeredAt: this.answeredAt,
     };
@@ -236,6 +282,7 @@ class Core implements CallCore {
   private readonly noAnswerTimeoutMs: number;
   private readonly maxCalls: number;
   private readonly maxParallelAlerting: number;
+  private readonly maxDiversions: number;
   private readonly onCallRecord: ((record: CallRecord) => void) | undefined;
   private nextCall = 0;
 
@@ -247,6 +294,7 @@ class Core implements CallCore {
     this.noAnswerTimeoutMs = options.noAnswerTimeoutMs ?? DEFAULT_NO_ANSWER_TIMEOUT_MS;
     this.maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
     this.maxParallelAlerting = options.maxParallelAlerting ?? DEFAULT_MAX_PARALLEL_ALERTING;
+    this.maxDiversions = options.maxDiversions ?? DEFAULT_MAX_DIVERSIONS;
     this.onCallRecord = options.onCallRecord;
     this.events = {
       on: (listener) => {
@@ -271,30 +319,49 @@ class Core implements CallCore {
 
   makeCall(request: MakeCallRequest): MakeCallResult {
     if (this.active.size >= this.maxCalls) return { ok: false, cause: 'networkCongestion' };
-    this.nextCall++;
-    const call = new Call(
-      String(this.nextCall),
-      request.dialed,
-      request.device.number,
-      request.device.displayName,
-      this.wallClock(),
-      request.media,
-    );
-    this.active.set(call.id, call);
+    const call = this.newCall(request.dialed, request.device, request.media);
     const originating = this.addConnection(call, request.device, 'originating', 'initiated', request.context);
+    originating.media = request.media;
     this.emitConnection('serviceInitiated', originating, 'newCall');
     // ECMA-269 §17.2.14: with the number dialled, the calling connection is connected.
     originating.state = 'connected';
     this.emitConnection('originated', originating, 'newCall');
+    this.routeCall(call, request.device, request.dialed);
+    return { ok: true, callId: call.id, connection: originating };
+  }
 
-    const routed = this.route(request.device, request.dialed);
-    if (!routed.ok) {
-      this.failCall(call, ROUTE_FAILURE_CAUSE[routed.failure]);
-      return { ok: true, callId: call.id, connection: originating };
-    }
+  private newCall(dialed: string, calling: DeviceRef, media: MediaDescription | undefined): Call {
+    this.nextCall++;
+    const call = new Call(
+      String(this.nextCall),
+      dialed,
+      calling.number,
+      calling.displayName,
+      this.wallClock(),
+      media,
+    );
+    this.active.set(call.id, call);
+    return call;
+  }
+
+  private routeCall(call: Call, routingDevice: DeviceRef, dialed: string): void {
+    const routed = this.route(routingDevice, dialed);
+    if (routed.ok) this.place(call, routed);
+    else this.failCall(call, ROUTE_FAILURE_CAUSE[routed.failure]);
+  }
+
+  /** Offers the call to the routed devices, after the forwards that led there. */
+  private place(call: Call, routed: RouteOk): void {
+    if (
+      routed.diversions !== undefined &&
+      routed.diversions.length > 0 &&
+      !this.divert(call, routed.diversions)
+    )
+      return;
     call.called = routed.called;
     const devices = routed.devices.slice(0, this.maxParallelAlerting);
     const timeout = routed.noAnswerTimeoutMs ?? this.noAnswerTimeoutMs;
+    this.stopNoAnswerTimer(call);
     call.noAnswerTimer = this.clock.setTimeout(() => this.noAnswer(call), timeout);
     const view = call.view();
     for (const device of devices) {
@@ -308,8 +375,61 @@ class Core implements CallCore {
       this.callDriver(connection, 'offer', () => driver.offer(connection, view, call.media));
       if (call.phase === 'cleared') break;
     }
-    if (call.phase !== 'cleared' && !call.pendingTerminating()) this.failCall(call, this.failureCause(call));
-    return { ok: true, callId: call.id, connection: originating };
+    if (call.phase !== 'cleared' && !call.pendingTerminating())
+      this.failOrForward(call, this.failureCause(call));
+  }
+
+  /**
+   * Records the forwards a route followed and tells the calling device's network, which may take
+   * the call on itself (a 302). False when the call ended here: a loop, too many hops, redirected.
+   */
+  private divert(call: Call, diversions: readonly Diversion[]): boolean {
+    for (const diversion of diversions) {
+      if (call.diversions.some((earlier) => earlier.from === diversion.from)) {
+        this.logger.warn({ callId: call.id, from: diversion.from, to: diversion.to }, 'call forward loop');
+        this.failCall(call, 'forwardLoop');
+        return false;
+      }
+      if (call.diversions.length >= this.maxDiversions) {
+        this.logger.warn({ callId: call.id, hops: call.diversions.length }, 'too many call forward hops');
+        this.failCall(call, 'tooManyForwards');
+        return false;
+      }
+      call.diversions.push(diversion);
+      if (this.listeners.size > 0) this.emit(divertedEvent(call, diversion, this.clock.now()));
+    }
+    const originating = call.originating;
+    const driver = this.drivers.get(originating.device.kind);
+    const target = call.diversions.at(-1)?.to;
+    if (driver?.redirect === undefined || target === undefined || !originating.live) return true;
+    const redirect = driver.redirect.bind(driver);
+    let redirected = false;
+    this.callDriver(originating, 'redirect', () => {
+      redirected = redirect(originating, call.view(), target);
+    });
+    if (!redirected) return true;
+    this.stopNoAnswerTimer(call);
+    this.drop(originating, 'redirected');
+    this.endCall(call, 'redirected');
+    return false;
+  }
+
+  /** Every device alerted failed: call forward busy / no answer when the line has one, else the call fails. */
+  private failOrForward(call: Call, cause: Cause): void {
+    const divertOn = DIVERT_ON[cause];
+    if (divertOn !== undefined && call.originating.live) {
+      const routed = this.route(call.originating.device, call.called, divertOn);
+      if (routed.ok && routed.diversions !== undefined && routed.diversions.length > 0) {
+        call.failures.length = 0;
+        this.place(call, routed);
+        return;
+      }
+      if (!routed.ok && (routed.failure === 'forwardLoop' || routed.failure === 'tooManyForwards')) {
+        this.failCall(call, ROUTE_FAILURE_CAUSE[routed.failure]);
+        return;
+      }
+    }
+    this.failCall(call, cause);
   }
 
   answer(connectionId: string): OperationResult {
@@ -359,7 +479,12 @@ class Core implements CallCore {
     const driver = peer && this.drivers.get(peer.device.kind);
     if (!peer || !driver) return { ok: false, failure: 'noPeer' };
     try {
-      return await driver.update(peer, update);
+      const result = await driver.update(peer, update);
+      if (result.ok && update.kind === 'offer') {
+        connection.media = update.media;
+        if (result.media) peer.media = result.media;
+      }
+      return result;
     } catch (error) {
       this.logger.error({ err: error, callId: peer.callId, device: peer.device.id }, 'session update failed');
       return { ok: false, failure: 'rejected' };
@@ -372,6 +497,7 @@ class Core implements CallCore {
     const connection = this.connections.get(connectionId);
     if (connection?.direction !== 'terminating') return;
     const call = connection.call;
+    if (media) connection.media = media;
     if (connection.state === 'null') {
       connection.state = 'alerting';
       if (call.phase === 'routing') call.phase = 'alerting';
@@ -394,6 +520,7 @@ class Core implements CallCore {
     if (call.phase === 'connected' || !connection.live || connection.state === 'connected')
       return { ok: false, error: 'invalidConnectionState' };
     connection.state = 'connected';
+    if (media) connection.media = media;
     call.phase = 'connected';
     call.answeredAt = this.wallClock();
     this.stopNoAnswerTimer(call);
@@ -442,13 +569,130 @@ class Core implements CallCore {
     return this.active.get(callId)?.view();
   }
 
+  callOf(connectionId: string): CallView | undefined {
+    return this.connections.get(connectionId)?.call.view();
+  }
+
+  // ---- transfers ----
+
+  singleStepTransfer(connectionId: string, dialed: string): SingleStepTransferResult {
+    const transferring = this.connections.get(connectionId);
+    if (!transferring) return { ok: false, error: 'invalidConnectionId' };
+    const old = transferring.call;
+    const transferred = otherParty(transferring);
+    if (transferred === undefined || typeof dialed !== 'string')
+      return { ok: false, error: 'invalidConnectionState' };
+    const call = this.newCall(dialed, transferred.device, transferred.media);
+    this.move(transferred, call, 'originating');
+    if (this.listeners.size > 0)
+      this.emit({
+        type: 'transferred',
+        callId: call.id,
+        cause: 'singleStepTransfer',
+        at: this.clock.now(),
+        primaryOldCall: old.id,
+        transferringDevice: transferring.device.id,
+        transferredDevice: transferred.device.id,
+        transferredToDevice: dialed,
+      });
+    this.release(transferring, 'singleStepTransfer');
+    this.endCall(old, 'singleStepTransfer');
+    // CUCM routes a transfer with the transferring phone's calling search space; the number
+    // presented stays the transferred party's (`calling-number initiator`, R-TRUNK-14).
+    this.routeCall(call, { ...transferring.device, number: transferred.device.number }, dialed);
+    return { ok: true, callId: call.id };
+  }
+
+  transfer(heldConnectionId: string, activeConnectionId: string): OperationResult {
+    const held = this.connections.get(heldConnectionId);
+    const active = this.connections.get(activeConnectionId);
+    if (!held || !active) return { ok: false, error: 'invalidConnectionId' };
+    if (held.call === active.call || held.device.id !== active.device.id)
+      return { ok: false, error: 'invalidConnectionState' };
+    const transferred = otherParty(held);
+    const consulted = otherParty(active);
+    if (transferred === undefined || consulted === undefined)
+      return { ok: false, error: 'invalidConnectionState' };
+    const primary = held.call;
+    const secondary = active.call;
+    this.move(consulted, primary, consulted.direction);
+    if (this.listeners.size > 0)
+      this.emit({
+        type: 'transferred',
+        callId: primary.id,
+        cause: 'transfer',
+        at: this.clock.now(),
+        primaryOldCall: primary.id,
+        secondaryOldCall: secondary.id,
+        transferringDevice: held.device.id,
+        transferredDevice: transferred.device.id,
+        transferredToDevice: consulted.device.id,
+      });
+    this.release(held, 'transfer');
+    this.release(active, 'transfer');
+    this.endCall(secondary, 'transfer');
+    void this.reconnect(transferred, consulted);
+    return { ok: true };
+  }
+
+  /** Moves a connection, with its identifier and the adapter's context, into another call. */
+  private move(connection: CallConnection, to: Call, direction: ConnectionDirection): void {
+    const from = connection.call.connections;
+    from.splice(from.indexOf(connection), 1);
+    connection.call = to;
+    connection.direction = direction;
+    if (direction === 'originating') to.connections.unshift(connection);
+    else to.connections.push(connection);
+  }
+
+  /**
+   * Two parties that each negotiated their session with the transferring device now talk to
+   * each other: the consulted party gets the transferred party's session as a new offer, and
+   * the transferred party gets the consulted party's answer as its own new offer (RFC 3725 §4.2
+   * in spirit; until media is anchored here, descriptions pass end to end).
+   */
+  private async reconnect(transferred: CallConnection, consulted: CallConnection): Promise<void> {
+    const offer = transferred.media;
+    if (offer === undefined) return;
+    const answered = await this.updateDevice(consulted, offer);
+    if (!answered?.ok || answered.media === undefined) return;
+    consulted.media = answered.media;
+    const reoffered = await this.updateDevice(transferred, answered.media);
+    if (reoffered?.ok && reoffered.media) transferred.media = reoffered.media;
+  }
+
+  private async updateDevice(
+    connection: CallConnection,
+    media: MediaDescription,
+  ): Promise<SessionUpdateResult | undefined> {
+    const driver = this.drivers.get(connection.device.kind);
+    if (!driver || !connection.live) return undefined;
+    try {
+      const result = await driver.update(connection, { kind: 'offer', media });
+      if (!result.ok)
+        this.logger.warn(
+          { callId: connection.callId, device: connection.device.id, failure: result.failure },
+          'session not renegotiated after a transfer',
+        );
+      return result;
+    } catch (error) {
+      this.logger.error(
+        { err: error, callId: connection.callId, device: connection.device.id },
+        'session update failed',
+      );
+      return undefined;
+    }
+  }
+
   // ---- internals ----
 
-  private route(device: DeviceRef, dialed: string) {
+  private route(device: DeviceRef, dialed: string, divertOn?: RouteRequest['divertOn']): RouteResult {
     if (dialed.length === 0 || dialed.length > MAX_DIALED_LENGTH)
       return { ok: false, failure: 'unknown' } as const;
     try {
-      return this.router.route({ calling: device, dialed });
+      return this.router.route(
+        divertOn === undefined ? { calling: device, dialed } : { calling: device, dialed, divertOn },
+      );
     } catch (error) {
       this.logger.error({ err: error, dialed }, 'router failed');
       return { ok: false, failure: 'unknown' } as const;
@@ -487,7 +731,7 @@ class Core implements CallCore {
       this.endCall(call, 'callCancelled');
       return;
     }
-    if (!call.pendingTerminating()) this.failCall(call, this.failureCause(call));
+    if (!call.pendingTerminating()) this.failOrForward(call, this.failureCause(call));
   }
 
   /** The call cannot be completed: ECMA-269 Failed at the calling device, which is then released. */
@@ -522,7 +766,7 @@ class Core implements CallCore {
       if (connection.direction === 'terminating' && connection.live)
         this.release(connection, 'callNotAnswered');
     }
-    this.failCall(call, 'callNotAnswered');
+    this.failOrForward(call, 'callNotAnswered');
   }
 
   private stopNoAnswerTimer(call: Call): void {
@@ -604,11 +848,7 @@ class Core implements CallCore {
     }
   }
 
-  private emitConnection(
-    type: Exclude<CallEvent['type'], 'callCleared'>,
-    connection: CallConnection,
-    cause: Cause,
-  ): void {
+  private emitConnection(type: ConnectionEventType, connection: CallConnection, cause: Cause): void {
     if (this.listeners.size > 0) this.emit(connectionEvent(type, connection, cause, this.clock.now()));
   }
 
@@ -623,8 +863,37 @@ class Core implements CallCore {
   }
 }
 
+/** The other party of a connected two-party call, for a transfer. */
+function otherParty(connection: CallConnection): CallConnection | undefined {
+  if (connection.call.phase !== 'connected') return undefined;
+  if (connection.state !== 'connected' && connection.state !== 'held') return undefined;
+  return connection.call.connections.find(
+    (other) => other !== connection && other.live && (other.state === 'connected' || other.state === 'held'),
+  );
+}
+
+function divertedEvent(call: Call, diversion: Diversion, at: number): CallEvent {
+  const originating = call.originating;
+  return {
+    type: 'diverted',
+    callId: call.id,
+    cause: DIVERSION_CAUSE[diversion.reason],
+    at,
+    connection: {
+      callId: call.id,
+      connectionId: originating.id,
+      deviceId: originating.device.id,
+      state: originating.state,
+    },
+    divertingDevice: diversion.from,
+    newDestination: diversion.to,
+    reason: diversion.reason,
+    callingDevice: originating.device.id,
+  };
+}
+
 function connectionEvent(
-  type: Exclude<CallEvent['type'], 'callCleared'>,
+  type: ConnectionEventType,
   connection: CallConnection,
   cause: Cause,
   at: number,

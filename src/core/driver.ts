@@ -46,4 +46,11 @@ export interface DeviceDriver {
   answer?(connection: Connection): void;
   /** Relays a session update from the other party of an established call. */
   update(connection: Connection, update: SessionUpdate): Promise<SessionUpdateResult>;
+  /**
+   * Asks the calling device's own network to take a forwarded call to `target` itself (a SIP
+   * 302 to a carrier, RFC 3261 §21.3.3) and answers the device at once. False when the device
+   * cannot or may not be redirected: the core then places the forwarded call itself (hairpin).
+   * `call.diversions` holds the forwards, the last one to `target`.
+   */
+  redirect?(connection: Connection, call: CallView, target: string): boolean;
 }

@@ -2,7 +2,7 @@
  * The core's events are the CSTA call control events of ECMA-269 §17.2, each carrying the call,
  * the connection it is about and the devices involved, so that CTI maps them one to one.
  */
-import type { Cause, ConnectionState } from './model.js';
+import type { Cause, ConnectionState, DiversionReason } from './model.js';
 
 /** ECMA-269 ConnectionID: a device's connection in one call. */
 export interface ConnectionRef {
@@ -82,6 +82,39 @@ export interface ConnectionClearedEvent extends EventBase {
   readonly releasingDevice: string;
 }
 
+/**
+ * §17.2.6: the call left a device for another destination (call forward all, busy or no answer;
+ * `cause` says which, or `redirected` when the caller's network was sent there).
+ */
+export interface DivertedEvent extends EventBase {
+  readonly type: 'diverted';
+  /** The calling device's connection, whose call moves on. */
+  readonly connection: ConnectionRef;
+  /** The number that forwarded the call. */
+  readonly divertingDevice: string;
+  readonly newDestination: string;
+  readonly reason: DiversionReason;
+  readonly callingDevice: string;
+}
+
+/**
+ * §17.2.19: the transferring device left and its other party is now in `callId` with the
+ * transferred-to party (TransferCall, cause `transfer`) or with the number it dialled
+ * (SingleStepTransferCall, cause `singleStepTransfer`).
+ */
+export interface TransferredEvent extends EventBase {
+  readonly type: 'transferred';
+  /** The call the transferring device held (consultative) or was in (single step). */
+  readonly primaryOldCall: string;
+  /** The consultation call (consultative only). */
+  readonly secondaryOldCall?: string;
+  readonly transferringDevice: string;
+  /** The party that stays: the transferring device's other party in the primary call. */
+  readonly transferredDevice: string;
+  /** The consulted device, or the number dialled for a single step transfer. */
+  readonly transferredToDevice: string;
+}
+
 /** §17.2.2: the call is over; every connection has gone. */
 export interface CallClearedEvent extends EventBase {
   readonly type: 'callCleared';
@@ -96,6 +129,8 @@ export type CallEvent =
   | RetrievedEvent
   | FailedEvent
   | ConnectionClearedEvent
+  | DivertedEvent
+  | TransferredEvent
   | CallClearedEvent;
 
 export type CallEventListener = (event: CallEvent) => void;

@@ -10,6 +10,7 @@ export {
   type MakeCallResult,
   type OperationError,
   type OperationResult,
+  type SingleStepTransferResult,
 } from './call-core.js';
 export type { CallRecord } from './call-record.js';
 export type { Clock, TimerHandle } from './clock.js';

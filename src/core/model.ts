@@ -34,7 +34,26 @@ export type Cause =
   /** An alerting connection of a parallel (multiple-alerting) offer cleared because another device answered. */
   | 'multipleAlerting'
   /** A device went off-hook and dialled (ServiceInitiated, Originated). */
-  | 'newCall';
+  | 'newCall'
+  /** ECMA-269 §12.2: call forward all (immediate) moved the call on. */
+  | 'callForwardImmediate'
+  /** Call forward busy moved the call on. */
+  | 'callForwardBusy'
+  /** Call forward no answer moved the call on. */
+  | 'callForwardNoAnswer'
+  /** The calling device's own network was asked to take the call elsewhere (a SIP 302). */
+  | 'redirected'
+  /** A transfer joined the transferring device's two calls (ECMA-269 TransferCall). */
+  | 'transfer'
+  /** A device handed its call on to another number (ECMA-269 SingleStepTransferCall). */
+  | 'singleStepTransfer'
+  /**
+   * Not an ECMA-269 cause: call forwarding came back to a number it had left (SIP 482). CSTA
+   * presents it as `blocked`.
+   */
+  | 'forwardLoop'
+  /** Not an ECMA-269 cause: more call forward hops than allowed (SIP 483). CSTA presents it as `blocked`. */
+  | 'tooManyForwards';
 
 /**
  * A device as the core knows it: an addressable party (a phone's line, later a trunk or a CTI
@@ -57,6 +76,18 @@ export interface MediaDescription {
 }
 
 export type ConnectionDirection = 'originating' | 'terminating';
+
+/** Why a call was forwarded (RFC 5806 §2 reasons, ECMA-269 forwarding types). */
+export type DiversionReason = 'unconditional' | 'busy' | 'noAnswer';
+
+/** One forward a call went through on its way, oldest first in a call's list. */
+export interface Diversion {
+  /** The number that forwarded the call. */
+  readonly from: string;
+  /** The number it forwarded the call to, as configured (before any translation). */
+  readonly to: string;
+  readonly reason: DiversionReason;
+}
 
 /** A device's part in a call (ECMA-269 §6.1.3). Drivers receive these; only the core changes them. */
 export interface Connection {
@@ -90,6 +121,8 @@ export interface CallView {
   readonly callingName: string | undefined;
   readonly called: string;
   readonly connections: readonly ConnectionView[];
+  /** The forwards the call went through, oldest first; empty for a call that was not forwarded. */
+  readonly diversions: readonly Diversion[];
   readonly startedAt: number;
   readonly answeredAt: number | null;
 }
