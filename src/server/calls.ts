@@ -10,7 +10,7 @@ import type { TrunkAdapter } from '../adapters/sip-trunk/index.js';
 import type { ConfigSnapshot } from '../admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
 import { createDialPlanRouter } from '../features/routing/index.js';
-import { createDigestServer, type SipStack, systemClock } from '../sip/index.js';
+import { createDigestServer, type DigestAlgorithm, type SipStack, systemClock } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
 
@@ -32,6 +32,7 @@ export function startCalls(options: {
   locations: LineLocations;
   trunks: TrunkAdapter;
   realm: string;
+  digestAlgorithms: readonly DigestAlgorithm[];
   events: EventHub;
   logger: Logger;
 }): NodeCalls {
@@ -63,8 +64,8 @@ export function startCalls(options: {
     stack: options.stack,
     core,
     snapshot: options.snapshot,
-    // Same realm and challenge order as the registrar: a phone answers both alike.
-    digest: createDigestServer({ realm: options.realm, algorithms: ['MD5', 'SHA-256'] }),
+    // Same realm and challenges as the registrar: a phone answers both alike.
+    digest: createDigestServer({ realm: options.realm, algorithms: options.digestAlgorithms }),
     logger: logger.child({ module: 'sip-calls' }),
   });
   createSipTrunkCallHandler({

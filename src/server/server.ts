@@ -141,9 +141,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       store,
       snapshot,
       realm: DEFAULT_REALM,
-      // RFC 8760 §2.4 lets clients take the first challenge they support, and deployed phones
-      // (and sipp) answer only the first one, in MD5: offering MD5 first keeps them working.
-      algorithms: ['MD5', 'SHA-256'],
+      algorithms: settings.sip.digestAlgorithms,
       logger: logger.child({ module: 'sip-line' }),
       admission: {
         maxPhones: options.phones?.maxPhones ?? Number.POSITIVE_INFINITY,
@@ -186,6 +184,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       locations: lines,
       trunks,
       realm: DEFAULT_REALM,
+      digestAlgorithms: settings.sip.digestAlgorithms,
       events,
       logger,
     });

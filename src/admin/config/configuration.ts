@@ -161,12 +161,17 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type PortSetting = number | false;
 
 /** Node settings from one source (file, environment or flags); unset keys come from the next. */
+/** Digest algorithms the node challenges with, in offer order (RFC 8760). */
+export const DIGEST_ALGORITHM_NAMES = ['MD5', 'SHA-256'] as const;
+export type DigestAlgorithmName = (typeof DIGEST_ALGORITHM_NAMES)[number];
+
 export interface NodeSettingsInput {
   bind?: string;
   sipUdpPort?: PortSetting;
   sipTcpPort?: PortSetting;
   sipTlsPort?: PortSetting;
   sipWsPort?: PortSetting;
+  digestAlgorithms?: DigestAlgorithmName[];
   httpPort?: PortSetting;
   httpBind?: string;
   tftpPort?: PortSetting;

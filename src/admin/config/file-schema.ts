@@ -1,6 +1,6 @@
 /** The shape of `strowger.yaml`, as decoders. Documented in docs/configuration.md. */
 
-import { CODECS, DTMF_RELAYS, LOG_LEVELS, PILOT_KINDS } from './configuration.js';
+import { CODECS, DIGEST_ALGORITHM_NAMES, DTMF_RELAYS, LOG_LEVELS, PILOT_KINDS } from './configuration.js';
 import { checkWithLibrary, destinationPattern, wildcardPattern } from './dial-plan-syntax.js';
 import { ADMIN_TOKEN_PATTERN, DATABASE_URL_PATTERN, HOST_PATTERN } from './node-settings.js';
 import {
@@ -62,7 +62,13 @@ const deviceName: Decoder<string> = (node, path, context) => {
 const nodeSection = object({
   bind: optional(host),
   sip: optional(
-    object({ udp: optional(port), tcp: optional(port), tls: optional(port), ws: optional(port) }),
+    object({
+      udp: optional(port),
+      tcp: optional(port),
+      tls: optional(port),
+      ws: optional(port),
+      digestAlgorithms: optional(list(oneOf(DIGEST_ALGORITHM_NAMES), { max: 2 })),
+    }),
   ),
   http: optional(object({ port: optional(port), bind: optional(host) })),
   provisioning: optional(object({ tftpPort: optional(port), httpPort: optional(port) })),

@@ -3,7 +3,14 @@
  * sources, later ones winning: the `node:` section of strowger.yaml, `STROWGER_*` environment
  * variables, then command-line flags.
  */
-import { LOG_LEVELS, type LogLevel, type NodeSettingsInput, type PortSetting } from './configuration.js';
+import {
+  DIGEST_ALGORITHM_NAMES,
+  type DigestAlgorithmName,
+  LOG_LEVELS,
+  type LogLevel,
+  type NodeSettingsInput,
+  type PortSetting,
+} from './configuration.js';
 
 export interface NodeSettings {
   /** Address the SIP listeners bind to. */
@@ -13,6 +20,8 @@ export interface NodeSettings {
     readonly tcp: PortSetting;
     readonly tls: PortSetting;
     readonly ws: PortSetting;
+    /** Challenges offered to phones, in order (default MD5 alone: see docs/configuration.md). */
+    readonly digestAlgorithms: readonly DigestAlgorithmName[];
   };
   readonly http: { readonly port: PortSetting; readonly bind: string };
   /** Phone configuration files over TFTP (CUCM: UDP 69) and HTTP (CUCM: TCP 6970). */
@@ -48,6 +57,16 @@ function matching(pattern: RegExp, expected: string): Parser<string> {
   return (text) => (pattern.test(text) ? text : { error: `expected ${expected}` });
 }
 
+const digestAlgorithms: Parser<DigestAlgorithmName[]> = (text) => {
+  const names = text.split(',').map((name) => name.trim());
+  const known = DIGEST_ALGORITHM_NAMES as readonly string[];
+  return names.length > 0 &&
+    names.every((name) => known.includes(name)) &&
+    new Set(names).size === names.length
+    ? (names as DigestAlgorithmName[])
+    : { error: `expected a comma-separated list of ${DIGEST_ALGORITHM_NAMES.join(', ')}` };
+};
+
 const logLevel: Parser<LogLevel> = (text) =>
   (LOG_LEVELS as readonly string[]).includes(text)
     ? (text as LogLevel)
@@ -66,6 +85,11 @@ const settings: {
   sipTcpPort: { env: 'STROWGER_SIP_TCP_PORT', flag: '--sip-tcp-port', parse: port },
   sipTlsPort: { env: 'STROWGER_SIP_TLS_PORT', flag: '--sip-tls-port', parse: port },
   sipWsPort: { env: 'STROWGER_SIP_WS_PORT', flag: '--sip-ws-port', parse: port },
+  digestAlgorithms: {
+    env: 'STROWGER_SIP_DIGEST_ALGORITHMS',
+    flag: '--sip-digest-algorithms',
+    parse: digestAlgorithms,
+  },
   httpPort: { env: 'STROWGER_HTTP_PORT', flag: '--http-port', parse: port },
   httpBind: {
     env: 'STROWGER_HTTP_BIND',
@@ -148,6 +172,7 @@ export function resolveNodeSettings(sources: {
         tcp: input.sipTcpPort ?? 5060,
         tls: input.sipTlsPort ?? false,
         ws: input.sipWsPort ?? false,
+        digestAlgorithms: input.digestAlgorithms ?? ['MD5'],
       },
       http: { port: input.httpPort ?? 8080, bind: input.httpBind ?? bind },
       provisioning: { tftpPort: input.tftpPort ?? 69, httpPort: input.provisioningHttpPort ?? 6970 },

@@ -66,6 +66,7 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     sipTcpPort: node.sip?.tcp,
     sipTlsPort: node.sip?.tls,
     sipWsPort: node.sip?.ws,
+    digestAlgorithms: node.sip?.digestAlgorithms,
     httpPort: node.http?.port,
     httpBind: node.http?.bind,
     tftpPort: node.provisioning?.tftpPort,

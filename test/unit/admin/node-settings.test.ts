@@ -9,7 +9,7 @@ describe('resolveNodeSettings', () => {
       ok: true,
       settings: {
         bind: '127.0.0.1',
-        sip: { udp: 5060, tcp: 5060, tls: false, ws: false },
+        sip: { udp: 5060, tcp: 5060, tls: false, ws: false, digestAlgorithms: ['MD5'] },
         http: { port: 8080, bind: '127.0.0.1' },
         provisioning: { tftpPort: 69, httpPort: 6970 },
         dataDir: './var',
@@ -76,5 +76,26 @@ describe('resolveNodeSettings', () => {
         '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
       ],
     });
+  });
+});
+
+describe('digest algorithms', () => {
+  it('default to MD5 alone and follow file < environment < flag', () => {
+    const fromFile = resolveNodeSettings({ file: { digestAlgorithms: ['SHA-256', 'MD5'] } });
+    expect(fromFile.ok && fromFile.settings.sip.digestAlgorithms).toEqual(['SHA-256', 'MD5']);
+    const fromEnv = resolveNodeSettings({
+      file: { digestAlgorithms: ['MD5'] },
+      env: { STROWGER_SIP_DIGEST_ALGORITHMS: 'SHA-256' },
+    });
+    expect(fromEnv.ok && fromEnv.settings.sip.digestAlgorithms).toEqual(['SHA-256']);
+    const fallback = resolveNodeSettings({});
+    expect(fallback.ok && fallback.settings.sip.digestAlgorithms).toEqual(['MD5']);
+  });
+
+  it('refuses an unknown or repeated algorithm', () => {
+    const unknown = resolveNodeSettings({ env: { STROWGER_SIP_DIGEST_ALGORITHMS: 'MD5,SHA-1' } });
+    expect(unknown.ok).toBe(false);
+    const repeated = resolveNodeSettings({ flags: { digestAlgorithms: 'MD5,MD5' } });
+    expect(repeated.ok).toBe(false);
   });
 });

@@ -77,7 +77,7 @@ describe('validateConfigText', () => {
 
   it('reports unknown keys at the key', () => {
     expect(errorsOf(lines('node:', '  sip:', '    udp: 5060', '    colour: red'))).toEqual([
-      'demo.yaml:4:5: node.sip: unknown key "colour" (expected udp, tcp, tls, ws)',
+      'demo.yaml:4:5: node.sip: unknown key "colour" (expected udp, tcp, tls, ws, digestAlgorithms)',
     ]);
     expect(errorsOf(lines('gateways: []'))[0]).toMatch(
       /^demo\.yaml:1:1: unknown key "gateways" \(expected node, /,
