@@ -32,6 +32,7 @@ program
   .option('--bind <address>', 'address the SIP listeners bind to')
   .option('--sip-port <port>', 'SIP port for UDP and TCP')
   .option('--http-port <port>', 'management API port (off to disable)')
+  .option('--sip-digest-algorithms <list>', 'digest challenges offered to phones, e.g. SHA-256,MD5 (default MD5)')
   .option('--admin-token <token>', 'token the management API requires (default $STROWGER_ADMIN_TOKEN)')
   .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
   .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
@@ -46,6 +47,7 @@ program
       sipUdpPort: options.sipPort,
       sipTcpPort: options.sipPort,
       httpPort: options.httpPort,
+      digestAlgorithms: options.sipDigestAlgorithms,
       adminToken: options.adminToken,
       tftpPort: options.tftpPort,
       provisioningHttpPort: options.provisioningHttpPort,
