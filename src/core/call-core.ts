@@ -385,7 +385,10 @@ class Core implements CallCore {
    */
   private divert(call: Call, diversions: readonly Diversion[]): boolean {
     for (const diversion of diversions) {
-      if (call.diversions.some((earlier) => earlier.from === diversion.from)) {
+      // A forward back to a number the call already left (or from it again) would ring for ever.
+      if (
+        call.diversions.some((earlier) => earlier.from === diversion.from || earlier.from === diversion.to)
+      ) {
         this.logger.warn({ callId: call.id, from: diversion.from, to: diversion.to }, 'call forward loop');
         this.failCall(call, 'forwardLoop');
         return false;
