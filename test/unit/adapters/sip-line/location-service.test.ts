@@ -1,0 +1,157 @@
+/** Group commit in the location service: what shares a store write, and what a failed one means. */
+import { describe, expect, it } from 'vitest';
+import { type BindingChange, LocationService } from '../../../../src/adapters/sip-line/location-service.js';
+import { buildSnapshot } from '../../../../src/admin/index.js';
+import { FakeClock, silentLogger } from '../../../../src/sip/index.js';
+import type { RegistrationBinding } from '../../../../src/store/index.js';
+import { contactsOf, EPOCH, MemoryRegistrations, PHONE_201, PHONE_202, RegistrarHarness } from './harness.js';
+
+const CONTACT = '<sip:phone@192.0.2.10:5060>';
+
+describe('REGISTERs through the adapter', () => {
+  it('writes REGISTERs of different lines that arrive together in one store write', async () => {
+    const harness = new RegistrarHarness();
+    await harness.adapter.start();
+    const responses = await Promise.all([
+      harness.register({ dn: '201', contacts: [CONTACT] }, PHONE_201),
+      harness.register({ dn: '202', contacts: [CONTACT] }, PHONE_202),
+      harness.register({ dn: '205', contacts: [CONTACT] }, PHONE_201),
+    ]);
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(responses.map((response) => contactsOf(response).length)).toEqual([1, 1, 1]);
+    expect(harness.store.batches).toEqual([{ upserts: 3, deletes: 0 }]);
+    expect(harness.store.rows.size).toBe(3);
+  });
+
+  it('answers 500 to every REGISTER of a failed write and binds none of them', async () => {
+    const harness = new RegistrarHarness();
+    await harness.adapter.start();
+    await harness.register({ dn: '202', contacts: [CONTACT], callId: 'kept', cseq: 1 }, PHONE_202);
+    harness.store.failing = true;
+    const responses = await Promise.all([
+      harness.register({ dn: '201', contacts: [CONTACT] }, PHONE_201),
+      harness.register({ dn: '202', contacts: ['*'], expires: 0, callId: 'kept', cseq: 3 }, PHONE_202),
+    ]);
+    expect(responses.map((response) => response.status)).toEqual([500, 500]);
+    expect(harness.adapter.registrations().map((view) => view.dn)).toEqual(['202']);
+    harness.store.failing = false;
+    const retried = await harness.register({ dn: '201', contacts: [CONTACT] }, PHONE_201);
+    expect(retried.status).toBe(200);
+    expect(harness.adapter.registrations().map((view) => view.dn)).toEqual(['201', '202']);
+  });
+});
+
+/** A store whose writes wait until released. */
+class HeldRegistrations extends MemoryRegistrations {
+  private held: (() => void)[] = [];
+
+  override async applyBatch(
+    upserts: readonly RegistrationBinding[],
+    deletes: readonly Pick<RegistrationBinding, 'aor' | 'contactUri'>[],
+  ): Promise<void> {
+    await new Promise<void>((resolve) => this.held.push(resolve));
+    return super.applyBatch(upserts, deletes);
+  }
+
+  /** Lets the next write go on, once the event loop has started it. */
+  async release(): Promise<void> {
+    for (let turn = 0; turn < 10 && this.held.length === 0; turn++)
+      await new Promise((resolve) => setImmediate(resolve));
+    const held = this.held;
+    this.held = [];
+    for (const resolve of held) resolve();
+  }
+}
+
+function service(store: MemoryRegistrations, writeLimits = { maxBatch: 500, maxQueued: 5000 }) {
+  const clock = new FakeClock();
+  return new LocationService({
+    persistence: store,
+    clock,
+    wallClock: () => EPOCH + clock.now(),
+    logger: silentLogger,
+    domain: 'strowger.test',
+    maxBindingsPerLine: 10,
+    maxPendingPerLine: 16,
+    writeLimits,
+    emit: () => {},
+  });
+}
+
+function update(dn: string, cseq: number, contact = 'sip:phone@192.0.2.10:5060'): BindingChange {
+  return {
+    line: { dn, partition: 'internal' },
+    phone: `phone-${dn}`,
+    request: {
+      kind: 'update',
+      contacts: [{ contact, contactKey: contact, instanceId: null, expires: 3600 }],
+    },
+    callId: 'one-call',
+    cseq,
+    userAgent: null,
+    path: [],
+    source: { protocol: 'UDP', address: '192.0.2.10', port: 5060 },
+  };
+}
+
+describe('LocationService', () => {
+  it('refuses with 503 a change that would overfill the store backlog, and keeps the others', async () => {
+    const store = new HeldRegistrations();
+    const location = service(store, { maxBatch: 500, maxQueued: 2 });
+    const accepted = [location.change(update('201', 1)), location.change(update('202', 1))];
+    const refused = await location.change(update('203', 1));
+    expect(refused).toEqual({ ok: false, status: 503, reason: 'Registrar Busy' });
+    await store.release();
+    const results = await Promise.all(accepted);
+    expect(results.map((result) => result.ok)).toEqual([true, true]);
+    expect(location.lookup('203')).toEqual([]);
+    expect(store.batches).toEqual([{ upserts: 2, deletes: 0 }]);
+  });
+
+  it("keeps one line's changes in order: the later waits for the earlier's write and wins", async () => {
+    const store = new HeldRegistrations();
+    const location = service(store);
+    const first = location.change(update('201', 2));
+    const second = location.change(update('201', 3, 'sip:phone@192.0.2.10:5062'));
+    const other = location.change(update('202', 1));
+    await store.release();
+    expect((await first).ok).toBe(true);
+    expect((await other).ok).toBe(true);
+    await store.release();
+    expect((await second).ok).toBe(true);
+    expect(store.batches).toEqual([
+      { upserts: 2, deletes: 0 },
+      { upserts: 1, deletes: 0 },
+    ]);
+    expect(location.lookup('201').map((binding) => [binding.contact, binding.cseq])).toEqual([
+      ['sip:phone@192.0.2.10:5060', 2],
+      ['sip:phone@192.0.2.10:5062', 3],
+    ]);
+  });
+
+  it('deletes the rows of bindings dropped at restore in bounded batches', async () => {
+    const store = new MemoryRegistrations();
+    const writer = service(store);
+    await Promise.all(Array.from({ length: 7 }, (_, i) => writer.change(update(String(301 + i), 1))));
+    const restored = service(store, { maxBatch: 3, maxQueued: 3 });
+    const empty = buildSnapshot({
+      registrar: null,
+      meta: null,
+      partitions: [],
+      callingSearchSpaces: [],
+      callingSearchSpaceMembers: [],
+      devicePools: [],
+      users: [],
+      lines: [],
+      devices: [],
+      lineAppearances: [],
+    });
+    expect(await restored.restore(empty)).toEqual({ restored: 0, dropped: 7 });
+    expect(store.rows.size).toBe(0);
+    expect(store.batches.slice(1)).toEqual([
+      { upserts: 0, deletes: 3 },
+      { upserts: 0, deletes: 3 },
+      { upserts: 0, deletes: 1 },
+    ]);
+  });
+});
