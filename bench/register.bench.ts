@@ -11,11 +11,10 @@
  * (bench/sipp/register-auth.xml); each sipp process registers its own share of the lines, given
  * by an injection file.
  *
- * Per server: the memory before, one registration of every line (the "initial" rate: every
- * binding is new, so Strowger writes new rows), a pause past RFC 3261 Timer J (32 s: Strowger
- * keeps each non-INVITE server transaction that long; Kamailio answers statelessly) and the
- * memory after, giving bytes per binding; then a warm-up and the measured refresh load
- * ("refresh" rate, server CPU seconds per 1000 registrations). Memory is PSS summed over the
+ * Per server: the memory once settled after start, one registration of every line (the
+ * "initial" rate: every binding is new, so Strowger inserts rows), the memory once settled
+ * again, giving bytes per binding; then a warm-up and the measured refresh load
+ * ("refresh" rate, and the server CPU time per registration). Memory is PSS summed over the
  * server's processes (Kamailio's workers share memory; for one Node process PSS ≈ RSS).
  * Strowger runs on its embedded store, and on PostgreSQL too when STROWGER_BENCH_DATABASE_URL
  * names a database it may fill (its registrations table is written).
@@ -52,7 +51,11 @@ const WINDOW = 40;
 const OFFERED_RATE = 2000;
 const WARMUP_CALLS = 4000;
 const MEASURED_CALLS = 16_000;
-/** Past Timer J (64 × T1 = 32 s, RFC 3261 §17.2.2), so that no transaction is left in memory. */
+/**
+ * Idle time before each memory reading: past Timer J (64 × T1 = 32 s, RFC 3261 §17.2.2), so that
+ * no transaction is left, and long enough for V8 to shrink a heap that start-up work (applying
+ * the configuration) or the load left full of garbage. Both readings wait alike.
+ */
 const SETTLE_MS = 34_000;
 
 interface Server {
@@ -354,11 +357,12 @@ async function measure(start: () => Promise<Server>, files: string[], wrongFiles
   const server = await start();
   try {
     await assertRefusesWrongPassword(server, wrongFiles);
+    await sleep(SETTLE_MS);
     const pssBefore = pssBytes(server.processes());
     const initial = await load(server, files, LINES / SIPP_PROCESSES);
     if (initial.successful !== LINES)
       console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    await sleep(SETTLE_MS);
     const pssAfter = pssBytes(server.processes());
     await load(server, files, WARMUP_CALLS / SIPP_PROCESSES);
     const refresh = await load(server, files, MEASURED_CALLS / SIPP_PROCESSES);
@@ -368,6 +372,7 @@ async function measure(start: () => Promise<Server>, files: string[], wrongFiles
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const perSecond = (result: LoadResult) => result.successful / result.seconds;
 const cpuMicroseconds = (result: LoadResult) => (result.cpuSeconds / Math.max(1, result.successful)) * 1e6;
 const bytesPerBinding = (row: Row) => (row.pssAfter - row.pssBefore) / LINES;
