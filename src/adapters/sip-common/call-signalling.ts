@@ -9,6 +9,7 @@ import type { CallCore, DeviceDriver, DeviceRef, MediaDescription } from '../../
 import {
   type Clock,
   checkRequestSemantics,
+  dialogKey,
   type IncomingRequest,
   type SipLogger,
   type SipRequest,
@@ -21,6 +22,7 @@ import { CallerLeg } from './caller-leg.js';
 import { answerInDialog } from './in-dialog.js';
 import type { LegContext } from './leg.js';
 import { mediaOf } from './media.js';
+import { ReferHandling, type TransferHandOff } from './refer.js';
 import { MIN_SESSION_EXPIRES, readSessionTimer } from './session-timer.js';
 
 export interface CallSignallingOptions {
@@ -55,6 +57,8 @@ export interface CallSignalling {
   startCall(incoming: IncomingRequest, call: IncomingCall): void;
   /** A driver for the core whose requests go to the legs; `offer` (placing the call) is the adapter's. */
   driver(offer: DeviceDriver['offer']): DeviceDriver;
+  /** Lets the networks of `kind` devices take blind transfers of their calls themselves (REFER). */
+  handOffTransfers(kind: string, handOff: TransferHandOff): void;
 }
 
 /** The hop budget a SIP caller's device carries to the router (RFC 3261 §16.6 step 3 for a B2BUA). */
@@ -95,6 +99,7 @@ export function callSignalling(options: CallSignallingOptions): CallSignalling {
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
     legs: new Map(),
+    legsByConnection: new Map(),
     outgoingCallIds: new Set(),
   });
   signallingByStack.set(options.stack, signalling);
@@ -103,9 +108,17 @@ export function callSignalling(options: CallSignallingOptions): CallSignalling {
 
 class Signalling implements CallSignalling {
   private readonly answerers: { order: number; answerer: NewCallAnswerer }[] = [];
+  private readonly refers: ReferHandling;
 
   constructor(readonly context: LegContext) {
     const { stack } = context;
+    this.refers = new ReferHandling(context);
+    stack.onRequest('REFER', (incoming) => this.refers.answer(incoming));
+    // NOTIFYs of a REFER we sent (RFC 3515 §2.4.4): taken in a call's dialog, 481 elsewhere.
+    stack.onRequest('NOTIFY', (incoming) => {
+      const known = incoming.dialog !== undefined && context.legs.has(dialogKey(incoming.dialog.id));
+      incoming.reply(known ? 200 : 481);
+    });
     stack.onRequest('INVITE', (incoming) => {
       if (incoming.dialog) return answerInDialog(context, incoming);
       this.newCall(incoming);
@@ -113,6 +126,10 @@ class Signalling implements CallSignalling {
     stack.onRequest('UPDATE', (incoming) => answerInDialog(context, incoming));
     stack.onRequest('INFO', (incoming) => answerInDialog(context, incoming));
     stack.onRequest('BYE', (incoming) => answerInDialog(context, incoming));
+  }
+
+  handOffTransfers(kind: string, handOff: TransferHandOff): void {
+    this.refers.handOff(kind, handOff);
   }
 
   answerNewCalls(order: number, answerer: NewCallAnswerer): void {
@@ -189,7 +206,15 @@ class Signalling implements CallSignalling {
     return {
       offer,
       progress: (connection, media) => callerLeg(connection.context)?.progress(media),
-      accept: (connection, media) => callerLeg(connection.context)?.accept(media),
+      accept(connection, media) {
+        const leg = connection.context;
+        // A party transferred to a new call is already in a dialog: the answer comes as a new offer.
+        if ((leg instanceof CallerLeg || leg instanceof CalleeLeg) && leg.confirmed) {
+          if (media) void leg.update({ kind: 'offer', media });
+          return;
+        }
+        callerLeg(leg)?.accept(media);
+      },
       release(connection, cause) {
         const leg = connection.context;
         if (leg instanceof CallerLeg || leg instanceof CalleeLeg) leg.release(cause);

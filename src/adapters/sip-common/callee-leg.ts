@@ -123,7 +123,9 @@ export class CalleeLeg extends Leg {
         if (this.pendingCancel) this.sendCancel(this.pendingCancel.reason);
         if (!this.pending) continue;
         this.state = 'early';
-        core.reportAlerting(this.connectionId, mediaOf(response));
+        const early = mediaOf(response);
+        if (early) this.receivedMedia = early;
+        core.reportAlerting(this.connectionId, early);
       } else if (status < 300) {
         if (dialog) this.answered(dialog, mediaOf(response));
       } else {
@@ -142,6 +144,7 @@ export class CalleeLeg extends Leg {
     if (this.dialog && dialogKey(this.dialog.id) === dialogKey(dialog.id)) return;
     if (this.pending) {
       this.state = 'confirmed';
+      if (media) this.receivedMedia = media;
       this.confirm(dialog);
       if (this.context.core.reportAnswered(this.connectionId, media).ok) return;
       this.state = 'ended';

@@ -7,7 +7,7 @@ import type { Cause, MediaDescription } from '../../core/index.js';
 import type { Endpoint, IncomingRequest, TransportProtocol } from '../../sip/index.js';
 import { statusForCause } from './causes.js';
 import { Leg, type LegContext } from './leg.js';
-import { bodyOf } from './media.js';
+import { bodyOf, mediaOf } from './media.js';
 import { SessionTimer, type SessionTimerTerms, sessionTimerHeaders } from './session-timer.js';
 
 type CallerState = 'offering' | 'early' | 'confirmed' | 'ended';
@@ -24,6 +24,7 @@ export class CallerLeg extends Leg {
     private readonly followFlow: boolean,
   ) {
     super(context);
+    this.receivedMedia = mediaOf(incoming.request);
     this.timer = new SessionTimer(context.clock, {
       refresh: () => this.refreshSession(),
       expire: () => this.sessionExpired(),
@@ -59,6 +60,17 @@ export class CallerLeg extends Leg {
     const headers = this.terms ? sessionTimerHeaders(this.terms) : [];
     this.confirm(this.incoming.accept({ ...bodyOf(media), headers, contact: this.contact() }));
     if (this.terms) this.timer.start(this.terms);
+  }
+
+  /**
+   * Sends the caller elsewhere: 302 (RFC 3261 §21.3.3) with `contact` and `headers` (Diversion,
+   * RFC 5806). False once the INVITE has a final response.
+   */
+  redirect(contact: string, headers: [string, string][]): boolean {
+    if ((this.state !== 'offering' && this.state !== 'early') || this.incoming.answered) return false;
+    this.end();
+    this.incoming.reply(302, undefined, { contact, headers });
+    return true;
   }
 
   release(cause: Cause): void {

@@ -24,6 +24,11 @@ export function statusForCause(cause: Cause): number {
     case 'networkCongestion':
     case 'resourcesNotAvailable':
       return 503;
+    // RFC 3261 §21.4.20 / §21.4.21, as a proxy answers a request that loops or runs out of hops.
+    case 'forwardLoop':
+      return 482;
+    case 'tooManyForwards':
+      return 483;
     default:
       return 500;
   }

@@ -75,6 +75,7 @@ async function relayOffer(context: LegContext, leg: Leg, incoming: IncomingReque
   }
   if (isHoldOffer(media)) context.core.hold(leg.connectionId);
   else context.core.retrieve(leg.connectionId);
+  leg.receivedMedia = media;
   leg.sentMedia = result.media;
   incoming.reply(200, undefined, leg.replyOptions(result.media, refresh()));
 }

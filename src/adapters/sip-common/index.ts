@@ -1,7 +1,8 @@
 /**
  * What the SIP adapters that carry calls (phones' lines, trunks) share: the call signalling of
- * a stack (new INVITEs dispatched to the adapters, in-dialog requests to their legs), the legs
- * of the back-to-back user agent, and session descriptions as bodies.
+ * a stack (new INVITEs dispatched to the adapters, in-dialog requests to their legs, REFER
+ * transfers), the legs of the back-to-back user agent, session descriptions as bodies, and the
+ * Diversion header of forwarded calls.
  */
 
 export {
@@ -14,5 +15,9 @@ export {
   type SipCallerReach,
 } from './call-signalling.js';
 export { CalleeLeg, type Dial, type DialAttempt } from './callee-leg.js';
+export { CallerLeg } from './caller-leg.js';
 export { causeForStatus, statusForCause } from './causes.js';
-export { bodyOf, mediaOf } from './media.js';
+export { diversionHeaders } from './diversion.js';
+export type { Leg } from './leg.js';
+export { bodyOf, isHoldOffer, localAnswer, mediaOf } from './media.js';
+export { type ReferTarget, readReferTo, type TransferHandOff } from './refer.js';

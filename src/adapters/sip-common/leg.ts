@@ -8,8 +8,10 @@ import {
   type Dialog,
   dialogKey,
   type Endpoint,
+  type InDialogRequestOptions,
   type ReplyOptions,
   type SipLogger,
+  type SipResponse,
   type SipStack,
   type TransportProtocol,
 } from '../../sip/index.js';
@@ -22,6 +24,8 @@ export interface LegContext {
   readonly logger: SipLogger;
   /** Confirmed legs by dialog, for the in-dialog requests the far ends send. */
   readonly legs: Map<string, Leg>;
+  /** The same legs by core connection, for a transfer that acts on the other party's leg. */
+  readonly legsByConnection: Map<string, Leg>;
   /**
    * Call-IDs of our INVITEs still in progress: one of them arriving back as a new INVITE is a
    * loop (RFC 3261 §8.2.2.2 in spirit: the same request reached us twice).
@@ -35,6 +39,13 @@ export abstract class Leg {
   dialog: Dialog | undefined;
   /** The session description we last sent the far end, answered again on a refresh without a body. */
   sentMedia: MediaDescription | undefined;
+  /** The far end's latest session description (its offer or answer). */
+  receivedMedia: MediaDescription | undefined;
+  /**
+   * A transfer in progress reports to the far end by NOTIFY (RFC 3515 §2.4.4) before this leg
+   * may be hung up: the BYE waits for it.
+   */
+  private byeAfter: Promise<void> | undefined;
 
   constructor(protected readonly context: LegContext) {}
 
@@ -50,11 +61,33 @@ export abstract class Leg {
   protected confirm(dialog: Dialog): void {
     this.dialog = dialog;
     this.context.legs.set(dialogKey(dialog.id), this);
+    this.context.legsByConnection.set(this.connectionId, this);
   }
 
   /** Forgets the dialog (after a BYE either way). */
   protected forget(): void {
     if (this.dialog) this.context.legs.delete(dialogKey(this.dialog.id));
+    if (this.context.legsByConnection.get(this.connectionId) === this)
+      this.context.legsByConnection.delete(this.connectionId);
+  }
+
+  get confirmed(): boolean {
+    return this.dialog?.state === 'confirmed';
+  }
+
+  /** Holds any BYE on this leg until `done` settles (a transfer's last NOTIFY has gone). */
+  holdByeUntil(done: Promise<unknown>): void {
+    this.byeAfter = done.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** Sends a request in this leg's dialog over its flow; a leg without a dialog gets a 481 back. */
+  request(method: string, options: InDialogRequestOptions = {}): Promise<SipResponse | undefined> {
+    const dialog = this.dialog;
+    if (dialog === undefined) return Promise.resolve(undefined);
+    return this.context.stack.requestInDialog(dialog, method, { ...options, ...this.requestOptions() });
   }
 
   /** The far end hung up (its BYE was answered). */
@@ -72,9 +105,10 @@ export abstract class Leg {
     return target === undefined ? {} : { target };
   }
 
-  /** Hangs up on the far end. */
+  /** Hangs up on the far end, once a transfer's NOTIFY in progress has gone. */
   protected bye(dialog: Dialog): void {
-    this.context.stack.requestInDialog(dialog, 'BYE', this.requestOptions()).catch((error: unknown) => {
+    const send = () => this.context.stack.requestInDialog(dialog, 'BYE', this.requestOptions());
+    (this.byeAfter === undefined ? send() : this.byeAfter.then(send)).catch((error: unknown) => {
       this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'BYE could not be sent');
     });
   }
@@ -99,8 +133,12 @@ export abstract class Leg {
       ...bodyOf(update.media),
       ...this.requestOptions(),
     });
-    if (response.status >= 200 && response.status < 300) this.sentMedia = update.media;
-    return updateResult(response.status, mediaOf(response));
+    const answer = mediaOf(response);
+    if (response.status >= 200 && response.status < 300) {
+      this.sentMedia = update.media;
+      if (answer) this.receivedMedia = answer;
+    }
+    return updateResult(response.status, answer);
   }
 }
 

@@ -19,7 +19,13 @@ import {
   type SipRequest,
   type SipStack,
 } from '../../../sip/index.js';
-import { bodyOf, CalleeLeg, type CallSignalling, callSignalling } from '../../sip-common/index.js';
+import {
+  bodyOf,
+  CalleeLeg,
+  type CallSignalling,
+  callSignalling,
+  diversionHeaders,
+} from '../../sip-common/index.js';
 import { CallerAuthenticator } from './calling-phone.js';
 import { SIP_LINE, type SipReach } from './line-router.js';
 
@@ -127,8 +133,12 @@ function lineInvite(
       callId: generateCallId(),
       cseq: 1,
       contact,
-      // RFC 3327 §5.3: a registration's Path becomes the Route set of requests to that contact.
-      headers: reach.path.map((route): [string, string] => ['Route', route]),
+      headers: [
+        // RFC 3327 §5.3: a registration's Path becomes the Route set of requests to that contact.
+        ...reach.path.map((route): [string, string] => ['Route', route]),
+        // RFC 5806: a forwarded call says who forwarded it, so that the phone can show it.
+        ...diversionHeaders(call.diversions, host),
+      ],
       ...bodyOf(media),
     });
   } catch {

@@ -4,7 +4,7 @@
  * after a carrier that did not answer at all. Every attempt keeps the Call-ID and From tag and
  * takes the next CSeq (RFC 3261 §22.2, §8.1.3.5).
  */
-import type { MediaDescription } from '../../../core/index.js';
+import type { Diversion, MediaDescription } from '../../../core/index.js';
 import {
   authorizeRequest,
   createRequest,
@@ -19,7 +19,7 @@ import {
   type Uri,
 } from '../../../sip/index.js';
 import type { Dial, DialAttempt } from '../../sip-common/index.js';
-import { bodyOf } from '../../sip-common/index.js';
+import { bodyOf, diversionHeaders } from '../../sip-common/index.js';
 import { type ResolvedTrunkConfig, TRUNK_DEFAULTS } from '../trunk-config.js';
 import type { OutgoingNumbers } from './trunk-reach.js';
 
@@ -33,6 +33,16 @@ export interface CarrierDialInput {
   readonly assertedIdentity: boolean;
   /** The carrier's server in service now (it may change between attempts). */
   readonly target: () => Endpoint | undefined;
+  /** The forwards of a forwarded call, with how the carrier sees the forwarding numbers (RFC 5806). */
+  readonly diversions?: { readonly list: readonly Diversion[]; readonly present: (number: string) => string };
+}
+
+/**
+ * The host of our URIs toward the carrier: its registrar's domain with `host-registrar`
+ * (R-TRUNK-11, the address-of-record host), else our own address.
+ */
+export function carrierFacingHost(trunk: ResolvedTrunkConfig, ownHost: string): string {
+  return trunk.config.hostRegistrar ? (trunk.registrar?.uri.host ?? trunk.proxy.host) : ownHost;
 }
 
 /** Challenges answered in one call: a stale nonce (RFC 7616 §3.3) may come once after the first. */
@@ -71,8 +81,7 @@ export function carrierDial(input: CarrierDialInput): Dial | undefined {
       target.protocol,
       numbers.calling === '' ? undefined : numbers.calling,
     );
-    // R-TRUNK-11 `host-registrar`: our addresses toward the carrier carry its registrar's domain.
-    const host = proxy.hostRegistrar ? (trunk.registrar?.uri.host ?? trunk.proxy.host) : contact.uri.host;
+    const host = carrierFacingHost(trunk, contact.uri.host);
     const identity: Uri = { scheme: 'sip', user: numbers.calling, host, params: {}, headers: {} };
     const from: NameAddr = {
       ...(input.callingName === undefined ? {} : { displayName: input.callingName }),
@@ -82,6 +91,8 @@ export function carrierDial(input: CarrierDialInput): Dial | undefined {
     const headers: [string, string][] = [];
     if (input.assertedIdentity && numbers.calling !== '')
       headers.push(['P-Asserted-Identity', `<sip:${numbers.calling}@${host}>`]);
+    if (input.diversions)
+      headers.push(...diversionHeaders(input.diversions.list, host, input.diversions.present));
     headers.push(...authorization);
     const invite = createRequest({
       method: 'INVITE',

@@ -31,11 +31,13 @@ import {
   type CallSignalling,
   callSignalling,
   type Dial,
+  diversionHeaders,
   mediaOf,
 } from '../../sip-common/index.js';
 import type { InboundAuthenticator } from '../inbound-access.js';
 import type { TrunkAdapter } from '../trunk-adapter.js';
-import { carrierDial } from './carrier-dial.js';
+import { type CarrierDialInput, carrierDial } from './carrier-dial.js';
+import { type CarrierNumbering, CarrierServices, UNTRANSLATED } from './carrier-services.js';
 import { applyCodecPreference, encodingsOf } from './codec-preference.js';
 import { SIP_TRUNK, type TrunkReach } from './trunk-reach.js';
 
@@ -51,6 +53,11 @@ export interface SipTrunkCallHandlerOptions {
    * other adapter on the stack takes new calls: with phones, strangers must authenticate as phones.
    */
   readonly authenticate?: InboundAuthenticator;
+  /**
+   * How the carrier sees numbers in 302s, Diversion and REFER (the dial plan's redirect
+   * translations, `createTrunkNumbering`). Default as they are.
+   */
+  readonly numbering?: CarrierNumbering;
   /** Resolves SIP addresses (pilots) per RFC 3263. Default node:dns. */
   readonly resolver?: SipResolver;
   readonly clock?: Clock;
@@ -74,28 +81,38 @@ export function createSipTrunkCallHandler(options: SipTrunkCallHandlerOptions): 
   const logger = options.logger ?? silentLogger;
   const resolver = options.resolver ?? createResolver(options.clock ? { clock: options.clock } : {});
   const assertedIdentity = options.assertedIdentity ?? (() => false);
+  const services = new CarrierServices(stack, trunks, options.numbering ?? UNTRANSLATED);
+  signalling.handOffTransfers(SIP_TRUNK, services.referToCarrier);
 
-  options.core.registerDriver(
-    SIP_TRUNK,
-    signalling.driver((connection, call, media) => {
-      const reach = connection.device.reach as TrunkReach | undefined;
-      if (reach?.kind === 'address') {
-        callAddress(signalling, resolver, connection, reach, call, media).catch((error: unknown) => {
-          logger.error({ err: error, uri: reach.uri }, 'call to a SIP address failed');
-          signalling.context.core.reportFailed(connection.id, 'destOutOfOrder');
-        });
-        return;
-      }
-      const outcome =
-        reach?.kind === 'trunk'
-          ? callCarrier(signalling, trunks, connection, call, media, assertedIdentity(reach.trunk))
-          : 'destOutOfOrder';
-      if (outcome === 'started') return;
-      logger.warn({ trunk: connection.device.id, outcome }, 'call over the trunk not placed');
-      // Drivers answer later than the request (src/core/driver.ts).
-      queueMicrotask(() => signalling.context.core.reportFailed(connection.id, outcome));
-    }),
-  );
+  const legs = signalling.driver((connection, call, media) => {
+    const reach = connection.device.reach as TrunkReach | undefined;
+    if (reach?.kind === 'address') {
+      callAddress(signalling, resolver, connection, reach, call, media).catch((error: unknown) => {
+        logger.error({ err: error, uri: reach.uri }, 'call to a SIP address failed');
+        signalling.context.core.reportFailed(connection.id, 'destOutOfOrder');
+      });
+      return;
+    }
+    const outcome =
+      reach?.kind === 'trunk'
+        ? callCarrier(signalling, trunks, connection, call, media, {
+            assertedIdentity: assertedIdentity(reach.trunk),
+            diversions: services.diversionsFor(reach.trunk, call),
+          })
+        : 'destOutOfOrder';
+    if (outcome === 'started') return;
+    logger.warn({ trunk: connection.device.id, outcome }, 'call over the trunk not placed');
+    // Drivers answer later than the request (src/core/driver.ts).
+    queueMicrotask(() => signalling.context.core.reportFailed(connection.id, outcome));
+  });
+  options.core.registerDriver(SIP_TRUNK, {
+    ...legs,
+    update: (connection, update) => {
+      const here = services.holdHere(connection, update);
+      return here === undefined ? legs.update(connection, update) : Promise.resolve(here);
+    },
+    redirect: (connection, call, target) => services.redirect(connection, call, target),
+  });
 
   signalling.answerNewCalls(TRUNKS_ORDER, (incoming, last) => {
     if (trunks.isTrustedSource(incoming.info.source) === undefined && !last) return false;
@@ -134,7 +151,7 @@ function callCarrier(
   connection: Connection,
   call: CallView,
   media: MediaDescription | undefined,
-  assertedIdentity: boolean,
+  extras: { assertedIdentity: boolean; diversions: CarrierDialInput['diversions'] },
 ): CarrierOutcome {
   const reach = connection.device.reach as Extract<TrunkReach, { kind: 'trunk' }>;
   const trunk = trunks.trunkConfig(reach.trunk);
@@ -153,8 +170,9 @@ function callCarrier(
       numbers: reach,
       callingName: call.callingName,
       media: offer.media,
-      assertedIdentity,
+      assertedIdentity: extras.assertedIdentity,
       target,
+      ...(extras.diversions === undefined ? {} : { diversions: extras.diversions }),
     });
   } catch {
     // A translated number no URI can carry.
@@ -214,6 +232,8 @@ function addressInvite(
       cseq: 1,
       maxForwards: reach.maxForwards,
       contact,
+      // RFC 5806: a voicemail pilot picks the mailbox of the line that forwarded the call.
+      headers: diversionHeaders(call.diversions, contact.uri.host),
       ...bodyOf(media),
     });
   } catch {
