@@ -1,0 +1,721 @@
+/**
+ * Anchors a B2BUA call's media in the RTP engine. Each leg of a call gets an endpoint (the second
+ * one on the first one's worker); every SDP that crosses the B2BUA is rewritten to point at the
+ * endpoint facing its receiver, with the formats that receiver's policy allows. Once an answer
+ * arrives the two endpoints are connected, transcoding μ-law ⇄ A-law when the legs chose
+ * different laws. The anchor also terminates DTMF between legs that relay it differently, plays
+ * music on hold, and reports media timeouts. Operations on one call run one after another.
+ */
+import type { CoreLogger, MediaDescription } from '../../core/index.js';
+import {
+  type Endpoint,
+  type EndpointSettings,
+  type MediaEngine,
+  MediaError,
+  type MediaEvent,
+  type TimeoutCause,
+} from '../../media/index.js';
+import {
+  ALL_AUDIO_CODECS,
+  type AudioCodec,
+  codecSpecs,
+  isG711,
+  otherLaw,
+  type PayloadFormat,
+} from './codecs.js';
+import {
+  type DtmfMessage,
+  type InfoFormat,
+  infoMessage,
+  NOTIFY_MAX_DURATION_MS,
+  notifyMessage,
+  readInfo,
+  readNotify,
+  type SignalledDigit,
+} from './dtmf-bodies.js';
+import { dtmfAction } from './dtmf-interworking.js';
+import { audioLine, type DtmfRelay, negotiateLine, type WarningCode, warningValue } from './negotiation.js';
+import {
+  type Direction,
+  HOLD_ADDRESS,
+  type LineToWrite,
+  type MediaLine,
+  readSession,
+  writeSession,
+} from './session-description.js';
+
+export interface LegPolicy {
+  /** Name of the leg's codec preference list in the anchor's `codecs` (its device pool or trunk). */
+  codecs: string;
+  dtmfRelay: DtmfRelay;
+  /** Body of the INFOs sent to a 'sip-info' leg. Default 'dtmf-relay'. */
+  dtmfInfoFormat?: InfoFormat;
+}
+
+/** The policies of the two legs an offer crosses. */
+export interface OfferPolicy {
+  offerer: LegPolicy;
+  answerer: LegPolicy;
+}
+
+export interface MediaTimeout {
+  callId: string;
+  legId: string;
+  cause: TimeoutCause;
+  silentForMs: number;
+}
+
+export interface MediaAnchorOptions {
+  engine: MediaEngine;
+  /** Address written in SDP; the engine's endpoint address when left out. */
+  address?: string;
+  /** Codec preference lists by device pool or trunk name; a name not listed allows every codec. */
+  codecs: Readonly<Record<string, readonly AudioCodec[]>>;
+  /** No RTP for this long from a leg that should be sending raises a media timeout; 0 disables. */
+  mediaTimeoutMs: number;
+  /** MOH files (WAV or AU, G.711-quality) by MOH class; `default` serves unknown classes. */
+  musicOnHold?: Readonly<Record<string, string>>;
+  /** μ-law ⇄ A-law transcoding between legs. Default true. */
+  transcode?: boolean;
+  /** Agent named in Warning headers (RFC 3261 §20.43). Default 'strowger'. */
+  warnAgent?: string;
+  logger?: CoreLogger;
+  /** A DTMF request to send on a leg that relays digits in signalling. */
+  onDtmfSignal?: (callId: string, legId: string, message: DtmfMessage) => void;
+  onMediaTimeout?: (timeout: MediaTimeout) => void;
+}
+
+export type AnchorResult =
+  | { ok: true; media: MediaDescription }
+  | {
+      ok: false;
+      /** The SIP status the leg should answer with: 488 for media it cannot take, 500/503 otherwise. */
+      status: 488 | 500 | 503;
+      reason: string;
+      /** Warning header value for a 488 (RFC 3261 §20.43). */
+      warning?: string;
+    };
+
+export type Outcome = { ok: true } | { ok: false; reason: string };
+export type HoldOutcome = { ok: true; moh: boolean; reason?: string } | { ok: false; reason: string };
+
+export interface MediaAnchor {
+  /** Rewrites an offer from `legId` for the other leg of the call. */
+  anchorOffer(
+    callId: string,
+    legId: string,
+    sdp: MediaDescription,
+    policy: OfferPolicy,
+  ): Promise<AnchorResult>;
+  /** Rewrites the answer from `legId` for the offering leg and connects the two legs' media. */
+  anchorAnswer(
+    callId: string,
+    legId: string,
+    sdp: MediaDescription,
+    policy: LegPolicy,
+  ): Promise<AnchorResult>;
+  /** `legId` puts the other leg on hold: the other leg hears MOH, `legId`'s endpoint goes silent. */
+  hold(callId: string, legId: string, mohClass?: string): Promise<HoldOutcome>;
+  retrieve(callId: string, legId: string): Promise<Outcome>;
+  /** A DTMF INFO or NOTIFY received on `legId`, produced again on the other leg. */
+  receiveDtmf(
+    callId: string,
+    legId: string,
+    request: { method: string; contentType: string; body: Buffer; event?: string },
+  ): Promise<Outcome>;
+  /** Returns the call's ports to the engine. */
+  release(callId: string): Promise<void>;
+  /** The endpoint of a leg, for the conference and recording services. */
+  endpointOf(callId: string, legId: string): string | null;
+  /** Takes a leg's endpoint out of the call's relay (a conference owns it); null when unknown. */
+  borrowEndpoint(callId: string, legId: string): string | null;
+  /** Gives a borrowed endpoint back; the call's relay resumes when neither leg is borrowed or held. */
+  returnEndpoint(callId: string, legId: string): Promise<Outcome>;
+  /** Called with every leg whose endpoint the anchor releases. */
+  onLegReleased(listener: (callId: string, legId: string, endpointId: string) => void): () => void;
+  /** Anchored calls right now. */
+  readonly calls: number;
+  close(): void;
+}
+
+interface LegState {
+  /** Null for the endpoint of an offer until a leg answers it. */
+  id: string | null;
+  policy: LegPolicy;
+  endpoint: Endpoint;
+  /** The formats in the last SDP this leg sent or was sent, preferred first. */
+  formats: PayloadFormat[];
+  /** Whether the leg said it sends media (sendrecv or sendonly). */
+  sends: boolean;
+  borrowed: boolean;
+  /** RFC 3264 §8: our side of this leg's session: one id, a version per new description. */
+  sessionId: number;
+  version: number;
+}
+
+interface PendingOffer {
+  from: LegState;
+  to: LegState;
+  lines: MediaLine[];
+  line: number;
+  offered: PayloadFormat[];
+}
+
+interface CallState {
+  id: string;
+  legs: LegState[];
+  offer: PendingOffer | null;
+  /** The leg that holds the other, while it does. */
+  holder: LegState | null;
+}
+
+export function createMediaAnchor(options: MediaAnchorOptions): MediaAnchor {
+  return new Anchor(options);
+}
+
+/** Shortest and longest digit the anchor produces from a signalled or detected one. */
+const SHORTEST_DIGIT_MS = 40;
+const LONGEST_DIGIT_MS = 5000;
+
+class Anchor implements MediaAnchor {
+  private readonly engine: MediaEngine;
+  private readonly callStates = new Map<string, CallState>();
+  private readonly byEndpoint = new Map<string, { call: CallState; leg: LegState }>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly releaseListeners = new Set<(callId: string, legId: string, endpointId: string) => void>();
+  private readonly stopEvents: () => void;
+  private readonly agent: string;
+  private nextSessionId = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly options: MediaAnchorOptions) {
+    this.engine = options.engine;
+    this.agent = options.warnAgent ?? 'strowger';
+    this.stopEvents = this.engine.onEvent((event) => this.onEngineEvent(event));
+  }
+
+  get calls(): number {
+    return this.callStates.size;
+  }
+
+  // --- offer / answer ----------------------------------------------------------------------
+
+  anchorOffer(
+    callId: string,
+    legId: string,
+    sdp: MediaDescription,
+    policy: OfferPolicy,
+  ): Promise<AnchorResult> {
+    return this.serial(callId, () => this.offer(callId, legId, sdp, policy));
+  }
+
+  private async offer(
+    callId: string,
+    legId: string,
+    sdp: MediaDescription,
+    policy: OfferPolicy,
+  ): Promise<AnchorResult> {
+    const facts = readSession(sdp);
+    if (!facts) return this.refuse(399, 'Malformed session description');
+    const index = audioLine(facts.lines);
+    if (index < 0) return this.refuse(304, 'Media type not available: no RTP/AVP audio stream');
+    const line = facts.lines[index]!;
+    const existing = this.callStates.get(callId);
+    const from = existing?.legs.find((leg) => leg.id === legId);
+    if (existing && !from && existing.legs.length === 2)
+      return { ok: false, status: 500, reason: `call ${callId} already has two legs` };
+    // What the offering leg may use: its own formats, filtered and ordered by its policy.
+    const accepted = negotiateLine(line, index, this.negotiationPolicy(policy.offerer, false), this.agent);
+    if (!accepted.ok)
+      return { ok: false, status: 488, reason: 'no acceptable codec', warning: accepted.warning };
+    const offered = accepted.formats.filter((format) =>
+      line.formats.some((mine) => mine.payloadType === format.payloadType),
+    );
+    // What the other leg may be offered, through the transcoder if need be.
+    const toward = negotiateLine(
+      { ...line, formats: offered },
+      index,
+      this.negotiationPolicy(policy.answerer, this.options.transcode !== false),
+      this.agent,
+    );
+    if (!toward.ok) return { ok: false, status: 488, reason: 'no common codec', warning: toward.warning };
+
+    const call: CallState = existing ?? { id: callId, legs: [], offer: null, holder: null };
+    const allocated: Endpoint[] = [];
+    try {
+      // An offer from the leg an earlier offer went to, before it answered (RFC 3261 §13.2.1 offers in a 2xx).
+      const waiting = existing?.offer?.to;
+      const pending = !from && waiting?.id === null ? waiting : undefined;
+      let offerer: LegState;
+      if (pending) {
+        pending.id = legId;
+        pending.policy = policy.offerer;
+        await this.engine.update(pending.endpoint.id, this.legSettings(policy.offerer, offered, line, 0));
+        offerer = pending;
+      } else if (from) {
+        from.policy = policy.offerer;
+        await this.engine.update(from.endpoint.id, { codecs: codecSpecs(offered), ...this.remoteOf(line) });
+        offerer = from;
+      } else {
+        const endpoint = await this.engine.allocate(this.legSettings(policy.offerer, offered, line, 0));
+        allocated.push(endpoint);
+        offerer = this.newLeg(legId, policy.offerer, endpoint);
+      }
+      let answerer =
+        existing?.legs.find((leg) => leg !== offerer) ?? (waiting !== offerer ? waiting : undefined);
+      if (!answerer) {
+        const endpoint = await this.engine.allocate({
+          ...this.legSettings(policy.answerer, toward.formats, null, 0),
+          near: offerer.endpoint.id,
+        });
+        allocated.push(endpoint);
+        answerer = this.newLeg(null, policy.answerer, endpoint);
+      }
+      offerer.formats = offered;
+      offerer.sends = sending(line.direction);
+      if (!existing) this.callStates.set(callId, call);
+      if (!call.legs.includes(offerer)) call.legs.push(offerer);
+      for (const leg of [offerer, answerer]) this.byEndpoint.set(leg.endpoint.id, { call, leg });
+      call.offer = { from: offerer, to: answerer, lines: facts.lines, line: index, offered: toward.formats };
+      return {
+        ok: true,
+        media: this.describe(answerer, facts.lines, index, toward.formats, line, line.direction),
+      };
+    } catch (error) {
+      for (const endpoint of allocated) await this.releaseEndpoint(endpoint.id);
+      return this.failure(error);
+    }
+  }
+
+  anchorAnswer(
+    callId: string,
+    legId: string,
+    sdp: MediaDescription,
+    policy: LegPolicy,
+  ): Promise<AnchorResult> {
+    return this.serial(callId, () => this.answer(callId, legId, sdp, policy));
+  }
+
+  private async answer(
+    callId: string,
+    legId: string,
+    sdp: MediaDescription,
+    policy: LegPolicy,
+  ): Promise<AnchorResult> {
+    const call = this.callStates.get(callId);
+    const offer = call?.offer;
+    if (!call || !offer)
+      return { ok: false, status: 500, reason: `no offer of call ${callId} awaits an answer` };
+    if (offer.to.id !== null && offer.to.id !== legId)
+      return { ok: false, status: 500, reason: `leg ${legId} was not offered this session` };
+    const facts = readSession(sdp);
+    const line = facts?.lines[offer.line];
+    if (!facts || facts.lines.length !== offer.lines.length || !line)
+      return this.refuse(399, 'Malformed session description: the answer does not match the offer');
+    if (line.port === 0) return this.refuse(304, 'Media type not available: the audio stream was declined');
+    const to = offer.to;
+    // RFC 3264 §6.1: the answer lists formats of the offer; the answerer's payload types stand.
+    const answered = line.formats.filter(
+      (format) =>
+        format.codec !== null &&
+        offer.offered.some((mine) => mine.codec === format.codec) &&
+        (format.codec !== 'telephone-event' || policy.dtmfRelay === 'rtp-nte'),
+    );
+    const back = answerFor(offer.from.formats, answered, offer.from.policy.dtmfRelay === 'rtp-nte');
+    if (!answered.some((format) => format.codec !== 'telephone-event') || back.length === 0)
+      return this.refuse(305, 'Incompatible media format: the answer chose no offered codec');
+    try {
+      to.id = legId;
+      to.policy = policy;
+      to.formats = answered;
+      to.sends = sending(line.direction);
+      offer.from.formats = back;
+      if (!call.legs.includes(to)) call.legs.push(to);
+      call.offer = null;
+      await this.engine.update(to.endpoint.id, {
+        codecs: codecSpecs(answered),
+        detectInbandDtmf: policy.dtmfRelay === 'inband',
+        mediaTimeoutMs: this.timeoutFor(call, to),
+        ...this.remoteOf(line),
+      });
+      await this.engine.update(offer.from.endpoint.id, {
+        codecs: codecSpecs(back),
+        mediaTimeoutMs: this.timeoutFor(call, offer.from),
+      });
+      await this.relayIfFree(call);
+      const direction = line.direction;
+      const offererLine = offer.lines[offer.line]!;
+      return {
+        ok: true,
+        media: this.describe(offer.from, offer.lines, offer.line, back, offererLine, direction, line.ptime),
+      };
+    } catch (error) {
+      return this.failure(error);
+    }
+  }
+
+  /** The SDP a leg is sent: the anchored m-line at its endpoint, every other m-line declined. */
+  private describe(
+    leg: LegState,
+    lines: readonly MediaLine[],
+    index: number,
+    formats: readonly PayloadFormat[],
+    model: MediaLine,
+    direction: Direction,
+    ptime = model.ptime,
+  ): MediaDescription {
+    leg.version++;
+    const written: LineToWrite[] = lines.map((line, i) =>
+      i === index
+        ? {
+            type: 'audio',
+            port: leg.endpoint.rtpPort,
+            protocol: 'RTP/AVP',
+            formats,
+            direction,
+            ...(ptime !== undefined ? { ptime } : {}),
+            ...(model.rtcp ? { rtcpPort: leg.endpoint.rtcpPort } : {}),
+          }
+        : {
+            type: line.type,
+            port: 0,
+            protocol: line.protocol,
+            formats: [],
+            formatList: line.formatList,
+            direction: line.direction,
+          },
+    );
+    const body = writeSession({
+      sessionId: leg.sessionId,
+      version: leg.version,
+      address: this.options.address ?? leg.endpoint.address,
+      lines: written,
+    });
+    return { contentType: 'application/sdp', body };
+  }
+
+  // --- hold ----------------------------------------------------------------------------------
+
+  hold(callId: string, legId: string, mohClass = 'default'): Promise<HoldOutcome> {
+    return this.serial(callId, async (): Promise<HoldOutcome> => {
+      const found = this.legs(callId, legId);
+      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${callId}` };
+      const { call, leg: holder, other: held } = found;
+      if (!held) return { ok: false, reason: `call ${callId} has no other leg to hold` };
+      try {
+        call.holder = holder;
+        await this.engine.disconnect(holder.endpoint.id);
+        await this.engine.update(holder.endpoint.id, { mediaTimeoutMs: 0 });
+        const file = this.options.musicOnHold?.[mohClass] ?? this.options.musicOnHold?.default;
+        if (!file) return { ok: true, moh: false, reason: 'no MOH file is configured' };
+        // MOH is G.711 only (G.729 carries music poorly); a held leg without it hears silence.
+        if (!held.formats.some((format) => isG711(format.codec)))
+          return { ok: true, moh: false, reason: 'the held leg has no G.711 codec for MOH' };
+        if (held.borrowed) return { ok: true, moh: false, reason: 'the held leg is in a conference' };
+        await this.engine.play(held.endpoint.id, { kind: 'file', path: file, mohClass });
+        return { ok: true, moh: true };
+      } catch (error) {
+        return { ok: false, reason: describeError(error) };
+      }
+    });
+  }
+
+  retrieve(callId: string, legId: string): Promise<Outcome> {
+    return this.serial(callId, async (): Promise<Outcome> => {
+      const found = this.legs(callId, legId);
+      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${callId}` };
+      const { call, leg, other } = found;
+      if (call.holder !== leg) return { ok: false, reason: `leg ${legId} does not hold call ${callId}` };
+      try {
+        call.holder = null;
+        if (other && !other.borrowed) await this.engine.stopPlay(other.endpoint.id);
+        await this.engine.update(leg.endpoint.id, { mediaTimeoutMs: this.timeoutFor(call, leg) });
+        await this.relayIfFree(call);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: describeError(error) };
+      }
+    });
+  }
+
+  // --- DTMF ------------------------------------------------------------------------------------
+
+  receiveDtmf(
+    callId: string,
+    legId: string,
+    request: { method: string; contentType: string; body: Buffer; event?: string },
+  ): Promise<Outcome> {
+    return this.serial(callId, async (): Promise<Outcome> => {
+      const found = this.legs(callId, legId);
+      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${callId}` };
+      const method = request.method.toUpperCase();
+      const digit =
+        method === 'INFO'
+          ? readInfo(request.contentType, request.body)
+          : method === 'NOTIFY'
+            ? readNotify(request.event, request.contentType, request.body)
+            : null;
+      if (!digit) return { ok: false, reason: 'not a DTMF body' };
+      // A NOTIFY for a key going down carries the longest duration, not the real one: wait for the end.
+      if (!digit.end) return { ok: true };
+      if (!found.other) return { ok: false, reason: `call ${callId} has no other leg` };
+      const relay = method === 'INFO' ? 'sip-info' : 'sip-notify';
+      await this.produce(found.call, found.other, dtmfAction(relay, found.other.policy.dtmfRelay), digit);
+      return { ok: true };
+    });
+  }
+
+  private onEngineEvent(event: MediaEvent): void {
+    if (event.type === 'timeout') {
+      const owner = this.byEndpoint.get(event.endpointId);
+      if (!owner?.leg.id) return;
+      this.options.onMediaTimeout?.({
+        callId: owner.call.id,
+        legId: owner.leg.id,
+        cause: event.cause,
+        silentForMs: event.silentForMs,
+      });
+      return;
+    }
+    if (event.type !== 'dtmf') return;
+    const owner = this.byEndpoint.get(event.endpointId);
+    if (!owner) return;
+    const { call, leg } = owner;
+    const expected = event.method === 'rfc4733' ? 'rtp-nte' : 'inband';
+    if (leg.policy.dtmfRelay !== expected || call.holder || leg.borrowed) return;
+    const other = call.legs.find((candidate) => candidate !== leg);
+    if (!other?.id || other.borrowed) return;
+    const action = dtmfAction(expected, other.policy.dtmfRelay);
+    // NOTIFY announces the key as it goes down; everything else needs the real duration.
+    if (event.state === 'begin' && action !== 'sip-notify') return;
+    const digit: SignalledDigit = {
+      digit: event.digit,
+      durationMs: event.durationMs ?? NOTIFY_MAX_DURATION_MS,
+      end: event.state === 'end',
+    };
+    void this.serial(call.id, () => this.produce(call, other, action, digit));
+  }
+
+  /** Produces a digit on `leg` in the leg's own way. */
+  private async produce(
+    call: CallState,
+    leg: LegState,
+    action: ReturnType<typeof dtmfAction>,
+    digit: SignalledDigit,
+  ): Promise<void> {
+    if (!leg.id || !this.callStates.has(call.id)) return;
+    const duration = Math.min(LONGEST_DIGIT_MS, Math.max(SHORTEST_DIGIT_MS, digit.durationMs));
+    try {
+      if (action === 'sip-info') {
+        this.options.onDtmfSignal?.(
+          call.id,
+          leg.id,
+          infoMessage(digit.digit, duration, leg.policy.dtmfInfoFormat),
+        );
+      } else if (action === 'sip-notify') {
+        const durationMs = digit.end ? duration : NOTIFY_MAX_DURATION_MS;
+        this.options.onDtmfSignal?.(call.id, leg.id, notifyMessage(digit.digit, durationMs, digit.end));
+      } else if (action === 'rtp-nte' || action === 'inband') {
+        await this.engine.sendDtmf(
+          leg.endpoint.id,
+          digit.digit,
+          duration,
+          action === 'rtp-nte' ? 'rfc4733' : 'inband',
+        );
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: error, callId: call.id, legId: leg.id }, 'DTMF could not be produced');
+    }
+  }
+
+  // --- services and release --------------------------------------------------------------------
+
+  endpointOf(callId: string, legId: string): string | null {
+    return this.legs(callId, legId)?.leg.endpoint.id ?? null;
+  }
+
+  borrowEndpoint(callId: string, legId: string): string | null {
+    const found = this.legs(callId, legId);
+    if (!found) return null;
+    found.leg.borrowed = true;
+    return found.leg.endpoint.id;
+  }
+
+  returnEndpoint(callId: string, legId: string): Promise<Outcome> {
+    return this.serial(callId, async (): Promise<Outcome> => {
+      const found = this.legs(callId, legId);
+      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${callId}` };
+      found.leg.borrowed = false;
+      try {
+        await this.relayIfFree(found.call);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: describeError(error) };
+      }
+    });
+  }
+
+  onLegReleased(listener: (callId: string, legId: string, endpointId: string) => void): () => void {
+    this.releaseListeners.add(listener);
+    return () => this.releaseListeners.delete(listener);
+  }
+
+  release(callId: string): Promise<void> {
+    return this.serial(callId, async () => {
+      const call = this.callStates.get(callId);
+      if (!call) return;
+      this.callStates.delete(callId);
+      const legs = new Set(call.legs);
+      if (call.offer) legs.add(call.offer.to);
+      for (const leg of legs) {
+        await this.releaseEndpoint(leg.endpoint.id);
+        if (leg.id) this.notifyReleased(callId, leg.id, leg.endpoint.id);
+      }
+    });
+  }
+
+  close(): void {
+    this.stopEvents();
+  }
+
+  private notifyReleased(callId: string, legId: string, endpointId: string): void {
+    for (const listener of this.releaseListeners) {
+      try {
+        listener(callId, legId, endpointId);
+      } catch (error) {
+        this.options.logger?.error({ err: error, callId }, 'leg release listener failed');
+      }
+    }
+  }
+
+  private async releaseEndpoint(endpointId: string): Promise<void> {
+    this.byEndpoint.delete(endpointId);
+    try {
+      await this.engine.release(endpointId);
+    } catch (error) {
+      // Already gone with its worker: nothing is left to free.
+      if (!(error instanceof MediaError && error.code === 'no-such-endpoint'))
+        this.options.logger?.warn({ err: error, endpointId }, 'media endpoint release failed');
+    }
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  /** Connects the call's two endpoints unless one is held, borrowed or not answered yet. */
+  private async relayIfFree(call: CallState): Promise<void> {
+    const [a, b] = call.legs;
+    if (!a || !b || call.holder || a.borrowed || b.borrowed || call.offer) return;
+    await this.engine.connect(a.endpoint.id, b.endpoint.id, { transcode: this.options.transcode !== false });
+  }
+
+  private legs(
+    callId: string,
+    legId: string,
+  ): { call: CallState; leg: LegState; other: LegState | null } | null {
+    const call = this.callStates.get(callId);
+    const leg = call?.legs.find((candidate) => candidate.id === legId);
+    if (!call || !leg) return null;
+    return { call, leg, other: call.legs.find((candidate) => candidate !== leg && candidate.id) ?? null };
+  }
+
+  private newLeg(id: string | null, policy: LegPolicy, endpoint: Endpoint): LegState {
+    return {
+      id,
+      policy,
+      endpoint,
+      formats: [],
+      sends: true,
+      borrowed: false,
+      sessionId: this.nextSessionId++,
+      version: 0,
+    };
+  }
+
+  private negotiationPolicy(policy: LegPolicy, transcode: boolean) {
+    return {
+      codecs: this.options.codecs[policy.codecs] ?? ALL_AUDIO_CODECS,
+      dtmfRelay: policy.dtmfRelay,
+      transcode,
+    };
+  }
+
+  private legSettings(
+    policy: LegPolicy,
+    formats: readonly PayloadFormat[],
+    line: MediaLine | null,
+    mediaTimeoutMs: number,
+  ): EndpointSettings {
+    return {
+      codecs: codecSpecs(formats),
+      detectInbandDtmf: policy.dtmfRelay === 'inband',
+      mediaTimeoutMs,
+      ...(line ? this.remoteOf(line) : {}),
+    };
+  }
+
+  /** Where a leg receives media; nothing for the RFC 2543 hold address or a missing c=. */
+  private remoteOf(line: MediaLine): Pick<EndpointSettings, 'remote'> {
+    if (!line.address || line.address === HOLD_ADDRESS) return {};
+    return {
+      remote: { address: line.address, port: line.port, ...(line.rtcp ? { rtcpPort: line.rtcp.port } : {}) },
+    };
+  }
+
+  /** Media timeouts apply to a leg that said it sends, is not holding the call, and is answered. */
+  private timeoutFor(call: CallState, leg: LegState): number {
+    return leg.sends && call.holder !== leg ? this.options.mediaTimeoutMs : 0;
+  }
+
+  private refuse(code: WarningCode, text: string): AnchorResult {
+    return { ok: false, status: 488, reason: text, warning: warningValue(this.agent, code, text) };
+  }
+
+  private failure(error: unknown): AnchorResult {
+    const exhausted = error instanceof MediaError && error.code === 'ports-exhausted';
+    this.options.logger?.warn({ err: error }, 'media anchoring failed');
+    return { ok: false, status: exhausted ? 503 : 500, reason: describeError(error) };
+  }
+
+  /** Runs `task` after the call's earlier operations; never rejects for them. */
+  private serial<T>(callId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(callId) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const tail = run.catch(() => undefined);
+    this.queues.set(callId, tail);
+    void tail.then(() => {
+      if (this.queues.get(callId) === tail) this.queues.delete(callId);
+    });
+    return run;
+  }
+}
+
+/**
+ * The offerer's formats that carry what the answerer chose, in the answerer's order: the same
+ * codec when the offerer has it, else the other G.711 law (transcoded).
+ */
+function answerFor(
+  offererFormats: readonly PayloadFormat[],
+  answered: readonly PayloadFormat[],
+  withEvents: boolean,
+): PayloadFormat[] {
+  const chosen: PayloadFormat[] = [];
+  for (const format of answered) {
+    if (format.codec === 'telephone-event' || format.codec === null) continue;
+    const same = offererFormats.find((mine) => mine.codec === format.codec);
+    const codec = format.codec;
+    const law = isG711(codec) ? offererFormats.find((mine) => mine.codec === otherLaw(codec)) : undefined;
+    const pick = same ?? law;
+    if (pick && !chosen.includes(pick)) chosen.push(pick);
+  }
+  if (chosen.length === 0) return chosen;
+  const event = withEvents ? offererFormats.find((mine) => mine.codec === 'telephone-event') : undefined;
+  if (event) chosen.push(event);
+  return chosen;
+}
+
+function sending(direction: Direction): boolean {
+  return direction === 'sendrecv' || direction === 'sendonly';
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
