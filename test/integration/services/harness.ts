@@ -1,0 +1,184 @@
+/**
+ * A node for supplementary services on real sockets: the trunk-calls node (CME SIP-trunk example
+ * with SIP phones 201/202, the trunk to a carrier on 127.0.0.2, the CUE pilots on a local stack)
+ * with call forwarding in its router and the carrier numbering of redirections and transfers.
+ * Lines 201 and 202 ring for 1 s before their no-answer forward; line 203 forwards all calls to
+ * the PSTN.
+ */
+import { createSipCallHandler, type LineLocation } from '../../../src/adapters/sip-line/calls/index.js';
+import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls/index.js';
+import { createTrunkAdapter } from '../../../src/adapters/sip-trunk/index.js';
+import { type Configuration, snapshotOfConfiguration, type TrunkConfig } from '../../../src/admin/index.js';
+import { type CallRecord, createCallCore } from '../../../src/core/index.js';
+import { createForwardingRouter } from '../../../src/features/forwarding/index.js';
+import { createDialPlanRouter } from '../../../src/features/routing/index.js';
+import { createCarrierNumbering } from '../../../src/features/transfer/index.js';
+import {
+  createDigestServer,
+  createRequest,
+  createSipStack,
+  type Dialog,
+  type Endpoint,
+  generateCallId,
+  generateTag,
+  type IncomingRequest,
+  type SipRequest,
+  type SipStack,
+  systemClock,
+} from '../../../src/sip/index.js';
+import { ANSWER, CallAttempt } from '../adapters/sip-line-calls/harness.js';
+import { cmeConfiguration, type TrunkNode } from '../adapters/sip-trunk-calls/harness.js';
+
+export function servicesConfiguration(
+  proxy: string,
+  pilots: string,
+  trunk: Partial<TrunkConfig>,
+): Configuration {
+  const configuration = cmeConfiguration({ proxy, pilots, trunk: { hostRegistrar: true, ...trunk } });
+  const lines = configuration.lines ?? [];
+  const line202 = lines.find((line) => line.dn === '202');
+  if (line202 === undefined) throw new Error('the CME example has no line 202');
+  return {
+    ...configuration,
+    lines: [
+      ...lines.map((line) =>
+        line.dn === '201' || line.dn === '202' ? { ...line, noAnswerTimeout: 1 } : line,
+      ),
+      {
+        ...line202,
+        dn: '203',
+        secondaryNumber: null,
+        displayName: 'Forwarded',
+        forwardAll: '95125551234',
+        forwardBusy: null,
+        forwardNoAnswer: null,
+      },
+    ],
+  };
+}
+
+export async function startServicesNode(configuration: Configuration): Promise<TrunkNode> {
+  const stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+  const snapshot = snapshotOfConfiguration(configuration);
+  const locations = new Map<string, LineLocation[]>();
+  const records: CallRecord[] = [];
+  const router = createDialPlanRouter({
+    snapshot: () => snapshot,
+    locations: { lookup: (dn) => locations.get(dn) ?? [] },
+  });
+  const core = createCallCore({
+    clock: systemClock,
+    router: createForwardingRouter({ router, snapshot: () => snapshot }),
+    onCallRecord: (record) => records.push(record),
+  });
+  const trunks = createTrunkAdapter({
+    stack,
+    trunks: () => [...snapshot.trunks.values()],
+    stopTimeoutMs: 500,
+  });
+  trunks.start();
+  createSipCallHandler({
+    stack,
+    core,
+    snapshot: () => snapshot,
+    digest: createDigestServer({ realm: 'strowger' }),
+  });
+  createSipTrunkCallHandler({
+    stack,
+    core,
+    trunks,
+    numbering: createCarrierNumbering(() => snapshot),
+  });
+  return {
+    server: stack,
+    core,
+    records,
+    locations,
+    trunks,
+    snapshot,
+    close: async () => {
+      await trunks.stop();
+      await stack.close();
+    },
+  };
+}
+
+/** A UA for a phone, the pilots or the carrier: records what it gets and answers as told. */
+export class Party {
+  readonly invites: IncomingRequest[] = [];
+  readonly reinvites: SipRequest[] = [];
+  readonly byes: SipRequest[] = [];
+  readonly notifies: SipRequest[] = [];
+  readonly refers: SipRequest[] = [];
+  readonly dialogs: Dialog[] = [];
+  /** What the UA does with a new INVITE: ring and answer by default. */
+  onInvite: (incoming: IncomingRequest) => void = (incoming) => this.answer(incoming);
+  /** The status a REFER gets. */
+  referStatus = 202;
+
+  constructor(readonly stack: SipStack) {
+    stack.onRequest('INVITE', (incoming) => {
+      if (incoming.dialog) {
+        this.reinvites.push(incoming.request);
+        incoming.reply(200, undefined, { body: ANSWER, contentType: 'application/sdp' });
+        return;
+      }
+      this.invites.push(incoming);
+      this.onInvite(incoming);
+    });
+    stack.onRequest('BYE', (incoming) => {
+      this.byes.push(incoming.request);
+      incoming.reply(200);
+    });
+    stack.onRequest('NOTIFY', (incoming) => {
+      this.notifies.push(incoming.request);
+      incoming.reply(200);
+    });
+    stack.onRequest('REFER', (incoming) => {
+      this.refers.push(incoming.request);
+      incoming.reply(this.referStatus);
+    });
+  }
+
+  /** Forgets what came and answers new INVITEs again. */
+  reset(): void {
+    for (const list of [this.invites, this.reinvites, this.byes, this.notifies, this.refers, this.dialogs])
+      list.length = 0;
+    this.onInvite = (incoming) => this.answer(incoming);
+    this.referStatus = 202;
+  }
+
+  get endpoint(): Endpoint {
+    return this.stack.listening()[0] as Endpoint;
+  }
+
+  answer(incoming: IncomingRequest): void {
+    incoming.reply(180);
+    setTimeout(() => {
+      if (!incoming.answered)
+        this.dialogs.push(incoming.accept({ body: ANSWER, contentType: 'application/sdp' }));
+    }, 20);
+  }
+}
+
+export async function startParty(address = '127.0.0.1'): Promise<Party> {
+  return new Party(await createSipStack({ transports: [{ protocol: 'UDP', address, port: 0 }] }));
+}
+
+/** The carrier calls `number` at the node from 5125550100. */
+export function carrierCalls(carrier: SipStack, node: TrunkNode, number: string, offer: string): CallAttempt {
+  const target = node.server.listening()[0] as Endpoint;
+  const host = (carrier.listening()[0] as Endpoint).address;
+  const invite = createRequest({
+    method: 'INVITE',
+    uri: `sip:${number}@127.0.0.1:${target.port}`,
+    from: `"PSTN caller" <sip:5125550100@${host}>;tag=${generateTag()}`,
+    to: `<sip:${number}@127.0.0.1>`,
+    callId: generateCallId(),
+    cseq: 1,
+    contact: carrier.contact('UDP'),
+    body: offer,
+    contentType: 'application/sdp',
+  });
+  return new CallAttempt(carrier.invite(invite, { target }));
+}
