@@ -127,13 +127,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       userAgent: `${PRODUCT.name}/${PRODUCT.version}`,
     });
     teardown.add(() => sip.close());
-    const autoRegistration = options.phones?.autoRegistration;
+    // Start options win over the file's node.phones (tests set them directly).
+    const phones: PhoneAdmission | undefined = options.phones ?? options.config?.phones;
+    const autoRegistration = phones?.autoRegistration;
     let provisioning: ProvisioningService | undefined;
     const devices = new DeviceStatusTracker({
       node: nodeName(settings, sip),
       configuration: snapshot,
       fetches: (name) => provisioning?.fetches(name) ?? [],
-      keepaliveSeconds: options.phones?.keepaliveSeconds,
+      keepaliveSeconds: phones?.keepaliveSeconds,
       autoRegistration: autoRegistration?.enabled ?? false,
     });
     const lines = createSipLineAdapter({
@@ -144,7 +146,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       algorithms: settings.sip.digestAlgorithms,
       logger: logger.child({ module: 'sip-line' }),
       admission: {
-        maxPhones: options.phones?.maxPhones ?? Number.POSITIVE_INFINITY,
+        maxPhones: phones?.maxPhones ?? Number.POSITIVE_INFINITY,
         autoRegistration: autoRegistration?.enabled
           ? createAutoRegistration({
               settings: autoRegistration,

@@ -182,9 +182,24 @@ export interface NodeSettingsInput {
   logLevel?: LogLevel;
 }
 
+/** `node.phones`: which phones this node admits. */
+export interface PhoneAdmissionInput {
+  readonly maxPhones?: number;
+  readonly autoRegistration?: {
+    readonly enabled: boolean;
+    readonly account: { readonly username: string; readonly password: string };
+    readonly directoryNumbers: { readonly first: string; readonly last: string };
+    readonly partition: string;
+    readonly devicePool: string | null;
+    readonly callingSearchSpace: string | null;
+  };
+}
+
 /** A validated `strowger.yaml`. */
 export interface ConfigFile {
   readonly node: NodeSettingsInput;
+  /** `node.phones`; absent: no limit, auto-registration off. */
+  readonly phones?: PhoneAdmissionInput;
   readonly configuration: Configuration;
   /** SHA-256 of the file text, recorded in the store on apply. */
   readonly sha256: string;

@@ -89,6 +89,31 @@ const nodeSection = object({
     }),
   ),
   logLevel: optional(oneOf(LOG_LEVELS)),
+  /** Admission of phones to this node (R-REG-02, R-REG-21 and the seed's max-phones). */
+  phones: optional(
+    object({
+      maxPhones: optional(integer(1, 100_000)),
+      autoRegistration: optional(
+        object({
+          enabled: optional(boolean, false),
+          account: required(
+            object({
+              username: required(text({ max: 128, pattern: /^[A-Za-z0-9._@-]+$/, hint: 'a SIP user name' })),
+              password: required(
+                text({ max: 128, pattern: /^.+$/, hint: 'a non-empty password', secret: true }),
+              ),
+            }),
+          ),
+          directoryNumbers: required(
+            object({ first: required(directoryNumber), last: required(directoryNumber) }),
+          ),
+          partition: required(name),
+          devicePool: optional(name),
+          callingSearchSpace: optional(name),
+        }),
+      ),
+    }),
+  ),
 });
 
 /**

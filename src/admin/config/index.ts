@@ -15,6 +15,7 @@ export {
   type LogLevel,
   type NodeSettingsInput,
   type PartitionConfig,
+  type PhoneAdmissionInput,
   type PhoneConfig,
   PILOT_KINDS,
   type PilotConfig,

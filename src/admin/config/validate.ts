@@ -7,6 +7,7 @@ import {
   type Configuration,
   DEFAULT_REGISTRAR,
   type NodeSettingsInput,
+  type PhoneAdmissionInput,
   type PhoneConfig,
   type TrunkConfig,
 } from './configuration.js';
@@ -48,6 +49,7 @@ export function validateConfigText(text: string, fileName: string): ValidationRe
     ok: true,
     file: {
       node: nodeSettings(decoded),
+      ...phoneAdmission(decoded),
       configuration: configuration(decoded),
       sha256: createHash('sha256').update(text).digest('hex'),
     },
@@ -56,6 +58,29 @@ export function validateConfigText(text: string, fileName: string): ValidationRe
 
 function sortByPosition(errors: ConfigError[]): ConfigError[] {
   return errors.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function phoneAdmission({ node }: RawFile): { phones?: PhoneAdmissionInput } {
+  const phones = node?.phones;
+  if (!phones) return {};
+  const auto = phones.autoRegistration;
+  return {
+    phones: {
+      ...(phones.maxPhones === undefined ? {} : { maxPhones: phones.maxPhones }),
+      ...(auto === undefined
+        ? {}
+        : {
+            autoRegistration: {
+              enabled: auto.enabled,
+              account: auto.account,
+              directoryNumbers: auto.directoryNumbers,
+              partition: auto.partition,
+              devicePool: auto.devicePool ?? null,
+              callingSearchSpace: auto.callingSearchSpace ?? null,
+            },
+          }),
+    },
+  };
 }
 
 function nodeSettings({ node }: RawFile): NodeSettingsInput {

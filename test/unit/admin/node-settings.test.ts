@@ -99,3 +99,53 @@ describe('digest algorithms', () => {
     expect(repeated.ok).toBe(false);
   });
 });
+
+describe('node.phones', () => {
+  const file = (phones: string) =>
+    validateConfigText(
+      ['node:', '  phones:', ...phones.split('\n').map((line) => `    ${line}`)].join('\n'),
+      'n.yaml',
+    );
+
+  it('reads the phone limit and auto-registration', () => {
+    const result = file(
+      [
+        'maxPhones: 500',
+        'autoRegistration:',
+        '  enabled: true',
+        '  account: { username: autoreg, password: demo-autoreg }',
+        '  directoryNumbers: { first: "2000", last: "2099" }',
+        '  partition: internal',
+        '  devicePool: default',
+      ].join('\n'),
+    );
+    expect(result.ok && result.file.phones).toEqual({
+      maxPhones: 500,
+      autoRegistration: {
+        enabled: true,
+        account: { username: 'autoreg', password: 'demo-autoreg' },
+        directoryNumbers: { first: '2000', last: '2099' },
+        partition: 'internal',
+        devicePool: 'default',
+        callingSearchSpace: null,
+      },
+    });
+  });
+
+  it('leaves auto-registration off when enabled is not given, and reports a missing range', () => {
+    const off = file(
+      [
+        'autoRegistration:',
+        '  account: { username: a, password: b }',
+        '  directoryNumbers: { first: "1", last: "9" }',
+        '  partition: p',
+      ].join('\n'),
+    );
+    expect(off.ok && off.file.phones?.autoRegistration?.enabled).toBe(false);
+    const missing = file(
+      ['autoRegistration:', '  account: { username: a, password: b }', '  partition: p'].join('\n'),
+    );
+    expect(missing.ok).toBe(false);
+    expect(!missing.ok && missing.errors.map((e) => e.message).join()).toMatch(/directoryNumbers/);
+  });
+});
