@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createConferenceService,
   createMediaAnchor,
+  createRecordingService,
   type DtmfMessage,
   type MediaAnchor,
   readInfo,
@@ -327,6 +328,24 @@ describe('media anchor with the real engine', () => {
       reason: 'at most 1 conferences at once (max-conferences)',
     });
     await small.close();
+  });
+
+  it('records a leg to a WAV file named after the call, whatever the Call-ID holds', async () => {
+    const recordings = createRecordingService({ engine, anchor, folder });
+    const x = await RtpPeer.create();
+    const y = await RtpPeer.create();
+    const callId = '../../etc/passwd@host';
+    const { callerSendsTo } = await call(callId, x, y, ['ulaw', 'ulaw'], ['rtp-nte', 'rtp-nte']);
+    const started = await recordings.start(callId, 'a');
+    expect(started).toEqual({ ok: true, path: recordings.pathFor(callId, 'a') });
+    expect(path.dirname(recordings.pathFor(callId, 'a'))).toBe(folder);
+    await x.stream(callerSendsTo, tone(1000, 10, 'ulaw'), 0);
+    await y.until(() => audioFrom(y, 0).length >= 10, 5000, 'recorded call audio');
+    const stopped = await recordings.stop(callId, 'a');
+    expect(stopped.ok && stopped.samples).toBeGreaterThanOrEqual(1600);
+    expect(await recordings.start('no-such-call', 'a')).toMatchObject({ ok: false });
+    await anchor.release(callId);
+    await Promise.all([x.close(), y.close()]);
   });
 
   it('gives every port back on release', async () => {
