@@ -8,7 +8,12 @@
 import { createSipCallHandler, type LineLocation } from '../../../src/adapters/sip-line/calls/index.js';
 import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls/index.js';
 import { createTrunkAdapter } from '../../../src/adapters/sip-trunk/index.js';
-import { type Configuration, snapshotOfConfiguration, type TrunkConfig } from '../../../src/admin/index.js';
+import {
+  type ConfigSnapshot,
+  type Configuration,
+  snapshotOfConfiguration,
+  type TrunkConfig,
+} from '../../../src/admin/index.js';
 import { type CallRecord, createCallCore } from '../../../src/core/index.js';
 import { createForwardingRouter } from '../../../src/features/forwarding/index.js';
 import { createDialPlanRouter } from '../../../src/features/routing/index.js';
@@ -57,37 +62,41 @@ export function servicesConfiguration(
   };
 }
 
-export async function startServicesNode(configuration: Configuration): Promise<TrunkNode> {
+/** A node on `configuration`, or on what `current` holds at each call (a configuration that changes). */
+export async function startServicesNode(
+  configuration: Configuration | (() => ConfigSnapshot),
+): Promise<TrunkNode> {
   const stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
-  const snapshot = snapshotOfConfiguration(configuration);
+  const fixed = typeof configuration === 'function' ? undefined : snapshotOfConfiguration(configuration);
+  const snapshot = typeof configuration === 'function' ? configuration : () => fixed as ConfigSnapshot;
   const locations = new Map<string, LineLocation[]>();
   const records: CallRecord[] = [];
   const router = createDialPlanRouter({
-    snapshot: () => snapshot,
+    snapshot,
     locations: { lookup: (dn) => locations.get(dn) ?? [] },
   });
   const core = createCallCore({
     clock: systemClock,
-    router: createForwardingRouter({ router, snapshot: () => snapshot }),
+    router: createForwardingRouter({ router, snapshot }),
     onCallRecord: (record) => records.push(record),
   });
   const trunks = createTrunkAdapter({
     stack,
-    trunks: () => [...snapshot.trunks.values()],
+    trunks: () => [...snapshot().trunks.values()],
     stopTimeoutMs: 500,
   });
   trunks.start();
   createSipCallHandler({
     stack,
     core,
-    snapshot: () => snapshot,
+    snapshot,
     digest: createDigestServer({ realm: 'strowger' }),
   });
   createSipTrunkCallHandler({
     stack,
     core,
     trunks,
-    numbering: createCarrierNumbering(() => snapshot),
+    numbering: createCarrierNumbering(snapshot),
   });
   return {
     server: stack,
@@ -95,7 +104,9 @@ export async function startServicesNode(configuration: Configuration): Promise<T
     records,
     locations,
     trunks,
-    snapshot,
+    get snapshot() {
+      return snapshot();
+    },
     close: async () => {
       await trunks.stop();
       await stack.close();
