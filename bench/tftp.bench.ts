@@ -10,8 +10,7 @@
  *
  * Run: npx tsx bench/tftp.bench.ts
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,7 @@ import {
 } from '../src/tftp/index.js';
 import { fingerprint, tftpGet } from '../test/integration/tftp/tftp-client.js';
 import { printTable } from './lib/measure.js';
+import { startTftpdHpa } from './lib/tftpd-hpa.js';
 
 const CONFIG_FILES = 500;
 const CONFIG_FETCHES = 3000;
@@ -67,14 +67,6 @@ function makeFolder(): { folder: string; sizes: Map<string, number>; firmwareFin
   return { folder, sizes, firmwareFingerprint: fingerprint(firmware) };
 }
 
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
-
 async function startStrowger(folder: string): Promise<{ endpoint: RemoteEndpoint; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
@@ -88,31 +80,6 @@ async function startStrowger(folder: string): Promise<{ endpoint: RemoteEndpoint
     child.once('exit', (code) => reject(new Error(`server child exited with ${code}`)));
   });
   return { endpoint: { address: '127.0.0.1', port }, child };
-}
-
-async function startTftpdHpa(
-  folder: string,
-): Promise<{ endpoint: RemoteEndpoint; child: ChildProcess } | string> {
-  if (spawnSync('sh', ['-c', 'command -v in.tftpd']).status !== 0)
-    return 'tftpd-hpa not installed (Debian package tftpd-hpa)';
-  const port = await freePort();
-  // -s chroots into the folder, which needs root; otherwise names resolve from the folder as cwd.
-  const secure = process.getuid?.() === 0 ? ['-s', folder] : [folder];
-  const child = spawn('in.tftpd', ['-L', '-a', `127.0.0.1:${port}`, ...secure], {
-    cwd: folder,
-    stdio: 'ignore',
-  });
-  const endpoint = { address: '127.0.0.1', port };
-  // Wait until it answers (a missing file gives error 1).
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if (child.exitCode !== null) return `in.tftpd exited with ${child.exitCode}`;
-    const probe = await tftpGet({ server: endpoint, file: 'no-such-file', timeoutMs: 100, retries: 0 }).catch(
-      () => undefined,
-    );
-    if (probe?.error) return { endpoint, child };
-  }
-  child.kill();
-  return 'in.tftpd did not answer';
 }
 
 interface Fetch {
