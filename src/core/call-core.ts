@@ -169,6 +169,8 @@ const DIVERSION_CAUSE: Record<Diversion['reason'], Cause> = {
 
 type RouteOk = Extract<RouteResult, { ok: true }>;
 
+const NO_DIVERSIONS: readonly Diversion[] = Object.freeze([]);
+
 type ConnectionEventType = Exclude<CallEvent['type'], 'callCleared' | 'diverted' | 'transferred'>;
 
 class CallConnection implements Connection {
@@ -258,7 +260,7 @@ class Call {
           direction: connection.direction,
           state: connection.state,
         })),
-      diversions: this.diversions,
+      diversions: this.diversions.length === 0 ? NO_DIVERSIONS : [...this.diversions],
       startedAt: this.startedAt,
       answeredAt: this.answeredAt,
     };
