@@ -3,9 +3,18 @@
  * checks a character with one array read instead of a regular expression.
  */
 
+/**
+ * Besides membership (bit 1), a table marks upper-case letters (UPPER) and '%' (PERCENT), so
+ * that the scan that validates a run also tells whether it needs lower-casing or unescaping.
+ */
+export const UPPER = 2;
+export const PERCENT = 4;
+
 function table(...sets: string[]): Uint8Array {
   const t = new Uint8Array(128);
   for (const set of sets) for (let i = 0; i < set.length; i++) t[set.charCodeAt(i)] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) if (t[c] !== 0) t[c] = 1 | UPPER;
+  if (t[0x25] !== 0) t[0x25] = 1 | PERCENT;
   return t;
 }
 
@@ -27,6 +36,7 @@ export const PARAM_CHAR = table(ALPHANUM, MARK, '%', '[]/:&+$');
 export const HEADER_CHAR = table(ALPHANUM, MARK, '%', '[]/?:+$');
 /** hostname characters; '_' is tolerated because deployed DNS names carry it. */
 export const HOST_CHAR = table(ALPHANUM, '-._');
+
 /** Header parameter values: token, host (with IPv6 brackets and colons, RFC 5118 §4.5). */
 export const GEN_VALUE = table(ALPHANUM, "-.!%*_+`'~", '[]:');
 /** URI scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
@@ -46,7 +56,36 @@ export function allIn(t: Uint8Array, s: string, start = 0, end = s.length): bool
 }
 
 export function isIn(t: Uint8Array, c: number): boolean {
-  return c < 128 && t[c] === 1;
+  return c < 128 && t[c] !== 0;
+}
+
+/** The marks (UPPER, PERCENT) of the run `runEnd` scanned last (scanning is synchronous). */
+let runMarks = 0;
+
+/** The end of the run of characters of table `t` in s[start, end); `runHad` tells which marks it met. */
+export function runEnd(t: Uint8Array, s: string, start: number, end: number): number {
+  let marks = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const kind = c < 128 ? t[c]! : 0;
+    if (kind === 0) break;
+    marks |= kind;
+  }
+  runMarks = marks;
+  return i;
+}
+
+/** Whether the run `runEnd` scanned last had a character marked `mark`. */
+export function runHad(mark: number): boolean {
+  return (runMarks & mark) !== 0;
+}
+
+/** The run s[start, end) that `runEnd` scanned last, lower-cased. */
+export function lowerRun(s: string, start: number, end: number): string {
+  const run = s.slice(start, end);
+  // toLowerCase costs a call into the runtime even when nothing changes.
+  return runHad(UPPER) ? run.toLowerCase() : run;
 }
 
 /** SP or HTAB (RFC 3261 §25.1 WSP); folds are already unfolded to SP by the parser. */

@@ -2,6 +2,7 @@
 import { allIn, isDigit, parseBoundedInt, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { fail } from './failure.js';
 import type { CSeq, Result } from './types.js';
+import { methodAt } from './words.js';
 
 /** RFC 3261 §8.1.1.5: the sequence number MUST be expressible as a 32-bit unsigned integer. */
 export const MAX_CSEQ = 0xffffffff;
@@ -32,18 +33,13 @@ export function parseCSeq(text: string): Result<CSeq> {
   const seq = readCSeq(text, 0, text.length);
   if (seq === -1) return fail('CSeq', 'CSeq number is missing or larger than 2**32-1', 0, 'cseq');
   if (seq === -2) return fail('CSeq', 'CSeq method is missing or not a token', methodStart, 'cseq');
-  return { ok: true, value: { seq, method: text.slice(methodStart, methodEnd) } };
+  return { ok: true, value: { seq, method: methodAt(text, methodStart, methodEnd) } };
 }
 
-/** Whether s[start, end) is a valid CSeq, without building it. */
-export function isCSeq(s: string, start: number, end: number): boolean {
-  return readCSeq(s, start, end) >= 0;
-}
-
-/** Whether the valid CSeq `text` names `method` (case-sensitive, RFC 3261 §7.1). */
-export function cseqMethodIs(text: string, method: string): boolean {
-  readCSeq(text, 0, text.length);
-  return methodEnd - methodStart === method.length && text.startsWith(method, methodStart);
+/** The CSeq s[start, end), or undefined when it is invalid (`parseCSeq` tells why). */
+export function cseqIn(s: string, start: number, end: number): CSeq | undefined {
+  const seq = readCSeq(s, start, end);
+  return seq < 0 ? undefined : { seq, method: methodAt(s, methodStart, methodEnd) };
 }
 
 export function formatCSeq(cseq: CSeq): string {

@@ -6,20 +6,6 @@ import type { CSeq, NameAddr, Result, SipHeaders, SipRequest, SipResponse, Uri, 
 import { formatUri, parseUri } from './uri.js';
 import { parseViaList, parseViaListIn } from './via.js';
 
-/**
- * Typed views of one version of the header fields, each parsed on its first read: the parser
- * only validates the received headers, so a message nobody looks into builds no view.
- */
-interface ViewCache {
-  headers: SipHeaders;
-  version: number;
-  via?: readonly Via[];
-  from?: NameAddr;
-  to?: NameAddr;
-  callId?: string;
-  cseq?: CSeq;
-}
-
 /** What the parser keeps of the received bytes, so an unchanged message serialises by copy. */
 export interface ReceivedForm {
   /** The received octets; [start, end) is the message from the start line through the body, its Content-Length correct. */
@@ -41,9 +27,21 @@ abstract class MessageBase {
   version: string;
   headers: SipHeaders;
   body: Buffer;
-  #cache: ViewCache | undefined;
   /** @internal */
   received: ReceivedForm | undefined;
+  /**
+   * Typed views of one version of the header fields, each parsed on its first read unless the
+   * parser built it while checking it. They are emptied when the headers changed since.
+   */
+  #viewsOf: SipHeaders | undefined;
+  #viewsVersion = -1;
+  #via: readonly Via[] | undefined;
+  /** The via-parms of the first Via field, when the parser built them. */
+  #topVias: Via[] | undefined;
+  #from: NameAddr | undefined;
+  #to: NameAddr | undefined;
+  #callId: string | undefined;
+  #cseq: CSeq | undefined;
 
   constructor(version: string, headers: SipHeaders, body: Buffer) {
     this.version = version;
@@ -51,59 +49,89 @@ abstract class MessageBase {
     this.body = body;
   }
 
-  /** The cache for the current headers, emptied when they changed since it was filled. */
-  #views(): ViewCache {
+  /** @internal The views the parser built from the headers as received. */
+  adoptViews(
+    headers: HeaderFields,
+    topVias: Via[],
+    from: NameAddr,
+    to: NameAddr,
+    callId: string,
+    cseq: CSeq,
+  ): void {
+    this.#viewsOf = headers;
+    this.#viewsVersion = headers.version;
+    this.#topVias = topVias;
+    this.#from = from;
+    this.#to = to;
+    this.#callId = callId;
+    this.#cseq = cseq;
+  }
+
+  /** Empties the views when the headers changed since they were read. */
+  #checkViews(): void {
     const headers = this.headers;
     const version = headers instanceof HeaderFields ? headers.version : -1;
-    let cache = this.#cache;
-    if (cache === undefined || cache.headers !== headers || cache.version !== version || version < 0) {
-      cache = { headers, version };
-      this.#cache = cache;
-    }
-    return cache;
+    if (this.#viewsOf === headers && this.#viewsVersion === version && version >= 0) return;
+    this.#viewsOf = headers;
+    this.#viewsVersion = version;
+    this.#via = undefined;
+    this.#topVias = undefined;
+    this.#from = undefined;
+    this.#to = undefined;
+    this.#callId = undefined;
+    this.#cseq = undefined;
   }
 
   get via(): readonly Via[] {
-    const cache = this.#views();
-    if (cache.via === undefined) {
+    this.#checkViews();
+    this.#via ??= this.#readVias();
+    return this.#via;
+  }
+
+  #readVias(): Via[] {
+    const headers = this.headers;
+    if (!(headers instanceof HeaderFields)) {
       const vias: Via[] = [];
-      const headers = this.headers;
-      if (headers instanceof HeaderFields) {
-        for (let i = 0; i < headers.size; i++) {
-          if (headers.keyAt(i) !== 'via') continue;
-          const parsed = parseViaListIn(headers.textOf(i), headers.valueStart(i), headers.valueEnd(i));
-          for (const via of unwrap(parsed, 'Via')) vias.push(via);
-        }
-      } else {
-        for (const value of headers.getAll('Via')) vias.push(...unwrap(parseViaList(value), 'Via'));
-      }
-      cache.via = vias;
+      for (const value of headers.getAll('Via')) vias.push(...unwrap(parseViaList(value), 'Via'));
+      return vias;
     }
-    return cache.via;
+    // The parser built the first Via field: its via-parms start the list.
+    const vias = this.#topVias ?? [];
+    let skip = this.#topVias !== undefined;
+    for (let i = 0; i < headers.size; i++) {
+      if (headers.keyAt(i) !== 'via') continue;
+      if (skip) {
+        skip = false;
+        continue;
+      }
+      const parsed = parseViaListIn(headers.textOf(i), headers.valueStart(i), headers.valueEnd(i));
+      for (const via of unwrap(parsed, 'Via')) vias.push(via);
+    }
+    return vias;
   }
 
   get from(): NameAddr {
-    const cache = this.#views();
-    cache.from ??= unwrap(nameAddrView(this.headers, 'From'), 'From');
-    return cache.from;
+    this.#checkViews();
+    this.#from ??= unwrap(nameAddrView(this.headers, 'From'), 'From');
+    return this.#from;
   }
 
   get to(): NameAddr {
-    const cache = this.#views();
-    cache.to ??= unwrap(nameAddrView(this.headers, 'To'), 'To');
-    return cache.to;
+    this.#checkViews();
+    this.#to ??= unwrap(nameAddrView(this.headers, 'To'), 'To');
+    return this.#to;
   }
 
   get callId(): string {
-    const cache = this.#views();
-    cache.callId ??= required(this.headers, 'Call-ID');
-    return cache.callId;
+    this.#checkViews();
+    this.#callId ??= required(this.headers, 'Call-ID');
+    return this.#callId;
   }
 
   get cseq(): CSeq {
-    const cache = this.#views();
-    cache.cseq ??= unwrap(parseCSeq(required(this.headers, 'CSeq')), 'CSeq');
-    return cache.cseq;
+    this.#checkViews();
+    this.#cseq ??= unwrap(parseCSeq(required(this.headers, 'CSeq')), 'CSeq');
+    return this.#cseq;
   }
 
   /** @internal Whether the header fields and body are as received. */

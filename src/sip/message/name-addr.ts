@@ -17,22 +17,23 @@ export function parseNameAddr(text: string): Result<NameAddr> {
 
 /** parseNameAddr of s[start, end). */
 export function parseNameAddrIn(s: string, start: number, end: number): Result<NameAddr> {
+  const nameAddr = nameAddrIn(s, start, end);
+  return nameAddr !== undefined ? { ok: true, value: nameAddr } : lastReadFailure();
+}
+
+/** The name-addr s[start, end), or undefined with `lastReadFailure` set when invalid. */
+export function nameAddrIn(s: string, start: number, end: number): NameAddr | undefined {
   const nameAddr: NameAddr = { uri: emptyUri(), params: {} };
-  return readNameAddr(s, start, end, nameAddr) ? { ok: true, value: nameAddr } : lastReadFailure();
+  return readNameAddr(s, start, end, nameAddr) ? nameAddr : undefined;
 }
 
-/** Whether s[start, end) is a valid name-addr / addr-spec with parameters, without building it. */
-export function isNameAddr(s: string, start: number, end: number): boolean {
-  return readNameAddr(s, start, end, undefined);
-}
-
-/** Validates s[start, end) and, when `nameAddr` is given, fills it. False with `lastReadFailure` set when invalid. */
-function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr | undefined): boolean {
+/** Validates s[start, end) and fills `nameAddr`. False with `lastReadFailure` set when invalid. */
+function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr): boolean {
   let i = skipSpace(s, start, end);
   if (i < end && s.charCodeAt(i) === 0x22) {
     const close = quotedStringEnd(s, i, end);
     if (close < 0) return refuse('display-name', 'unterminated quoted string in display name', i);
-    if (nameAddr !== undefined) nameAddr.displayName = quotedContent(s, i, close);
+    nameAddr.displayName = quotedContent(s, i, close);
     i = skipSpace(s, close, end);
     if (i >= end || s.charCodeAt(i) !== 0x3c) {
       return refuse('name-addr', 'a quoted display name must be followed by <URI>', i);
@@ -48,7 +49,7 @@ function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr 
           return refuse('display-name', 'display name has characters that are only allowed when quoted', k);
         }
       }
-      if (nameEnd > i && nameAddr !== undefined) nameAddr.displayName = s.slice(i, nameEnd);
+      if (nameEnd > i) nameAddr.displayName = s.slice(i, nameEnd);
       i = lt;
     }
   }
@@ -73,7 +74,7 @@ function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr 
       return refuse('addr-spec', 'a URI with "?" or "," must be enclosed in <> (RFC 3261 §20.10)', uriStart);
     }
   }
-  if (readUri(s, uriStart, uriEnd, nameAddr?.uri) < 0) {
+  if (readUri(s, uriStart, uriEnd, nameAddr.uri) < 0) {
     const excerpt = JSON.stringify(s.slice(uriStart, Math.min(uriEnd, uriStart + 64)));
     return refuse(rule, `${lastReadMessage()} in ${excerpt}`, i);
   }
@@ -81,7 +82,7 @@ function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr 
   while (i < end && s.charCodeAt(i) === 0x3b) {
     i = readParam(s, i, end, rule);
     if (i < 0) return false;
-    if (nameAddr !== undefined) addLastParam(s, nameAddr.params);
+    addLastParam(s, nameAddr.params);
   }
   if (i !== end) return refuse(rule, `unexpected character ${JSON.stringify(s[i])} after URI`, i);
   return true;

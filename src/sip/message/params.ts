@@ -3,6 +3,7 @@ import { GEN_VALUE, isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './cha
 import { quotedStringEnd } from './escape.js';
 import { failAt, lastReadFailure } from './failure.js';
 import type { Result } from './types.js';
+import { lowerTokenAt } from './words.js';
 
 export type Params = Record<string, string | null>;
 
@@ -64,7 +65,7 @@ export function addLastParam(s: string, params: Params): void {
   const { nameStart, nameEnd, valueStart, valueEnd } = lastParam;
   setParam(
     params,
-    s.slice(nameStart, nameEnd).toLowerCase(),
+    lowerTokenAt(s, nameStart, nameEnd),
     valueStart < 0 ? null : s.slice(valueStart, valueEnd),
   );
 }

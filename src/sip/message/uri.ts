@@ -5,9 +5,13 @@ import {
   HEADER_CHAR,
   HOST_CHAR,
   isIn,
+  lowerRun,
   PARAM_CHAR,
   PASSWORD,
+  PERCENT,
   parseBoundedInt,
+  runEnd,
+  runHad,
   SCHEME,
   TEL_CHAR,
   URIC,
@@ -17,6 +21,7 @@ import { escapesValid, escapeUri, unescapeUri } from './escape.js';
 import { failAt, lastReadFailure } from './failure.js';
 import { setParam } from './params.js';
 import type { Result, Uri } from './types.js';
+import { lowerTokenAt } from './words.js';
 
 const RULE = 'URI';
 
@@ -85,21 +90,29 @@ function readSipUri(s: string, start: number, end: number, uri: Uri | undefined)
     // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
     const passColon = s.indexOf(':', start);
     const userEnd = passColon >= 0 && passColon < at ? passColon : at;
-    if (userEnd === start || !allIn(USER, s, start, userEnd)) return failAt(RULE, 'invalid user part', start);
-    if (!escapesValid(s, start, userEnd)) return failAt(RULE, 'malformed escape in user part', start);
+    if (userEnd === start || runEnd(USER, s, start, userEnd) !== userEnd) {
+      return failAt(RULE, 'invalid user part', start);
+    }
+    const userEscaped = runHad(PERCENT);
+    if (userEscaped && !escapesValid(s, start, userEnd)) {
+      return failAt(RULE, 'malformed escape in user part', start);
+    }
     if (userEnd < at) {
       if (!allIn(PASSWORD, s, userEnd + 1, at)) return failAt(RULE, 'invalid password', userEnd + 1);
       if (!escapesValid(s, userEnd + 1, at)) return failAt(RULE, 'malformed escape in password', userEnd + 1);
     }
     if (uri !== undefined) {
-      uri.user = unescapeUri(s.slice(start, userEnd))!;
+      const user = s.slice(start, userEnd);
+      uri.user = userEscaped ? unescapeUri(user)! : user;
       if (userEnd < at) uri.password = unescapeUri(s.slice(userEnd + 1, at))!;
     }
     i = at + 1;
   }
   const hostEnd = hostEndAt(s, i, end);
   if (hostEnd < 0) return failAt(RULE, 'invalid host', i);
-  if (uri !== undefined) uri.host = s.slice(i, hostEnd).toLowerCase();
+  if (uri !== undefined) {
+    uri.host = s.charCodeAt(i) === 0x5b ? s.slice(i, hostEnd).toLowerCase() : lowerRun(s, i, hostEnd);
+  }
   i = hostEnd;
   if (i < end && s.charCodeAt(i) === 0x3a) {
     const portStart = i + 1;
@@ -120,8 +133,7 @@ function hostEndAt(s: string, start: number, end: number): number {
     if (close < 0 || close >= end || !isIPv6(s.slice(start + 1, close))) return -1;
     return close + 1;
   }
-  let i = start;
-  while (i < end && isIn(HOST_CHAR, s.charCodeAt(i))) i++;
+  const i = runEnd(HOST_CHAR, s, start, end);
   return i === start ? -1 : i;
 }
 
@@ -130,23 +142,33 @@ function readUriTail(s: string, start: number, end: number, uri: Uri | undefined
   let i = start;
   while (i < end && s.charCodeAt(i) === 0x3b) {
     const nameStart = i + 1;
-    i = nameStart;
-    while (i < end && isIn(PARAM_CHAR, s.charCodeAt(i))) i++;
+    i = runEnd(PARAM_CHAR, s, nameStart, end);
     const nameEnd = i;
+    const nameEscaped = runHad(PERCENT);
     let valueStart = -1;
+    let valueEscaped = false;
     if (i < end && s.charCodeAt(i) === 0x3d) {
       valueStart = i + 1;
-      i = valueStart;
-      while (i < end && isIn(PARAM_CHAR, s.charCodeAt(i))) i++;
+      i = runEnd(PARAM_CHAR, s, valueStart, end);
+      valueEscaped = runHad(PERCENT);
       if (i === valueStart) {
         return failAt(RULE, `empty value of URI parameter ${s.slice(nameStart, nameEnd)}`, i);
       }
     }
     if (nameEnd === nameStart) return failAt(RULE, 'empty URI parameter name', nameStart);
-    if (!escapesValid(s, nameStart, i)) return failAt(RULE, 'malformed escape in URI parameter', nameStart);
+    if ((nameEscaped || valueEscaped) && !escapesValid(s, nameStart, i)) {
+      return failAt(RULE, 'malformed escape in URI parameter', nameStart);
+    }
     if (uri !== undefined) {
-      const name = unescapeUri(s.slice(nameStart, nameEnd))!.toLowerCase();
-      setParam(uri.params, name, valueStart < 0 ? null : unescapeUri(s.slice(valueStart, i))!);
+      const name = nameEscaped
+        ? unescapeUri(s.slice(nameStart, nameEnd))!.toLowerCase()
+        : lowerTokenAt(s, nameStart, nameEnd);
+      let value: string | null = null;
+      if (valueStart >= 0) {
+        value = s.slice(valueStart, i);
+        if (valueEscaped) value = unescapeUri(value)!;
+      }
+      setParam(uri.params, name, value);
     }
   }
   if (i < end && s.charCodeAt(i) === 0x3f) return readUriHeaders(s, i + 1, end, uri);

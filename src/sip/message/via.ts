@@ -1,10 +1,11 @@
 /** The Via header field (RFC 3261 §20.42, §25.1 via-parm; RFC 3581 rport; RFC 5118 §4.5). */
 import { isIPv6 } from 'node:net';
-import { HOST_CHAR, isIn, parseBoundedInt, skipSpace, TOKEN } from './chars.js';
+import { HOST_CHAR, isIn, lowerRun, parseBoundedInt, runEnd, skipSpace, TOKEN } from './chars.js';
 import { fail, failAt, lastReadFailure, refuse } from './failure.js';
 import { isIPv4At } from './ip.js';
 import { formatParams, lastParam, readParam, setParam } from './params.js';
 import type { Result, Via } from './types.js';
+import { lowerTokenAt, transportAt } from './words.js';
 
 const RULE = 'Via';
 const SIP_2_0 = 'SIP/2.0';
@@ -32,12 +33,11 @@ export function parseViaListIn(s: string, start: number, end: number): Result<Vi
   return readViaList(s, start, end, vias) ? { ok: true, value: vias } : lastReadFailure();
 }
 
-/** Whether s[start, end) is a valid Via field value (a via-parm list), without building it. */
-export function isViaList(s: string, start: number, end: number): boolean {
-  return readViaList(s, start, end, undefined);
-}
-
-function readViaList(s: string, start: number, end: number, out: Via[] | undefined): boolean {
+/**
+ * Validates the Via field value s[start, end) and, when `out` is given, appends its via-parms.
+ * False with `lastReadFailure` set when invalid.
+ */
+export function readViaList(s: string, start: number, end: number, out: Via[] | undefined): boolean {
   let i = start;
   for (;;) {
     const via = out === undefined ? undefined : emptyVia();
@@ -98,15 +98,13 @@ function readViaParm(s: string, start: number, end: number, via: Via | undefined
       return failAt(RULE, 'invalid IPv6 reference', hostStart);
     }
     hostEnd = close + 1;
+    if (via !== undefined) via.host = s.slice(hostStart, hostEnd).toLowerCase();
   } else {
-    hostEnd = hostStart;
-    while (hostEnd < end && isIn(HOST_CHAR, s.charCodeAt(hostEnd))) hostEnd++;
+    hostEnd = runEnd(HOST_CHAR, s, hostStart, end);
     if (hostEnd === hostStart) return failAt(RULE, 'missing sent-by host', hostStart);
+    if (via !== undefined) via.host = lowerRun(s, hostStart, hostEnd);
   }
-  if (via !== undefined) {
-    via.transport = s.slice(transportStart, transportEnd).toUpperCase();
-    via.host = s.slice(hostStart, hostEnd).toLowerCase();
-  }
+  if (via !== undefined) via.transport = transportAt(s, transportStart, transportEnd);
   i = skipSpace(s, hostEnd, end);
   if (i < end && s.charCodeAt(i) === 0x3a) {
     const portStart = skipSpace(s, i + 1, end);
@@ -151,7 +149,7 @@ function readViaParams(s: string, start: number, end: number, via: Via | undefin
         break;
       default:
         if (via !== undefined) {
-          const name = s.slice(nameStart, nameEnd).toLowerCase();
+          const name = lowerTokenAt(s, nameStart, nameEnd);
           setParam(via.params, name, valueStart < 0 ? null : s.slice(valueStart, valueEnd));
         }
     }

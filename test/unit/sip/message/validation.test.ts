@@ -1,13 +1,13 @@
 /**
- * The parser validates Via, From, To, CSeq and the Request-URI in place without building them;
- * the typed views are built on first read by the same readers. These tests hold the two paths
- * to one verdict, check that in-place reading respects field bounds, and that lazily built views
- * and lazily sliced values read back right.
+ * The parser builds the first Via field, From, To and CSeq while it validates them; later Via
+ * fields and the Request-URI are validated without building and built on first read by the
+ * same readers. These tests hold the readers to the full parsers' verdicts, check that in-place
+ * reading respects field bounds, and that views and lazily sliced values read back right.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isCSeq } from '../../../../src/sip/message/cseq.js';
+import { cseqIn } from '../../../../src/sip/message/cseq.js';
 import {
   formatNameAddr,
   formatUri,
@@ -18,9 +18,9 @@ import {
   parseViaList,
   type SipMessage,
 } from '../../../../src/sip/message/index.js';
-import { isNameAddr } from '../../../../src/sip/message/name-addr.js';
+import { nameAddrIn } from '../../../../src/sip/message/name-addr.js';
 import { readUri } from '../../../../src/sip/message/uri.js';
-import { isViaList } from '../../../../src/sip/message/via.js';
+import { readViaList } from '../../../../src/sip/message/via.js';
 import { testdataPath } from '../../../helpers/testdata.js';
 
 const OPTIONS = [
@@ -94,12 +94,12 @@ describe('validators agree with the building parsers', () => {
       const nameAddr = parseNameAddr(value).ok;
       const uri = parseUri(value).ok;
       const verdicts = [
-        isViaList(value, 0, value.length) === via,
-        isViaList(framed, 1, end) === via,
-        isNameAddr(value, 0, value.length) === nameAddr,
-        isNameAddr(framed, 1, end) === nameAddr,
+        readViaList(value, 0, value.length, undefined) === via,
+        readViaList(framed, 1, end, undefined) === via,
+        (nameAddrIn(value, 0, value.length) !== undefined) === nameAddr,
+        (nameAddrIn(framed, 1, end) !== undefined) === nameAddr,
         readUri(framed, 1, end, undefined) >= 0 === uri,
-        isCSeq(framed, 1, end) === parseCSeq(value).ok,
+        (cseqIn(framed, 1, end) !== undefined) === parseCSeq(value).ok,
       ];
       if (verdicts.includes(false)) disagreements.push(`${JSON.stringify(value)}: ${verdicts.join(' ')}`);
       if (via || nameAddr || uri) accepted++;
@@ -182,6 +182,36 @@ describe('views built on first read', () => {
     m.headers.set('From', '<sip:carol@example.com>;tag=2');
     expect(m.from.uri.user).toBe('carol');
     expect(m.to.uri.user).toBe('bob');
+  });
+
+  it('drops the views the parser built once the headers change', () => {
+    const m = parse(OPTIONS);
+    m.headers.removeFirst('Via');
+    expect(m.via.map((v) => v.host)).toEqual(['proxy.example.com']);
+    m.headers.set('CSeq', '8 OPTIONS');
+    expect(m.cseq).toEqual({ seq: 8, method: 'OPTIONS' });
+    m.headers.set('To', '<sip:carol@example.com>');
+    expect(m.to.uri.user).toBe('carol');
+  });
+
+  it('reads names, transports and hosts in any letter case', () => {
+    const m = parse(
+      OPTIONS.replace(
+        'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc;rport',
+        'SIP/2.0/udp EDGE.Example.com;BRANCH=z9hG4bKabc;RPort;Foo=Bar',
+      ).replace('<sip:alice@example.com>;tag=1', '<sip:alice@Example.COM;Transport=TCP;LR;%6Dy=%41>;TAG=1'),
+    );
+    expect(m.via[0]).toEqual({
+      protocol: 'SIP/2.0',
+      transport: 'UDP',
+      host: 'edge.example.com',
+      branch: 'z9hG4bKabc',
+      rport: true,
+      params: { foo: 'Bar' },
+    });
+    expect(m.from.uri.host).toBe('example.com');
+    expect(m.from.uri.params).toEqual({ transport: 'TCP', lr: null, my: 'A' });
+    expect(m.from.params).toEqual({ tag: '1' });
   });
 
   it('keeps a parameter named __proto__ as a parameter', () => {

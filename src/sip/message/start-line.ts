@@ -1,0 +1,98 @@
+/** The start line of a received message: Request-Line or Status-Line (RFC 3261 §7.1, §7.2). */
+import { allIn, isDigit, parseBoundedInt, TOKEN } from './chars.js';
+import { lastReadMessage } from './failure.js';
+import type { SipParseError } from './types.js';
+import { readUri, URI_WITH_HEADERS } from './uri.js';
+
+export const SIP_2_0 = 'SIP/2.0';
+
+/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT in s[start, end), written back upper-case. */
+export function versionAt(s: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  if (length === 7 && s.startsWith(SIP_2_0, start)) return SIP_2_0;
+  if (length < 7 || !startsWithSipSlash(s, start)) return undefined;
+  const dot = s.indexOf('.', start + 4);
+  if (dot <= start + 4 || dot >= end - 1) return undefined;
+  for (let i = start + 4; i < end; i++) if (i !== dot && !isDigit(s.charCodeAt(i))) return undefined;
+  const text = s.slice(start, end);
+  return s.startsWith('SIP', start) ? text : `SIP/${text.slice(4)}`;
+}
+
+/** Whether s at `start` begins with "SIP/" in any letter case. */
+function startsWithSipSlash(s: string, start: number): boolean {
+  return (
+    (s.charCodeAt(start) | 0x20) === 0x73 &&
+    (s.charCodeAt(start + 1) | 0x20) === 0x69 &&
+    (s.charCodeAt(start + 2) | 0x20) === 0x70 &&
+    s.charCodeAt(start + 3) === 0x2f
+  );
+}
+
+/** Whether the start line head[0, end) is a Status-Line rather than a Request-Line. */
+export function isStatusLine(head: string, end: number): boolean {
+  return end >= 4 && startsWithSipSlash(head, 0);
+}
+
+/** Where the Request-URI of the Request-Line `checkRequestLine` last accepted lies. */
+export const requestLine = { uriStart: 0, uriEnd: 0 };
+
+/**
+ * Request-Line = Method SP Request-URI SP SIP-Version in head[0, end), single SPs only
+ * (RFC 4475 §3.1.2.9–10). Returns the failure, or undefined with `requestLine` set.
+ */
+export function checkRequestLine(
+  head: string,
+  end: number,
+  hasHighBytes: boolean,
+): SipParseError | undefined {
+  const sp1 = head.indexOf(' ');
+  const sp2 = sp1 < 0 || sp1 >= end ? -1 : head.indexOf(' ', sp1 + 1);
+  const malformed =
+    sp1 <= 0 ||
+    sp2 < 0 ||
+    sp2 >= end ||
+    sp2 === sp1 + 1 ||
+    isBefore(head.indexOf(' ', sp2 + 1), end) ||
+    isBefore(head.indexOf('\t'), end);
+  if (malformed) {
+    return { rule: 'Request-Line', message: 'Request-Line is not Method SP Request-URI SP SIP-Version' };
+  }
+  if (!allIn(TOKEN, head, 0, sp1)) return { rule: 'Method', message: 'method is not a token' };
+  if (versionAt(head, sp2 + 1, end) === undefined)
+    return { rule: 'SIP-Version', message: 'bad SIP-Version in Request-Line' };
+  if (hasHighBytes && !isAscii(head, sp1 + 1, sp2)) {
+    return { rule: 'Request-URI', message: 'raw non-ASCII octets in Request-URI' };
+  }
+  const uri = readUri(head, sp1 + 1, sp2, undefined);
+  if (uri < 0) return { rule: 'Request-URI', message: `Request-URI: ${lastReadMessage()}` };
+  // RFC 3261 §19.1.1 (table): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+  if (uri === URI_WITH_HEADERS)
+    return { rule: 'Request-URI', message: 'Request-URI must not contain headers' };
+  requestLine.uriStart = sp1 + 1;
+  requestLine.uriEnd = sp2;
+  return undefined;
+}
+
+/** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase in head[0, end); Status-Code is 3DIGIT 100-699. */
+export function checkStatusLine(head: string, end: number): SipParseError | undefined {
+  const sp1 = head.indexOf(' ');
+  if (sp1 < 0 || sp1 >= end || versionAt(head, 0, sp1) === undefined) {
+    return { rule: 'SIP-Version', message: 'bad SIP-Version in Status-Line' };
+  }
+  const codeEnd = sp1 + 4;
+  const status = codeEnd <= end ? parseBoundedInt(head, 699, sp1 + 1, codeEnd) : -1;
+  if (status < 100 || (codeEnd < end && head.charCodeAt(codeEnd) !== 0x20)) {
+    return { rule: 'Status-Code', message: 'Status-Code is not three digits from 100 to 699' };
+  }
+  return undefined;
+}
+
+/** Whether the index `found` (-1: not found) lies before `end`. */
+function isBefore(found: number, end: number): boolean {
+  return found >= 0 && found < end;
+}
+
+function isAscii(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
