@@ -200,6 +200,16 @@ export const Call = Type.Object({
       state: Type.String({ description: 'CSTA connection state (ECMA-269 §6.1.2).' }),
     }),
   ),
+  diversions: Type.Optional(
+    Type.Array(
+      Type.Object({
+        from: Type.String({ description: 'The number that forwarded the call.' }),
+        to: Type.String({ description: 'Where it forwarded it, as configured.' }),
+        reason: Type.String({ description: 'all, busy, no-answer, …' }),
+      }),
+      { description: 'Forwards the call went through, oldest first (RFC 5806 Diversion).' },
+    ),
+  ),
   startedAt: Type.Integer({ description: 'Epoch milliseconds.' }),
   answeredAt: nullable(Type.Integer({ description: 'Epoch milliseconds.' })),
 });

@@ -46,6 +46,8 @@ export interface CallView {
   readonly calling: string;
   readonly called: string;
   readonly connections: readonly ConnectionView[];
+  /** Forwards the call went through, oldest first. */
+  readonly diversions?: readonly { readonly from: string; readonly to: string; readonly reason: string }[];
   readonly startedAt: number;
   readonly answeredAt: number | null;
 }

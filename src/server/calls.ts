@@ -9,7 +9,9 @@ import { createSipTrunkCallHandler } from '../adapters/sip-trunk/calls/index.js'
 import type { TrunkAdapter } from '../adapters/sip-trunk/index.js';
 import type { ConfigSnapshot } from '../admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
+import { createForwardingRouter } from '../features/forwarding/index.js';
 import { createDialPlanRouter } from '../features/routing/index.js';
+import { createCarrierNumbering } from '../features/transfer/index.js';
 import { createDigestServer, type DigestAlgorithm, type SipStack, systemClock } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
@@ -52,10 +54,15 @@ export function startCalls(options: {
   };
   const core = createCallCore({
     clock: systemClock,
-    router: createDialPlanRouter({
+    // Call forward all/busy/no answer on top of the dial plan, with loop and hop limits.
+    router: createForwardingRouter({
+      router: createDialPlanRouter({
+        snapshot: options.snapshot,
+        locations: options.locations,
+        logger: logger.child({ module: 'routing' }),
+      }),
       snapshot: options.snapshot,
-      locations: options.locations,
-      logger: logger.child({ module: 'routing' }),
+      logger: logger.child({ module: 'forwarding' }),
     }),
     logger: logger.child({ module: 'core' }),
     onCallRecord: record,
@@ -72,6 +79,8 @@ export function startCalls(options: {
     stack: options.stack,
     core,
     trunks: options.trunks,
+    // 302 Contacts and REFER targets toward the carrier as DIDs (redirect profiles).
+    numbering: createCarrierNumbering(options.snapshot),
     logger: logger.child({ module: 'sip-trunk-calls' }),
   });
   core.events.on((event) => options.events.emit(event));
