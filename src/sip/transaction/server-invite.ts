@@ -64,9 +64,13 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     if (status < 200) return true;
     // RFC 6026 §7.1: Accepted still sends the TU's 2xx retransmissions, and needs the ReceiveInfo for them.
     this.finalSent(status < 300);
+    // A CANCEL now finds nothing to stop (RFC 3261 §9.2): its handler, and what it holds of the TU, can go.
+    this.cancelHandler = undefined;
     const { T1, T2 } = this.context.timers;
     if (status < 300) {
       this.current = 'accepted';
+      // Timer H guards only a non-2xx final response.
+      this.timeoutHandler = undefined;
       // Timer L (RFC 6026 §7.1), a cleanup timer.
       this.expireAfter(64 * T1);
       return true;

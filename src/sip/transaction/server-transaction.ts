@@ -129,6 +129,10 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
     this.stopTimers();
     this.current = 'terminated' as S;
     this.release();
+    // The TU may hold the transaction for as long as its call lasts: nothing is sent any more.
+    this.lastSent = undefined;
+    this.info = undefined;
+    this.transportErrorHandler = undefined;
     this.hooks.terminated(this);
   }
 
@@ -152,7 +156,8 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
       { key: this.key, method: this.method, err: error },
       'server transaction transport failure',
     );
+    const handler = this.transportErrorHandler;
     this.terminate();
-    invokeUser(this.context.logger, 'server-transport-error', this.transportErrorHandler, error);
+    invokeUser(this.context.logger, 'server-transport-error', handler, error);
   }
 }
