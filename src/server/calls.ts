@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { createSipCallHandler, type LineLocations } from '../adapters/sip-line/calls/index.js';
+import type { SourceLockout } from '../adapters/sip-line/index.js';
 import { createSipTrunkCallHandler } from '../adapters/sip-trunk/calls/index.js';
 import type { TrunkAdapter } from '../adapters/sip-trunk/index.js';
 import type { ConfigSnapshot } from '../admin/index.js';
@@ -35,6 +36,7 @@ export function startCalls(options: {
   trunks: TrunkAdapter;
   realm: string;
   digestAlgorithms: readonly DigestAlgorithm[];
+  sourceLockout: SourceLockout;
   events: EventHub;
   logger: Logger;
 }): NodeCalls {
@@ -73,6 +75,7 @@ export function startCalls(options: {
     snapshot: options.snapshot,
     // Same realm and challenges as the registrar: a phone answers both alike.
     digest: createDigestServer({ realm: options.realm, algorithms: options.digestAlgorithms }),
+    lockout: options.sourceLockout,
     logger: logger.child({ module: 'sip-calls' }),
   });
   createSipTrunkCallHandler({

@@ -6,7 +6,12 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createSipLineAdapter, type SipLineAdapter } from '../adapters/sip-line/index.js';
+import {
+  createSipLineAdapter,
+  DEFAULT_LOCKOUT,
+  type SipLineAdapter,
+  SourceLockout,
+} from '../adapters/sip-line/index.js';
 import { createTrunkAdapter, type TrunkAdapter } from '../adapters/sip-trunk/index.js';
 import {
   applyConfig,
@@ -138,12 +143,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       keepaliveSeconds: phones?.keepaliveSeconds,
       autoRegistration: autoRegistration?.enabled ?? false,
     });
+    // One brute-force table for REGISTER and INVITE: ten wrong passwords from a source, either way, lock it out.
+    const sourceLockout = new SourceLockout(DEFAULT_LOCKOUT);
     const lines = createSipLineAdapter({
       stack: sip,
       store,
       snapshot,
       realm: DEFAULT_REALM,
       algorithms: settings.sip.digestAlgorithms,
+      sourceLockout,
       logger: logger.child({ module: 'sip-line' }),
       admission: {
         maxPhones: phones?.maxPhones ?? Number.POSITIVE_INFINITY,
@@ -187,6 +195,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       trunks,
       realm: DEFAULT_REALM,
       digestAlgorithms: settings.sip.digestAlgorithms,
+      sourceLockout,
       events,
       logger,
     });

@@ -27,4 +27,4 @@ export {
   type SipLineAdapterOptions,
   type SipLineStats,
 } from './sip-line-adapter.js';
-export { DEFAULT_LOCKOUT, type LockoutPolicy } from './source-lockout.js';
+export { DEFAULT_LOCKOUT, type LockoutPolicy, SourceLockout } from './source-lockout.js';

@@ -40,6 +40,8 @@ export interface RegistrarOptions {
   readonly realm: string;
   readonly algorithms: readonly DigestAlgorithm[];
   readonly lockout: LockoutPolicy;
+  /** Shared with the INVITE authenticator, so that guessing through either counts. */
+  readonly sourceLockout?: SourceLockout;
   readonly maxBindingsPerLine: number;
   readonly admission: AdmissionPolicy;
   /** Told of every attempt answered for good (not of challenges that are part of the handshake). */
@@ -154,7 +156,7 @@ export class Registrar {
       algorithms: options.algorithms,
       clock: options.clock,
     });
-    this.lockout = new SourceLockout(options.lockout);
+    this.lockout = options.sourceLockout ?? new SourceLockout(options.lockout);
   }
 
   lockedSources(): number {

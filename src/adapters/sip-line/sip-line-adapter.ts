@@ -17,7 +17,7 @@ import { type Binding, secondsLeft } from './binding.js';
 import { type BindingEvent, LocationService } from './location-service.js';
 import type { RegistrationPersistence } from './persistence.js';
 import { type AdmissionPolicy, Registrar, type RegistrationAttempt } from './registrar.js';
-import { DEFAULT_LOCKOUT, type LockoutPolicy } from './source-lockout.js';
+import { DEFAULT_LOCKOUT, type LockoutPolicy, type SourceLockout } from './source-lockout.js';
 
 export interface SipLineAdapterOptions {
   /** Only `onRequest` is used: the adapter answers REGISTER. */
@@ -35,6 +35,8 @@ export interface SipLineAdapterOptions {
   readonly logger?: SipLogger;
   /** Default 10 failures within 10 minutes lock a source address out for 10 minutes. */
   readonly lockout?: Partial<LockoutPolicy>;
+  /** A lockout table shared with the INVITE authenticator; built from `lockout` when absent. */
+  readonly sourceLockout?: SourceLockout;
   /** Contacts one line may have at once. Default 10. */
   readonly maxBindingsPerLine?: number;
   /** Offered in this order (RFC 8760 §2.4). Default SHA-256 then MD5. */
@@ -191,6 +193,7 @@ export function createSipLineAdapter(options: SipLineAdapterOptions): SipLineAda
     realm: options.realm,
     algorithms: options.algorithms ?? ['SHA-256', 'MD5'],
     lockout,
+    sourceLockout: options.sourceLockout,
     maxBindingsPerLine,
     admission: { maxPhones: Number.POSITIVE_INFINITY, ...options.admission },
     onAttempt: (attempt) => publish({ type: 'attempt', attempt }),

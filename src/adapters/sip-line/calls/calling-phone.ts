@@ -5,7 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ConfigSnapshot, LineAppearanceSnapshot, PhoneSnapshot } from '../../../admin/index.js';
-import type { DigestSecret, DigestServer, IncomingRequest } from '../../../sip/index.js';
+import type { Clock, DigestSecret, DigestServer, IncomingRequest, SipLogger } from '../../../sip/index.js';
+import type { SourceLockout } from '../source-lockout.js';
+
+/** Brute-force protection shared with the registrar: wrong INVITE credentials count too. */
+export interface CallerLockout {
+  readonly table: SourceLockout;
+  readonly clock: Clock;
+  readonly logger: SipLogger;
+}
 
 export type CallingPhone =
   | { readonly ok: true; readonly phone: PhoneSnapshot; readonly line: LineAppearanceSnapshot['line'] }
@@ -18,14 +26,26 @@ export class CallerAuthenticator {
    */
   private readonly decoy: DigestSecret = { password: randomBytes(24).toString('base64url') };
 
-  constructor(private readonly digest: DigestServer) {}
+  constructor(
+    private readonly digest: DigestServer,
+    private readonly lockout?: CallerLockout,
+  ) {}
 
   /** Answers the INVITE with 407 (or 403 for a phone without lines) unless it comes from a known phone. */
   identify(incoming: IncomingRequest, config: ConfigSnapshot): CallingPhone {
+    const source = incoming.info.source.address;
+    const lockout = this.lockout;
+    if (lockout?.table.isLocked(source, lockout.clock.now())) {
+      incoming.reply(403);
+      return { ok: false };
+    }
     const verdict = this.digest.verify(incoming.request, {
       proxy: true,
       lookup: (username) => this.secretOf(config, username),
     });
+    if (verdict.status === 'invalid' && lockout?.table.recordFailure(source, lockout.clock.now())) {
+      lockout.logger.warn({ source }, 'source locked out after repeated wrong INVITE credentials');
+    }
     if (verdict.status !== 'ok') {
       // RFC 3261 §22.3: missing, stale or wrong credentials are challenged (again).
       this.challenge(incoming, verdict.status === 'stale');

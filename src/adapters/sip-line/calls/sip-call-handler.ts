@@ -18,6 +18,8 @@ import {
   type SipLogger,
   type SipRequest,
   type SipStack,
+  silentLogger,
+  systemClock,
 } from '../../../sip/index.js';
 import {
   bodyOf,
@@ -26,6 +28,7 @@ import {
   callSignalling,
   diversionHeaders,
 } from '../../sip-common/index.js';
+import type { SourceLockout } from '../source-lockout.js';
 import { CallerAuthenticator } from './calling-phone.js';
 import { SIP_LINE, type SipReach } from './line-router.js';
 
@@ -37,6 +40,8 @@ export interface SipCallHandlerOptions {
   readonly snapshot: () => ConfigSnapshot;
   /** Authenticates INVITEs as a proxy (407); shares the registrar's realm. */
   readonly digest: DigestServer;
+  /** The registrar's lockout table: wrong INVITE credentials count toward the same lockout. */
+  readonly lockout?: SourceLockout;
   /** Session timer and refresh timers. Default the system clock. */
   readonly clock?: Clock;
   readonly logger?: SipLogger;
@@ -52,7 +57,14 @@ const PHONES_ORDER = 100;
 export function createSipCallHandler(options: SipCallHandlerOptions): void {
   const { snapshot } = options;
   const signalling = callSignalling(options);
-  const authenticator = new CallerAuthenticator(options.digest);
+  const authenticator = new CallerAuthenticator(
+    options.digest,
+    options.lockout && {
+      table: options.lockout,
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? silentLogger,
+    },
+  );
 
   options.core.registerDriver(
     SIP_LINE,

@@ -8,6 +8,7 @@ import {
   createSipCallHandler,
   type LineLocation,
 } from '../../../../src/adapters/sip-line/calls/index.js';
+import type { SourceLockout } from '../../../../src/adapters/sip-line/index.js';
 import { buildSnapshot, type ConfigSnapshot } from '../../../../src/admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../../../../src/core/index.js';
 import {
@@ -100,7 +101,9 @@ export interface B2bua {
   close(): Promise<void>;
 }
 
-export async function startB2bua(options: { noAnswerTimeoutMs?: number } = {}): Promise<B2bua> {
+export async function startB2bua(
+  options: { noAnswerTimeoutMs?: number; lockout?: SourceLockout } = {},
+): Promise<B2bua> {
   const server = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
   const snapshot = demoSnapshot();
   const locations = new Map<string, LineLocation[]>();
@@ -119,6 +122,7 @@ export async function startB2bua(options: { noAnswerTimeoutMs?: number } = {}): 
     core,
     snapshot: () => snapshot,
     digest: createDigestServer({ realm: 'strowger' }),
+    ...(options.lockout ? { lockout: options.lockout } : {}),
   });
   return { server, core, records, locations, close: () => server.close() };
 }
@@ -166,6 +170,8 @@ export class CallAttempt {
 export interface CallOptions {
   /** Answer the 407 with phone 201's demo credentials. Default true. */
   authenticate?: boolean;
+  /** The password given for 201; default its demo password. */
+  password?: string;
   headers?: [string, string][];
 }
 
@@ -194,7 +200,7 @@ export async function call(
   const credentials = authorizeRequest({
     response,
     request: first,
-    account: { username: '201', password: 'demo-201' },
+    account: { username: '201', password: options.password ?? 'demo-201' },
   });
   if (!credentials.ok) throw new Error(credentials.error.message);
   const headers: [string, string][] = [
