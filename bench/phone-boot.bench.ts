@@ -12,7 +12,7 @@
  * median of rounds): files/s, MB/s and the ratio.
  *
  * Run: npx tsx bench/phone-boot.bench.ts [--phones 10000] [--concurrency 500] [--clients 1]
- *      [--cpu-prof DIR]   (the node writes a V8 CPU profile of its whole run into DIR)
+ *      [--cpu-prof DIR]   (the node writes a V8 CPU profile of its whole run into DIR at exit)
  *
  * The passwords are bench credentials written to a temp dir for the run.
  */
@@ -105,27 +105,24 @@ async function startNode(dir: string, profileDir: string | undefined): Promise<N
   writeFileSync(configFile, configText());
   const [sipPort, tftpPort, httpPort] = [await freePort('UDP'), await freePort('UDP'), await freePort('TCP')];
   const api = `http://${ADDRESS}:${httpPort}`;
-  const env = { ...process.env };
-  if (profileDir !== undefined) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
-  const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ...[
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'start',
-        '--config',
-        configFile,
-        '--data-dir',
-        join(dir, 'data'),
-      ],
-      ...['--bind', ADDRESS, '--sip-port', String(sipPort), '--tftp-port', String(tftpPort)],
-      ...['--http-port', String(httpPort), '--provisioning-http-port', 'off', '--log-level', 'warn'],
-    ],
-    { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  const nodeArgs = ['--import', 'tsx'];
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.
+  if (profileDir !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+  const startArgs = ['start', '--config', configFile, '--data-dir', join(dir, 'data'), '--bind', ADDRESS];
+  startArgs.push(
+    '--sip-port',
+    String(sipPort),
+    '--tftp-port',
+    String(tftpPort),
+    '--http-port',
+    String(httpPort),
   );
+  startArgs.push('--provisioning-http-port', 'off', '--log-level', 'warn');
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, 'src/cli/main.ts', ...startArgs], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-4000);
@@ -259,6 +256,10 @@ async function main(): Promise<void> {
   chmodSync(dir, 0o755); // tftpd-hpa drops to an unprivileged user before reading
   chmodSync(folder, 0o755);
   const loadBefore = loadavg()[0]!;
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+    cwd: REPO,
+    encoding: 'utf8',
+  }).trim();
   const node = await startNode(dir, profileDir);
   let peer: Awaited<ReturnType<typeof startTftpdHpa>> | undefined;
   try {
@@ -283,10 +284,6 @@ async function main(): Promise<void> {
     const tftp = await compareTftp(servers);
 
     const seconds = boot.elapsedMs / 1000;
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: REPO,
-      encoding: 'utf8',
-    }).trim();
     console.log(
       `\nPhone boot: ${PHONES.toLocaleString('en-US')} phones, ${CONCURRENCY} booting at once from ` +
         `${CLIENTS} client process${CLIENTS > 1 ? 'es' : ''}; ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
