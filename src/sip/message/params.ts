@@ -1,5 +1,5 @@
 /** Generic header parameters (RFC 3261 §25.1 generic-param) and comma-list splitting. */
-import { GEN_VALUE, isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
+import { GEN_VALUE, isIn, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { quotedStringEnd } from './escape.js';
 import { failAt, lastReadFailure } from './failure.js';
 import type { Result } from './types.js';
@@ -110,12 +110,24 @@ export function formatParams(params: Params): string {
  */
 export function splitCommaList(value: string): string[] | undefined {
   if (value.indexOf(',') < 0 && value.indexOf('"') < 0 && value.indexOf('<') < 0) return [value];
+  const ranges: number[] = [];
+  if (!commaListRanges(value, 0, value.length, ranges)) return undefined;
   const parts: string[] = [];
-  let start = 0;
+  for (let i = 0; i < ranges.length; i += 2) parts.push(value.slice(ranges[i], ranges[i + 1]));
+  return parts;
+}
+
+/**
+ * The elements of the comma list s[start, end) as `splitCommaList` splits it, appended to `out`
+ * as trimmed [start, end) pairs, so that they can be read in place. False when a quote or angle
+ * bracket is unbalanced.
+ */
+export function commaListRanges(s: string, start: number, end: number, out: number[]): boolean {
+  let element = start;
   let inQuote = false;
   let inAngle = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
     if (inQuote) {
       if (c === 0x5c) i++;
       else if (c === 0x22) inQuote = false;
@@ -123,16 +135,16 @@ export function splitCommaList(value: string): string[] | undefined {
     else if (c === 0x3c) inAngle = true;
     else if (c === 0x3e) inAngle = false;
     else if (c === 0x2c && !inAngle) {
-      parts.push(trimRange(value, start, i));
-      start = i + 1;
+      pushTrimmed(s, element, i, out);
+      element = i + 1;
     }
   }
-  if (inQuote || inAngle) return undefined;
-  parts.push(trimRange(value, start, value.length));
-  return parts;
+  if (inQuote || inAngle) return false;
+  pushTrimmed(s, element, end, out);
+  return true;
 }
 
-function trimRange(s: string, start: number, end: number): string {
-  while (start < end && isSpace(s.charCodeAt(start))) start++;
-  return s.slice(start, skipSpaceBack(s, end, start));
+function pushTrimmed(s: string, start: number, end: number, out: number[]): void {
+  const from = skipSpace(s, start, end);
+  out.push(from, skipSpaceBack(s, end, from));
 }
