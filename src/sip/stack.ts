@@ -3,7 +3,7 @@
  * request handlers per method (server side) and requests whose responses arrive as an async
  * iterable (client side). Everything here is UA-core behaviour of RFC 3261 §8, §12–§15.
  */
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import {
   canCreateUasDialog,
   createInDialogRequest,
@@ -25,8 +25,11 @@ import type { NameAddr, SipRequest, SipResponse, Uri } from './message/types.js'
 import { createResolver, type SipResolver } from './resolver/index.js';
 import { ResponseStream } from './response-stream.js';
 import {
+  CleanupTimers,
   type ClientTransaction,
   createTransactionLayer,
+  type Expirable,
+  type ExpiryQueue,
   type ServerTransaction,
   type TransactionLayer,
   type TransactionLimits,
@@ -182,15 +185,88 @@ export async function createSipStack(options: SipStackOptions): Promise<SipStack
   );
 }
 
-/** A 2xx awaiting its ACK: the dialog and the CSeq number the INVITE and its ACK share. */
-function retransmissionKey(dialog: Dialog, seq: number): string {
-  return `${dialogKey(dialog.id)}\u0000${seq}`;
+/**
+ * An ACK we sent for a 2xx, re-sent when the 2xx comes again (RFC 3261 §13.2.2.4). The UAS
+ * retransmits its 2xx for 64*T1 at most (§13.3.1.4), so the ACK is kept that long, not for the
+ * dialog's life; `target` is unset while its next hop is being resolved.
+ */
+class SentAck implements Expirable {
+  target: Endpoint | undefined = undefined;
+  queue: ExpiryQueue | undefined = undefined;
+  ticket = 0;
+
+  constructor(
+    private readonly owner: Map<string, SentAck>,
+    readonly key: string,
+    readonly ack: SipRequest,
+  ) {}
+
+  expire(): void {
+    this.queue = undefined;
+    if (this.owner.get(this.key) === this) this.owner.delete(this.key);
+  }
+
+  forget(): void {
+    this.queue?.cancel(this.ticket);
+    this.expire();
+  }
 }
 
-/** An ACK we sent for a 2xx; `target` is unset while its next hop is being resolved. */
-interface SentAck {
-  ack: SipRequest;
-  target: Endpoint | undefined;
+/** What a 2xx waiting for its ACK needs of the stack. */
+interface AnswerOwner {
+  readonly transport: MeteredTransportLayer;
+  readonly clock: Clock;
+  readonly logger: SipLogger;
+  answerUnacknowledged(pending: UnacknowledgedAnswer): void;
+  answerDone(pending: UnacknowledgedAnswer): void;
+}
+
+/**
+ * RFC 3261 13.3.1.4: a 2xx to an INVITE over UDP goes again after T1, doubling up to T2, until
+ * its ACK arrives; when 64*T1 pass without it, the dialog is confirmed but the session ends with
+ * a BYE. One clock timer serves both the retransmissions and the deadline.
+ */
+class UnacknowledgedAnswer {
+  private interval: number;
+  private readonly deadline: number;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly owner: AnswerOwner,
+    readonly dialog: Dialog,
+    readonly dialogKey: string,
+    readonly seq: number,
+    private readonly response: SipResponse,
+    private readonly info: ReceiveInfo,
+    T1: number,
+    private readonly T2: number,
+  ) {
+    this.interval = T1;
+    this.deadline = owner.clock.now() + 64 * T1;
+    this.timer = owner.clock.setTimeout(this.fire, T1);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.owner.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.owner.answerDone(this);
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    const { clock, transport, logger } = this.owner;
+    const left = this.deadline - clock.now();
+    if (left <= 0) {
+      this.owner.answerDone(this);
+      this.owner.answerUnacknowledged(this);
+      return;
+    }
+    transport.sendResponse(this.response, this.info).catch((error: unknown) => {
+      logger.warn({ err: error, callId: this.dialog.id.callId }, '2xx retransmission could not be sent');
+    });
+    this.interval = Math.min(this.interval * 2, this.T2);
+    this.timer = clock.setTimeout(this.fire, Math.min(this.interval, left));
+  };
 }
 
 class Stack implements SipStack {
@@ -199,10 +275,12 @@ class Stack implements SipStack {
   /** Sent in every 405 and OPTIONS 2xx; rebuilt only when a handler is added. */
   private allow = allowValue([]);
   private ackHandler: AckHandler | undefined;
-  /** UAS 2xx retransmission until the ACK (RFC 3261 §13.3.1.4), by dialog key + CSeq. */
-  private readonly unacknowledged = new Map<string, { stop(): void }>();
+  /** UAS 2xx retransmission until the ACK (RFC 3261 §13.3.1.4), by dialog key (rarely more than one). */
+  private readonly unacknowledged = new Map<string, UnacknowledgedAnswer[]>();
   /** The ACK we sent per dialog, re-sent when the 2xx is retransmitted (RFC 3261 §13.2.2.4). */
   private readonly sentAcks = new Map<string, SentAck>();
+  /** Where sent ACKs wait out the 64*T1 of 2xx retransmissions. */
+  private readonly ackExpiry: CleanupTimers;
   /** Client requests still waiting for their end; `close()` ends each with a 503. */
   private readonly inFlight = new Set<() => void>();
   private readonly T1: number;
@@ -211,14 +289,15 @@ class Stack implements SipStack {
   constructor(
     readonly transport: MeteredTransportLayer,
     readonly transactions: TransactionLayer,
-    private readonly clock: Clock,
-    private readonly logger: SipLogger,
+    readonly clock: Clock,
+    readonly logger: SipLogger,
     private readonly resolver: SipResolver,
     private readonly userAgent: string | undefined,
     timers: Partial<TransactionTimers> | undefined,
   ) {
     this.T1 = timers?.T1 ?? 500;
     this.T2 = timers?.T2 ?? 4000;
+    this.ackExpiry = new CleanupTimers(clock);
     transactions.onRequest((request, transaction, info) => this.receiveRequest(request, transaction, info));
     transactions.onAck((ack, info) => this.receiveAck(ack, info));
     transactions.onStrayResponse((response) => this.receiveStrayResponse(response));
@@ -254,8 +333,9 @@ class Stack implements SipStack {
 
   async close(): Promise<void> {
     for (const abort of [...this.inFlight]) abort();
-    for (const retransmission of this.unacknowledged.values()) retransmission.stop();
-    this.unacknowledged.clear();
+    for (const pending of [...this.unacknowledged.values()].flat()) pending.stop();
+    this.ackExpiry.clear();
+    this.sentAcks.clear();
     this.transactions.close();
     await this.transport.close();
   }
@@ -339,38 +419,43 @@ class Stack implements SipStack {
     }
   }
 
-  /**
-   * RFC 3261 13.3.1.4: the 2xx goes again after T1, doubling up to T2, until the ACK arrives; when
-   * 64*T1 pass without it, the dialog is confirmed but the session ends with a BYE.
-   */
+  /** Keeps the 2xx to an INVITE over UDP going until its ACK (RFC 3261 §13.3.1.4). */
   private retransmitUntilAcked(dialog: Dialog, incoming: Incoming, response: SipResponse): void {
-    const key = retransmissionKey(dialog, incoming.request.cseq.seq);
-    let interval = this.T1;
-    const resend = () => {
-      this.transport.sendResponse(response, incoming.info).catch((error: unknown) => {
-        this.logger.warn({ err: error, callId: dialog.id.callId }, '2xx retransmission could not be sent');
-      });
-      interval = Math.min(interval * 2, this.T2);
-      retransmission = this.clock.setTimeout(resend, interval);
-    };
-    let retransmission = this.clock.setTimeout(resend, interval);
-    const giveUp = this.clock.setTimeout(() => {
-      stop();
-      this.logger.warn({ callId: dialog.id.callId }, 'no ACK for 2xx within 64*T1, ending the dialog');
-      void this.requestInDialog(dialog, 'BYE');
-    }, 64 * this.T1);
-    const stop = () => {
-      this.clock.clearTimeout(retransmission);
-      this.clock.clearTimeout(giveUp);
-      this.unacknowledged.delete(key);
-    };
-    this.unacknowledged.set(key, { stop });
+    const key = dialogKey(dialog.id);
+    const pending = new UnacknowledgedAnswer(
+      this,
+      dialog,
+      key,
+      incoming.request.cseq.seq,
+      response,
+      incoming.info,
+      this.T1,
+      this.T2,
+    );
+    const list = this.unacknowledged.get(key);
+    if (list === undefined) this.unacknowledged.set(key, [pending]);
+    else list.push(pending);
+  }
+
+  /** @internal The ACK for a 2xx never came within 64*T1 (RFC 3261 §13.3.1.4). */
+  answerUnacknowledged(pending: UnacknowledgedAnswer): void {
+    this.logger.warn({ callId: pending.dialog.id.callId }, 'no ACK for 2xx within 64*T1, ending the dialog');
+    void this.requestInDialog(pending.dialog, 'BYE');
+  }
+
+  /** @internal The 2xx needs no more retransmissions. */
+  answerDone(pending: UnacknowledgedAnswer): void {
+    const list = this.unacknowledged.get(pending.dialogKey);
+    if (list === undefined) return;
+    const index = list.indexOf(pending);
+    if (index >= 0) list.splice(index, 1);
+    if (list.length === 0) this.unacknowledged.delete(pending.dialogKey);
   }
 
   private receiveAck(ack: SipRequest, info: ReceiveInfo): void {
     const id = incomingDialogId(ack);
     const dialog = id ? this.dialogs.get(id) : undefined;
-    if (dialog) this.unacknowledged.get(retransmissionKey(dialog, ack.cseq.seq))?.stop();
+    if (dialog) this.stopRetransmission(dialogKey(dialog.id), ack.cseq.seq);
     if (!this.ackHandler) return;
     try {
       this.ackHandler(ack, dialog, info);
@@ -379,15 +464,23 @@ class Stack implements SipStack {
     }
   }
 
+  private stopRetransmission(key: string, seq: number): void {
+    const list = this.unacknowledged.get(key);
+    if (list === undefined) return;
+    for (const pending of list) {
+      if (pending.seq === seq) {
+        pending.stop();
+        return;
+      }
+    }
+  }
+
   private forgetDialog(dialog: Dialog): void {
     const key = dialogKey(dialog.id);
     this.dialogs.delete(dialog.id);
-    this.sentAcks.delete(key);
-    // The separator keeps a dialog whose remote tag merely starts with this one's out of it.
-    const prefix = `${key}\u0000`;
-    for (const [pendingKey, retransmission] of this.unacknowledged) {
-      if (pendingKey.startsWith(prefix)) retransmission.stop();
-    }
+    this.sentAcks.get(key)?.forget();
+    const pending = this.unacknowledged.get(key);
+    if (pending !== undefined) for (const answer of [...pending]) answer.stop();
   }
 
   // ---- client side ----
@@ -576,8 +669,12 @@ class Stack implements SipStack {
     const ack = createInDialogRequest(dialog, 'ACK', { cseq: invite.cseq.seq });
     this.prepareRequest(ack);
     // Remembered at once, so that a 2xx retransmitted while the next hop resolves is not acknowledged twice.
-    const sent: SentAck = { ack, target: undefined };
-    this.sentAcks.set(dialogKey(dialog.id), sent);
+    const key = dialogKey(dialog.id);
+    this.sentAcks.get(key)?.forget();
+    const sent = new SentAck(this.sentAcks, key, ack);
+    this.sentAcks.set(key, sent);
+    sent.queue = this.ackExpiry.queue(64 * this.T1);
+    sent.ticket = sent.queue.add(sent);
     const send = (endpoint: Endpoint | undefined) => {
       if (!endpoint) return;
       sent.target = endpoint;

@@ -138,6 +138,58 @@ describe('2xx to INVITE over UDP', () => {
     expect(stack.dialogs.size).toBe(1);
   });
 
+  it('the UAC keeps its ACK for 64*T1 only: a 200 repeated after that is not acknowledged', async () => {
+    const acks = new Waiter<SipRequest>();
+    let ackCount = 0;
+    peer.transactions.onAck((ack) => {
+      ackCount++;
+      acks.push(ack);
+    });
+    let repeatOk: (() => Promise<void>) | undefined;
+    peer.transactions.onRequest((request, transaction, info) => {
+      const ok = createResponse(request, 200, undefined, {
+        toTag: 'bare-uas',
+        headers: [['Contact', `<sip:bare@127.0.0.1:${peer.port}>`]],
+      });
+      transaction.respond(ok);
+      // Past the transactions on both sides: the 200 goes straight to the transport.
+      repeatOk = () => peer.transport.sendResponse(ok, info);
+    });
+    const invite = createRequest({
+      method: 'INVITE',
+      uri: `sip:bare@127.0.0.1:${peer.port}`,
+      from: '<sip:caller@127.0.0.1>;tag=stack-uac',
+      to: '<sip:bare@127.0.0.1>',
+      callId: generateCallId(),
+      cseq: 5,
+      contact: stack.contact('UDP', 'caller'),
+    });
+    const call = stack.invite(invite, { target: { protocol: 'UDP', address: '127.0.0.1', port: peer.port } });
+    // The iteration ends with the INVITE transaction, 64*T1 after the 200.
+    for await (const answer of call) expect(answer.response.status).toBe(200);
+    expect((await acks.next()).cseq.seq).toBe(5);
+    // The cleanup timers may fire up to T1*64/8 late.
+    await new Promise((resolve) => setTimeout(resolve, (64 * TEST_TIMERS.T1) / 8 + 50));
+    await repeatOk?.();
+    // An OPTIONS answered after the repeated 200 was read: any ACK for it would have come first.
+    const options = createRequest({
+      method: 'OPTIONS',
+      uri: `sip:stack@127.0.0.1:${listenerOf(stack, 'UDP').port}`,
+      from: '<sip:bare@127.0.0.1>;tag=probe',
+      to: '<sip:stack@127.0.0.1>',
+      callId: generateCallId(),
+      cseq: 1,
+    });
+    const answered = new Promise<number>((resolve) => {
+      peer.transactions.sendRequest(options, listenerOf(stack, 'UDP'), {
+        onResponse: (response) => resolve(response.status),
+      });
+    });
+    expect(await answered).toBe(200);
+    expect(ackCount).toBe(1);
+    expect(stack.dialogs.size).toBe(1);
+  });
+
   it('a UAS that got its ACK stops repeating the 200', async () => {
     const calls = new Waiter<string>();
     stack.onRequest('INVITE', (incoming) => {
