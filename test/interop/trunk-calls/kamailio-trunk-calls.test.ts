@@ -7,11 +7,9 @@
  *  - outbound: a sipp phone 201 dials 95125551234; the PSTN sees 5125551234 from 5123781291;
  *  - inbound: a sipp PSTN caller dials the DID 5123781201; Kamailio → Strowger → phone 201.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSipCallHandler } from '../../../src/adapters/sip-line/calls/index.js';
 import { createSipLineAdapter, type SipLineAdapter } from '../../../src/adapters/sip-line/index.js';
@@ -23,6 +21,7 @@ import { createDialPlanRouter } from '../../../src/features/routing/index.js';
 import { createDigestServer, createSipStack, type SipStack, systemClock } from '../../../src/sip/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
+import { authenticate, type KamailioCarrier, startKamailioCarrier } from '../../helpers/kamailio.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
 import { testdataPath } from '../../helpers/testdata.js';
@@ -33,7 +32,6 @@ import {
   cmeConfiguration,
 } from '../../integration/adapters/sip-trunk-calls/harness.js';
 
-const run = promisify(execFile);
 const canRun = interopAvailable('kamailio', 'kamcmd', 'sipp');
 
 const PHONE_UAC = new URL('../calls/scenarios/uac-auth.xml', import.meta.url).pathname;
@@ -47,83 +45,31 @@ const DID_201 = '5123781201';
  * number relayed to its binding (a DID call to Strowger), any other INVITE challenged for the
  * trunk's account and relayed to the PSTN. In-dialog requests are relayed by Request-URI.
  */
-function kamailioConfig(port: number, controlSocket: string, pstnPort: number): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:${CARRIER_HOST}:${port}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-loadmodule "htable.so"
-loadmodule "ctl.so"
-
-modparam("ctl", "binrpc", "unix:${controlSocket}")
-modparam("usrloc", "db_mode", 0)
-modparam("htable", "htable", "accounts=>size=4;")
-
-event_route[htable:mod-init] {
-  $sht(accounts=>${ACCOUNT.username}) = "${ACCOUNT.password}";
-}
-
-request_route {
-  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-  if (has_totag()) {
+function startCarrier(pstnPort: number): Promise<KamailioCarrier> {
+  return startKamailioCarrier({
+    host: CARRIER_HOST,
+    realm: CARRIER_REALM,
+    account: ACCOUNT,
+    beforeRegistrar: `  if (has_totag()) {
     # the ACK of a reply sent here statelessly ends here
     if (is_method("ACK") && uri == myself) exit;
     t_relay();
     exit;
   }
-  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
-  if (is_method("OPTIONS")) { sl_send_reply("200", "Keepalive"); exit; }
-  if (is_method("REGISTER")) {
-    if (!is_present_hf("Authorization") || $sht(accounts=>$au) == $null) {
-      auth_challenge("${CARRIER_REALM}", "1");
-      exit;
-    }
-    if (!pv_www_authenticate("${CARRIER_REALM}", "$sht(accounts=>$au)", "0")) {
-      auth_challenge("${CARRIER_REALM}", "1");
-      exit;
-    }
-    consume_credentials();
-    if (!save("location")) sl_reply_error();
-    exit;
-  }
-  if (is_method("INVITE")) {
+  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }`,
+    afterRegistrar: `  if (is_method("INVITE")) {
     if (lookup("location")) { t_relay(); exit; }
-    if (!is_present_hf("Proxy-Authorization") || $sht(accounts=>$au) == $null) {
-      auth_challenge("${CARRIER_REALM}", "1");
-      exit;
-    }
-    if (!pv_proxy_authenticate("${CARRIER_REALM}", "$sht(accounts=>$au)", "0")) {
-      auth_challenge("${CARRIER_REALM}", "1");
-      exit;
-    }
-    consume_credentials();
+${authenticate(CARRIER_REALM, 'proxy')}
     $du = "sip:127.0.0.1:${pstnPort}";
     t_relay();
     exit;
-  }
-  sl_send_reply("404", "Not Here");
-}
-`;
+  }`,
+  });
 }
 
 describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the PSTN', () => {
   let dir: string;
-  let controlSocket: string;
-  let kamailio: ChildProcess | undefined;
-  let kamailioLog = '';
-  let kamailioPort: number;
+  let kamailio: KamailioCarrier;
   let pstnPort: number;
   let store: Store;
   let stack: SipStack;
@@ -133,31 +79,12 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
   let server: string;
   const records: CallRecord[] = [];
 
-  async function kamcmd(...command: string[]): Promise<string> {
-    const { stdout } = await run('kamcmd', ['-s', `unix:${controlSocket}`, ...command]);
-    return stdout;
-  }
-
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'strowger-trunk-calls-'));
-    controlSocket = join(dir, 'kamailio-ctl.sock');
-    kamailioPort = await freePort('UDP');
     pstnPort = await freePort('UDP');
-    const configFile = join(dir, 'kamailio.cfg');
-    await writeFile(configFile, kamailioConfig(kamailioPort, controlSocket, pstnPort));
-    kamailio = spawn('kamailio', ['-DD', '-E', '-f', configFile, '-P', join(dir, 'kamailio.pid')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    kamailio.stderr?.on('data', (chunk: Buffer) => {
-      kamailioLog = (kamailioLog + chunk.toString()).slice(-20_000);
-    });
-    await vi
-      .waitFor(() => kamcmd('core.uptime'), { timeout: 15_000, interval: 100 })
-      .catch((error: unknown) => {
-        throw new Error(`kamailio did not start: ${String(error)}\n${kamailioLog}`);
-      });
+    kamailio = await startCarrier(pstnPort);
 
-    const carrier = `ipv4:${CARRIER_HOST}:${kamailioPort}`;
+    const carrier = `ipv4:${kamailio.address}`;
     const configuration = {
       ...cmeConfiguration({
         proxy: carrier,
@@ -205,7 +132,7 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
     await registrar?.stop();
     await stack?.close();
     await store?.close();
-    if (kamailio && kamailio.exitCode === null) kamailio.kill('SIGTERM');
+    await kamailio?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -222,7 +149,7 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
         ],
         70_000,
       );
-      expect(phone.successful, `${phone.output}\n${kamailioLog}`).toBe(1);
+      expect(phone.successful, `${phone.output}\n${kamailio.log()}`).toBe(1);
     } finally {
       const answered = await pstn.exited;
       expect(answered.successful, answered.output).toBe(1);
@@ -250,11 +177,11 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
         [
           ...['-sf', PSTN_UAC, '-s', DID_201, '-m', '1'],
           ...['-i', '127.0.0.1', '-p', String(await freePort('UDP')), '-timeout', '60s'],
-          `${CARRIER_HOST}:${kamailioPort}`,
+          kamailio.address,
         ],
         70_000,
       );
-      expect(caller.successful, `${caller.output}\n${kamailioLog}`).toBe(1);
+      expect(caller.successful, `${caller.output}\n${kamailio.log()}`).toBe(1);
     } finally {
       const answered = await phone.exited;
       expect(answered.successful, answered.output).toBe(1);
