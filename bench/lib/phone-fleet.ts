@@ -105,15 +105,21 @@ async function fetchFile(tftp: RemoteEndpoint, file: string, result: FleetResult
         timeoutMs: TFTP_TIMEOUT_MS,
         retries: TFTP_RETRANSMISSIONS,
       });
+      // An ERROR packet is the server's answer: a phone would fall back to SEPDefault, not retry.
       return got.data ?? `TFTP error ${got.error?.code}`;
     } catch (error) {
-      const timedOut = error instanceof Error && error.message.startsWith('timeout');
-      if (!timedOut) return 'TFTP socket error';
-      if (attempt >= ATTEMPTS) return 'TFTP timeout';
+      // Timeouts, and transfers the client gave up on (a packet it did not expect, a socket error).
+      if (attempt >= ATTEMPTS) return failureKind('TFTP', error, file);
       result.fetchRetries++;
       await sleep(pauseBefore(attempt));
     }
   }
+}
+
+/** An error as a failure kind: its message without the file name, so that kinds stay few. */
+function failureKind(step: string, error: unknown, file: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `${step}: ${message.replace(file, '<file>')}`;
 }
 
 /** Seconds of a Retry-After value (RFC 3261 §20.33), bounded so a hostile value cannot stall the run. */
