@@ -17,10 +17,9 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
-import { testdataPath } from '../../helpers/testdata.js';
+import { registerWithSipp } from '../../helpers/sipp-register.js';
 
 const UAC_SCENARIO = new URL('./scenarios/uac-auth.xml', import.meta.url).pathname;
-const REGISTER_SCENARIO = testdataPath('sipp-scenarios/asterisk-testsuite/auth/register_pass.xml');
 const demoText = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
 const canRun = interopAvailable('sipp');
 const CALLS = 1000;
@@ -70,10 +69,12 @@ describe.runIf(canRun)('sipp calls through the B2BUA', () => {
   it(`connects ${CALLS} calls from a sipp UAC (201) to a registered sipp UAS (202), none failed`, async () => {
     const server = `127.0.0.1:${stack.listening()[0]!.port}`;
     const phone202Port = await freePort('UDP');
-    const registration = await runSipp([
-      ...['-sf', REGISTER_SCENARIO, '-s', '202', '-au', '202', '-ap', 'demo-202', '-m', '1'],
-      ...['-i', '127.0.0.1', '-p', String(phone202Port), '-timeout', '30s', server],
-    ]);
+    const registration = await registerWithSipp({
+      server,
+      dn: '202',
+      password: 'demo-202',
+      localPort: phone202Port,
+    });
     expect(registration.successful, registration.output).toBe(1);
     expect(registrar.lookup('202')[0]?.source.port).toBe(phone202Port);
 

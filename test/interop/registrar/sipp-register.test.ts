@@ -13,11 +13,8 @@ import { applyConfig, loadSnapshot, validateConfigText } from '../../../src/admi
 import { createSipStack, type SipStack } from '../../../src/sip/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
-import { freePort } from '../../helpers/ports.js';
-import { runSipp } from '../../helpers/sipp.js';
-import { testdataPath } from '../../helpers/testdata.js';
+import { registerWithSipp } from '../../helpers/sipp-register.js';
 
-const SCENARIO = testdataPath('sipp-scenarios/asterisk-testsuite/auth/register_pass.xml');
 const demoText = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
 const canRun = interopAvailable('sipp');
 
@@ -55,31 +52,9 @@ describe.runIf(canRun)('sipp register_pass.xml against the registrar', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** One run of the scenario as phone `dn` (the scenario's [service]) with the given password. */
-  async function sippRegister(dn: string, password: string) {
-    const registrar = stack.listening()[0]!;
-    return runSipp([
-      '-sf',
-      SCENARIO,
-      '-s',
-      dn,
-      '-au',
-      dn,
-      '-ap',
-      password,
-      '-m',
-      '1',
-      '-t',
-      'u1',
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(await freePort('UDP')),
-      '-timeout',
-      '30s',
-      `127.0.0.1:${registrar.port}`,
-    ]);
-  }
+  /** One run of register_pass.xml as phone `dn` (the scenario's [service]) with the given password. */
+  const sippRegister = (dn: string, password: string) =>
+    registerWithSipp({ server: `127.0.0.1:${stack.listening()[0]!.port}`, dn, password });
 
   it.each(['201', '202'])('sipp registers %s with digest auth, none failed', async (dn) => {
     const result = await sippRegister(dn, `demo-${dn}`);

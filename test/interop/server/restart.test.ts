@@ -9,34 +9,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interopAvailable } from '../../helpers/interop.js';
 import { startNode } from '../../helpers/node-process.js';
-import { freePort } from '../../helpers/ports.js';
-import { runSipp } from '../../helpers/sipp.js';
-import { testdataPath } from '../../helpers/testdata.js';
+import { registerWithSipp } from '../../helpers/sipp-register.js';
 
 const canRun = interopAvailable('sipp');
 const dataDir = mkdtempSync(join(tmpdir(), 'strowger-node-'));
 
-async function register(sipPort: number, dn: string, password: string) {
-  return runSipp([
-    '-sf',
-    testdataPath('sipp-scenarios/asterisk-testsuite/auth/register_pass.xml'),
-    '-s',
-    dn,
-    '-au',
-    dn,
-    '-ap',
-    password,
-    '-m',
-    '1',
-    '-t',
-    'u1',
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(await freePort('UDP')),
-    `127.0.0.1:${sipPort}`,
-  ]);
-}
+const register = (sipPort: number, dn: string, password: string) =>
+  registerWithSipp({ server: `127.0.0.1:${sipPort}`, dn, password });
 
 interface Registration {
   dn: string;

@@ -24,7 +24,7 @@ import { interopAvailable } from '../../helpers/interop.js';
 import { authenticate, type KamailioCarrier, startKamailioCarrier } from '../../helpers/kamailio.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
-import { testdataPath } from '../../helpers/testdata.js';
+import { registerWithSipp } from '../../helpers/sipp-register.js';
 import {
   ACCOUNT,
   CARRIER_HOST,
@@ -37,7 +37,6 @@ const canRun = interopAvailable('kamailio', 'kamcmd', 'sipp');
 const PHONE_UAC = new URL('../calls/scenarios/uac-auth.xml', import.meta.url).pathname;
 const PSTN_UAS = new URL('./scenarios/pstn-uas.xml', import.meta.url).pathname;
 const PSTN_UAC = new URL('./scenarios/pstn-uac.xml', import.meta.url).pathname;
-const REGISTER_SCENARIO = testdataPath('sipp-scenarios/asterisk-testsuite/auth/register_pass.xml');
 const DID_201 = '5123781201';
 
 /**
@@ -166,10 +165,12 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
 
   it('puts a PSTN call to the DID 5123781201 through Kamailio to the registered phone 201', async () => {
     const phonePort = await freePort('UDP');
-    const registration = await runSipp([
-      ...['-sf', REGISTER_SCENARIO, '-s', '201', '-au', '201', '-ap', 'demo-201', '-m', '1'],
-      ...['-i', '127.0.0.1', '-p', String(phonePort), '-timeout', '30s', server],
-    ]);
+    const registration = await registerWithSipp({
+      server,
+      dn: '201',
+      password: 'demo-201',
+      localPort: phonePort,
+    });
     expect(registration.successful, registration.output).toBe(1);
     const phone = startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(phonePort), '-m', '1']);
     try {
