@@ -5,11 +5,17 @@
  * until one takes it; everything inside a dialog goes to the leg that owns the dialog, whoever
  * created it.
  */
-import type { CallCore, DeviceDriver, DeviceRef, MediaDescription } from '../../core/index.js';
+import type {
+  CallCore,
+  Cause,
+  Connection,
+  DeviceDriver,
+  DeviceRef,
+  MediaDescription,
+} from '../../core/index.js';
 import {
   type Clock,
   checkRequestSemantics,
-  dialogKey,
   type IncomingRequest,
   type SipLogger,
   type SipRequest,
@@ -17,6 +23,7 @@ import {
   silentLogger,
   systemClock,
 } from '../../sip/index.js';
+import type { CallMedia, LegMedia } from './call-media.js';
 import { CalleeLeg } from './callee-leg.js';
 import { CallerLeg } from './caller-leg.js';
 import { answerInDialog } from './in-dialog.js';
@@ -31,6 +38,8 @@ export interface CallSignallingOptions {
   /** Session timer and refresh timers. Default the system clock. */
   readonly clock?: Clock;
   readonly logger?: SipLogger;
+  /** Anchors every call's media (`createCallMedia`); without it session descriptions pass through. */
+  readonly media?: CallMedia;
 }
 
 /**
@@ -91,6 +100,8 @@ export function callSignalling(options: CallSignallingOptions): CallSignalling {
   if (existing) {
     if (existing.context.core !== options.core)
       throw new Error('the calls of one SIP stack go to one call core');
+    if (options.media !== undefined && existing.context.media !== options.media)
+      throw new Error('the calls of one SIP stack anchor their media in one place');
     return existing;
   }
   const signalling = new Signalling({
@@ -101,7 +112,9 @@ export function callSignalling(options: CallSignallingOptions): CallSignalling {
     legs: new Map(),
     legsByConnection: new Map(),
     outgoingCallIds: new Set(),
+    media: options.media,
   });
+  options.media?.attach(signalling.context);
   signallingByStack.set(options.stack, signalling);
   return signalling;
 }
@@ -114,11 +127,9 @@ class Signalling implements CallSignalling {
     const { stack } = context;
     this.refers = new ReferHandling(context);
     stack.onRequest('REFER', (incoming) => this.refers.answer(incoming));
-    // NOTIFYs of a REFER we sent (RFC 3515 §2.4.4): taken in a call's dialog, 481 elsewhere.
-    stack.onRequest('NOTIFY', (incoming) => {
-      const known = incoming.dialog !== undefined && context.legs.has(dialogKey(incoming.dialog.id));
-      incoming.reply(known ? 200 : 481);
-    });
+    // NOTIFYs of a REFER we sent (RFC 3515 §2.4.4) or carrying a digit (Cisco `sip-notify`):
+    // taken in a call's dialog, 481 elsewhere.
+    stack.onRequest('NOTIFY', (incoming) => answerInDialog(context, incoming));
     stack.onRequest('INVITE', (incoming) => {
       if (incoming.dialog) return answerInDialog(context, incoming);
       this.newCall(incoming);
@@ -202,29 +213,128 @@ class Signalling implements CallSignalling {
   }
 
   driver(offer: DeviceDriver['offer']): DeviceDriver {
-    const callerLeg = (context: unknown) => (context instanceof CallerLeg ? context : undefined);
+    const { context } = this;
+    const anchoring = context.media;
+    const callerLeg = (leg: unknown) => (leg instanceof CallerLeg ? leg : undefined);
+    const dialogLeg = (leg: unknown) =>
+      leg instanceof CallerLeg || leg instanceof CalleeLeg ? leg : undefined;
+    const accept = (connection: Connection, media: MediaDescription | undefined) => {
+      const leg = dialogLeg(connection.context);
+      // A party transferred to a new call is already in a dialog: the answer comes as a new offer.
+      if (leg?.confirmed) {
+        if (media) void leg.update({ kind: 'offer', media });
+        return;
+      }
+      callerLeg(leg)?.accept(media);
+    };
+    if (anchoring === undefined) {
+      return {
+        offer,
+        progress: (connection, media) => callerLeg(connection.context)?.progress(media),
+        accept,
+        release(connection, cause) {
+          dialogLeg(connection.context)?.release(cause);
+        },
+        async update(connection, update) {
+          return dialogLeg(connection.context)?.update(update) ?? { ok: false, failure: 'noPeer' };
+        },
+      };
+    }
     return {
-      offer,
-      progress: (connection, media) => callerLeg(connection.context)?.progress(media),
-      accept(connection, media) {
-        const leg = connection.context;
-        // A party transferred to a new call is already in a dialog: the answer comes as a new offer.
-        if ((leg instanceof CallerLeg || leg instanceof CalleeLeg) && leg.confirmed) {
-          if (media) void leg.update({ kind: 'offer', media });
-          return;
-        }
-        callerLeg(leg)?.accept(media);
+      offer: (connection, call, media) => {
+        const calling = call.connections.find((party) => party.direction === 'originating');
+        this.whenAnchored(
+          connection,
+          anchoring.offer(call.id, calling, connection.device, media),
+          (anchored) => offer(connection, call, anchored),
+          // Nothing was sent to the called party yet.
+          (cause) => context.core.reportFailed(connection.id, cause),
+        );
+      },
+      progress: (connection, media) => {
+        const leg = callerLeg(connection.context);
+        if (leg === undefined) return;
+        this.whenAnchored(
+          connection,
+          this.answerFor(anchoring, connection, leg, media, true),
+          (anchored) => leg.progress(anchored),
+          // The caller still hears it ring, without early media.
+          () => leg.progress(undefined),
+        );
+      },
+      accept: (connection, media) => {
+        const leg = dialogLeg(connection.context);
+        if (leg === undefined) return;
+        this.whenAnchored(
+          connection,
+          this.answerFor(anchoring, connection, leg, media, false),
+          (anchored) => accept(connection, anchored),
+          // The caller is refused (488 with the anchor's Warning) and the called party hung up on.
+          (cause) => context.core.clear(connection.id, cause),
+        );
       },
       release(connection, cause) {
-        const leg = connection.context;
-        if (leg instanceof CallerLeg || leg instanceof CalleeLeg) leg.release(cause);
+        const leg = dialogLeg(connection.context);
+        if (leg instanceof CallerLeg) leg.release(cause, anchoring.takeWarning(connection.callId));
+        else leg?.release(cause);
       },
       async update(connection, update) {
-        const leg = connection.context;
-        if (leg instanceof CallerLeg || leg instanceof CalleeLeg) return leg.update(update);
-        return { ok: false, failure: 'noPeer' };
+        const leg = dialogLeg(connection.context);
+        if (leg === undefined) return { ok: false, failure: 'noPeer' };
+        return anchoring.update(leg, update, (anchored) => leg.update(anchored));
       },
     };
+  }
+
+  /**
+   * The called party's answer as the calling leg is sent it. An early answer (183) is anchored
+   * only when one party is alerting (forked early media stays with whoever answers first); a
+   * 2xx repeating it (RFC 3261 §13.2.1) is answered with the same description.
+   */
+  private answerFor(
+    anchoring: CallMedia,
+    connection: Connection,
+    leg: CallerLeg | CalleeLeg,
+    media: MediaDescription | undefined,
+    early: boolean,
+  ): Promise<LegMedia> {
+    const call = this.context.core.callOf(connection.id);
+    const calling = call?.connections.find((party) => party.id === connection.id);
+    const answering = call?.connections.filter(
+      (party) => party.id !== connection.id && party.state === (early ? 'alerting' : 'connected'),
+    );
+    const cached = leg.earlyAnswer;
+    if (cached && answering?.length === 1 && answering[0]?.id === cached.from) return cached.anchored;
+    if (call === undefined || calling === undefined || answering?.length !== 1)
+      return Promise.resolve({ ok: true, media: early ? undefined : media });
+    const [party] = answering;
+    const anchored = anchoring.answer(call.id, calling, party, media);
+    if (early && media !== undefined && party !== undefined) leg.earlyAnswer = { from: party.id, anchored };
+    return anchored;
+  }
+
+  /**
+   * Goes on with `proceed` once the anchor has rewritten a description for the leg of
+   * `connection`; a description it refuses clears that connection with the anchor's cause.
+   */
+  private whenAnchored(
+    connection: Connection,
+    anchoring: Promise<LegMedia>,
+    proceed: (media: MediaDescription | undefined) => void,
+    refused: (cause: Cause) => void,
+  ): void {
+    const { core, logger } = this.context;
+    anchoring
+      .catch((error: unknown): LegMedia => {
+        logger.error({ err: error, callId: connection.callId }, 'media not anchored');
+        return { ok: false, cause: 'resourcesNotAvailable' };
+      })
+      .then((anchored) => {
+        // The call may have gone on without this connection while its media was anchored.
+        if (core.callOf(connection.id) === undefined) return;
+        if (anchored.ok) proceed(anchored.media);
+        else refused(anchored.cause);
+      });
   }
 }
 

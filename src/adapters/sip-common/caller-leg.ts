@@ -73,18 +73,21 @@ export class CallerLeg extends Leg {
     return true;
   }
 
-  release(cause: Cause): void {
+  /** `warning`: the media anchor's reason for a 488 (RFC 3261 §20.43). */
+  release(cause: Cause, warning?: string): void {
     const previous = this.state;
     this.end();
     if (previous === 'confirmed' && this.dialog) this.bye(this.dialog);
-    else if (previous !== 'ended' && !this.incoming.answered) this.refuse(cause);
+    else if (previous !== 'ended' && !this.incoming.answered) this.refuse(cause, warning);
   }
 
-  private refuse(cause: Cause): void {
+  private refuse(cause: Cause, warning: string | undefined): void {
     const status = statusForCause(cause);
     // RFC 3261 §21.4.26: a 488 may say why in a Warning; 305 is "Incompatible media format" (§20.43).
     const headers: [string, string][] =
-      status === 488 ? [['Warning', `305 ${this.contact().uri.host} "Incompatible media format"`]] : [];
+      status === 488
+        ? [['Warning', warning ?? `305 ${this.contact().uri.host} "Incompatible media format"`]]
+        : [];
     this.incoming.reply(status, undefined, { headers });
   }
 

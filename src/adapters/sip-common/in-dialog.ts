@@ -10,7 +10,10 @@ import type { Leg, LegContext } from './leg.js';
 import { isHoldOffer, mediaOf } from './media.js';
 import { MIN_SESSION_EXPIRES, readSessionTimer } from './session-timer.js';
 
-/** Answers a BYE, re-INVITE, UPDATE or INFO; one outside a known leg's dialog gets 481 (RFC 3261 §12.2.2). */
+/**
+ * Answers a BYE, re-INVITE, UPDATE, INFO or NOTIFY; one outside a known leg's dialog gets 481
+ * (RFC 3261 §12.2.2).
+ */
 export async function answerInDialog(context: LegContext, incoming: IncomingRequest): Promise<void> {
   const leg = incoming.dialog ? context.legs.get(dialogKey(incoming.dialog.id)) : undefined;
   const { method } = incoming.request;
@@ -26,7 +29,20 @@ export async function answerInDialog(context: LegContext, incoming: IncomingRequ
     incoming.reply(481);
     return;
   }
-  if (method === 'INFO') return relayInfo(context, leg, incoming);
+  if (method === 'INFO' || method === 'NOTIFY') {
+    const taken = await takeDtmf(context, leg, incoming);
+    if (taken !== undefined) {
+      // docs/media.md: a DTMF body the anchor cannot produce again is refused as unsupported.
+      incoming.reply(taken ? 200 : 415);
+      return;
+    }
+    // NOTIFYs that are not digits report on a REFER we sent (RFC 3515 §2.4.4).
+    if (method === 'NOTIFY') {
+      incoming.reply(200);
+      return;
+    }
+    return relayInfo(context, leg, incoming);
+  }
   return relayOffer(context, leg, incoming);
 }
 
@@ -78,6 +94,18 @@ async function relayOffer(context: LegContext, leg: Leg, incoming: IncomingReque
   leg.receivedMedia = media;
   leg.sentMedia = result.media;
   incoming.reply(200, undefined, leg.replyOptions(result.media, refresh()));
+}
+
+/** A DTMF INFO or Cisco NOTIFY, for the media anchor; undefined when it is not one or nothing is anchored. */
+function takeDtmf(context: LegContext, leg: Leg, incoming: IncomingRequest): Promise<boolean | undefined> {
+  const { request } = incoming;
+  if (context.media === undefined || request.body.length === 0) return Promise.resolve(undefined);
+  return context.media.receiveDtmf(leg, {
+    method: request.method,
+    contentType: request.headers.get('Content-Type') ?? '',
+    body: request.body,
+    event: request.headers.get('Event') ?? request.headers.get('o'),
+  });
 }
 
 /** INFO (RFC 6086) goes to the other party as it is; its verdict comes back. */

@@ -6,6 +6,14 @@
  */
 
 export {
+  type CallDevice,
+  CallMedia,
+  type CallMediaOptions,
+  createCallMedia,
+  type LegMedia,
+  MEDIA_TIMEOUT_CAUSE,
+} from './call-media.js';
+export {
   type CallSignalling,
   type CallSignallingOptions,
   callSignalling,

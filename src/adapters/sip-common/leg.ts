@@ -15,6 +15,7 @@ import {
   type SipStack,
   type TransportProtocol,
 } from '../../sip/index.js';
+import type { CallMedia, LegMedia } from './call-media.js';
 import { bodyOf, mediaOf } from './media.js';
 
 export interface LegContext {
@@ -31,6 +32,8 @@ export interface LegContext {
    * loop (RFC 3261 §8.2.2.2 in spirit: the same request reached us twice).
    */
   readonly outgoingCallIds: Set<string>;
+  /** Where calls' media are anchored; undefined passes session descriptions through. */
+  readonly media: CallMedia | undefined;
 }
 
 export abstract class Leg {
@@ -41,6 +44,8 @@ export abstract class Leg {
   sentMedia: MediaDescription | undefined;
   /** The far end's latest session description (its offer or answer). */
   receivedMedia: MediaDescription | undefined;
+  /** The early answer (183) this leg was sent through the media anchor, and which party gave it. */
+  earlyAnswer: { readonly from: string; readonly anchored: Promise<LegMedia> } | undefined;
   /**
    * A transfer in progress reports to the far end by NOTIFY (RFC 3515 §2.4.4) before this leg
    * may be hung up: the BYE waits for it.

@@ -24,6 +24,7 @@ import {
 import {
   bodyOf,
   CalleeLeg,
+  type CallMedia,
   type CallSignalling,
   callSignalling,
   diversionHeaders,
@@ -45,6 +46,8 @@ export interface SipCallHandlerOptions {
   /** Session timer and refresh timers. Default the system clock. */
   readonly clock?: Clock;
   readonly logger?: SipLogger;
+  /** Anchors the calls' media in Strowger (shared with the trunks' calls); without it media pass through. */
+  readonly media?: CallMedia;
 }
 
 /**

@@ -5,9 +5,10 @@
  *   with the forwarding line as the carrier knows it; `movedTemporarily: false` keeps it here;
  * - a blind transfer of a carrier's call is handed to the carrier by REFER (R-TRUNK-17, 18):
  *   Refer-To and Referred-By users as DIDs; `refer: false`, or a refused REFER, keeps it here;
- * - a phone's hold of a carrier's call is answered here and not relayed (R-TRUNK-21). Until
- *   media is anchored here the carrier keeps sending to the phone, which ignores it on hold; with
- *   anchored media, music on hold will take its place.
+ * - a phone's hold of a carrier's call is answered here and not relayed (R-TRUNK-21) when the
+ *   node passes media through (`anchor: off`): the carrier keeps sending to the phone, which
+ *   ignores it on hold. With anchored media the call media hold every call here, with music on
+ *   hold for the carrier's party.
  */
 import type {
   CallView,

@@ -28,6 +28,7 @@ import {
 import {
   bodyOf,
   CalleeLeg,
+  type CallMedia,
   type CallSignalling,
   callSignalling,
   type Dial,
@@ -62,6 +63,8 @@ export interface SipTrunkCallHandlerOptions {
   readonly resolver?: SipResolver;
   readonly clock?: Clock;
   readonly logger?: SipLogger;
+  /** Anchors the calls' media in Strowger (shared with the phones' calls); without it media pass through. */
+  readonly media?: CallMedia;
 }
 
 /** Carriers are asked first about a new INVITE: a trusted source is never a phone. */
@@ -108,7 +111,8 @@ export function createSipTrunkCallHandler(options: SipTrunkCallHandlerOptions): 
   options.core.registerDriver(SIP_TRUNK, {
     ...legs,
     update: (connection, update) => {
-      const here = services.holdHere(connection, update);
+      // Anchored calls are held here with music on hold by the call media, whoever the held party.
+      const here = options.media === undefined ? services.holdHere(connection, update) : undefined;
       return here === undefined ? legs.update(connection, update) : Promise.resolve(here);
     },
     redirect: (connection, call, target) => services.redirect(connection, call, target),

@@ -1,0 +1,289 @@
+/**
+ * Every call's media anchored in Strowger (docs/media.md): each session description is
+ * rewritten by the media anchor as it leaves the B2BUA toward a leg, so the core carries the
+ * parties' own descriptions and every leg is sent ours. An offer goes out through `offer` (a new
+ * call) or `update` (re-INVITE, UPDATE, a transfer's new offer), an answer through `answer`.
+ * A hold offer is answered here and the held party hears music on hold; DTMF is interworked
+ * between the legs' relay methods. Calls whose first INVITE had no offer are passed through.
+ */
+import type {
+  CallCore,
+  CallEvent,
+  Cause,
+  ConnectionView,
+  MediaDescription,
+  SessionUpdate,
+  SessionUpdateResult,
+} from '../../core/index.js';
+import type { SipLogger } from '../../sip/index.js';
+import {
+  type AnchorResult,
+  type DtmfMessage,
+  type LegPolicy,
+  type MediaAnchor,
+  type MediaTimeout,
+  readInfo,
+  readNotify,
+} from '../media/index.js';
+import type { Leg } from './leg.js';
+import { isHoldOffer, localAnswer } from './media.js';
+
+/** A core device, as the policies know it. */
+export interface CallDevice {
+  readonly kind: string;
+  readonly id: string;
+}
+
+export interface CallMediaOptions {
+  readonly anchor: MediaAnchor;
+  /** A device's leg policy: its codec preference list and how it relays DTMF. */
+  readonly policyOf: (device: CallDevice) => LegPolicy;
+  /** The MOH class a held device hears (its device pool's); the anchor's default when undefined. */
+  readonly mohClassOf?: (device: CallDevice) => string | undefined;
+}
+
+/** What goes to a leg: the anchored description, or why the call cannot take it. */
+export type LegMedia =
+  | { readonly ok: true; readonly media: MediaDescription | undefined }
+  | { readonly ok: false; readonly cause: Cause; readonly warning?: string };
+
+/** What the anchor needs of the legs: set by the call signalling that uses it. */
+export interface CallMediaLegs {
+  readonly core: CallCore;
+  readonly logger: SipLogger;
+  readonly legsByConnection: ReadonlyMap<string, Leg>;
+}
+
+/**
+ * The cause a call cleared by a media timeout ends with. ECMA-269 has no media timeout cause;
+ * a silent network is the closest.
+ */
+export const MEDIA_TIMEOUT_CAUSE: Cause = 'resourcesNotAvailable';
+
+/** 488 Warnings kept for callers still to be refused; more calls than this failing at once lose theirs. */
+const MAX_WARNINGS = 1024;
+
+export class CallMedia {
+  private legs: CallMediaLegs | undefined;
+  /** Legs whose party is on hold here (the holder's offer was answered locally). */
+  private readonly heldHere = new WeakSet<Leg>();
+  /** The anchor's Warning for a call whose offer it refused, until the caller is refused with it. */
+  private readonly warnings = new Map<string, string>();
+
+  constructor(private readonly options: CallMediaOptions) {}
+
+  /** Binds the anchor's callbacks to the legs of one call signalling. */
+  attach(legs: CallMediaLegs): void {
+    if (this.legs !== undefined && this.legs !== legs)
+      throw new Error('call media serves one call signalling');
+    if (this.legs !== undefined) return;
+    this.legs = legs;
+    legs.core.events.on((event) => this.onCallEvent(event));
+  }
+
+  /** A new call's offer from `calling` to the device `called` is about to go out. */
+  async offer(
+    callId: string,
+    calling: ConnectionView | undefined,
+    called: CallDevice,
+    media: MediaDescription | undefined,
+  ): Promise<LegMedia> {
+    // RFC 3261 §13.2.1: an INVITE without an offer gets it in the 2xx; such calls pass through.
+    if (media === undefined || calling === undefined) return { ok: true, media };
+    const result = await this.options.anchor.anchorOffer(callId, calling.id, media, {
+      offerer: this.policyOfView(calling),
+      answerer: this.options.policyOf(called),
+    });
+    if (!result.ok && result.warning !== undefined) this.keepWarning(callId, result.warning);
+    return this.legMedia(result);
+  }
+
+  /**
+   * The called party's answer (18x or 2xx) to the calling one's offer, about to go to the caller.
+   * Undefined media and calls not anchored pass as they are.
+   */
+  async answer(
+    callId: string,
+    calling: ConnectionView,
+    answering: ConnectionView | undefined,
+    media: MediaDescription | undefined,
+  ): Promise<LegMedia> {
+    const { anchor } = this.options;
+    if (media === undefined || answering === undefined || anchor.endpointOf(callId, calling.id) === null)
+      return { ok: true, media };
+    const result = await anchor.anchorAnswer(callId, answering.id, media, this.policyOfView(answering));
+    if (!result.ok && result.warning !== undefined) this.keepWarning(callId, result.warning);
+    return this.legMedia(result);
+  }
+
+  /** The Warning of a 488 for the caller of a call whose media the anchor refused (RFC 3261 §20.43). */
+  takeWarning(callId: string): string | undefined {
+    const warning = this.warnings.get(callId);
+    this.warnings.delete(callId);
+    return warning;
+  }
+
+  /**
+   * A session update from the other party toward `leg` (connection `connectionId`): a hold or
+   * the retrieve after it is answered here (RFC 3264 §8.4) with music on hold for the held
+   * party; any other offer is anchored, sent by `relay`, and its answer anchored on the way back.
+   */
+  async update(
+    leg: Leg,
+    update: SessionUpdate,
+    relay: (update: SessionUpdate) => Promise<SessionUpdateResult>,
+  ): Promise<SessionUpdateResult> {
+    const parties = update.kind === 'offer' ? this.partiesOf(leg.connectionId) : undefined;
+    if (update.kind !== 'offer' || parties === undefined) return relay(update);
+    const { anchor } = this.options;
+    const { callId, self, other } = parties;
+    if (anchor.endpointOf(callId, other.id) === null) return relay(update);
+    const policies = { offerer: this.policyOfView(other), answerer: this.policyOfView(self) };
+    const offered = await anchor.anchorOffer(callId, other.id, update.media, policies);
+    if (!offered.ok) return { ok: false, failure: 'rejected' };
+    const hold = isHoldOffer(update.media);
+    if (hold || this.heldHere.has(leg)) return this.answerHere(leg, parties, offered.media, hold);
+    const result = await relay({ kind: 'offer', media: offered.media });
+    if (!result.ok || result.media === undefined) return result;
+    const answered = await anchor.anchorAnswer(callId, self.id, result.media, policies.answerer);
+    return answered.ok ? { ok: true, media: answered.media } : { ok: false, failure: 'rejected' };
+  }
+
+  /**
+   * Answers a hold (or retrieve) for the held leg with its own latest description, so that no
+   * message reaches it (CME: nothing is sent to the trunk), and starts (or stops) music on hold.
+   */
+  private async answerHere(
+    leg: Leg,
+    { callId, self, other }: Parties,
+    offer: MediaDescription,
+    hold: boolean,
+  ): Promise<SessionUpdateResult> {
+    const { anchor } = this.options;
+    const own = localAnswer(offer, leg.receivedMedia);
+    if (own === undefined) return { ok: false, failure: 'rejected' };
+    const answered = await anchor.anchorAnswer(callId, self.id, own, this.policyOfView(self));
+    if (!answered.ok) return { ok: false, failure: 'rejected' };
+    const logger = this.legs?.logger;
+    if (hold) {
+      this.heldHere.add(leg);
+      const mohClass = this.options.mohClassOf?.({ kind: self.deviceKind, id: self.deviceId });
+      const held = await anchor.hold(callId, other.id, mohClass);
+      if (!held.ok || !held.moh)
+        logger?.info({ callId, reason: held.ok ? held.reason : held.reason }, 'no music on hold');
+    } else {
+      this.heldHere.delete(leg);
+      const retrieved = await anchor.retrieve(callId, other.id);
+      if (!retrieved.ok) logger?.warn({ callId, reason: retrieved.reason }, 'call not retrieved');
+    }
+    return { ok: true, media: answered.media };
+  }
+
+  /**
+   * An INFO or NOTIFY received on `leg`: a DTMF digit goes to the anchor, which produces it on
+   * the other leg its own way. Undefined when it is no digit or the call is not anchored (then
+   * it is relayed as it is); otherwise whether the anchor took it.
+   */
+  async receiveDtmf(
+    leg: Leg,
+    request: { method: string; contentType: string; body: Buffer; event?: string | undefined },
+  ): Promise<boolean | undefined> {
+    const digit =
+      request.method === 'INFO'
+        ? readInfo(request.contentType, request.body)
+        : readNotify(request.event, request.contentType, request.body);
+    const parties = digit === null ? undefined : this.partiesOf(leg.connectionId);
+    if (parties === undefined || this.options.anchor.endpointOf(parties.callId, leg.connectionId) === null)
+      return undefined;
+    const outcome = await this.options.anchor.receiveDtmf(parties.callId, leg.connectionId, {
+      method: request.method,
+      contentType: request.contentType,
+      body: request.body,
+      ...(request.event === undefined ? {} : { event: request.event }),
+    });
+    return outcome.ok;
+  }
+
+  /** The anchor's `onDtmfSignal`: a digit to send on a leg in signalling (INFO, NOTIFY). */
+  readonly dtmfSignal = (_callId: string, legId: string, message: DtmfMessage): void => {
+    const leg = this.legs?.legsByConnection.get(legId);
+    if (leg === undefined) return;
+    leg
+      .request(message.method, {
+        headers: message.headers.map(([name, value]): [string, string] => [name, value]),
+        body: message.body,
+        contentType: message.contentType,
+      })
+      .then((response) => {
+        if (response !== undefined && response.status >= 300)
+          this.legs?.logger.debug({ status: response.status, method: message.method }, 'DTMF refused');
+      })
+      .catch((error: unknown) => this.legs?.logger.warn({ err: error }, 'DTMF request not sent'));
+  };
+
+  /** The anchor's `onMediaTimeout`: the silent leg's call is cleared. */
+  readonly mediaTimeout = (timeout: MediaTimeout): void => {
+    const legs = this.legs;
+    if (legs === undefined || legs.core.callOf(timeout.legId)?.id !== timeout.callId) return;
+    legs.logger.warn(
+      {
+        callId: timeout.callId,
+        connection: timeout.legId,
+        cause: timeout.cause,
+        silentForMs: timeout.silentForMs,
+      },
+      'media timeout: call cleared',
+    );
+    legs.core.clear(timeout.legId, MEDIA_TIMEOUT_CAUSE);
+  };
+
+  private onCallEvent(event: CallEvent): void {
+    if (event.type !== 'callCleared') return;
+    this.warnings.delete(event.callId);
+    void this.options.anchor.release(event.callId);
+  }
+
+  private keepWarning(callId: string, warning: string): void {
+    if (this.warnings.size >= MAX_WARNINGS) {
+      const oldest = this.warnings.keys().next();
+      if (!oldest.done) this.warnings.delete(oldest.value);
+    }
+    this.warnings.set(callId, warning);
+  }
+
+  private partiesOf(connectionId: string): Parties | undefined {
+    const call = this.legs?.core.callOf(connectionId);
+    const self = call?.connections.find((connection) => connection.id === connectionId);
+    const other = call?.connections.find(
+      (connection) =>
+        connection.id !== connectionId && (connection.state === 'connected' || connection.state === 'held'),
+    );
+    return call && self && other ? { callId: call.id, self, other } : undefined;
+  }
+
+  private policyOfView(connection: ConnectionView): LegPolicy {
+    return this.options.policyOf({ kind: connection.deviceKind, id: connection.deviceId });
+  }
+
+  private legMedia(result: AnchorResult): LegMedia {
+    if (result.ok) return { ok: true, media: result.media };
+    this.legs?.logger.info({ status: result.status, reason: result.reason }, 'media not anchored');
+    return {
+      ok: false,
+      cause: result.status === 488 ? 'incompatibleDestination' : 'resourcesNotAvailable',
+      ...(result.warning === undefined ? {} : { warning: result.warning }),
+    };
+  }
+}
+
+interface Parties {
+  readonly callId: string;
+  /** The connection of the leg the update goes to. */
+  readonly self: ConnectionView;
+  /** The party the update comes from. */
+  readonly other: ConnectionView;
+}
+
+export function createCallMedia(options: CallMediaOptions): CallMedia {
+  return new CallMedia(options);
+}
