@@ -19,6 +19,7 @@ import {
   dialPlanConfigOf,
 } from '../../../src/admin/dialplan/index.js';
 import type { ConfigRows } from '../../../src/store/index.js';
+import { emptyRows } from '../../helpers/config-rows.js';
 
 const lines = (...text: string[]) => `${text.join('\n')}\n`;
 
@@ -296,16 +297,7 @@ describe('dial plan of a snapshot', () => {
     );
     const snapshot = snapshotOfConfiguration(before);
     const current: ConfigRows = {
-      registrar: null,
-      meta: null,
-      partitions: [],
-      callingSearchSpaces: [],
-      callingSearchSpaceMembers: [],
-      devicePools: [],
-      users: [],
-      lines: [],
-      devices: [],
-      lineAppearances: [],
+      ...emptyRows(),
       dialPlan: {
         translationRuleSets: [],
         translationRules: [],

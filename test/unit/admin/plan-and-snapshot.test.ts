@@ -2,47 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { planConfig } from '../../../src/admin/config/plan.js';
 import { buildSnapshot, formatChange, validateConfigText } from '../../../src/admin/index.js';
 import type { ConfigRows } from '../../../src/store/index.js';
+import { emptyRows, lineRow, sipPhoneRow } from '../../helpers/config-rows.js';
 
-const emptyRows: ConfigRows = {
-  registrar: null,
-  meta: null,
-  partitions: [],
-  callingSearchSpaces: [],
-  callingSearchSpaceMembers: [],
-  devicePools: [],
-  users: [],
-  lines: [],
-  devices: [],
-  lineAppearances: [],
-};
+const line = (dn: string, partition: string, displayName = '') => lineRow(dn, { partition, displayName });
 
-const line = (dn: string, partition: string, displayName = '') => ({
-  dn,
-  partition,
-  displayName,
-  description: '',
-  forwardAll: null,
-  forwardBusy: null,
-  forwardNoAnswer: null,
-  noAnswerTimeout: null,
-  voicemailPilot: null,
-  mwi: true,
-});
-
-const device = (name: string, sipUsername: string | null) => ({
-  name,
-  model: 'SIP phone',
-  protocol: 'sip' as const,
-  description: '',
-  devicePool: null,
-  callingSearchSpace: null,
-  owner: null,
-  sipUsername,
-  sipPassword: sipUsername && `demo-${sipUsername}`,
-});
+const device = (name: string, sipUsername: string | null) =>
+  sipPhoneRow(name, { sipUsername, sipPassword: sipUsername && `demo-${sipUsername}` });
 
 const rows: ConfigRows = {
-  ...emptyRows,
+  ...emptyRows(),
   meta: { version: 7, sha256: 'abc', appliedAt: new Date(0) },
   partitions: [
     { name: 'internal', description: '' },

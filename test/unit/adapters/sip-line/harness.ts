@@ -26,34 +26,10 @@ import {
   type SipResponse,
 } from '../../../../src/sip/index.js';
 import type { ConfigRows, RegistrationBinding } from '../../../../src/store/index.js';
+import { emptyRows, lineRow, sipPhoneRow } from '../../../helpers/config-rows.js';
 
 /** Epoch of the fake wall clock: wall time = EPOCH + fake clock time. */
 export const EPOCH = Date.UTC(2030, 0, 1);
-
-const line = (dn: string) => ({
-  dn,
-  partition: 'internal',
-  displayName: '',
-  description: '',
-  forwardAll: null,
-  forwardBusy: null,
-  forwardNoAnswer: null,
-  noAnswerTimeout: null,
-  voicemailPilot: null,
-  mwi: true,
-});
-
-const phone = (name: string, sipUsername: string | null, sipPassword: string | null) => ({
-  name,
-  model: 'SIP phone',
-  protocol: 'sip' as const,
-  description: '',
-  devicePool: null,
-  callingSearchSpace: null,
-  owner: null,
-  sipUsername,
-  sipPassword,
-});
 
 /**
  * Phones 201 and 202 as in examples/demo.yaml (demo credentials), phone 201 also showing line
@@ -63,18 +39,14 @@ export function demoSnapshot(
   registrar = { expiresDefault: 3600, expiresMin: 60, expiresMax: 3600 },
 ): ConfigSnapshot {
   const rows: ConfigRows = {
+    ...emptyRows(),
     registrar,
-    meta: null,
     partitions: [{ name: 'internal', description: '' }],
-    callingSearchSpaces: [],
-    callingSearchSpaceMembers: [],
-    devicePools: [],
-    users: [],
-    lines: [line('201'), line('202'), line('203'), line('205')],
+    lines: [lineRow('201'), lineRow('202'), lineRow('203'), lineRow('205')],
     devices: [
-      phone('phone-201', '201', 'demo-201'),
-      phone('phone-202', '202', 'demo-202'),
-      phone('phone-203', '203', null),
+      sipPhoneRow('phone-201', { sipUsername: '201', sipPassword: 'demo-201' }),
+      sipPhoneRow('phone-202', { sipUsername: '202', sipPassword: 'demo-202' }),
+      sipPhoneRow('phone-203', { sipUsername: '203' }),
     ],
     lineAppearances: [
       { device: 'phone-201', button: 1, dn: '201', partition: 'internal', label: null },

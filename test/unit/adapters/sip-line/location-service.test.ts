@@ -4,6 +4,7 @@ import { type BindingChange, LocationService } from '../../../../src/adapters/si
 import { buildSnapshot } from '../../../../src/admin/index.js';
 import { FakeClock, silentLogger } from '../../../../src/sip/index.js';
 import type { RegistrationBinding } from '../../../../src/store/index.js';
+import { emptyRows } from '../../../helpers/config-rows.js';
 import { contactsOf, EPOCH, MemoryRegistrations, PHONE_201, PHONE_202, RegistrarHarness } from './harness.js';
 
 const CONTACT = '<sip:phone@192.0.2.10:5060>';
@@ -134,18 +135,7 @@ describe('LocationService', () => {
     const writer = service(store);
     await Promise.all(Array.from({ length: 7 }, (_, i) => writer.change(update(String(301 + i), 1))));
     const restored = service(store, { maxBatch: 3, maxQueued: 3 });
-    const empty = buildSnapshot({
-      registrar: null,
-      meta: null,
-      partitions: [],
-      callingSearchSpaces: [],
-      callingSearchSpaceMembers: [],
-      devicePools: [],
-      users: [],
-      lines: [],
-      devices: [],
-      lineAppearances: [],
-    });
+    const empty = buildSnapshot(emptyRows());
     expect(await restored.restore(empty)).toEqual({ restored: 0, dropped: 7 });
     expect(store.rows.size).toBe(0);
     expect(store.batches.slice(1)).toEqual([

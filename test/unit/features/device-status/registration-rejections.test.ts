@@ -7,44 +7,19 @@ import type { AdmissionPolicy, RegistrationAttempt } from '../../../../src/adapt
 import { buildSnapshot } from '../../../../src/admin/index.js';
 import { DeviceStatusTracker } from '../../../../src/features/device-status/index.js';
 import type { ConfigRows } from '../../../../src/store/index.js';
+import { emptyRows, lineRow, sipPhoneRow } from '../../../helpers/config-rows.js';
 import { type Account, EPOCH, RegistrarHarness } from '../../adapters/sip-line/harness.js';
 
-const line = (dn: string) => ({
-  dn,
-  partition: 'internal',
-  displayName: '',
-  description: '',
-  forwardAll: null,
-  forwardBusy: null,
-  forwardNoAnswer: null,
-  noAnswerTimeout: null,
-  voicemailPilot: null,
-  mwi: true,
-});
-
-const phone = (name: string, model: string, username: string) => ({
-  name,
-  model,
-  protocol: 'sip' as const,
-  description: '',
-  devicePool: null,
-  callingSearchSpace: null,
-  owner: null,
-  sipUsername: username,
-  sipPassword: `demo-${username}`,
-});
+const phone = (name: string, model: string, username: string) =>
+  sipPhoneRow(name, { model, sipUsername: username, sipPassword: `demo-${username}` });
 
 /** SEP003094C2D5CA is a 7960 on line 301, SEP0008A37128E9 a 7961G-GE on 302, desk-303 has no MAC name. */
 function snapshot() {
   const rows: ConfigRows = {
+    ...emptyRows(),
     registrar: { expiresDefault: 3600, expiresMin: 60, expiresMax: 3600 },
-    meta: null,
     partitions: [{ name: 'internal', description: '' }],
-    callingSearchSpaces: [],
-    callingSearchSpaceMembers: [],
-    devicePools: [],
-    users: [],
-    lines: [line('301'), line('302'), line('303')],
+    lines: [lineRow('301'), lineRow('302'), lineRow('303')],
     devices: [
       phone('SEP003094C2D5CA', 'Cisco 7960', '301'),
       phone('SEP0008A37128E9', 'Cisco 7961G-GE', '302'),
