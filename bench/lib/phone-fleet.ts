@@ -16,7 +16,11 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createSipStack, generateCallId, type SipStack } from '../../src/sip/index.js';
 import type { RemoteEndpoint } from '../../src/tftp/index.js';
-import { readPhoneFile, registerPhone } from '../../test/integration/device-status/test-phone.js';
+import {
+  type PhoneFile,
+  readPhoneFile,
+  registerPhone,
+} from '../../test/integration/device-status/test-phone.js';
 import { tftpGet } from '../../test/integration/tftp/tftp-client.js';
 
 /** `boot`: file then REGISTER; `fetch`: the file only (TFTP throughput against any server). */
@@ -119,7 +123,16 @@ async function fetchFile(tftp: RemoteEndpoint, file: string, result: FleetResult
 /** An error as a failure kind: its message without the file name, so that kinds stay few. */
 function failureKind(step: string, error: unknown, file: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  return `${step}: ${message.replace(file, '<file>')}`;
+  return `${step}: ${message.replaceAll(file, '<file>')}`;
+}
+
+/** The file's settings, or why they cannot be read. */
+function readSettings(file: string, xml: Buffer): PhoneFile | string {
+  try {
+    return readPhoneFile(file, xml.toString('utf8'));
+  } catch (error) {
+    return failureKind('file', error, file);
+  }
 }
 
 /** Seconds of a Retry-After value (RFC 3261 §20.33), bounded so a hostile value cannot stall the run. */
@@ -140,26 +153,27 @@ interface Registration {
 
 /** REGISTER as the file says; undefined once registered, else why not. */
 async function register(phone: Registration, result: FleetResult): Promise<string | undefined> {
-  const settings = readPhoneFile(phone.file, phone.xml.toString('utf8'));
+  const settings = readSettings(phone.file, phone.xml);
+  if (typeof settings === 'string') return settings;
   const line = settings.lines[0];
-  const node = settings.nodes[0];
-  if (line === undefined || node === undefined) return 'file without line or CallManager';
+  const callManager = settings.nodes[0];
+  if (line === undefined || callManager === undefined) return 'file without line or CallManager';
   const callId = generateCallId();
   let cseq = 1;
   for (let attempt = 1; ; attempt++) {
     const outcome = await registerPhone({
       stack: phone.stack,
-      target: { protocol: 'UDP', address: node, port: phone.sipPort },
+      target: { protocol: 'UDP', address: callManager, port: phone.sipPort },
       mac: phone.mac,
       dn: line.dn,
       account: { username: line.authName, password: line.authPassword },
       callId,
       cseq,
-    }).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
-    // A thrown exchange sent at least its first request; its CSeq was then spent.
+    }).catch((error: unknown) => failureKind('REGISTER', error, phone.file));
+    // A thrown exchange sent at least its first request.
     if (typeof outcome === 'string') {
       phone.sent.requests++;
-      return `REGISTER: ${outcome}`;
+      return outcome;
     }
     phone.sent.requests += outcome.cseq - cseq;
     const { status } = outcome.response;
