@@ -2,14 +2,14 @@
 import { allIn, isDigit, parseBoundedInt, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { fail } from './failure.js';
 import type { CSeq, Result } from './types.js';
-import { methodAt } from './words.js';
+import { knownMethodAt } from './words.js';
 
 /** RFC 3261 §8.1.1.5: the sequence number MUST be expressible as a 32-bit unsigned integer. */
 export const MAX_CSEQ = 0xffffffff;
 
-/** Where the method of the CSeq that `readCSeq` last read starts (it runs to the end of the trimmed value). */
+/** The method of the CSeq that `readCSeq` last read, and where it starts. */
+let method = '';
 let methodStart = 0;
-let methodEnd = 0;
 
 /**
  * Reads `1*DIGIT LWS Method` (LWS around it allowed); returns the sequence number, -1 for a
@@ -23,8 +23,10 @@ function readCSeq(text: string, from: number, to: number): number {
   const seq = parseBoundedInt(text, MAX_CSEQ, start, i);
   if (seq < 0) return -1;
   methodStart = skipSpace(text, i, end);
-  methodEnd = end;
-  if (methodStart === i || methodStart === end || !allIn(TOKEN, text, methodStart, end)) return -2;
+  if (methodStart === i || methodStart === end) return -2;
+  const known = knownMethodAt(text, methodStart, end);
+  if (known === undefined && !allIn(TOKEN, text, methodStart, end)) return -2;
+  method = known ?? text.slice(methodStart, end);
   return seq;
 }
 
@@ -33,13 +35,13 @@ export function parseCSeq(text: string): Result<CSeq> {
   const seq = readCSeq(text, 0, text.length);
   if (seq === -1) return fail('CSeq', 'CSeq number is missing or larger than 2**32-1', 0, 'cseq');
   if (seq === -2) return fail('CSeq', 'CSeq method is missing or not a token', methodStart, 'cseq');
-  return { ok: true, value: { seq, method: methodAt(text, methodStart, methodEnd) } };
+  return { ok: true, value: { seq, method } };
 }
 
 /** The CSeq s[start, end), or undefined when it is invalid (`parseCSeq` tells why). */
 export function cseqIn(s: string, start: number, end: number): CSeq | undefined {
   const seq = readCSeq(s, start, end);
-  return seq < 0 ? undefined : { seq, method: methodAt(s, methodStart, methodEnd) };
+  return seq < 0 ? undefined : { seq, method };
 }
 
 export function formatCSeq(cseq: CSeq): string {

@@ -6,7 +6,6 @@ import { Request, Response } from './message.js';
 import { built, checkRequiredHeaders } from './required-headers.js';
 import { checkRequestLine, checkStatusLine, isStatusLine, requestLine, versionAt } from './start-line.js';
 import type { ParseFailure, Result, SipMessage, SipParseError } from './types.js';
-import { methodAt } from './words.js';
 
 /** Largest message accepted unless the caller says otherwise: the largest UDP payload. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 65535;
@@ -97,8 +96,7 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   const cseq = built.cseq!;
   let message: Request | Response;
   if (isRequest) {
-    const { uriStart, uriEnd } = requestLine;
-    const method = methodAt(head, 0, uriStart - 1);
+    const { method, uriStart, uriEnd } = requestLine;
     if (cseq.method !== method) {
       const message = `CSeq method ${cseq.method} does not match request method ${method}`;
       return rejected({ rule: 'CSeq', message, header: 'cseq' }, isRequest, fields);

@@ -3,6 +3,7 @@ import { allIn, isDigit, parseBoundedInt, TOKEN } from './chars.js';
 import { lastReadMessage } from './failure.js';
 import type { SipParseError } from './types.js';
 import { readUri, URI_WITH_HEADERS } from './uri.js';
+import { knownMethodAt } from './words.js';
 
 export const SIP_2_0 = 'SIP/2.0';
 
@@ -33,8 +34,8 @@ export function isStatusLine(head: string, end: number): boolean {
   return end >= 4 && startsWithSipSlash(head, 0);
 }
 
-/** Where the Request-URI of the Request-Line `checkRequestLine` last accepted lies. */
-export const requestLine = { uriStart: 0, uriEnd: 0 };
+/** The method of the Request-Line `checkRequestLine` last accepted, and where its Request-URI lies. */
+export const requestLine = { method: '', uriStart: 0, uriEnd: 0 };
 
 /**
  * Request-Line = Method SP Request-URI SP SIP-Version in head[0, end), single SPs only
@@ -57,7 +58,10 @@ export function checkRequestLine(
   if (malformed) {
     return { rule: 'Request-Line', message: 'Request-Line is not Method SP Request-URI SP SIP-Version' };
   }
-  if (!allIn(TOKEN, head, 0, sp1)) return { rule: 'Method', message: 'method is not a token' };
+  const known = knownMethodAt(head, 0, sp1);
+  if (known === undefined && !allIn(TOKEN, head, 0, sp1)) {
+    return { rule: 'Method', message: 'method is not a token' };
+  }
   if (versionAt(head, sp2 + 1, end) === undefined)
     return { rule: 'SIP-Version', message: 'bad SIP-Version in Request-Line' };
   if (hasHighBytes && !isAscii(head, sp1 + 1, sp2)) {
@@ -68,6 +72,7 @@ export function checkRequestLine(
   // RFC 3261 §19.1.1 (table): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
   if (uri === URI_WITH_HEADERS)
     return { rule: 'Request-URI', message: 'Request-URI must not contain headers' };
+  requestLine.method = known ?? head.slice(0, sp1);
   requestLine.uriStart = sp1 + 1;
   requestLine.uriEnd = sp2;
   return undefined;

@@ -82,16 +82,20 @@ function knownAt(buckets: string[][], s: string, start: number, end: number): st
 }
 
 /**
- * The method token s[start, end): the shared constant of a known method (methods are
- * case-sensitive, RFC 3261 §7.1, so only the exact spelling matches), else a new string.
+ * The shared constant of the known method spelt exactly s[start, end) (methods are
+ * case-sensitive, RFC 3261 §7.1), else undefined. A known method is a token by construction.
  */
-export function methodAt(s: string, start: number, end: number): string {
+export function knownMethodAt(s: string, start: number, end: number): string | undefined {
   const bucket = METHODS_BY_LENGTH[end - start];
-  if (bucket !== undefined) {
-    for (let i = 0; i < bucket.length; i++) if (s.startsWith(bucket[i]!, start)) return bucket[i]!;
+  if (bucket === undefined) return undefined;
+  const first = s.charCodeAt(start);
+  for (let i = 0; i < bucket.length; i++) {
+    const method = bucket[i]!;
+    if (method.charCodeAt(0) === first && s.startsWith(method, start)) return method;
   }
-  return s.slice(start, end);
+  return undefined;
 }
+
 
 /** The token s[start, end) lower-cased: the shared constant of a known parameter name, else a new string. */
 export function lowerTokenAt(s: string, start: number, end: number): string {
