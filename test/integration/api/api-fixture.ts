@@ -18,6 +18,7 @@ import {
   type ServerEvent,
 } from '../../../src/api/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
+import { callView, registrationView } from '../../helpers/runtime-views.js';
 
 /** A demo-configured store in a temporary directory. */
 export async function openDemoStore(): Promise<{ store: Store; dispose(): Promise<void> }> {
@@ -98,47 +99,8 @@ export const fakeViews: RuntimeViews = {
       ],
     },
   ],
-  registrations: () => [
-    {
-      aor: 'sip:201@strowger.test',
-      dn: '201',
-      partition: 'internal',
-      phone: 'phone-201',
-      contact: 'sip:201@192.0.2.10:5060;transport=udp',
-      source: { protocol: 'UDP', address: '192.0.2.10', port: 5060 },
-      expiresIn: 3542,
-      userAgent: 'Cisco-CP7960G/8.0',
-      instanceId: null,
-    },
-  ],
-  calls: () => [
-    {
-      id: 'call-1',
-      phase: 'connected',
-      calling: '201',
-      called: '202',
-      connections: [
-        {
-          id: 'c1',
-          deviceKind: 'sip-line',
-          deviceId: 'phone-201',
-          number: '201',
-          direction: 'originating',
-          state: 'connected',
-        },
-        {
-          id: 'c2',
-          deviceKind: 'sip-line',
-          deviceId: 'phone-202',
-          number: '202',
-          direction: 'terminating',
-          state: 'connected',
-        },
-      ],
-      startedAt: Date.UTC(2030, 0, 1, 12, 0, 0),
-      answeredAt: Date.UTC(2030, 0, 1, 12, 0, 5),
-    },
-  ],
+  registrations: () => [registrationView()],
+  calls: () => [callView()],
   configVersion: () => 7,
   listeners: () => [{ protocol: 'UDP', address: '127.0.0.1', port: 5060 }],
 };

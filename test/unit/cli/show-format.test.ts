@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LineResource, PhoneResource } from '../../../src/admin/index.js';
-import type { CallView, RegistrationView } from '../../../src/api/index.js';
+import type { CallView } from '../../../src/api/index.js';
 import {
   formatCalls,
   formatCdrs,
@@ -9,18 +9,9 @@ import {
   formatPhones,
   formatRegistrations,
 } from '../../../src/cli/show.js';
+import { callView, registrationView } from '../../helpers/runtime-views.js';
 
-const registration: RegistrationView = {
-  aor: 'sip:201@strowger.test',
-  dn: '201',
-  partition: 'internal',
-  phone: 'phone-201',
-  contact: 'sip:201@192.0.2.10:5060',
-  source: { protocol: 'UDP', address: '192.0.2.10', port: 5060 },
-  expiresIn: 3542,
-  userAgent: 'Cisco-CP7960G/8.0',
-  instanceId: null,
-};
+const registration = registrationView({ contact: 'sip:201@192.0.2.10:5060' });
 
 const phones: PhoneResource[] = [
   {
@@ -96,31 +87,13 @@ describe('show tables', () => {
   });
 
   it('calls, like show call active voice brief', () => {
+    const connected = callView({ startedAt: 1_000_000, answeredAt: 1_005_000 });
+    // 202 has put the call on hold (its connection is held, ECMA-269).
     const call: CallView = {
-      id: 'call-1',
-      phase: 'connected',
-      calling: '201',
-      called: '202',
-      connections: [
-        {
-          id: 'c1',
-          deviceKind: 'sip-line',
-          deviceId: 'phone-201',
-          number: '201',
-          direction: 'originating',
-          state: 'connected',
-        },
-        {
-          id: 'c2',
-          deviceKind: 'sip-line',
-          deviceId: 'phone-202',
-          number: '202',
-          direction: 'terminating',
-          state: 'held',
-        },
-      ],
-      startedAt: 1_000_000,
-      answeredAt: 1_005_000,
+      ...connected,
+      connections: connected.connections.map((connection) =>
+        connection.number === '202' ? { ...connection, state: 'held' } : connection,
+      ),
     };
     const ringing: CallView = { ...call, id: 'call-2', phase: 'alerting', connections: [], answeredAt: null };
     expect(formatCalls([call, ringing], 1_000_000 + 3_725_000)).toBe(
