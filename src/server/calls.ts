@@ -4,15 +4,24 @@
  * SIP trunks, call records written to the store, and what `/metrics` and the events stream need.
  */
 import type { Logger } from 'pino';
-import { createSipCallHandler, type LineLocations } from '../adapters/sip-line/calls/index.js';
+import {
+  ALL_AUDIO_CODECS,
+  type AudioCodec,
+  createMediaAnchor,
+  type LegPolicy,
+  type MediaAnchor,
+} from '../adapters/media/index.js';
+import { type CallDevice, type CallMedia, createCallMedia } from '../adapters/sip-common/index.js';
+import { createSipCallHandler, type LineLocations, SIP_LINE } from '../adapters/sip-line/calls/index.js';
 import type { SourceLockout } from '../adapters/sip-line/index.js';
-import { createSipTrunkCallHandler } from '../adapters/sip-trunk/calls/index.js';
+import { createSipTrunkCallHandler, encodingsOf, SIP_TRUNK } from '../adapters/sip-trunk/calls/index.js';
 import type { TrunkAdapter } from '../adapters/sip-trunk/index.js';
 import type { ConfigSnapshot } from '../admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
 import { createForwardingRouter } from '../features/forwarding/index.js';
 import { createDialPlanRouter } from '../features/routing/index.js';
 import { createCarrierNumbering } from '../features/transfer/index.js';
+import type { MediaEngine } from '../media/index.js';
 import { createDigestServer, type DigestAlgorithm, type SipStack, systemClock } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
@@ -39,6 +48,8 @@ export function startCalls(options: {
   sourceLockout: SourceLockout;
   events: EventHub;
   logger: Logger;
+  /** Anchors every call's media; without it session descriptions pass through (`anchor: off`). */
+  media?: CallMedia;
 }): NodeCalls {
   const { store, logger } = options;
   const causes: Record<string, number> = {};
@@ -77,6 +88,7 @@ export function startCalls(options: {
     digest: createDigestServer({ realm: options.realm, algorithms: options.digestAlgorithms }),
     lockout: options.sourceLockout,
     logger: logger.child({ module: 'sip-calls' }),
+    ...(options.media ? { media: options.media } : {}),
   });
   createSipTrunkCallHandler({
     stack: options.stack,
@@ -85,6 +97,7 @@ export function startCalls(options: {
     // 302 Contacts and REFER targets toward the carrier as DIDs (redirect profiles).
     numbering: createCarrierNumbering(options.snapshot),
     logger: logger.child({ module: 'sip-trunk-calls' }),
+    ...(options.media ? { media: options.media } : {}),
   });
   core.events.on((event) => options.events.emit(event));
 
@@ -101,4 +114,69 @@ export function startCalls(options: {
       await Promise.all(writes);
     },
   };
+}
+
+export interface CallMediaSettings {
+  readonly engine: MediaEngine;
+  /** Trunks' `codecs` and `dtmfRelay`, device pools' MOH sources. */
+  readonly snapshot: () => ConfigSnapshot;
+  /** No RTP for this long from a party that should send clears its call; 0 never. */
+  readonly mediaTimeoutMs: number;
+  /** MOH files by class (a device pool's MOH source); `default` for every other class. */
+  readonly musicOnHold: Readonly<Record<string, string>>;
+  /** Address written in SDP when it is not the engine's own (a node bound to 0.0.0.0). */
+  readonly address?: string;
+  readonly logger: Logger;
+}
+
+export interface NodeCallMedia {
+  readonly anchor: MediaAnchor;
+  /** For the call handlers (`startCalls`). */
+  readonly media: CallMedia;
+}
+
+/** Name of the codec list that allows every codec: it is never registered, so the anchor allows all. */
+const ANY_CODEC = 'any';
+
+/**
+ * The media anchor of the node's calls with each device's policy: phones offer every codec and
+ * relay DTMF as RFC 4733 events, hearing their device pool's MOH class; a trunk's party gets the
+ * trunk's `codecs` preference and `dtmfRelay`; pilots (SIP addresses) are treated as phones.
+ */
+export function startCallMedia(settings: CallMediaSettings): NodeCallMedia {
+  // The anchor reads its lists on every offer: trunk lists are added as the configuration names them.
+  const codecLists: Record<string, readonly AudioCodec[]> = {};
+  const listOf = (codecs: readonly string[] | undefined): string => {
+    const known = encodingsOf(codecs).filter((name): name is AudioCodec =>
+      (ALL_AUDIO_CODECS as readonly string[]).includes(name),
+    );
+    if (known.length === 0) return ANY_CODEC;
+    const name = `codecs:${known.join(',')}`;
+    codecLists[name] ??= known;
+    return name;
+  };
+  const policyOf = (device: CallDevice): LegPolicy => {
+    const trunk = device.kind === SIP_TRUNK ? settings.snapshot().trunks.get(device.id) : undefined;
+    if (trunk === undefined) return { codecs: ANY_CODEC, dtmfRelay: 'rtp-nte' };
+    return { codecs: listOf(trunk.codecs), dtmfRelay: trunk.dtmfRelay };
+  };
+  const mohClassOf = (device: CallDevice): string | undefined => {
+    if (device.kind !== SIP_LINE) return undefined;
+    const config = settings.snapshot();
+    const pool = config.phones.get(device.id)?.devicePool;
+    return (pool ? config.devicePools.get(pool)?.mohSource : undefined) ?? undefined;
+  };
+  let media: CallMedia | undefined;
+  const anchor = createMediaAnchor({
+    engine: settings.engine,
+    codecs: codecLists,
+    mediaTimeoutMs: settings.mediaTimeoutMs,
+    musicOnHold: settings.musicOnHold,
+    ...(settings.address === undefined ? {} : { address: settings.address }),
+    logger: settings.logger,
+    onDtmfSignal: (callId, legId, message) => media?.dtmfSignal(callId, legId, message),
+    onMediaTimeout: (timeout) => media?.mediaTimeout(timeout),
+  });
+  media = createCallMedia({ anchor, policyOf, mohClassOf });
+  return { anchor, media };
 }

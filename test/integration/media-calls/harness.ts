@@ -1,0 +1,308 @@
+/**
+ * A node whose calls' media are anchored, on real sockets: the CME SIP-trunk example (phones 201
+ * and 202, the trunk to a carrier on 127.0.0.2) with the real media engine and the node's call
+ * media (`startCallMedia`), and phones and a carrier that speak RTP through `RtpPeer`s.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { parse } from 'sdp-transform';
+import type { MediaAnchor } from '../../../src/adapters/media/index.js';
+import { createSipCallHandler, type LineLocation } from '../../../src/adapters/sip-line/calls/index.js';
+import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls/index.js';
+import { createTrunkAdapter, type TrunkAdapter } from '../../../src/adapters/sip-trunk/index.js';
+import { snapshotOfConfiguration, type TrunkConfig } from '../../../src/admin/index.js';
+import { type CallCore, type CallRecord, createCallCore } from '../../../src/core/index.js';
+import { createDialPlanRouter } from '../../../src/features/routing/index.js';
+import { goertzelFilter, goertzelPower } from '../../../src/media/goertzel.js';
+import { createMediaEngine, decodeFrame, type Endpoint, encodeFrame } from '../../../src/media/index.js';
+import { encodeWav } from '../../../src/media/wav-writer.js';
+import { startCallMedia } from '../../../src/server/calls.js';
+import {
+  authorizeRequest,
+  createDigestServer,
+  createRequest,
+  createSipStack,
+  type Dialog,
+  generateCallId,
+  generateTag,
+  type IncomingRequest,
+  type Endpoint as SipEndpoint,
+  type SipRequest,
+  type SipStack,
+  systemClock,
+} from '../../../src/sip/index.js';
+import { CallAttempt } from '../adapters/sip-line-calls/harness.js';
+import { type Carrier, cmeConfiguration, startCarrier } from '../adapters/sip-trunk-calls/harness.js';
+import { RtpPeer } from '../media/rtp-peer.js';
+
+export type Law = 'ulaw' | 'alaw';
+export const PAYLOAD_TYPE: Record<Law, number> = { ulaw: 0, alaw: 8 };
+const ENCODING: Record<Law, string> = { ulaw: 'PCMU', alaw: 'PCMA' };
+export const EVENT_PT = 101;
+/** The demo MOH: a steady tone the held party can be told to hear. */
+export const MOH_HZ = 523;
+/** The example's phones of lines 201 and 202. */
+export const PHONE_201 = 'SEP0008A37128E9';
+export const PHONE_202 = 'SEP0008A3465C7F';
+
+export interface MediaNode {
+  readonly server: SipStack;
+  readonly core: CallCore;
+  readonly records: CallRecord[];
+  readonly locations: Map<string, LineLocation[]>;
+  readonly carrier: Carrier;
+  readonly anchor: MediaAnchor;
+  close(): Promise<void>;
+}
+
+export interface MediaNodeOptions {
+  readonly trunk?: Partial<TrunkConfig>;
+  /** Default 0: no media timeout. */
+  readonly mediaTimeoutMs?: number;
+}
+
+export async function startMediaNode(options: MediaNodeOptions = {}): Promise<MediaNode> {
+  const folder = mkdtempSync(path.join(tmpdir(), 'strowger-media-calls-'));
+  const moh = path.join(folder, 'moh.wav');
+  writeFileSync(moh, encodeWav(sine(MOH_HZ, 8000, 8000), 8000, 1));
+  const carrier = await startCarrier();
+  const configuration = cmeConfiguration({
+    proxy: `ipv4:${carrier.endpoint.address}:${carrier.endpoint.port}`,
+    ...(options.trunk ? { trunk: options.trunk } : {}),
+  });
+  const snapshot = snapshotOfConfiguration(configuration);
+  const server = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+  const locations = new Map<string, LineLocation[]>();
+  const records: CallRecord[] = [];
+  const core = createCallCore({
+    clock: systemClock,
+    router: createDialPlanRouter({
+      snapshot: () => snapshot,
+      locations: { lookup: (dn) => locations.get(dn) ?? [] },
+    }),
+    onCallRecord: (record) => records.push(record),
+  });
+  const mediaTimeoutMs = options.mediaTimeoutMs ?? 0;
+  const base = 20_000 + Math.floor(Math.random() * 200) * 100;
+  const engine = await createMediaEngine({
+    address: '127.0.0.1',
+    portRange: [base, base + 99],
+    workers: 1,
+    mediaTimeoutMs,
+  });
+  const { anchor, media } = startCallMedia({
+    engine,
+    snapshot: () => snapshot,
+    mediaTimeoutMs,
+    musicOnHold: { default: moh },
+    logger: pino({ level: 'silent' }),
+  });
+  const trunks: TrunkAdapter = createTrunkAdapter({
+    stack: server,
+    trunks: () => [...snapshot.trunks.values()],
+    stopTimeoutMs: 500,
+  });
+  trunks.start();
+  createSipCallHandler({
+    stack: server,
+    core,
+    snapshot: () => snapshot,
+    digest: createDigestServer({ realm: 'strowger' }),
+    media,
+  });
+  createSipTrunkCallHandler({ stack: server, core, trunks, media });
+  return {
+    server,
+    core,
+    records,
+    locations,
+    carrier,
+    anchor,
+    close: async () => {
+      await trunks.stop();
+      await server.close();
+      await carrier.close();
+      anchor.close();
+      await engine.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A SIP party with an RTP peer: a phone (answers INVITEs and re-INVITEs) or the carrier's gateway. */
+export class MediaParty {
+  readonly infos: SipRequest[] = [];
+  readonly reinvites: SipRequest[] = [];
+  readonly byes: SipRequest[] = [];
+  /** The session descriptions the node sent this party (offers and answers). */
+  readonly received: string[] = [];
+  dialog: Dialog | undefined;
+
+  constructor(
+    readonly stack: SipStack,
+    readonly rtp: RtpPeer,
+    readonly law: Law,
+  ) {
+    stack.onRequest('INVITE', (incoming) => this.invited(incoming));
+    stack.onRequest('BYE', (incoming) => {
+      this.byes.push(incoming.request);
+      incoming.reply(200);
+    });
+    stack.onRequest('INFO', (incoming) => {
+      this.infos.push(incoming.request);
+      incoming.reply(200);
+    });
+  }
+
+  /** This party's session description. */
+  sdp(direction = 'sendrecv', laws: readonly string[] = [ENCODING[this.law]]): string {
+    const formats = laws.map((name) => (name === 'PCMU' ? 0 : name === 'PCMA' ? 8 : 18));
+    return [
+      'v=0',
+      `o=- ${this.rtp.port} 1 IN IP4 127.0.0.1`,
+      's=-',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio ${this.rtp.port} RTP/AVP ${formats.join(' ')} ${EVENT_PT}`,
+      ...laws.map((name, i) => `a=rtpmap:${formats[i]} ${name}/8000`),
+      `a=rtpmap:${EVENT_PT} telephone-event/8000`,
+      `a=fmtp:${EVENT_PT} 0-15`,
+      `a=${direction}`,
+      '',
+    ].join('\r\n');
+  }
+
+  private invited(incoming: IncomingRequest): void {
+    this.received.push(incoming.request.body.toString());
+    if (incoming.dialog) {
+      this.reinvites.push(incoming.request);
+      incoming.reply(200, undefined, { body: this.sdp(), contentType: 'application/sdp' });
+      return;
+    }
+    incoming.reply(180);
+    this.dialog = incoming.accept({ body: this.sdp(), contentType: 'application/sdp' });
+  }
+
+  /** Where the node told this party to send its RTP (the last description it got). */
+  get target(): Endpoint {
+    return sdpTarget(this.received.at(-1) ?? '');
+  }
+
+  close(): Promise<unknown> {
+    return Promise.all([this.stack.close(), this.rtp.close()]);
+  }
+}
+
+export async function startPhone(law: Law, address = '127.0.0.1'): Promise<MediaParty> {
+  const stack = await createSipStack({ transports: [{ protocol: 'UDP', address, port: 0 }] });
+  return new MediaParty(stack, await RtpPeer.create(), law);
+}
+
+/** The phone of `dn` registered at the node. */
+export function register(node: MediaNode, dn: string, phone: MediaParty, name: string): void {
+  const source = phone.stack.listening()[0] as SipEndpoint;
+  node.locations.set(dn, [{ phone: name, contact: `sip:${dn}@127.0.0.1:${source.port}`, path: [], source }]);
+}
+
+/** `phone` (line `dn`, demo password) calls `dialed` with `body`, answering the digest challenge. */
+export async function dial(
+  phone: MediaParty,
+  node: MediaNode,
+  dn: string,
+  dialed: string,
+  body = phone.sdp(),
+): Promise<CallAttempt> {
+  const target = node.server.listening()[0] as SipEndpoint;
+  const init = {
+    method: 'INVITE',
+    uri: `sip:${dialed}@127.0.0.1:${target.port}`,
+    from: `<sip:${dn}@127.0.0.1>;tag=${generateTag()}`,
+    to: `<sip:${dialed}@127.0.0.1>`,
+    callId: generateCallId(),
+    contact: phone.stack.contact('UDP', dn),
+    body,
+    contentType: 'application/sdp',
+  };
+  const first = createRequest({ ...init, cseq: 1 });
+  const { response } = await new CallAttempt(phone.stack.invite(first, { target })).waitFor('final');
+  if (response.status !== 407) throw new Error(`expected a challenge, got ${response.status}`);
+  const credentials = authorizeRequest({
+    response,
+    request: first,
+    account: { username: dn, password: `demo-${dn}` },
+  });
+  if (!credentials.ok) throw new Error(credentials.error.message);
+  const headers = credentials.value.values.map((value): [string, string] => [credentials.value.name, value]);
+  return new CallAttempt(phone.stack.invite(createRequest({ ...init, cseq: 2, headers }), { target }));
+}
+
+/** The address and port an SDP body sends media to. */
+export function sdpTarget(body: string): Endpoint {
+  const session = parse(body);
+  const audio = session.media[0];
+  const ip = audio?.connection?.ip ?? session.connection?.ip ?? '';
+  return { id: '', address: ip, rtpPort: audio?.port ?? 0, rtcpPort: (audio?.port ?? 0) + 1 };
+}
+
+export function sine(frequency: number, samples: number, amplitude = 10_000): Int16Array {
+  const out = new Int16Array(samples);
+  for (let i = 0; i < samples; i++)
+    out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequency * i) / 8000));
+  return out;
+}
+
+/** `frames` 20 ms G.711 frames of a tone. */
+export function toneFrames(frequency: number, frames: number, law: Law): Uint8Array[] {
+  const samples = sine(frequency, frames * 160, 12_000);
+  return Array.from({ length: frames }, (_, frame) => {
+    const payload = new Uint8Array(160);
+    encodeFrame(law, samples.subarray(frame * 160, frame * 160 + 160), payload);
+    return payload;
+  });
+}
+
+/** The audio a party received in its law since packet `from`. */
+export function heard(party: MediaParty, from = 0): Int16Array {
+  const payloads = party.rtp.received
+    .slice(from)
+    .filter((packet) => packet.header.payloadType === PAYLOAD_TYPE[party.law])
+    .map((packet) => packet.payload);
+  const out = new Int16Array(payloads.length * 160);
+  payloads.forEach((payload, i) => {
+    decodeFrame(party.law, payload, 0, Math.min(160, payload.length), out.subarray(i * 160));
+  });
+  return out;
+}
+
+/** Share of the signal's energy at `frequency` (1 for a pure tone). */
+export function share(samples: Int16Array, frequency: number): number {
+  let energy = 0;
+  for (const sample of samples) energy += sample * sample;
+  if (energy === 0) return 0;
+  return (
+    goertzelPower(goertzelFilter(frequency), samples, 0, samples.length) / ((energy * samples.length) / 2)
+  );
+}
+
+/** SNR of a received tone against the ideal sine of the same frequency, fitted in phase and amplitude. */
+export function toneSnrDb(samples: Int16Array, frequency: number): number {
+  let sin = 0;
+  let cos = 0;
+  for (let i = 0; i < samples.length; i++) {
+    sin += (samples[i] ?? 0) * Math.sin((2 * Math.PI * frequency * i) / 8000);
+    cos += (samples[i] ?? 0) * Math.cos((2 * Math.PI * frequency * i) / 8000);
+  }
+  const a = (2 * sin) / samples.length;
+  const b = (2 * cos) / samples.length;
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const ideal =
+      a * Math.sin((2 * Math.PI * frequency * i) / 8000) + b * Math.cos((2 * Math.PI * frequency * i) / 8000);
+    signal += ideal * ideal;
+    noise += ((samples[i] ?? 0) - ideal) ** 2;
+  }
+  return 10 * Math.log10(signal / noise);
+}
