@@ -14,18 +14,29 @@
  *   answers a 407, verifies the digest, runs two dialogs and two transactions per request,
  *   and builds every message of the second leg itself. The ratio is therefore a bound, not a
  *   like-for-like comparison.
- * - Memory per active call: N calls held up (sipp pauses for a long time after the ACK), heap
- *   used after a forced garbage collection compared with the idle heap, divided by N.
+ * - Memory per active call, after the CPU run (code compiled, its transactions gone): N calls
+ *   held up (sipp pauses for a long time after the ACK), heap used after a forced garbage
+ *   collection compared with the idle heap, divided by N; once when all are up and once 64*T1
+ *   later, when their transactions have ended and only the calls are left. `--calls 0` measures
+ *   the memory only.
+ *
+ * - The bench runs as the product runs: compiled by tsc (see runCompiled), not through tsx,
+ *   whose esbuild transform keeps function names by giving every closure a property of its own
+ *   (a dictionary of ~250 bytes and a defineProperty call per closure created), which inflates
+ *   both figures. `--tsx` measures the tsx run instead.
  *
  * Run: node --expose-gc --import tsx bench/calls.bench.ts [--calls 20000] [--lines 3]
- *        [--rate 1000] [--window 100] [--held 2000]
+ *        [--rate 1000] [--window 100] [--held 2000] [--tsx] [--snapshots DIR]
+ *   --snapshots writes heap snapshots of the idle server and of the held calls into DIR, to
+ *   see what one call keeps.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import {
   createLineRouter,
   createSipCallHandler,
@@ -41,13 +52,57 @@ import { printTable } from './lib/measure.js';
 import { cpuSeconds, processTree } from './lib/proc-stats.js';
 import { type FloodResult, runFlood } from './lib/sipp-flood.js';
 
+/** The repository: the compiled copy of a bench lives elsewhere and is told where by the environment. */
+const ROOT = process.env.STROWGER_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
+/** Inside the repository, so that the compiled code resolves the packages in node_modules. */
+const COMPILED_DIR = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
+
+/** Only the JavaScript is needed. */
+const NO_EXTRAS = ['--declaration', 'false', '--sourceMap', 'false'];
+
+/**
+ * Runs the bench `entry` (this file's URL) from a copy compiled by tsc, with the same Node flags
+ * but tsx, and resolves with its exit code; undefined when `entry` already is compiled code
+ * (or `--tsx` asks for the tsx run), and the caller goes on with the bench itself.
+ */
+export async function runCompiled(entry: string): Promise<number | undefined> {
+  if (!entry.endsWith('.ts') || process.argv.includes('--tsx')) return undefined;
+  const tsc = spawnSync(
+    'npx',
+    ['tsc', '-p', 'tsconfig.test.json', '--noEmit', 'false', '--outDir', COMPILED_DIR, ...NO_EXTRAS],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  // Type errors elsewhere in the tree still emit; only a compiler that did not run stops the bench.
+  if (tsc.status === null || tsc.error) throw new Error(`tsc did not run: ${tsc.error ?? tsc.signal}`);
+  // Below node_modules no package.json of the repository applies: the copy says it is ESM itself.
+  writeFileSync(join(COMPILED_DIR, 'package.json'), '{ "type": "module" }\n');
+  // The store finds its migrations beside the code, as dist/ does (src/store/open-store.ts).
+  if (!existsSync(join(COMPILED_DIR, 'drizzle')))
+    symlinkSync(join(ROOT, 'drizzle'), join(COMPILED_DIR, 'drizzle'));
+  const script = join(COMPILED_DIR, relative(ROOT, fileURLToPath(entry)).replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, [...nodeFlagsWithoutTsx(), script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, STROWGER_BENCH_ROOT: ROOT },
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+/** This run's Node flags without the tsx loader (`--import tsx`). */
+function nodeFlagsWithoutTsx(): string[] {
+  const flags: string[] = [];
+  const given = process.execArgv;
+  for (let index = 0; index < given.length; index++) {
+    const flag = given[index] as string;
+    if (flag === '--import' && given[index + 1] === 'tsx') index++;
+    else if (flag !== '--import=tsx') flags.push(flag);
+  }
+  return flags;
+}
+
 const ADDRESS = '127.0.0.1';
 const MODULE_PATH = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
 /** The B2BUA's callers answer its 407 (the interop scenario). */
-const AUTH_UAC = readFileSync(
-  fileURLToPath(new URL('../test/interop/calls/scenarios/uac-auth.xml', import.meta.url)),
-  'latin1',
-);
+const AUTH_UAC = readFileSync(join(ROOT, 'test/interop/calls/scenarios/uac-auth.xml'), 'latin1');
 /** The proxy challenges nobody: sipp's built-in UAC, the same call without the 407 round. */
 const PLAIN_UAC = spawnSync('sipp', ['-sd', 'uac'], { encoding: 'latin1' }).stdout;
 
@@ -58,6 +113,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     window: { type: 'string', default: '100' },
     held: { type: 'string', default: '2000' },
+    tsx: { type: 'boolean', default: false },
+    snapshots: { type: 'string' },
   },
 });
 const CALLS = Number(args.calls);
@@ -67,7 +124,8 @@ const WINDOW = Number(args.window);
 const HELD = Number(args.held);
 const DNS = Array.from({ length: LINES }, (_, index) => String(202 + index));
 
-const work = mkdtempSync(join(tmpdir(), 'strowger-bench-calls-'));
+/** Scenario and configuration files of this run; created by main(). */
+let work = '';
 
 /** A UAC scenario for one dialled number, credentials inline, hanging up after `holdMs`. */
 function scenarioFor(template: string, dn: string, holdMs: number): string {
@@ -160,7 +218,7 @@ interface Row {
   cpuPer1000: number;
 }
 
-async function benchStrowger(uass: Uas[]): Promise<{ row: Row; bytesPerCall: number | undefined }> {
+async function benchStrowger(uass: Uas[]): Promise<{ row: Row | undefined; memory: HeldMemory | undefined }> {
   const stack = await createSipStack({ transports: [{ protocol: 'UDP', address: ADDRESS, port: 0 }] });
   const snapshot = demoSnapshot(['201', ...DNS]);
   const locations = new Map<string, LineLocation[]>(
@@ -188,30 +246,63 @@ async function benchStrowger(uass: Uas[]): Promise<{ row: Row; bytesPerCall: num
   createSipCallHandler({ stack, core, snapshot: () => snapshot, digest });
   const port = stack.listening()[0]!.port;
   try {
-    const bytesPerCall = await heldCallMemory(port, () => core.activeCalls);
-    const measured = await warmAndMeasure(AUTH_UAC, port, () => {
-      const before = process.cpuUsage();
-      return () => {
-        const used = process.cpuUsage(before);
-        return (used.user + used.system) / 1e6;
-      };
-    });
-    return { row: { name: 'Strowger B2BUA (auth, 2 dialogs)', ...measured }, bytesPerCall };
+    const before = stack.transport.stats();
+    const measured =
+      CALLS > 0
+        ? await warmAndMeasure(AUTH_UAC, port, () => {
+            const start = process.cpuUsage();
+            return () => {
+              const used = process.cpuUsage(start);
+              return (used.user + used.system) / 1e6;
+            };
+          })
+        : undefined;
+    const after = stack.transport.stats();
+    if (measured) {
+      const calls = Math.max(1, Math.min(3000, CALLS) + measured.successful);
+      const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+      console.log(
+        `datagrams per call at Strowger: ${((total(after.messagesIn) - total(before.messagesIn)) / calls).toFixed(1)} in, ` +
+          `${((total(after.messagesOut) - total(before.messagesOut)) / calls).toFixed(1)} out`,
+      );
+    }
+    // After the CPU run: the code is compiled and warm, so the heap grows by what calls keep.
+    const memory = HELD > 0 ? await heldCallMemory(port, () => core.activeCalls) : undefined;
+    const row = measured && { name: 'Strowger B2BUA (auth, 2 dialogs)', ...measured };
+    return { row, memory };
   } finally {
     await stack.close();
   }
 }
 
-/** Heap per call in progress: HELD calls held up, heap after GC against the idle heap. */
-async function heldCallMemory(port: number, active: () => number): Promise<number | undefined> {
+interface HeldMemory {
+  held: number;
+  /** Heap per call once every call is up, its transactions still alive. */
+  justUp: number;
+  /** Heap per call 64*T1 later, when only the calls are left (RFC 3261 §17 timers L, M, J). */
+  settled: number;
+}
+
+/** Wait after the calls are up: past 64*T1 (32 s) and the cleanup timers' lateness. */
+const SETTLE_MS = 34_000;
+
+/**
+ * Heap per call in progress: HELD calls held up, heap after GC against the idle heap, once
+ * when they are all up and once more when their transactions have ended.
+ */
+async function heldCallMemory(port: number, active: () => number): Promise<HeldMemory | undefined> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
     console.warn('memory per call needs node --expose-gc; skipped');
     return undefined;
   }
+  // Past the transactions of the CPU run.
+  await new Promise((resolve) => setTimeout(resolve, CALLS > 0 ? SETTLE_MS : 0));
   gc();
   const idle = process.memoryUsage().heapUsed;
-  const holdMs = 60_000;
+  if (args.snapshots) writeHeapSnapshot(join(args.snapshots, 'idle.heapsnapshot'));
+  // Up long enough for both readings: the calls come up within a few seconds, then SETTLE_MS.
+  const holdMs = SETTLE_MS + 45_000;
   const window = Math.ceil(HELD / LINES);
   const running = flood({
     template: AUTH_UAC,
@@ -223,12 +314,18 @@ async function heldCallMemory(port: number, active: () => number): Promise<numbe
   });
   const deadline = Date.now() + 60_000;
   while (active() < HELD * 0.98 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  const held = active();
-  gc();
-  const heap = process.memoryUsage().heapUsed;
-  const result = held > 0 ? (heap - idle) / held : undefined;
+  const heapPerCall = (label: string) => {
+    const held = active();
+    gc();
+    const heap = process.memoryUsage().heapUsed;
+    if (args.snapshots) writeHeapSnapshot(join(args.snapshots, `${label}-${held}.heapsnapshot`));
+    return { held, perCall: held > 0 ? (heap - idle) / held : Number.NaN };
+  };
+  const up = heapPerCall('up');
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const settled = heapPerCall('settled');
   await running;
-  return result;
+  return { held: up.held, justUp: up.perCall, settled: settled.perCall };
 }
 
 function kamailioConfig(port: number, uass: Uas[]): string {
@@ -289,27 +386,36 @@ async function benchKamailio(uass: Uas[]): Promise<Row> {
 
 async function main(): Promise<void> {
   if (!hasProgram('sipp')) throw new Error('the calls benchmark needs sipp');
+  work = mkdtempSync(join(tmpdir(), 'strowger-bench-calls-'));
   const uass = await startUass();
   try {
     const strowger = await benchStrowger(uass);
-    const rows = [strowger.row];
-    if (hasProgram('kamailio')) rows.push(await benchKamailio(uass));
-    else console.warn('kamailio is not installed: no peer measured');
-    printTable(
-      ['server', 'calls ok', 'failed', 'calls/s', 'CPU s / 1000 calls'],
-      rows.map((row) => [row.name, row.successful, row.failed, row.cps, row.cpuPer1000.toFixed(3)]),
-    );
-    const peer = rows[1];
-    if (peer) {
-      console.log(`\ncalls/s ratio Strowger / Kamailio: ${(strowger.row.cps / peer.cps).toFixed(2)}`);
-      console.log(
-        `CPU per call ratio Strowger / Kamailio: ${(strowger.row.cpuPer1000 / peer.cpuPer1000).toFixed(2)}`,
+    const rows = strowger.row ? [strowger.row] : [];
+    if (CALLS > 0 && hasProgram('kamailio')) rows.push(await benchKamailio(uass));
+    else if (CALLS > 0) console.warn('kamailio is not installed: no peer measured');
+    if (rows.length > 0)
+      printTable(
+        ['server', 'calls ok', 'failed', 'calls/s', 'CPU s / 1000 calls', 'calls per CPU-s'],
+        rows.map((row) => [
+          row.name,
+          row.successful,
+          row.failed,
+          row.cps,
+          row.cpuPer1000.toFixed(3),
+          Math.round(1000 / row.cpuPer1000),
+        ]),
       );
+    const [own, peer] = rows;
+    if (own && peer) {
+      console.log(`\ncalls/s ratio Strowger / Kamailio: ${(own.cps / peer.cps).toFixed(2)}`);
+      console.log(`CPU per call ratio Strowger / Kamailio: ${(own.cpuPer1000 / peer.cpuPer1000).toFixed(2)}`);
     }
-    if (strowger.bytesPerCall !== undefined)
-      console.log(
-        `heap per active call (${HELD} held): ${Math.round(strowger.bytesPerCall).toLocaleString('en-US')} bytes`,
-      );
+    const memory = strowger.memory;
+    if (memory) {
+      const bytes = (value: number) => Math.round(value).toLocaleString('en-US');
+      console.log(`heap per active call (${memory.held} held): ${bytes(memory.justUp)} bytes just up`);
+      console.log(`heap per active call (${memory.held} held): ${bytes(memory.settled)} bytes settled`);
+    }
     if (rows.some((row) => row.failed > 0)) process.exitCode = 1;
   } finally {
     await Promise.all(uass.map((uas) => uas.sipp.stop()));
@@ -317,4 +423,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// The bench runs only as the entry point: memory.bench.ts imports runCompiled from here.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const compiled = await runCompiled(import.meta.url);
+  if (compiled === undefined) await main();
+  else process.exitCode = compiled;
+}
