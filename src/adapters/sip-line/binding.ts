@@ -26,6 +26,12 @@ export interface Binding {
   readonly source: Readonly<Endpoint>;
   /** When the binding ends, on the adapter's (monotonic) clock. */
   readonly expiresAt: number;
+  /**
+   * When the stored row says the binding ends, on the same clock: a refresh that changes
+   * nothing but the expiry may leave the row behind (see `LocationService`), so this can be
+   * earlier than `expiresAt`.
+   */
+  readonly storedUntil: number;
 }
 
 /** Whole seconds left, never negative (RFC 3261 §10.3 step 8: expires of each binding in the 200). */

@@ -3,6 +3,15 @@
  * REGISTER is answered (so that a 200 OK survives a restart), restored from it at start, and
  * removed by their expiry timers. Store writes of different lines are grouped (`WriteBatcher`);
  * a line's changes stay one after another (`KeyedQueue`).
+ *
+ * The store is there so that bindings survive a restart, not as a journal of refreshes. New
+ * bindings, removals and any change a restart must see (contact, instance, path, source,
+ * device, Call-ID, User-Agent) are written before the 200. A refresh that only moves the
+ * expiry is written only when the stored expiry would fall short: when it is less than half
+ * the granted interval away, or later than the new expiry. A binding restored after a crash
+ * may therefore end up to half an interval early; the phone registers again then, as it does
+ * after any lost binding (RFC 3261 §10.2.4). Its stored CSeq may lag as well, which only lets
+ * a stale retransmission of the same binding through after such a restart.
  */
 import type { ConfigSnapshot } from '../../admin/index.js';
 import {
@@ -14,7 +23,7 @@ import {
 } from '../../sip/index.js';
 import type { RegistrationBinding } from '../../store/index.js';
 import type { Binding, LineRef } from './binding.js';
-import type { BindingRequest } from './binding-request.js';
+import type { BindingRequest, RequestedContact } from './binding-request.js';
 import { contactKey } from './binding-request.js';
 import { BindingTable } from './binding-table.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -142,7 +151,7 @@ export class LocationService {
     if (change.request.kind === 'query') return { ok: true, bindings: current };
 
     const removed: Binding[] = [];
-    const added: { binding: Binding; previous: Binding | undefined }[] = [];
+    const added: { binding: Binding; previous: Binding | undefined; stored: boolean }[] = [];
     if (change.request.kind === 'remove-all') {
       if (current.some((binding) => isOutOfOrder(binding, change))) return outOfOrder();
       removed.push(...current);
@@ -153,6 +162,13 @@ export class LocationService {
         if (previous !== undefined && isOutOfOrder(previous, change)) return outOfOrder();
         if (requested.expires === 0) {
           if (previous !== undefined) removed.push(previous);
+          continue;
+        }
+        const expiresAt = now + requested.expires * 1000;
+        if (previous !== undefined && rowStillHolds(previous, change, requested, expiresAt, now)) {
+          // The stored row stays as it is: only the expiry in memory moves.
+          const binding: Binding = { ...previous, cseq: change.cseq, expiresAt };
+          added.push({ binding, previous, stored: true });
           continue;
         }
         const binding: Binding = {
@@ -166,9 +182,10 @@ export class LocationService {
           cseq: change.cseq,
           userAgent: change.userAgent,
           source: { ...change.source },
-          expiresAt: now + requested.expires * 1000,
+          expiresAt,
+          storedUntil: expiresAt,
         };
-        added.push({ binding, previous });
+        added.push({ binding, previous, stored: false });
       }
       const kept = current.length - removed.length;
       const fresh = added.filter((entry) => entry.previous === undefined).length;
@@ -177,19 +194,22 @@ export class LocationService {
 
     const changes: RowChange[] = [];
     for (const binding of removed) changes.push(this.deletion(binding));
-    for (const { binding, previous } of added) {
+    for (const { binding, previous, stored } of added) {
+      if (stored) continue;
       // One contact spelled differently (same key, other text) is one binding: drop the old row.
       if (previous !== undefined && previous.contact !== binding.contact)
         changes.push(this.deletion(previous));
       changes.push({ kind: 'upsert', row: this.toRow(binding, now) });
     }
-    const written = this.writer.tryWrite(changes);
-    if (written === undefined) return busy();
-    try {
-      await written;
-    } catch (error) {
-      logger.error({ err: error, dn: change.line.dn }, 'registration could not be stored');
-      return { ok: false, status: 500, reason: 'Registration Not Stored' };
+    if (changes.length > 0) {
+      const written = this.writer.tryWrite(changes);
+      if (written === undefined) return busy();
+      try {
+        await written;
+      } catch (error) {
+        logger.error({ err: error, dn: change.line.dn }, 'registration could not be stored');
+        return { ok: false, status: 500, reason: 'Registration Not Stored' };
+      }
     }
 
     for (const binding of removed) {
@@ -275,8 +295,43 @@ export class LocationService {
         protocol: row.transport as TransportProtocol,
       },
       expiresAt: now + left,
+      storedUntil: now + left,
     };
   }
+}
+
+/**
+ * Whether a refresh of `previous` to `expiresAt` can leave its stored row alone: everything a
+ * restart restores is unchanged, and the stored expiry is neither later than the new one nor
+ * less than half the granted interval away (the rule in the header of this file).
+ */
+function rowStillHolds(
+  previous: Binding,
+  change: BindingChange,
+  requested: RequestedContact,
+  expiresAt: number,
+  now: number,
+): boolean {
+  const stored = previous.storedUntil;
+  return (
+    stored <= expiresAt &&
+    2 * (stored - now) >= expiresAt - now &&
+    previous.contact === requested.contact &&
+    previous.instanceId === requested.instanceId &&
+    previous.phone === change.phone &&
+    previous.callId === change.callId &&
+    previous.userAgent === change.userAgent &&
+    sameEndpoint(previous.source, change.source) &&
+    samePath(previous.path, change.path)
+  );
+}
+
+function sameEndpoint(a: Readonly<Endpoint>, b: Readonly<Endpoint>): boolean {
+  return a.address === b.address && a.port === b.port && a.protocol === b.protocol;
+}
+
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
 function lineKey(line: LineRef): string {

@@ -5,7 +5,15 @@ import { buildSnapshot } from '../../../../src/admin/index.js';
 import { FakeClock, silentLogger } from '../../../../src/sip/index.js';
 import type { RegistrationBinding } from '../../../../src/store/index.js';
 import { emptyRows } from '../../../helpers/config-rows.js';
-import { contactsOf, EPOCH, MemoryRegistrations, PHONE_201, PHONE_202, RegistrarHarness } from './harness.js';
+import {
+  contactsOf,
+  demoSnapshot,
+  EPOCH,
+  MemoryRegistrations,
+  PHONE_201,
+  PHONE_202,
+  RegistrarHarness,
+} from './harness.js';
 
 const CONTACT = '<sip:phone@192.0.2.10:5060>';
 
@@ -64,8 +72,11 @@ class HeldRegistrations extends MemoryRegistrations {
   }
 }
 
-function service(store: MemoryRegistrations, writeLimits = { maxBatch: 500, maxQueued: 5000 }) {
-  const clock = new FakeClock();
+function service(
+  store: MemoryRegistrations,
+  writeLimits = { maxBatch: 500, maxQueued: 5000 },
+  clock = new FakeClock(),
+) {
   return new LocationService({
     persistence: store,
     clock,
@@ -79,13 +90,18 @@ function service(store: MemoryRegistrations, writeLimits = { maxBatch: 500, maxQ
   });
 }
 
-function update(dn: string, cseq: number, contact = 'sip:phone@192.0.2.10:5060'): BindingChange {
+function update(
+  dn: string,
+  cseq: number,
+  contact = 'sip:phone@192.0.2.10:5060',
+  expires = 3600,
+): BindingChange {
   return {
     line: { dn, partition: 'internal' },
     phone: `phone-${dn}`,
     request: {
       kind: 'update',
-      contacts: [{ contact, contactKey: contact, instanceId: null, expires: 3600 }],
+      contacts: [{ contact, contactKey: contact, instanceId: null, expires }],
     },
     callId: 'one-call',
     cseq,
@@ -143,5 +159,72 @@ describe('LocationService', () => {
       { upserts: 0, deletes: 3 },
       { upserts: 0, deletes: 1 },
     ]);
+  });
+});
+
+describe('LocationService refreshes', () => {
+  /** The stored expiry of the one row, in seconds after the fake clock's start. */
+  const storedExpiry = (store: MemoryRegistrations) =>
+    ([...store.rows.values()][0]?.expiresAt.getTime() ?? Number.NaN) / 1000 - EPOCH / 1000;
+
+  it('leaves the row alone while its expiry is at least half the granted interval away', async () => {
+    const store = new MemoryRegistrations();
+    const clock = new FakeClock();
+    const location = service(store, undefined, clock);
+    await location.change(update('201', 1));
+    clock.advance(1_799_000);
+    const refreshed = await location.change(update('201', 2));
+    expect(refreshed.ok).toBe(true);
+    expect(store.batches).toEqual([{ upserts: 1, deletes: 0 }]);
+    expect(storedExpiry(store)).toBe(3600);
+    const [binding] = location.lookup('201');
+    expect([binding?.cseq, binding?.expiresAt]).toEqual([2, 1_799_000 + 3_600_000]);
+  });
+
+  it('writes the refresh once the stored expiry is less than half the interval away', async () => {
+    const store = new MemoryRegistrations();
+    const clock = new FakeClock();
+    const location = service(store, undefined, clock);
+    await location.change(update('201', 1));
+    clock.advance(1_801_000);
+    await location.change(update('201', 2));
+    expect(store.batches).toEqual([
+      { upserts: 1, deletes: 0 },
+      { upserts: 1, deletes: 0 },
+    ]);
+    expect(storedExpiry(store)).toBe(1801 + 3600);
+    expect([...store.rows.values()][0]?.cseq).toBe(2);
+  });
+
+  it('writes a refresh granted less time than the row holds', async () => {
+    const store = new MemoryRegistrations();
+    const location = service(store);
+    await location.change(update('201', 1));
+    await location.change(update('201', 2, undefined, 600));
+    expect(store.batches).toHaveLength(2);
+    expect(storedExpiry(store)).toBe(600);
+  });
+
+  it('writes a refresh from another source address, with the new address', async () => {
+    const store = new MemoryRegistrations();
+    const location = service(store);
+    await location.change(update('201', 1));
+    const moved = update('201', 2);
+    await location.change({ ...moved, source: { ...moved.source, port: 5070 } });
+    expect(store.batches).toHaveLength(2);
+    expect([...store.rows.values()][0]?.sourcePort).toBe(5070);
+  });
+
+  it('restores a binding whose refreshes were not written with the stored, earlier expiry', async () => {
+    const store = new MemoryRegistrations();
+    const clock = new FakeClock();
+    const location = service(store, undefined, clock);
+    await location.change(update('201', 1));
+    clock.advance(1_000_000);
+    await location.change(update('201', 2));
+    const restarted = service(store, undefined, clock);
+    const snapshot = demoSnapshot();
+    expect(await restarted.restore(snapshot)).toEqual({ restored: 1, dropped: 0 });
+    expect(restarted.lookup('201').map((binding) => binding.expiresAt)).toEqual([3_600_000]);
   });
 });
