@@ -20,18 +20,15 @@ import { createDialPlanRouter } from '../../../src/features/routing/index.js';
 import { createCarrierNumbering } from '../../../src/features/transfer/index.js';
 import {
   createDigestServer,
-  createRequest,
   createSipStack,
   type Dialog,
   type Endpoint,
-  generateCallId,
-  generateTag,
   type IncomingRequest,
   type SipRequest,
   type SipStack,
   systemClock,
 } from '../../../src/sip/index.js';
-import { ANSWER, CallAttempt } from '../adapters/sip-line-calls/harness.js';
+import { ANSWER } from '../adapters/sip-line-calls/harness.js';
 import { cmeConfiguration, type TrunkNode } from '../adapters/sip-trunk-calls/harness.js';
 
 export function servicesConfiguration(
@@ -174,22 +171,4 @@ export class Party {
 
 export async function startParty(address = '127.0.0.1'): Promise<Party> {
   return new Party(await createSipStack({ transports: [{ protocol: 'UDP', address, port: 0 }] }));
-}
-
-/** The carrier calls `number` at the node from 5125550100. */
-export function carrierCalls(carrier: SipStack, node: TrunkNode, number: string, offer: string): CallAttempt {
-  const target = node.server.listening()[0] as Endpoint;
-  const host = (carrier.listening()[0] as Endpoint).address;
-  const invite = createRequest({
-    method: 'INVITE',
-    uri: `sip:${number}@127.0.0.1:${target.port}`,
-    from: `"PSTN caller" <sip:5125550100@${host}>;tag=${generateTag()}`,
-    to: `<sip:${number}@127.0.0.1>`,
-    callId: generateCallId(),
-    cseq: 1,
-    contact: carrier.contact('UDP'),
-    body: offer,
-    contentType: 'application/sdp',
-  });
-  return new CallAttempt(carrier.invite(invite, { target }));
 }

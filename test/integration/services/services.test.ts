@@ -14,8 +14,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { TrunkConfig } from '../../../src/admin/index.js';
 import type { Dialog, SipRequest } from '../../../src/sip/index.js';
 import { call, locationOf, OFFER, sdp } from '../adapters/sip-line-calls/harness.js';
-import type { TrunkNode } from '../adapters/sip-trunk-calls/harness.js';
-import { carrierCalls, type Party, servicesConfiguration, startParty, startServicesNode } from './harness.js';
+import { callNode, type TrunkNode } from '../adapters/sip-trunk-calls/harness.js';
+import { type Party, servicesConfiguration, startParty, startServicesNode } from './harness.js';
 
 const PHONE_201 = 'SEP0008A37128E9';
 const PHONE_202 = 'SEP0008A3465C7F';
@@ -69,7 +69,7 @@ async function answeredCall(setup: Setup, dialed: string): Promise<Dialog> {
 
 /** The carrier calls 201's DID and phone 201 answers; returns phone 201's dialog. */
 async function carrierCallAnswered(setup: Setup): Promise<Dialog> {
-  const attempt = carrierCalls(setup.carrier.stack, setup.node, '5123781201', OFFER);
+  const attempt = callNode(setup.carrier.stack, setup.node, '5123781201', OFFER);
   await attempt.waitFor(200);
   await vi.waitFor(() => expect(setup.phone201.dialogs).toHaveLength(1));
   return setup.phone201.dialogs[0] as Dialog;
@@ -125,7 +125,7 @@ describe('services with 302 and REFER toward the carrier (the defaults)', () => 
 
   it('answers a carrier call to a busy 201 with 302 to the voicemail DID (R-TRUNK-09â€¦11)', async () => {
     setup.phone201.onInvite = (incoming) => incoming.reply(486);
-    const attempt = carrierCalls(setup.carrier.stack, setup.node, '5123781201', OFFER);
+    const attempt = callNode(setup.carrier.stack, setup.node, '5123781201', OFFER);
     const { response } = await attempt.waitFor('final');
     expect(response.status).toBe(302);
     expect(response.headers.get('Contact')).toBe('<sip:5123788000@127.0.0.2>');
@@ -136,7 +136,7 @@ describe('services with 302 and REFER toward the carrier (the defaults)', () => 
 
   it('answers a carrier call 201 does not answer with 302 after the timeout', async () => {
     setup.phone201.onInvite = (incoming) => incoming.reply(180);
-    const attempt = carrierCalls(setup.carrier.stack, setup.node, '5123781201', OFFER);
+    const attempt = callNode(setup.carrier.stack, setup.node, '5123781201', OFFER);
     const { response } = await attempt.waitFor('final');
     expect(response.status).toBe(302);
     expect(response.headers.get('Diversion')).toMatch(/;reason=no-answer;counter=1$/);
@@ -242,7 +242,7 @@ describe('services with `no supplementary-service sip moved-temporarily` and `â€
 
   it('completes a carrier call to a busy 201 at voicemail itself (R-TRUNK-12)', async () => {
     setup.phone201.onInvite = (incoming) => incoming.reply(486);
-    const attempt = carrierCalls(setup.carrier.stack, setup.node, '5123781201', OFFER);
+    const attempt = callNode(setup.carrier.stack, setup.node, '5123781201', OFFER);
     const { response, dialog } = await attempt.waitFor(200);
     expect(response.status).toBe(200);
     const invite = setup.pilots.invites[0]?.request;

@@ -20,13 +20,16 @@ import { type CallCore, type CallRecord, createCallCore } from '../../../../src/
 import { createDialPlanRouter } from '../../../../src/features/routing/index.js';
 import {
   createDigestServer,
+  createRequest,
   createSipStack,
   type Endpoint,
+  generateCallId,
+  generateTag,
   type IncomingRequest,
   type SipStack,
   systemClock,
 } from '../../../../src/sip/index.js';
-import type { B2bua } from '../sip-line-calls/harness.js';
+import { type B2bua, CallAttempt } from '../sip-line-calls/harness.js';
 
 export const CARRIER_HOST = '127.0.0.2';
 /** The trunk's account at the carrier, as in the example. Demo credentials. */
@@ -129,6 +132,24 @@ export async function startNode(options: NodeOptions): Promise<TrunkNode> {
       await stack.close();
     },
   };
+}
+
+/** A call from `from` (the carrier, a stranger) to `number` at the node, from 5125550100 with `offer`. */
+export function callNode(from: SipStack, node: TrunkNode, number: string, offer: string): CallAttempt {
+  const target = node.server.listening()[0] as Endpoint;
+  const host = (from.listening()[0] as Endpoint).address;
+  const invite = createRequest({
+    method: 'INVITE',
+    uri: `sip:${number}@127.0.0.1:${target.port}`,
+    from: `"PSTN caller" <sip:5125550100@${host}>;tag=${generateTag()}`,
+    to: `<sip:${number}@127.0.0.1>`,
+    callId: generateCallId(),
+    cseq: 1,
+    contact: from.contact('UDP'),
+    body: offer,
+    contentType: 'application/sdp',
+  });
+  return new CallAttempt(from.invite(invite, { target }));
 }
 
 export interface Carrier {

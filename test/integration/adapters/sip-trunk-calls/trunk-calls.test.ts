@@ -23,6 +23,7 @@ import { ANSWER, CallAttempt, call, locationOf, signal } from '../sip-line-calls
 import {
   CARRIER_HOST,
   type Carrier,
+  callNode,
   cmeConfiguration,
   startCarrier,
   startNode,
@@ -54,24 +55,6 @@ const G729_ONLY = WIDE_OFFER.replace('RTP/AVP 8 0 18 101', 'RTP/AVP 18').replace
 
 async function stackOn(address: string): Promise<SipStack> {
   return createSipStack({ transports: [{ protocol: 'UDP', address, port: 0 }] });
-}
-
-/** A call from `from` (a carrier, a stranger) to `number` at the node, with `offer`. */
-function callNode(from: SipStack, node: TrunkNode, number: string, offer = WIDE_OFFER): CallAttempt {
-  const target = node.server.listening()[0] as Endpoint;
-  const host = (from.listening()[0] as Endpoint).address;
-  const invite = createRequest({
-    method: 'INVITE',
-    uri: `sip:${number}@127.0.0.1:${target.port}`,
-    from: `"PSTN caller" <sip:5125550100@${host}>;tag=${generateTag()}`,
-    to: `<sip:${number}@127.0.0.1>`,
-    callId: generateCallId(),
-    cseq: 1,
-    contact: from.contact('UDP'),
-    body: offer,
-    contentType: 'application/sdp',
-  });
-  return new CallAttempt(from.invite(invite, { target }));
 }
 
 /** Rings, then answers with ANSWER: an INVITE handler for phones, pilots and the carrier. */
@@ -212,7 +195,7 @@ describe('calls over the SIP trunk', () => {
   });
 
   it('rings the registered phone 201 for its DID, the offer held to the trunk’s codec', async () => {
-    const attempt = callNode(carrier.stack, node, '5123781201');
+    const attempt = callNode(carrier.stack, node, '5123781201', WIDE_OFFER);
     await attempt.waitFor(180);
     const { response, dialog } = await attempt.waitFor('final');
     expect(response.status).toBe(200);
@@ -237,7 +220,7 @@ describe('calls over the SIP trunk', () => {
   });
 
   it('sends the main DID to the auto-attendant pilot 601', async () => {
-    const attempt = callNode(carrier.stack, node, '5123781291');
+    const attempt = callNode(carrier.stack, node, '5123781291', WIDE_OFFER);
     const { response, dialog } = await attempt.waitFor('final');
     expect(response.status).toBe(200);
     expect(pilotInvites.at(-1)?.uri.user).toBe('601');
@@ -254,20 +237,24 @@ describe('calls over the SIP trunk', () => {
   });
 
   it('answers 404 for a DID nothing answers, and 480 for a line nobody registered', async () => {
-    expect((await callNode(carrier.stack, node, '5123781299').waitFor('final')).response.status).toBe(404);
-    expect((await callNode(carrier.stack, node, '5123781202').waitFor('final')).response.status).toBe(480);
+    expect(
+      (await callNode(carrier.stack, node, '5123781299', WIDE_OFFER).waitFor('final')).response.status,
+    ).toBe(404);
+    expect(
+      (await callNode(carrier.stack, node, '5123781202', WIDE_OFFER).waitFor('final')).response.status,
+    ).toBe(480);
   });
 
   it('refuses the carrier’s call to 9011… with 403: nothing leaves by the trunk', async () => {
     const invitesBefore = carrier.invites.length;
-    const { response } = await callNode(carrier.stack, node, '9011442071234567').waitFor('final');
+    const { response } = await callNode(carrier.stack, node, '9011442071234567', WIDE_OFFER).waitFor('final');
     expect(response.status).toBe(403);
     expect(carrier.invites.length).toBe(invitesBefore);
   });
 
   it('keeps a stranger’s call to 9011… from the trunk: it must authenticate as a phone', async () => {
     const invitesBefore = carrier.invites.length;
-    const { response } = await callNode(stranger, node, '9011442071234567').waitFor('final');
+    const { response } = await callNode(stranger, node, '9011442071234567', WIDE_OFFER).waitFor('final');
     expect(response.status).toBe(407);
     expect(carrier.invites.length).toBe(invitesBefore);
   });
@@ -338,7 +325,7 @@ describe('trunk calls refused before the carrier', () => {
     nodes.push(node);
     const stranger = await stackOn('127.0.0.3');
     stacks.push(stranger);
-    const { response } = await callNode(stranger, node, '9011442071234567').waitFor('final');
+    const { response } = await callNode(stranger, node, '9011442071234567', WIDE_OFFER).waitFor('final');
     expect(response.status).toBe(403);
     expect(carrier.invites).toEqual([]);
   });
