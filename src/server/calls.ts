@@ -3,6 +3,8 @@
  * translations, dial-peers) to registered lines, trunks and pilots, the B2BUAs for SIP phones and
  * SIP trunks, call records written to the store, and what `/metrics` and the events stream need.
  */
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   ALL_AUDIO_CODECS,
@@ -22,6 +24,7 @@ import { createForwardingRouter } from '../features/forwarding/index.js';
 import { createDialPlanRouter } from '../features/routing/index.js';
 import { createCarrierNumbering } from '../features/transfer/index.js';
 import type { MediaEngine } from '../media/index.js';
+import { encodeWav } from '../media/wav-writer.js';
 import { createDigestServer, type DigestAlgorithm, type SipStack, systemClock } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
@@ -179,4 +182,35 @@ export function startCallMedia(settings: CallMediaSettings): NodeCallMedia {
   });
   media = createCallMedia({ anchor, policyOf, mohClassOf });
   return { anchor, media };
+}
+
+/** The demo melody: a few seconds of a slow arpeggio, as G.711-quality 8 kHz audio. */
+const DEMO_NOTES_HZ = [392, 523.25, 659.25, 783.99, 659.25, 523.25];
+const DEMO_NOTE_SAMPLES = 4000;
+const SAMPLE_RATE = 8000;
+
+/**
+ * The MOH file of a node configured with none: a short generated melody written once into
+ * `folder` (a file already there is kept). Returns its path.
+ */
+export async function demoMusicOnHold(folder: string): Promise<string> {
+  const file = join(folder, 'demo-moh.wav');
+  try {
+    await access(file);
+    return file;
+  } catch {
+    // Not written yet.
+  }
+  const samples = new Int16Array(DEMO_NOTES_HZ.length * DEMO_NOTE_SAMPLES);
+  DEMO_NOTES_HZ.forEach((frequency, note) => {
+    for (let i = 0; i < DEMO_NOTE_SAMPLES; i++) {
+      // A soft attack and release per note keeps the joins free of clicks.
+      const envelope = Math.min(1, i / 400, (DEMO_NOTE_SAMPLES - i) / 400);
+      const value = 6000 * envelope * Math.sin((2 * Math.PI * frequency * i) / SAMPLE_RATE);
+      samples[note * DEMO_NOTE_SAMPLES + i] = Math.round(value);
+    }
+  });
+  await mkdir(folder, { recursive: true });
+  await writeFile(file, encodeWav(samples, SAMPLE_RATE, 1));
+  return file;
 }

@@ -4,7 +4,8 @@
  * reverse.
  */
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import {
   createSipLineAdapter,
@@ -26,6 +27,7 @@ import {
   createAutoRegistration,
 } from '../features/auto-registration/index.js';
 import { DeviceStatusTracker } from '../features/device-status/index.js';
+import { createMediaEngine } from '../media/index.js';
 import {
   createProvisioningService,
   type ProvisioningService,
@@ -34,7 +36,7 @@ import {
 import { createSipStack, type SipStack } from '../sip/index.js';
 import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
-import { type NodeCalls, startCalls } from './calls.js';
+import { demoMusicOnHold, type NodeCallMedia, type NodeCalls, startCallMedia, startCalls } from './calls.js';
 import { ConfigWatch } from './config-watch.js';
 import { EventHub } from './event-hub.js';
 import { SipMessageCounters } from './sip-counters.js';
@@ -187,6 +189,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     lines.on('unregistered', (event) => events.emit(event));
     // Trunk events share names with the phones' (registered…): the stream tells them apart.
     trunks.onEvent((event) => events.emit({ ...event, type: `trunk-${event.type}` }));
+    const media = settings.media.anchor ? await startMedia(settings, snapshot, logger) : undefined;
+    if (media) teardown.add(() => media.stop());
     const calls = startCalls({
       stack: sip,
       store,
@@ -198,6 +202,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       sourceLockout,
       events,
       logger,
+      ...(media ? { media: media.calls.media } : {}),
     });
     // SIGTERM: calls are cleared (and their records written) before the SIP stack goes.
     teardown.add(() => calls.stop());
@@ -281,6 +286,59 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await teardown.run(logger);
     throw error;
   }
+}
+
+/** The RTP engine and the media anchor of the node's calls. */
+async function startMedia(
+  settings: NodeSettings,
+  snapshot: () => ConfigSnapshot,
+  logger: Logger,
+): Promise<{ readonly calls: NodeCallMedia; stop(): Promise<void> }> {
+  const { media } = settings;
+  const address = media.address ?? settings.bind;
+  const mediaTimeoutMs = media.mediaTimeoutSeconds * 1000;
+  const mediaLogger = logger.child({ module: 'media' });
+  const engine = await createMediaEngine({
+    address,
+    portRange: [media.portRange[0], media.portRange[1]],
+    ...(media.workers === null ? {} : { workers: media.workers }),
+    mediaTimeoutMs,
+    logger: mediaLogger,
+  });
+  try {
+    const musicOnHold = media.musicOnHold ?? (await demoMusicOnHold(join(resolve(settings.dataDir), 'moh')));
+    // Endpoints bound to every interface are announced on one that others can reach.
+    const announced = address === '0.0.0.0' ? outwardAddress() : undefined;
+    const calls = startCallMedia({
+      engine,
+      snapshot,
+      mediaTimeoutMs,
+      musicOnHold: { default: musicOnHold },
+      ...(announced === undefined ? {} : { address: announced }),
+      logger: mediaLogger,
+    });
+    logger.info(
+      { address: announced ?? address, ports: media.portRange, musicOnHold },
+      'media anchored in Strowger',
+    );
+    return {
+      calls,
+      stop: async () => {
+        calls.anchor.close();
+        await engine.close();
+      },
+    };
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}
+
+/** The first IPv4 address of this host that is not loopback; loopback when there is none. */
+function outwardAddress(): string {
+  for (const addresses of Object.values(networkInterfaces()))
+    for (const entry of addresses ?? []) if (entry.family === 'IPv4' && !entry.internal) return entry.address;
+  return '127.0.0.1';
 }
 
 /** What the per-device SIP trace needs: a phone's registered addresses and its numbers. */

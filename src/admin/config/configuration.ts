@@ -180,6 +180,14 @@ export interface NodeSettingsInput {
   databaseUrl?: string;
   adminToken?: string;
   logLevel?: LogLevel;
+  /** `node.media.anchor`: false passes calls' media end to end. */
+  mediaAnchor?: boolean;
+  mediaAddress?: string;
+  mediaPortRange?: readonly [number, number];
+  mediaWorkers?: number;
+  mediaTimeoutSeconds?: number;
+  /** `node.media.musicOnHold.default`: the MOH file of every class. */
+  musicOnHold?: string;
 }
 
 /** `node.phones`: which phones this node admits. */

@@ -2,7 +2,13 @@
 
 import { CODECS, DIGEST_ALGORITHM_NAMES, DTMF_RELAYS, LOG_LEVELS, PILOT_KINDS } from './configuration.js';
 import { checkWithLibrary, destinationPattern, wildcardPattern } from './dial-plan-syntax.js';
-import { ADMIN_TOKEN_PATTERN, DATABASE_URL_PATTERN, HOST_PATTERN } from './node-settings.js';
+import {
+  ADMIN_TOKEN_PATTERN,
+  DATABASE_URL_PATTERN,
+  HOST_PATTERN,
+  isPortRange,
+  MIN_RTP_PORT,
+} from './node-settings.js';
 import {
   boolean,
   type Decoder,
@@ -89,6 +95,23 @@ const nodeSection = object({
     }),
   ),
   logLevel: optional(oneOf(LOG_LEVELS)),
+  /** RTP anchoring of calls (docs/media.md); `anchor: off` passes media end to end. */
+  media: optional(
+    object({
+      anchor: optional(oneOf(['on', 'off'])),
+      address: optional(host),
+      portRange: optional(
+        refine(list(integer(MIN_RTP_PORT, 65535), { max: 2 }), (range, node, path, context) => {
+          if (isPortRange(range)) return true;
+          context.errorAtNode(node, path, 'expected [first, last] with first below last');
+          return false;
+        }),
+      ),
+      workers: optional(integer(0, 64)),
+      mediaTimeoutSeconds: optional(integer(0, 3600)),
+      musicOnHold: optional(object({ default: optional(text({ max: 4096 })) })),
+    }),
+  ),
   /** Admission of phones to this node (R-REG-02, R-REG-21 and the seed's max-phones). */
   phones: optional(
     object({

@@ -31,7 +31,30 @@ export interface NodeSettings {
   readonly databaseUrl: string | null;
   readonly adminToken: string | null;
   readonly logLevel: LogLevel;
+  /** RTP anchoring of calls (docs/media.md). */
+  readonly media: MediaSettings;
 }
+
+export interface MediaSettings {
+  /** False passes media end to end: no MOH, DTMF interworking or transcoding. */
+  readonly anchor: boolean;
+  /** Address RTP binds to and SDP announces; null: the SIP bind address (a real one if that is 0.0.0.0). */
+  readonly address: string | null;
+  /** Inclusive range of RTP/RTCP port pairs. */
+  readonly portRange: readonly [number, number];
+  /** RTP worker threads; null: one per spare core. */
+  readonly workers: number | null;
+  /** A call whose party sends no RTP for this long is cleared; 0 never. */
+  readonly mediaTimeoutSeconds: number;
+  /** MOH file (WAV or AU) for every class; null: a tone generated into the data directory. */
+  readonly musicOnHold: string | null;
+}
+
+/** The port range CUCM and CME use for RTP. */
+export const DEFAULT_RTP_PORT_RANGE: readonly [number, number] = [16384, 32767];
+export const DEFAULT_MEDIA_TIMEOUT_SECONDS = 30;
+/** RTP takes pairs of ports: a range needs room for at least one pair, and no privileged ports. */
+export const MIN_RTP_PORT = 1024;
 
 export const HOST_PATTERN = /^[A-Za-z0-9.:[\]_-]+$/;
 export const DATABASE_URL_PATTERN = /^postgres(ql)?:\/\//;
@@ -71,6 +94,39 @@ const logLevel: Parser<LogLevel> = (text) =>
   (LOG_LEVELS as readonly string[]).includes(text)
     ? (text as LogLevel)
     : { error: `expected one of ${LOG_LEVELS.join(', ')}` };
+
+const onOff: Parser<boolean> = (text) =>
+  text === 'on' || text === 'true'
+    ? true
+    : text === 'off' || text === 'false'
+      ? false
+      : { error: 'expected on or off' };
+
+function integerIn(min: number, max: number): Parser<number> {
+  return (text) => {
+    const value = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+    return value >= min && value <= max ? value : { error: `expected an integer ${min}–${max}` };
+  };
+}
+
+/** `16384-32767`. */
+const portRange: Parser<readonly [number, number]> = (text) => {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  const range = match ? ([Number(match[1]), Number(match[2])] as const) : undefined;
+  return range && isPortRange(range) ? range : { error: `expected FIRST-LAST within ${MIN_RTP_PORT}–65535` };
+};
+
+export function isPortRange(range: readonly number[]): range is readonly [number, number] {
+  const [first, last] = range;
+  return (
+    range.length === 2 &&
+    first !== undefined &&
+    last !== undefined &&
+    first >= MIN_RTP_PORT &&
+    last <= 65535 &&
+    last > first
+  );
+}
 
 /** Each setting: its environment variable, its flag and how to read either. */
 const settings: {
@@ -114,6 +170,24 @@ const settings: {
     parse: matching(ADMIN_TOKEN_PATTERN, 'at least 16 characters without spaces'),
   },
   logLevel: { env: 'STROWGER_LOG_LEVEL', flag: '--log-level', parse: logLevel },
+  mediaAnchor: { env: 'STROWGER_MEDIA_ANCHOR', flag: '--media-anchor', parse: onOff },
+  mediaAddress: {
+    env: 'STROWGER_MEDIA_ADDRESS',
+    flag: '--media-address',
+    parse: matching(HOST_PATTERN, 'an IP address'),
+  },
+  mediaPortRange: { env: 'STROWGER_MEDIA_PORT_RANGE', flag: '--media-port-range', parse: portRange },
+  mediaWorkers: { env: 'STROWGER_MEDIA_WORKERS', flag: '--media-workers', parse: integerIn(0, 64) },
+  mediaTimeoutSeconds: {
+    env: 'STROWGER_MEDIA_TIMEOUT_SECONDS',
+    flag: '--media-timeout-seconds',
+    parse: integerIn(0, 3600),
+  },
+  musicOnHold: {
+    env: 'STROWGER_MUSIC_ON_HOLD',
+    flag: '--music-on-hold',
+    parse: matching(/^.{1,4096}$/, 'a file'),
+  },
 };
 
 const SECRET_SETTINGS: ReadonlySet<string> = new Set(['adminToken', 'databaseUrl']);
@@ -128,7 +202,8 @@ export const NODE_SETTING_SOURCES: readonly { readonly env: string; readonly fla
  * variable counts as unset. Defaults: listeners bind to loopback unless an admin token is set
  * (then 0.0.0.0), SIP on UDP and TCP 5060, TLS and WebSocket off, HTTP 8080, TFTP 69 and
  * provisioning HTTP 6970, data in `./var`,
- * embedded store, log level info.
+ * embedded store, log level info, media anchored on RTP ports 16384–32767 with a 30 s media
+ * timeout and a generated MOH tone.
  */
 export function resolveNodeSettings(sources: {
   readonly file?: NodeSettingsInput;
@@ -180,6 +255,14 @@ export function resolveNodeSettings(sources: {
       databaseUrl: input.databaseUrl ?? null,
       adminToken: input.adminToken ?? null,
       logLevel: input.logLevel ?? 'info',
+      media: {
+        anchor: input.mediaAnchor ?? true,
+        address: input.mediaAddress ?? null,
+        portRange: input.mediaPortRange ?? DEFAULT_RTP_PORT_RANGE,
+        workers: input.mediaWorkers ?? null,
+        mediaTimeoutSeconds: input.mediaTimeoutSeconds ?? DEFAULT_MEDIA_TIMEOUT_SECONDS,
+        musicOnHold: input.musicOnHold ?? null,
+      },
     },
   };
 }

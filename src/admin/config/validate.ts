@@ -12,6 +12,7 @@ import {
   type TrunkConfig,
 } from './configuration.js';
 import { fileSchema, type RawFile } from './file-schema.js';
+import { isPortRange } from './node-settings.js';
 import { DecodeContext, INVALID } from './yaml-decoder.js';
 
 /** Files beyond this size are refused before parsing. */
@@ -100,6 +101,15 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     databaseUrl: node.database?.url,
     adminToken: node.adminToken,
     logLevel: node.logLevel,
+    mediaAnchor: node.media?.anchor === undefined ? undefined : node.media.anchor === 'on',
+    mediaAddress: node.media?.address,
+    mediaPortRange:
+      node.media?.portRange !== undefined && isPortRange(node.media.portRange)
+        ? node.media.portRange
+        : undefined,
+    mediaWorkers: node.media?.workers,
+    mediaTimeoutSeconds: node.media?.mediaTimeoutSeconds,
+    musicOnHold: node.media?.musicOnHold?.default,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }

@@ -16,6 +16,14 @@ describe('resolveNodeSettings', () => {
         databaseUrl: null,
         adminToken: null,
         logLevel: 'info',
+        media: {
+          anchor: true,
+          address: null,
+          portRange: [16384, 32767],
+          workers: null,
+          mediaTimeoutSeconds: 30,
+          musicOnHold: null,
+        },
       },
     });
   });
