@@ -8,15 +8,11 @@
  *  - 201 transfers the PSTN call to 202 by REFER: the carrier gets REFER with DIDs; with `no
  *    supplementary-service sip refer` Strowger rings 202 and re-INVITEs the caller (hairpin).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ConfigSnapshot, snapshotOfConfiguration, type TrunkConfig } from '../../../src/admin/index.js';
 import type { Dialog } from '../../../src/sip/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
+import { type KamailioCarrier, startKamailioCarrier } from '../../helpers/kamailio.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp } from '../../helpers/sipp.js';
 import { locationOf } from '../../integration/adapters/sip-line-calls/harness.js';
@@ -33,7 +29,6 @@ import {
   startServicesNode,
 } from '../../integration/services/harness.js';
 
-const run = promisify(execFile);
 const canRun = interopAvailable('kamailio', 'kamcmd', 'sipp');
 
 const scenario = (name: string) => new URL(`./scenarios/${name}`, import.meta.url).pathname;
@@ -45,85 +40,37 @@ const DID_201 = '5123781201';
  * binding (record-routed, so that REFER and BYE pass through here too), in-dialog requests
  * relayed by their Route. Calls to the PSTN are not needed here.
  */
-function kamailioConfig(port: number, controlSocket: string): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:${CARRIER_HOST}:${port}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-loadmodule "htable.so"
-loadmodule "ctl.so"
-
-modparam("ctl", "binrpc", "unix:${controlSocket}")
-modparam("usrloc", "db_mode", 0)
-modparam("htable", "htable", "accounts=>size=4;")
-
-event_route[htable:mod-init] {
-  $sht(accounts=>${ACCOUNT.username}) = "${ACCOUNT.password}";
-}
-
-request_route {
-  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-  if (has_totag()) {
+function startCarrier(): Promise<KamailioCarrier> {
+  return startKamailioCarrier({
+    host: CARRIER_HOST,
+    realm: CARRIER_REALM,
+    account: ACCOUNT,
+    extraModules: ['rr'],
+    beforeRegistrar: `  if (has_totag()) {
     if (loose_route()) { t_relay(); exit; }
     if (is_method("ACK") && uri == myself) exit;
     t_relay();
     exit;
   }
-  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
-  if (is_method("OPTIONS")) { sl_send_reply("200", "Keepalive"); exit; }
-  if (is_method("REGISTER")) {
-    if (!is_present_hf("Authorization") || $sht(accounts=>$au) == $null) {
-      auth_challenge("${CARRIER_REALM}", "1");
-      exit;
-    }
-    if (!pv_www_authenticate("${CARRIER_REALM}", "$sht(accounts=>$au)", "0")) {
-      auth_challenge("${CARRIER_REALM}", "1");
-      exit;
-    }
-    consume_credentials();
-    if (!save("location")) sl_reply_error();
-    exit;
-  }
-  if (is_method("INVITE") && lookup("location")) {
+  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }`,
+    afterRegistrar: `  if (is_method("INVITE") && lookup("location")) {
     record_route();
     t_relay();
     exit;
-  }
-  sl_send_reply("404", "Not Here");
-}
-`;
+  }`,
+  });
 }
 
 describe.runIf(canRun)('trunk services with Kamailio as the carrier and sipp as the PSTN', () => {
-  let dir: string;
-  let controlSocket: string;
-  let kamailio: ChildProcess | undefined;
-  let kamailioLog = '';
-  let kamailioPort: number;
+  let kamailio: KamailioCarrier;
   let node: TrunkNode;
   let phone201: Party;
   let phone202: Party;
   let pilots: Party;
   let current: ConfigSnapshot;
 
-  const kamcmd = async (...command: string[]) =>
-    (await run('kamcmd', ['-s', `unix:${controlSocket}`, ...command])).stdout;
-
   function configure(supplementary: TrunkConfig['supplementary']): ConfigSnapshot {
-    const carrier = `ipv4:${CARRIER_HOST}:${kamailioPort}`;
+    const carrier = `ipv4:${kamailio.address}`;
     return snapshotOfConfiguration(
       servicesConfiguration(carrier, `127.0.0.1:${pilots.endpoint.port}`, {
         registrar: { uri: carrier, expires: 3600, retryRegisterSeconds: 60 },
@@ -151,30 +98,15 @@ describe.runIf(canRun)('trunk services with Kamailio as the carrier and sipp as 
       [
         ...['-sf', scenarioFile, '-s', DID_201, '-m', '1'],
         ...['-i', '127.0.0.1', '-p', String(await freePort('UDP')), '-timeout', '30s'],
-        `${CARRIER_HOST}:${kamailioPort}`,
+        kamailio.address,
       ],
       40_000,
     );
-    expect(result.successful, `${result.output}\n${kamailioLog}`).toBe(1);
+    expect(result.successful, `${result.output}\n${kamailio.log()}`).toBe(1);
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'strowger-trunk-services-'));
-    controlSocket = join(dir, 'kamailio-ctl.sock');
-    kamailioPort = await freePort('UDP');
-    const configFile = join(dir, 'kamailio.cfg');
-    await writeFile(configFile, kamailioConfig(kamailioPort, controlSocket));
-    kamailio = spawn('kamailio', ['-DD', '-E', '-f', configFile, '-P', join(dir, 'kamailio.pid')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    kamailio.stderr?.on('data', (chunk: Buffer) => {
-      kamailioLog = (kamailioLog + chunk.toString()).slice(-20_000);
-    });
-    await vi
-      .waitFor(() => kamcmd('core.uptime'), { timeout: 15_000, interval: 100 })
-      .catch((error: unknown) => {
-        throw new Error(`kamailio did not start: ${String(error)}\n${kamailioLog}`);
-      });
+    kamailio = await startCarrier();
     [phone201, phone202, pilots] = await Promise.all([startParty(), startParty(), startParty()]);
     current = configure({ refer: true, movedTemporarily: true });
     node = await startServicesNode(() => current);
@@ -191,8 +123,7 @@ describe.runIf(canRun)('trunk services with Kamailio as the carrier and sipp as 
   afterAll(async () => {
     await node?.close();
     await Promise.all([phone201, phone202, pilots].map((party) => party?.stack.close()));
-    if (kamailio && kamailio.exitCode === null) kamailio.kill('SIGTERM');
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await kamailio?.stop();
   });
 
   beforeEach(() => {
