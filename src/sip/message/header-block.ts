@@ -44,11 +44,14 @@ export const block: HeaderBlock = {
 
 /**
  * Splits the header lines of head[pos, ..) into `block`: unfolds continuation lines
- * (RFC 3261 §7.3.1), allows SP/HTAB before the colon (HCOLON), trims values. A name spelt a
- * known way is a token by construction, so only other names are checked character by
+ * (RFC 3261 §7.3.1), allows SP/HTAB before the colon (HCOLON), trims values. `head` is
+ * data[headStart, ..) read as Latin-1, so that names are recognised in the octets. A name spelt
+ * a known way is a token by construction, so only other names are checked character by
  * character. Returns the failure, or undefined when `block` holds the fields.
  */
 export function splitHeaderBlock(
+  data: Uint8Array,
+  headStart: number,
   head: string,
   pos: number,
   hasHighBytes: boolean,
@@ -89,7 +92,7 @@ export function splitHeaderBlock(
       const nameEnd = colon < 0 || colon >= end ? pos : skipSpaceBack(head, colon, pos);
       if (nameEnd === pos) return headerLineFailure(head, pos, end);
       let field: number;
-      const known = knownFieldAt(head, pos, nameEnd);
+      const known = knownFieldAt(data, headStart + pos, headStart + nameEnd);
       if (known !== undefined) {
         names.push(known.name);
         keys.push(known.key);

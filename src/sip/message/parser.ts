@@ -73,7 +73,7 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   const isRequest = !isStatusLine(head, startLineEnd);
   // A Latin-1 string's UTF-8 length exceeds its length exactly when it has octets above 0x7f.
   const hasHighBytes = Buffer.byteLength(head, 'utf8') !== head.length;
-  const splitFailure = splitHeaderBlock(head, lineEnd + 1, hasHighBytes);
+  const splitFailure = splitHeaderBlock(data, start, head, lineEnd + 1, hasHighBytes);
   if (splitFailure !== undefined) return { ...splitFailure, isRequest };
   const fields = new HeaderFields(block.names, block.values, block.keys, head, block.ranges);
 

@@ -96,7 +96,6 @@ export function knownMethodAt(s: string, start: number, end: number): string | u
   return undefined;
 }
 
-
 /** The token s[start, end) lower-cased: the shared constant of a known parameter name, else a new string. */
 export function lowerTokenAt(s: string, start: number, end: number): string {
   return knownAt(NAMES_BY_LENGTH, s, start, end) ?? s.slice(start, end).toLowerCase();
