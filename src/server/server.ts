@@ -20,6 +20,7 @@ import {
   type ConfigSnapshot,
   createConfigService,
   type NodeSettings,
+  type PhoneAdmissionInput,
 } from '../admin/index.js';
 import { type ApiServer, createApiServer } from '../api/index.js';
 import {
@@ -135,7 +136,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     teardown.add(() => sip.close());
     // Start options win over the file's node.phones (tests set them directly).
-    const phones: PhoneAdmission | undefined = options.phones ?? options.config?.phones;
+    const phones: PhoneAdmission | undefined = options.phones ?? admissionOf(options.config?.phones);
     const autoRegistration = phones?.autoRegistration;
     let provisioning: ProvisioningService | undefined;
     const devices = new DeviceStatusTracker({
@@ -339,6 +340,13 @@ function outwardAddress(): string {
   for (const addresses of Object.values(networkInterfaces()))
     for (const entry of addresses ?? []) if (entry.family === 'IPv4' && !entry.internal) return entry.address;
   return '127.0.0.1';
+}
+
+/** `node.phones` of the file as the node takes it; the keepalive applies to every device pool. */
+function admissionOf(input: PhoneAdmissionInput | undefined): PhoneAdmission | undefined {
+  if (!input) return undefined;
+  const { keepaliveSeconds, ...rest } = input;
+  return keepaliveSeconds === undefined ? rest : { ...rest, keepaliveSeconds: () => keepaliveSeconds };
 }
 
 /** What the per-device SIP trace needs: a phone's registered addresses and its numbers. */

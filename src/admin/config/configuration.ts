@@ -193,6 +193,8 @@ export interface NodeSettingsInput {
 /** `node.phones`: which phones this node admits. */
 export interface PhoneAdmissionInput {
   readonly maxPhones?: number;
+  /** StationKeepaliveInterval in seconds (default 30, 1–1000). */
+  readonly keepaliveSeconds?: number;
   readonly autoRegistration?: {
     readonly enabled: boolean;
     readonly account: { readonly username: string; readonly password: string };

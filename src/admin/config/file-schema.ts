@@ -116,6 +116,8 @@ const nodeSection = object({
   phones: optional(
     object({
       maxPhones: optional(integer(1, 100_000)),
+      /** The seed's StationKeepaliveInterval: 30 s by default, at most 1000 (R-REG-21). */
+      keepaliveSeconds: optional(integer(1, 1000)),
       autoRegistration: optional(
         object({
           enabled: optional(boolean, false),

@@ -68,6 +68,7 @@ function phoneAdmission({ node }: RawFile): { phones?: PhoneAdmissionInput } {
   return {
     phones: {
       ...(phones.maxPhones === undefined ? {} : { maxPhones: phones.maxPhones }),
+      ...(phones.keepaliveSeconds === undefined ? {} : { keepaliveSeconds: phones.keepaliveSeconds }),
       ...(auto === undefined
         ? {}
         : {

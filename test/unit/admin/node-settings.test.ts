@@ -119,6 +119,7 @@ describe('node.phones', () => {
     const result = file(
       [
         'maxPhones: 500',
+        'keepaliveSeconds: 45',
         'autoRegistration:',
         '  enabled: true',
         '  account: { username: autoreg, password: demo-autoreg }',
@@ -129,6 +130,7 @@ describe('node.phones', () => {
     );
     expect(result.ok && result.file.phones).toEqual({
       maxPhones: 500,
+      keepaliveSeconds: 45,
       autoRegistration: {
         enabled: true,
         account: { username: 'autoreg', password: 'demo-autoreg' },
@@ -156,4 +158,9 @@ describe('node.phones', () => {
     expect(missing.ok).toBe(false);
     expect(!missing.ok && missing.errors.map((e) => e.message).join()).toMatch(/directoryNumbers/);
   });
+});
+
+it('refuses a keepalive above the seed's maximum of 1000 seconds', () => {
+  const result = validateConfigText('node:\n  phones:\n    keepaliveSeconds: 1001\n', 'n.yaml');
+  expect(result.ok).toBe(false);
 });
