@@ -2,7 +2,7 @@
  * Digest algorithms and the response computation (RFC 7616 §3.4.1–§3.4.3, RFC 8760 §2 for SIP;
  * RFC 2617 §3.2.2 and RFC 2069 for the legacy forms).
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 
 /** The hash functions RFC 8760 §2.1 names for SIP. */
 export type DigestHashName = 'MD5' | 'SHA-256' | 'SHA-512-256';
@@ -46,9 +46,20 @@ export function isSessionAlgorithm(algorithm: DigestAlgorithm): boolean {
   return algorithm.endsWith('-sess');
 }
 
+/**
+ * One-shot hashing (Node 20.12 and later) skips the Hash object a digest would otherwise build:
+ * it is about twice as fast for inputs as short as a digest's, three of which every verified
+ * request hashes.
+ */
+const oneShot: ((algorithm: string, data: string | Buffer, encoding: 'hex') => string) | undefined =
+  typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 /** Lower-case hex digest of UTF-8 text (RFC 7616 §3.4: H(data) is the hex of the hash). */
 export function digestHex(hash: DigestHashName, data: string | Buffer): string {
-  return createHash(NODE_HASH[hash]).update(data).digest('hex');
+  const name = NODE_HASH[hash];
+  return oneShot !== undefined
+    ? oneShot(name, data, 'hex')
+    : crypto.createHash(name).update(data).digest('hex');
 }
 
 /** H(username ":" realm ":" password): the secret a server may store instead of the password (RFC 7616 §3.4.2). */

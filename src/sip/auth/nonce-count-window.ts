@@ -21,13 +21,22 @@ const WINDOW = 32;
 
 export class NonceCountWindow {
   private readonly records = new Map<string, NonceRecord>();
+  /**
+   * The nonces with a record, oldest first, in a ring: records are only ever dropped oldest
+   * first, and a ring finds the oldest at once where a Map's iterator would first walk the
+   * slots its earlier deletions left behind.
+   */
+  private readonly order: (string | undefined)[];
+  private head = 0;
   /** Latest issue time among records dropped while still valid. */
   private forgottenUpTo = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly maxNonces: number,
     private readonly lifetimeMs: number,
-  ) {}
+  ) {
+    this.order = new Array<string | undefined>(maxNonces).fill(undefined);
+  }
 
   get size(): number {
     return this.records.size;
@@ -45,6 +54,7 @@ export class NonceCountWindow {
       if (issuedAt <= this.forgottenUpTo) return 'forgotten';
       this.makeRoom(now);
       this.records.set(nonce, { issuedAt, highest: nc, below: 0 });
+      this.order[(this.head + this.records.size - 1) % this.maxNonces] = nonce;
       return 'fresh';
     }
     if (nc > record.highest) {
@@ -63,18 +73,18 @@ export class NonceCountWindow {
     return 'fresh';
   }
 
+  /** Drops expired records, then the oldest until one more fits. */
   private makeRoom(now: number): void {
-    // Expired records go first and need no remembering: their nonces are refused as stale anyway.
-    for (const [nonce, record] of this.records) {
-      if (now - record.issuedAt <= this.lifetimeMs) break;
+    while (this.records.size > 0) {
+      const nonce = this.order[this.head] as string;
+      const record = this.records.get(nonce) as NonceRecord;
+      const expired = now - record.issuedAt > this.lifetimeMs;
+      if (!expired && this.records.size < this.maxNonces) return;
       this.records.delete(nonce);
-    }
-    while (this.records.size >= this.maxNonces) {
-      const oldest = this.records.entries().next();
-      if (oldest.done) return;
-      const [nonce, record] = oldest.value;
-      this.records.delete(nonce);
-      if (record.issuedAt > this.forgottenUpTo) this.forgottenUpTo = record.issuedAt;
+      this.order[this.head] = undefined;
+      this.head = (this.head + 1) % this.maxNonces;
+      // Expired records need no remembering: their nonces are refused as stale anyway.
+      if (!expired && record.issuedAt > this.forgottenUpTo) this.forgottenUpTo = record.issuedAt;
     }
   }
 }

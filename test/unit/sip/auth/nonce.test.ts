@@ -26,4 +26,22 @@ describe('NonceCodec', () => {
     expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(nonce, 'base64url'));
     expect(codec.issuedAt(respelled)).toBeUndefined();
   });
+
+  it('issues distinct nonces at one instant, and so does another codec with the same secret', () => {
+    const issued = new Set(Array.from({ length: 1000 }, () => codec.issue(5)));
+    expect(issued.size).toBe(1000);
+    const sibling = new NonceCodec(Buffer.alloc(32, 1), 'strowger.example');
+    const nonce = sibling.issue(5);
+    expect(issued.has(nonce)).toBe(false);
+    expect(codec.issuedAt(nonce)).toBe(5);
+  });
+
+  it("refuses the standard base64 alphabet's spelling of a nonce", () => {
+    let nonce = codec.issue(7);
+    while (!/[-_]/.test(nonce)) nonce = codec.issue(7);
+    const standard = nonce.replaceAll('-', '+').replaceAll('_', '/');
+    expect(Buffer.from(standard, 'base64url')).toEqual(Buffer.from(nonce, 'base64url'));
+    expect(codec.issuedAt(standard)).toBeUndefined();
+    expect(codec.issuedAt(nonce)).toBe(7);
+  });
 });
