@@ -160,7 +160,7 @@ describe('node.phones', () => {
   });
 });
 
-it('refuses a keepalive above the seed's maximum of 1000 seconds', () => {
+it("refuses a keepalive above the seed's maximum of 1000 seconds", () => {
   const result = validateConfigText('node:\n  phones:\n    keepaliveSeconds: 1001\n', 'n.yaml');
   expect(result.ok).toBe(false);
 });
