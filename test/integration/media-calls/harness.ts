@@ -140,12 +140,14 @@ export class MediaParty {
   readonly received: string[] = [];
   dialog: Dialog | undefined;
 
+  /** `answers`: false for a stack whose INVITEs someone else screens (the carrier's), who calls `invited`. */
   constructor(
     readonly stack: SipStack,
     readonly rtp: RtpPeer,
     readonly law: Law,
+    answers = true,
   ) {
-    stack.onRequest('INVITE', (incoming) => this.invited(incoming));
+    if (answers) stack.onRequest('INVITE', (incoming) => this.invited(incoming));
     stack.onRequest('BYE', (incoming) => {
       this.byes.push(incoming.request);
       incoming.reply(200);
@@ -174,7 +176,8 @@ export class MediaParty {
     ].join('\r\n');
   }
 
-  private invited(incoming: IncomingRequest): void {
+  /** Answers an INVITE (or re-INVITE) with this party's description. */
+  invited(incoming: IncomingRequest): void {
     this.received.push(incoming.request.body.toString());
     if (incoming.dialog) {
       this.reinvites.push(incoming.request);
@@ -192,6 +195,21 @@ export class MediaParty {
 
   close(): Promise<unknown> {
     return Promise.all([this.stack.close(), this.rtp.close()]);
+  }
+}
+
+/** The carrier's gateway behind its proxy: answers the node's authenticated INVITEs with RTP. */
+export async function carrierGateway(node: MediaNode, law: Law): Promise<MediaParty> {
+  const gateway = new MediaParty(node.carrier.stack, await RtpPeer.create(), law, false);
+  node.carrier.onInvite = (incoming) => gateway.invited(incoming);
+  return gateway;
+}
+
+/** Resolves once `condition` holds, looked at every 10 ms; rejects after `ms`. */
+export async function eventually(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited >= ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
