@@ -25,7 +25,6 @@
  * Run: npx tsx bench/register.bench.ts
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
 import { runSipp, type SippResult } from '../test/helpers/sipp.js';
 import { printTable } from './lib/measure.js';
+import { answersOptions } from './lib/options-probe.js';
 import { cpuSeconds, processTree, pssBytes } from './lib/proc-stats.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -242,7 +242,7 @@ async function startKamailio(dir: string): Promise<Server> {
     processes: () => processTree(child.pid ?? -1),
     stop: () => stopChild(child, closed),
   };
-  if (!(await answersOptions(port, closed, 15_000))) {
+  if (!(await answersOptions(ADDRESS, port, closed, 15_000))) {
     await server.stop();
     throw new Error(`kamailio did not start:\n${output()}`);
   }
@@ -264,51 +264,11 @@ async function startStrowger(dir: string, databaseUrl?: string): Promise<Server>
     stop: () => stopChild(child, closed),
   };
   // Applying a configuration of thousands of phones to a fresh store takes a while.
-  if (!(await answersOptions(port, closed, 120_000))) {
+  if (!(await answersOptions(ADDRESS, port, closed, 120_000))) {
     await server.stop();
     throw new Error(`strowger did not start:\n${output()}`);
   }
   return server;
-}
-
-/** Sends an OPTIONS every 200 ms until anything comes back (true), the server exits or time is up. */
-function answersOptions(port: number, exited: Promise<void>, timeoutMs: number): Promise<boolean> {
-  const socket = createSocket('udp4');
-  return new Promise<boolean>((resolve) => {
-    let attempt = 0;
-    let finished = false;
-    const probe = () => {
-      attempt++;
-      const local = socket.address().port;
-      const request = [
-        `OPTIONS sip:${ADDRESS}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${ADDRESS}:${local};branch=z9hG4bK-probe-${attempt}`,
-        'Max-Forwards: 70',
-        `From: <sip:probe@${ADDRESS}:${local}>;tag=probe`,
-        `To: <sip:${ADDRESS}:${port}>`,
-        `Call-ID: probe-${attempt}@${ADDRESS}`,
-        `CSeq: ${attempt} OPTIONS`,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
-      socket.send(request, port, ADDRESS);
-    };
-    const finish = (answered: boolean) => {
-      if (finished) return;
-      finished = true;
-      clearInterval(interval);
-      clearTimeout(deadline);
-      socket.close();
-      resolve(answered);
-    };
-    const interval = setInterval(probe, 200);
-    const deadline = setTimeout(() => finish(false), timeoutMs);
-    socket.on('message', () => finish(true));
-    socket.on('error', () => finish(false));
-    void exited.then(() => finish(false));
-    socket.bind(0, ADDRESS, probe);
-  });
 }
 
 /** Every sipp process at once, each over its own injection file; server CPU measured around it. */

@@ -5,10 +5,10 @@
  * directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { answersOptions } from './options-probe.js';
 
 export type KamailioMode = 'stateless' | 'stateful';
 
@@ -102,50 +102,9 @@ export async function startKamailio(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  if (!(await answersOptions(address, port, closed))) {
+  if (!(await answersOptions(address, port, closed, 10_000))) {
     await running.stop();
     throw new Error(`kamailio did not start:\n${output}`);
   }
   return running;
-}
-
-/** Sends an OPTIONS every 100 ms until anything comes back (true), the server exits or 10 s pass. */
-function answersOptions(address: string, port: number, exited: Promise<void>): Promise<boolean> {
-  const socket = createSocket('udp4');
-  return new Promise<boolean>((resolve) => {
-    let attempt = 0;
-    let finished = false;
-    const probe = (): void => {
-      attempt++;
-      const { port: localPort } = socket.address();
-      const options = [
-        `OPTIONS sip:${address}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${address}:${localPort};branch=z9hG4bK-probe-${attempt}`,
-        'Max-Forwards: 70',
-        `From: <sip:probe@${address}:${localPort}>;tag=probe`,
-        `To: <sip:${address}:${port}>`,
-        `Call-ID: probe-${attempt}@${address}`,
-        `CSeq: ${attempt} OPTIONS`,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
-      socket.send(options, port, address);
-    };
-    const finish = (answered: boolean): void => {
-      if (finished) return;
-      finished = true;
-      clearInterval(interval);
-      clearTimeout(deadline);
-      socket.close();
-      resolve(answered);
-    };
-    const interval = setInterval(probe, 100);
-    const deadline = setTimeout(() => finish(false), 10_000);
-    socket.on('message', () => finish(true));
-    // A probe sent before the server binds is simply lost; any socket error ends the wait.
-    socket.on('error', () => finish(false));
-    void exited.then(() => finish(false));
-    socket.bind(0, address, probe);
-  });
 }
