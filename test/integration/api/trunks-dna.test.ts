@@ -33,7 +33,7 @@ describe('GET /api/v1/trunks', () => {
     const text = formatTrunks(fakeViews.trunks());
     expect(text).toMatch(/^5123788000\s+sp\s+3412\s+yes\s+registered$/m);
     expect(text).not.toContain('5123781291');
-    expect(text).toContain('1 registered number');
+    expect(text).toContain('1 number to register');
     expect(text).toMatch(/^sp\s+in-service\s+UDP 192\.0\.2\.50:5060\s+200 12 ms, 3 s ago\s+0$/m);
   });
 });
