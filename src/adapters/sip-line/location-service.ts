@@ -174,13 +174,13 @@ export class LocationService {
         const binding: Binding = {
           line: change.line,
           phone: change.phone,
-          contact: requested.contact,
-          contactKey: requested.contactKey,
-          instanceId: requested.instanceId,
-          path: change.path,
-          callId: change.callId,
+          contact: detached(requested.contact),
+          contactKey: detached(requested.contactKey),
+          instanceId: requested.instanceId === null ? null : detached(requested.instanceId),
+          path: change.path.length === 0 ? NO_PATH : change.path.map(detached),
+          callId: detached(change.callId),
           cseq: change.cseq,
-          userAgent: change.userAgent,
+          userAgent: change.userAgent === null ? null : detached(change.userAgent),
           source: { ...change.source },
           expiresAt,
           storedUntil: expiresAt,
@@ -324,6 +324,18 @@ function rowStillHolds(
     sameEndpoint(previous.source, change.source) &&
     samePath(previous.path, change.path)
   );
+}
+
+const NO_PATH: readonly string[] = Object.freeze([]);
+
+/**
+ * A flat copy of `text`. V8 keeps a substring as a view of the string it was cut from, and
+ * header values are cut from the whole head of their message: a binding kept for an hour would
+ * keep its REGISTER's head (hundreds of bytes) alive through them. A JSON round trip is the
+ * cheapest way to a string that owns its characters, and runs once per new binding only.
+ */
+function detached(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 function sameEndpoint(a: Readonly<Endpoint>, b: Readonly<Endpoint>): boolean {
