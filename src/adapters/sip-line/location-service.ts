@@ -48,7 +48,13 @@ export interface BindingChange {
 
 export type ChangeResult =
   | { readonly ok: true; readonly bindings: readonly Binding[] }
-  | { readonly ok: false; readonly status: number; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly reason: string;
+      /** Seconds after which the phone may try again (RFC 3261 §20.33), for a passing overload. */
+      readonly retryAfter?: number;
+    };
 
 export interface LocationServiceOptions {
   readonly persistence: RegistrationPersistence;
@@ -72,6 +78,8 @@ export interface LocationServiceOptions {
  * client's first retransmission interval (RFC 3261 §17.1.2.2, T1 = 500 ms).
  */
 const DEFAULT_WRITE_LIMITS: WriteBatcherLimits = { maxBatch: 500, maxQueued: 5000 };
+
+const BUSY_RETRY_AFTER_SECONDS = 1;
 
 const TRANSPORTS: ReadonlySet<string> = new Set<TransportProtocol>(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
 
@@ -359,9 +367,12 @@ function isOutOfOrder(binding: Binding, change: BindingChange): boolean {
   return binding.callId === change.callId && change.cseq <= binding.cseq;
 }
 
-/** The line's queue or the store's backlog is full (RFC 3261 §21.5.4). */
+/**
+ * The line's queue or the store's backlog is full (RFC 3261 §21.5.4). Both drain within a
+ * store write or two, so the phone is told to come back in a second rather than fail over.
+ */
 function busy(): ChangeResult {
-  return { ok: false, status: 503, reason: 'Registrar Busy' };
+  return { ok: false, status: 503, reason: 'Registrar Busy', retryAfter: BUSY_RETRY_AFTER_SECONDS };
 }
 
 function outOfOrder(): ChangeResult {

@@ -312,7 +312,9 @@ export class Registrar {
       source: info.source,
     });
     if (!result.ok) {
-      incoming.reply(result.status, result.reason);
+      const headers: [string, string][] =
+        result.retryAfter === undefined ? [] : [['Retry-After', String(result.retryAfter)]];
+      incoming.reply(result.status, result.reason, { headers });
       this.report(attempt, 'rejected', result.status, 'registrar-error', result.reason);
       return;
     }

@@ -117,7 +117,7 @@ describe('LocationService', () => {
     const location = service(store, { maxBatch: 500, maxQueued: 2 });
     const accepted = [location.change(update('201', 1)), location.change(update('202', 1))];
     const refused = await location.change(update('203', 1));
-    expect(refused).toEqual({ ok: false, status: 503, reason: 'Registrar Busy' });
+    expect(refused).toEqual({ ok: false, status: 503, reason: 'Registrar Busy', retryAfter: 1 });
     await store.release();
     const results = await Promise.all(accepted);
     expect(results.map((result) => result.ok)).toEqual([true, true]);

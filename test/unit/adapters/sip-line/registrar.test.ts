@@ -343,6 +343,17 @@ describe('persistence', () => {
     );
   });
 
+  it('answers 503 with Retry-After to a REGISTER beyond the queue of its line', async () => {
+    const init = (cseq: number) => ({ dn: '201', contacts: [CONTACT], callId: 'queued', cseq });
+    const challenges = [];
+    for (let i = 0; i < 17; i++) challenges.push(await harness.send(registerRequest(init(1))));
+    const requests = challenges.map((challenge, i) => harness.authorized(challenge, init(2 + i), PHONE_201));
+    const responses = await Promise.all(requests.map((request) => harness.send(request)));
+    expect(responses.slice(0, 16).every((response) => response.status === 200)).toBe(true);
+    const refused = responses[16];
+    expect([refused?.status, refused?.headers.get('Retry-After')]).toEqual([503, '1']);
+  });
+
   it('answers 503 before start and after stop', async () => {
     const fresh = new RegistrarHarness();
     const before = await fresh.send(registerRequest({ dn: '201', contacts: [CONTACT] }));
