@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import { createConfigService } from '../admin/index.js';
@@ -76,7 +76,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: true,
     // Fastify's request log carries the URL with its query, where the events route takes the token.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Fastify's own error text for oversized or malformed ids; URL keys are at most 64 characters.
     routerOptions: { maxParamLength: 200 },
   });
