@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import {
-  applyConfig,
   type ConfigSnapshot,
   snapshotOfConfiguration,
   validateConfigText,
@@ -17,26 +14,9 @@ import {
   type RuntimeViews,
   type ServerEvent,
 } from '../../../src/api/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
 import { callView, registrationView } from '../../helpers/runtime-views.js';
 
-/** A demo-configured store in a temporary directory. */
-export async function openDemoStore(): Promise<{ store: Store; dispose(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'strowger-api-'));
-  const store = await openStore({ dataDir });
-  const text = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
-  const validated = validateConfigText(text, 'demo.yaml');
-  if (!validated.ok) throw new Error('examples/demo.yaml does not validate');
-  const applied = await applyConfig(store, validated.file);
-  if (!applied.ok) throw new Error(applied.errors.join('; '));
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+export { openDemoStore } from '../../helpers/demo-store.js';
 
 /** An event source the test pushes events into. */
 export class FakeEventSource implements EventSource {

@@ -3,42 +3,32 @@
  * then answers as 202 on that contact, and a sipp UAC as 201 places 1000 calls that each
  * answer a 407 (scenarios/uac-auth.xml), ring, connect and hang up.
  */
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineRouter, createSipCallHandler } from '../../../src/adapters/sip-line/calls/index.js';
 import { createSipLineAdapter, type SipLineAdapter } from '../../../src/adapters/sip-line/index.js';
-import { applyConfig, loadSnapshot, validateConfigText } from '../../../src/admin/index.js';
+import { loadSnapshot } from '../../../src/admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../../../src/core/index.js';
 import { createDigestServer, createSipStack, type SipStack, systemClock } from '../../../src/sip/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import { type DemoStore, openDemoStore } from '../../helpers/demo-store.js';
 import { interopAvailable } from '../../helpers/interop.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
 import { registerWithSipp } from '../../helpers/sipp-register.js';
 
 const UAC_SCENARIO = new URL('./scenarios/uac-auth.xml', import.meta.url).pathname;
-const demoText = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
 const canRun = interopAvailable('sipp');
 const CALLS = 1000;
 
 describe.runIf(canRun)('sipp calls through the B2BUA', () => {
-  let dataDir: string;
-  let store: Store;
+  let demo: DemoStore;
   let stack: SipStack;
   let registrar: SipLineAdapter;
   let core: CallCore;
   const records: CallRecord[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'strowger-calls-interop-'));
-    store = await openStore({ dataDir });
-    const parsed = validateConfigText(demoText, 'demo.yaml');
-    if (!parsed.ok) throw new Error('examples/demo.yaml does not validate');
-    const applied = await applyConfig(store, parsed.file);
-    if (!applied.ok) throw new Error(applied.errors.join('\n'));
+    demo = await openDemoStore();
+    const { store } = demo;
     const config = await loadSnapshot(store);
     const snapshot = () => config;
     stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
@@ -62,8 +52,7 @@ describe.runIf(canRun)('sipp calls through the B2BUA', () => {
   afterAll(async () => {
     await registrar?.stop();
     await stack?.close();
-    await store?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await demo?.dispose();
   });
 
   it(`connects ${CALLS} calls from a sipp UAC (201) to a registered sipp UAS (202), none failed`, async () => {

@@ -3,34 +3,24 @@
  * Asterisk test suite's register_pass.xml (REGISTER → 401 → REGISTER with [authentication] →
  * 200), and fails as it should with a wrong password.
  */
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSipLineAdapter, type SipLineAdapter } from '../../../src/adapters/sip-line/index.js';
-import { applyConfig, loadSnapshot, validateConfigText } from '../../../src/admin/index.js';
+import { loadSnapshot } from '../../../src/admin/index.js';
 import { createSipStack, type SipStack } from '../../../src/sip/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import { type DemoStore, openDemoStore } from '../../helpers/demo-store.js';
 import { interopAvailable } from '../../helpers/interop.js';
 import { registerWithSipp } from '../../helpers/sipp-register.js';
 
-const demoText = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
 const canRun = interopAvailable('sipp');
 
 describe.runIf(canRun)('sipp register_pass.xml against the registrar', () => {
-  let dataDir: string;
-  let store: Store;
+  let demo: DemoStore;
   let stack: SipStack;
   let adapter: SipLineAdapter;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'strowger-registrar-interop-'));
-    store = await openStore({ dataDir });
-    const parsed = validateConfigText(demoText, 'demo.yaml');
-    if (!parsed.ok) throw new Error('examples/demo.yaml does not validate');
-    const applied = await applyConfig(store, parsed.file);
-    if (!applied.ok) throw new Error(applied.errors.join('\n'));
+    demo = await openDemoStore();
+    const { store } = demo;
     const snapshot = await loadSnapshot(store);
     stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
     adapter = createSipLineAdapter({
@@ -48,8 +38,7 @@ describe.runIf(canRun)('sipp register_pass.xml against the registrar', () => {
   afterAll(async () => {
     await adapter?.stop();
     await stack?.close();
-    await store?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await demo?.dispose();
   });
 
   /** One run of register_pass.xml as phone `dn` (the scenario's [service]) with the given password. */

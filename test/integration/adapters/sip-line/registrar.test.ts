@@ -2,18 +2,12 @@
  * The registrar over real sockets and the embedded store: a UAC built on the SIP stack
  * registers the demo phones with digest authentication, and the bindings survive a restart.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSipLineAdapter, type SipLineAdapter } from '../../../../src/adapters/sip-line/index.js';
-import {
-  applyConfig,
-  type ConfigSnapshot,
-  loadSnapshot,
-  validateConfigText,
-} from '../../../../src/admin/index.js';
+import { type ConfigSnapshot, loadSnapshot } from '../../../../src/admin/index.js';
 import {
   authorizeRequest,
   createRequest,
@@ -28,9 +22,9 @@ import {
   type TransportProtocol,
 } from '../../../../src/sip/index.js';
 import { openStore, type Store } from '../../../../src/store/index.js';
+import { applyDemoConfig } from '../../../helpers/demo-store.js';
 
 const REALM = 'strowger.test';
-const demoText = readFileSync(new URL('../../../../examples/demo.yaml', import.meta.url), 'utf8');
 /** Demo credentials from examples/demo.yaml. */
 const PHONE_201: DigestAccount = { username: '201', password: 'demo-201' };
 const PHONE_202: DigestAccount = { username: '202', password: 'demo-202' };
@@ -128,10 +122,7 @@ async function register(options: RegisterOptions): Promise<{ response: SipRespon
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'strowger-registrar-'));
   const store = await openStore({ dataDir });
-  const parsed = validateConfigText(demoText, 'demo.yaml');
-  if (!parsed.ok) throw new Error('examples/demo.yaml does not validate');
-  const applied = await applyConfig(store, parsed.file);
-  if (!applied.ok) throw new Error(applied.errors.join('\n'));
+  await applyDemoConfig(store);
   await store.close();
   server = await startServer();
   phone = await createSipStack({
