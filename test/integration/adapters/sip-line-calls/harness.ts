@@ -25,6 +25,7 @@ import {
   systemClock,
 } from '../../../../src/sip/index.js';
 import type { ConfigRows } from '../../../../src/store/index.js';
+import { emptyRows, lineRow, sipPhoneRow } from '../../../helpers/config-rows.js';
 
 export const OFFER = sdp(6000, 'sendrecv');
 export const ANSWER = sdp(7000, 'sendrecv');
@@ -43,42 +44,24 @@ export function sdp(port: number, direction: string): string {
   ].join('\r\n');
 }
 
-const line = (dn: string) => ({
-  dn,
-  partition: 'internal',
-  displayName: `Extension ${dn}`,
-  description: '',
-  forwardAll: null,
-  forwardBusy: null,
-  forwardNoAnswer: null,
-  noAnswerTimeout: null,
-  voicemailPilot: null,
-  mwi: true,
-});
+const line = (dn: string) => lineRow(dn, { displayName: `Extension ${dn}` });
 
-const phone = (dn: string) => ({
-  name: `phone-${dn}`,
-  model: 'SIP phone',
-  protocol: 'sip' as const,
-  description: '',
-  devicePool: null,
-  callingSearchSpace: 'internal-css',
-  owner: null,
-  sipUsername: dn,
-  // Demo credentials, as in examples/demo.yaml.
-  sipPassword: `demo-${dn}`,
-});
+// Demo credentials, as in examples/demo.yaml.
+const phone = (dn: string) =>
+  sipPhoneRow(`phone-${dn}`, {
+    callingSearchSpace: 'internal-css',
+    sipUsername: dn,
+    sipPassword: `demo-${dn}`,
+  });
 
 /** Lines `dns` (default 201–203), one phone each with its demo credential. */
 export function demoSnapshot(dns: readonly string[] = ['201', '202', '203']): ConfigSnapshot {
   const rows: ConfigRows = {
+    ...emptyRows(),
     registrar: { expiresDefault: 3600, expiresMin: 60, expiresMax: 3600 },
-    meta: null,
     partitions: [{ name: 'internal', description: '' }],
     callingSearchSpaces: [{ name: 'internal-css', description: '' }],
     callingSearchSpaceMembers: [{ callingSearchSpace: 'internal-css', partition: 'internal', position: 0 }],
-    devicePools: [],
-    users: [],
     lines: dns.map(line),
     devices: dns.map(phone),
     lineAppearances: dns.map((dn) => ({
