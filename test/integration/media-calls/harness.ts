@@ -54,6 +54,8 @@ export interface MediaNode {
   readonly locations: Map<string, LineLocation[]>;
   readonly carrier: Carrier;
   readonly anchor: MediaAnchor;
+  /** The RTP ports the node's endpoints use, first and last. */
+  readonly rtpPorts: readonly [number, number];
   close(): Promise<void>;
 }
 
@@ -109,7 +111,8 @@ export async function startMediaNode(options: MediaNodeOptions = {}): Promise<Me
     stack: server,
     core,
     snapshot: () => snapshot,
-    digest: createDigestServer({ realm: 'strowger' }),
+    // MD5 alone, as the phones of examples/ and sipp 3.6 answer it.
+    digest: createDigestServer({ realm: 'strowger', algorithms: ['MD5'] }),
     media,
   });
   createSipTrunkCallHandler({ stack: server, core, trunks, media });
@@ -120,6 +123,7 @@ export async function startMediaNode(options: MediaNodeOptions = {}): Promise<Me
     locations,
     carrier,
     anchor,
+    rtpPorts: [base, base + 99],
     close: async () => {
       await trunks.stop();
       await server.close();
@@ -220,8 +224,13 @@ export async function startPhone(law: Law, address = '127.0.0.1'): Promise<Media
 
 /** The phone of `dn` registered at the node. */
 export function register(node: MediaNode, dn: string, phone: MediaParty, name: string): void {
-  const source = phone.stack.listening()[0] as SipEndpoint;
-  node.locations.set(dn, [{ phone: name, contact: `sip:${dn}@127.0.0.1:${source.port}`, path: [], source }]);
+  registerAt(node, dn, (phone.stack.listening()[0] as SipEndpoint).port, name);
+}
+
+/** A phone (`name`) of line `dn` registered from UDP 127.0.0.1:`port`. */
+export function registerAt(node: MediaNode, dn: string, port: number, name: string): void {
+  const source: SipEndpoint = { protocol: 'UDP', address: '127.0.0.1', port };
+  node.locations.set(dn, [{ phone: name, contact: `sip:${dn}@127.0.0.1:${port}`, path: [], source }]);
 }
 
 /** `phone` (line `dn`, demo password) calls `dialed` with `body`, answering the digest challenge. */
