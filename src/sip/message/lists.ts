@@ -1,4 +1,5 @@
 /** Headers parsed only on request: Contact (RFC 3261 §20.10), Route and Record-Route (§20.30, §20.34). */
+import { skipSpace, skipSpaceBack } from './chars.js';
 import { fail, lastReadFailure } from './failure.js';
 import { HeaderFields } from './headers.js';
 import { nameAddrIn } from './name-addr.js';
@@ -14,25 +15,32 @@ interface Elements {
   ranges: number[];
 }
 
-function elementsOf(headers: SipHeaders, name: string, rule: string): Result<Elements> {
+/**
+ * The elements of header `rule` (its canonical name), whose key is `header`. Quickly, a field
+ * without a comma is one element without scanning its quotes and brackets: the name-addr reader
+ * checks those, and `exactly` reports any failure as the full split (which also refuses
+ * unbalanced quotes and brackets) would.
+ */
+function elementsOf(headers: SipHeaders, rule: string, header: string, quick: boolean): Result<Elements> {
   const elements: Elements = { texts: [], ranges: [] };
-  const header = name.toLowerCase();
   if (headers instanceof HeaderFields) {
     for (let i = 0; i < headers.size; i++) {
       if (headers.keyAt(i) !== header) continue;
+      const text = headers.textOf(i);
       const failure = addElements(
-        headers.textOf(i),
+        text,
         headers.valueStart(i),
         headers.valueEnd(i),
         elements,
         rule,
         header,
+        quick,
       );
       if (failure !== undefined) return failure;
     }
   } else {
-    for (const value of headers.getAll(name)) {
-      const failure = addElements(value, 0, value.length, elements, rule, header);
+    for (const value of headers.getAll(rule)) {
+      const failure = addElements(value, 0, value.length, elements, rule, header, quick);
       if (failure !== undefined) return failure;
     }
   }
@@ -46,16 +54,32 @@ function addElements(
   elements: Elements,
   rule: string,
   header: string,
+  quick: boolean,
 ): Result<never> | undefined {
   const ranges = elements.ranges;
   const first = ranges.length;
-  if (!commaListRanges(text, start, end, ranges))
+  if (quick && !isBefore(text.indexOf(',', start), end)) {
+    const from = skipSpace(text, start, end);
+    ranges.push(from, skipSpaceBack(text, end, from));
+  } else if (!commaListRanges(text, start, end, ranges)) {
     return fail(rule, `${rule}: unbalanced quotes or <>`, undefined, header);
+  }
   for (let k = first; k < ranges.length; k += 2) {
     if (ranges[k] === ranges[k + 1]) return fail(rule, `${rule}: empty list element`, undefined, header);
     elements.texts.push(text);
   }
   return undefined;
+}
+
+/** Whether the index `found` (-1: not found) lies before `end`. */
+function isBefore(found: number, end: number): boolean {
+  return found >= 0 && found < end;
+}
+
+/** `failure`, unless the full split of the header fails first (see `elementsOf`). */
+function exactly<T>(headers: SipHeaders, rule: string, header: string, failure: Result<T>): Result<T> {
+  const exact = elementsOf(headers, rule, header, false);
+  return exact.ok ? failure : exact;
 }
 
 function parseAll(elements: Elements, rule: string, header: string): Result<NameAddr[]> {
@@ -83,21 +107,26 @@ function isStar(elements: Elements, k: number): boolean {
  * (RFC 3261 §10.2.2). An empty list (no Contact) is ok. Never throws.
  */
 export function parseContacts(message: SipMessage): Result<Contact[]> {
-  const elements = elementsOf(message.headers, 'Contact', 'Contact');
-  if (!elements.ok) return elements;
+  const headers = message.headers;
+  const elements = elementsOf(headers, 'Contact', 'contact', true);
+  if (!elements.ok) return exactly(headers, 'Contact', 'contact', elements);
   const count = elements.value.texts.length;
   for (let k = 0; k < count; k++) {
     if (!isStar(elements.value, k)) continue;
-    if (count > 1) return fail('Contact', 'Contact: * must be the only Contact', undefined, 'contact');
-    return { ok: true, value: ['*'] };
+    if (count === 1) return { ok: true, value: ['*'] };
+    const failure = fail('Contact', 'Contact: * must be the only Contact', undefined, 'contact');
+    return exactly(headers, 'Contact', 'contact', failure);
   }
-  return parseAll(elements.value, 'Contact', 'contact');
+  const contacts = parseAll(elements.value, 'Contact', 'contact');
+  return contacts.ok ? contacts : exactly(headers, 'Contact', 'contact', contacts);
 }
 
 /** Every Route or Record-Route entry, in order (RFC 3261 §20.30, §20.34). Never throws. */
 export function getRoutes(message: SipMessage, which: 'route' | 'record-route'): Result<NameAddr[]> {
   const rule = which === 'route' ? 'Route' : 'Record-Route';
-  const elements = elementsOf(message.headers, rule, rule);
-  if (!elements.ok) return elements;
-  return parseAll(elements.value, rule, which);
+  const headers = message.headers;
+  const elements = elementsOf(headers, rule, which, true);
+  if (!elements.ok) return exactly(headers, rule, which, elements);
+  const routes = parseAll(elements.value, rule, which);
+  return routes.ok ? routes : exactly(headers, rule, which, routes);
 }
