@@ -11,6 +11,8 @@ import { cseqIn } from '../../../../src/sip/message/cseq.js';
 import {
   formatNameAddr,
   formatUri,
+  getRoutes,
+  parseContacts,
   parseCSeq,
   parseMessage,
   parseNameAddr,
@@ -248,5 +250,45 @@ describe('values sliced on first read', () => {
     expect(m.headers.get('Subject')).toBe('lunch');
     expect(copy.get('Subject')).toBe('dinner');
     expect(copy.get('Call-ID')).toBe('call-1@192.0.2.1');
+  });
+});
+
+describe('Contact and Route lists read in place', () => {
+  const withFields = (...fields: string[]): SipMessage =>
+    parse(OPTIONS.replace('Subject: lunch', fields.join('\r\n')));
+
+  it('reads every element of every field, with or without commas', () => {
+    const m = withFields(
+      'Contact: "A, B" <sip:a@example.com>;q=0.5',
+      'Contact: <sip:b@example.com>, sip:c@example.com;expires=60',
+      'Record-Route: <sip:p1.example.com;lr>',
+      'Record-Route: <sip:p2.example.com;lr>, <sip:p3.example.com;lr>',
+    );
+    const contacts = parseContacts(m);
+    expect(contacts.ok && contacts.value.map((c) => (c === '*' ? c : formatNameAddr(c)))).toEqual([
+      '"A, B" <sip:a@example.com>;q=0.5',
+      '<sip:b@example.com>',
+      '<sip:c@example.com>;expires=60',
+    ]);
+    const routes = getRoutes(m, 'record-route');
+    expect(routes.ok && routes.value.map((r) => r.uri.host)).toEqual([
+      'p1.example.com',
+      'p2.example.com',
+      'p3.example.com',
+    ]);
+  });
+
+  it('reports an unbalanced field before an earlier malformed element, as the full split does', () => {
+    const m = withFields('Contact: <sip:a@example.com>;q=', 'Contact: "B <sip:b@example.com>');
+    const contacts = parseContacts(m);
+    expect(contacts.ok ? undefined : contacts.error.message).toBe('Contact: unbalanced quotes or <>');
+    const star = withFields('Contact: *', 'Contact: <sip:b@example.com');
+    const starred = parseContacts(star);
+    expect(starred.ok ? undefined : starred.error.message).toBe('Contact: unbalanced quotes or <>');
+    const alone = withFields('Contact: *', 'Contact: <sip:b@example.com>');
+    const refused = parseContacts(alone);
+    expect(refused.ok ? undefined : refused.error.message).toBe('Contact: * must be the only Contact');
+    const route = getRoutes(withFields('Route: <sip:p1.example.com;lr>;x="'), 'route');
+    expect(route.ok ? undefined : route.error.message).toBe('Route: unbalanced quotes or <>');
   });
 });
