@@ -4,15 +4,13 @@
  * answer a 407 (scenarios/uac-auth.xml), ring, connect and hang up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLineRouter, createSipCallHandler } from '../../../src/adapters/sip-line/calls/index.js';
-import { createSipLineAdapter, type SipLineAdapter } from '../../../src/adapters/sip-line/index.js';
+import { createLineRouter } from '../../../src/adapters/sip-line/calls/index.js';
 import { loadSnapshot } from '../../../src/admin/index.js';
-import { type CallCore, type CallRecord, createCallCore } from '../../../src/core/index.js';
-import { createDigestServer, createSipStack, type SipStack, systemClock } from '../../../src/sip/index.js';
 import { type DemoStore, openDemoStore } from '../../helpers/demo-store.js';
 import { interopAvailable } from '../../helpers/interop.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
+import { type SippLineNode, startSippLineNode } from '../../helpers/sipp-line-node.js';
 import { registerWithSipp } from '../../helpers/sipp-register.js';
 
 const UAC_SCENARIO = new URL('./scenarios/uac-auth.xml', import.meta.url).pathname;
@@ -21,42 +19,22 @@ const CALLS = 1000;
 
 describe.runIf(canRun)('sipp calls through the B2BUA', () => {
   let demo: DemoStore;
-  let stack: SipStack;
-  let registrar: SipLineAdapter;
-  let core: CallCore;
-  const records: CallRecord[] = [];
+  let node: SippLineNode;
 
   beforeAll(async () => {
     demo = await openDemoStore();
     const { store } = demo;
     const config = await loadSnapshot(store);
-    const snapshot = () => config;
-    stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
-    // sipp 3.6 answers only the first challenge and knows only MD5, like many deployed phones.
-    const algorithms = ['MD5', 'SHA-256'] as const;
-    registrar = createSipLineAdapter({ stack, store, snapshot, realm: 'strowger', algorithms });
-    await registrar.start();
-    core = createCallCore({
-      clock: systemClock,
-      router: createLineRouter({ snapshot, locations: registrar }),
-      onCallRecord: (record) => records.push(record),
-    });
-    createSipCallHandler({
-      stack,
-      core,
-      snapshot,
-      digest: createDigestServer({ realm: 'strowger', algorithms }),
-    });
+    node = await startSippLineNode({ store, snapshot: () => config, router: createLineRouter });
   });
 
   afterAll(async () => {
-    await registrar?.stop();
-    await stack?.close();
+    await node?.close();
     await demo?.dispose();
   });
 
   it(`connects ${CALLS} calls from a sipp UAC (201) to a registered sipp UAS (202), none failed`, async () => {
-    const server = `127.0.0.1:${stack.listening()[0]!.port}`;
+    const { server, registrar, core, records } = node;
     const phone202Port = await freePort('UDP');
     const registration = await registerWithSipp({
       server,

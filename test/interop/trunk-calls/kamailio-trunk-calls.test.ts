@@ -11,19 +11,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSipCallHandler } from '../../../src/adapters/sip-line/calls/index.js';
-import { createSipLineAdapter, type SipLineAdapter } from '../../../src/adapters/sip-line/index.js';
 import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls/index.js';
 import { createTrunkAdapter, type TrunkAdapter } from '../../../src/adapters/sip-trunk/index.js';
 import { applyConfig, type ConfigSnapshot, loadSnapshot } from '../../../src/admin/index.js';
-import { type CallCore, type CallRecord, createCallCore } from '../../../src/core/index.js';
 import { createDialPlanRouter } from '../../../src/features/routing/index.js';
-import { createDigestServer, createSipStack, type SipStack, systemClock } from '../../../src/sip/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
 import { authenticate, type KamailioCarrier, startKamailioCarrier } from '../../helpers/kamailio.js';
 import { freePort } from '../../helpers/ports.js';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
+import { type SippLineNode, startSippLineNode } from '../../helpers/sipp-line-node.js';
 import { registerWithSipp } from '../../helpers/sipp-register.js';
 import {
   ACCOUNT,
@@ -71,12 +68,8 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
   let kamailio: KamailioCarrier;
   let pstnPort: number;
   let store: Store;
-  let stack: SipStack;
-  let registrar: SipLineAdapter;
+  let node: SippLineNode;
   let trunks: TrunkAdapter;
-  let core: CallCore;
-  let server: string;
-  const records: CallRecord[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'strowger-trunk-calls-'));
@@ -99,25 +92,9 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
     const applied = await applyConfig(store, { configuration, sha256: '0'.repeat(64) });
     if (!applied.ok) throw new Error(applied.errors.join('\n'));
     const config: ConfigSnapshot = await loadSnapshot(store);
-    const snapshot = () => config;
 
-    stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
-    server = `127.0.0.1:${stack.listening()[0]?.port}`;
-    // sipp answers only the first challenge and knows only MD5, like many deployed phones.
-    const algorithms = ['MD5', 'SHA-256'] as const;
-    registrar = createSipLineAdapter({ stack, store, snapshot, realm: 'strowger', algorithms });
-    await registrar.start();
-    core = createCallCore({
-      clock: systemClock,
-      router: createDialPlanRouter({ snapshot, locations: registrar }),
-      onCallRecord: (record) => records.push(record),
-    });
-    createSipCallHandler({
-      stack,
-      core,
-      snapshot,
-      digest: createDigestServer({ realm: 'strowger', algorithms }),
-    });
+    node = await startSippLineNode({ store, snapshot: () => config, router: createDialPlanRouter });
+    const { stack, core } = node;
     trunks = createTrunkAdapter({ stack, trunks: () => [...config.trunks.values()], stopTimeoutMs: 3000 });
     createSipTrunkCallHandler({ stack, core, trunks });
     trunks.start();
@@ -128,8 +105,7 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
 
   afterAll(async () => {
     await trunks?.stop();
-    await registrar?.stop();
-    await stack?.close();
+    await node?.close();
     await store?.close();
     await kamailio?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -144,7 +120,7 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
       const phone = await runSipp(
         [
           ...['-sf', PHONE_UAC, '-s', '95125551234', '-au', '201', '-ap', 'demo-201', '-m', '1', '-d', '200'],
-          ...['-i', '127.0.0.1', '-p', String(await freePort('UDP')), '-timeout', '60s', server],
+          ...['-i', '127.0.0.1', '-p', String(await freePort('UDP')), '-timeout', '60s', node.server],
         ],
         70_000,
       );
@@ -154,8 +130,8 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
       expect(answered.successful, answered.output).toBe(1);
       expect(answered.failed, answered.output).toBe(0);
     }
-    await expect.poll(() => core.activeCalls).toBe(0);
-    expect(records.at(-1)).toMatchObject({
+    await expect.poll(() => node.core.activeCalls).toBe(0);
+    expect(node.records.at(-1)).toMatchObject({
       calling: '201',
       called: '5125551234',
       originalCalled: '95125551234',
@@ -166,7 +142,7 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
   it('puts a PSTN call to the DID 5123781201 through Kamailio to the registered phone 201', async () => {
     const phonePort = await freePort('UDP');
     const registration = await registerWithSipp({
-      server,
+      server: node.server,
       dn: '201',
       password: 'demo-201',
       localPort: phonePort,
@@ -187,8 +163,8 @@ describe.runIf(canRun)('trunk calls with Kamailio as the carrier and sipp as the
       const answered = await phone.exited;
       expect(answered.successful, answered.output).toBe(1);
     }
-    await expect.poll(() => core.activeCalls).toBe(0);
-    expect(records.at(-1)).toMatchObject({
+    await expect.poll(() => node.core.activeCalls).toBe(0);
+    expect(node.records.at(-1)).toMatchObject({
       calling: '5125550100',
       called: '201',
       originalCalled: DID_201,
