@@ -46,7 +46,7 @@ export function authenticate(realm: string, kind: 'www' | 'proxy'): string {
 }
 
 /** The whole kamailio.cfg: the registrar, with the script's own routes around it. */
-export function carrierConfig(script: CarrierScript, port: number, controlSocket: string): string {
+function carrierConfig(script: CarrierScript, port: number, controlSocket: string): string {
   const modules = [
     ...['tm', 'sl', 'pv', 'maxfwd', 'textops', 'siputils', 'usrloc', 'registrar', 'auth', 'htable', 'ctl'],
     ...(script.extraModules ?? []),
