@@ -15,7 +15,11 @@
  * "initial" rate: every binding is new, so Strowger inserts rows), the memory once settled
  * again, giving bytes per binding; then a warm-up and the measured refresh load
  * ("refresh" rate, and the server CPU time per registration). Memory is PSS summed over the
- * server's processes (Kamailio's workers share memory; for one Node process PSS ≈ RSS).
+ * server's processes (Kamailio's workers share memory; for one Node process PSS ≈ RSS). PSS of a
+ * Node process also holds garbage the collector has not yet returned, so Strowger's node runs with
+ * a bench-only preload (NODE_OPTIONS, written to the temp dir) that on SIGUSR2 collects garbage and
+ * writes `process.memoryUsage()` to a file: the "heap" columns, JavaScript heap used after a full GC
+ * (the embedded store's WASM memory is outside it, in PSS).
  * Strowger runs on its embedded store, and on PostgreSQL too when STROWGER_BENCH_DATABASE_URL
  * names a database it may fill (its registrations table is written).
  *
@@ -25,7 +29,7 @@
  * Run: npx tsx bench/register.bench.ts
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +67,8 @@ interface Server {
   readonly port: number;
   /** Every process of the server. */
   processes(): number[];
+  /** JavaScript heap used after a full GC, for a Node server. */
+  heapUsedAfterGc?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +85,8 @@ interface Row {
   refresh: LoadResult;
   pssBefore: number;
   pssAfter: number;
+  heapBefore: number | undefined;
+  heapAfter: number | undefined;
 }
 
 const dn = (index: number) => String(FIRST_DN + index);
@@ -195,9 +203,10 @@ const cpuCount = availableParallelism();
 const serverCpu = String(cpuCount - 1);
 if (cpuCount > 1) spawnSync('taskset', ['-pc', `0-${cpuCount - 2}`, String(process.pid)]);
 
-function spawnServer(command: string, args: string[], cwd: string) {
+function spawnServer(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
   const child = spawn('taskset', ['-c', serverCpu, command, ...args], {
     cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -249,18 +258,58 @@ async function startKamailio(dir: string): Promise<Server> {
   return server;
 }
 
+/**
+ * The heap probe, preloaded into every Node process of the server (NODE_OPTIONS is inherited):
+ * only the one running the CLI's main module listens. It names its pid in `<file>.pid`; on
+ * SIGUSR2 it collects garbage twice (the second pass frees what the first one's finalisers let
+ * go) and writes `process.memoryUsage()` to `<file>`.
+ */
+const HEAP_PROBE = `'use strict';
+const { renameSync, writeFileSync } = require('node:fs');
+const file = process.env.STROWGER_BENCH_HEAP_FILE;
+if (file && typeof gc === 'function' && /src[\\/]cli[\\/]main\\.ts$/.test(process.argv[1] || '')) {
+  process.on('SIGUSR2', () => {
+    gc();
+    gc();
+    writeFileSync(file + '.tmp', JSON.stringify(process.memoryUsage()));
+    renameSync(file + '.tmp', file);
+  });
+  writeFileSync(file + '.pid', String(process.pid));
+}
+`;
+
+/** Asks the probe in the server's main process for a reading and waits for it (10 s at most). */
+async function heapUsedAfterGc(file: string): Promise<number> {
+  rmSync(file, { force: true });
+  process.kill(Number(readFileSync(`${file}.pid`, 'latin1')), 'SIGUSR2');
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'latin1')) as { heapUsed: number }).heapUsed;
+    await sleep(50);
+  }
+  throw new Error('the heap probe did not answer');
+}
+
 async function startStrowger(dir: string, databaseUrl?: string): Promise<Server> {
   const port = await freePort('UDP');
   const configFile = join(dir, 'strowger.yaml');
   writeFileSync(configFile, strowgerConfig());
+  const probe = join(dir, 'heap-probe.cjs');
+  writeFileSync(probe, HEAP_PROBE);
+  const heapFile = join(dir, 'heap.json');
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${probe}`.trim(),
+    STROWGER_BENCH_HEAP_FILE: heapFile,
+  };
   const args = ['tsx', 'src/cli/main.ts', 'start', '--config', configFile, '--data-dir', join(dir, 'data')];
   args.push('--sip-port', String(port), '--http-port', '0', '--log-level', 'warn');
   if (databaseUrl !== undefined) args.push('--database-url', databaseUrl);
-  const { child, closed, output } = spawnServer('npx', args, REPO);
+  const { child, closed, output } = spawnServer('npx', args, REPO, env);
   const server: Server = {
     name: `Strowger (${databaseUrl === undefined ? 'embedded store' : 'PostgreSQL'})`,
     port,
     processes: () => processTree(child.pid ?? -1),
+    heapUsedAfterGc: () => heapUsedAfterGc(heapFile),
     stop: () => stopChild(child, closed),
   };
   // Applying a configuration of thousands of phones to a fresh store takes a while.
@@ -319,14 +368,16 @@ async function measure(start: () => Promise<Server>, files: string[], wrongFiles
     await assertRefusesWrongPassword(server, wrongFiles);
     await sleep(SETTLE_MS);
     const pssBefore = pssBytes(server.processes());
+    const heapBefore = await server.heapUsedAfterGc?.();
     const initial = await load(server, files, LINES / SIPP_PROCESSES);
     if (initial.successful !== LINES)
       console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
     await sleep(SETTLE_MS);
     const pssAfter = pssBytes(server.processes());
+    const heapAfter = await server.heapUsedAfterGc?.();
     await load(server, files, WARMUP_CALLS / SIPP_PROCESSES);
     const refresh = await load(server, files, MEASURED_CALLS / SIPP_PROCESSES);
-    return { server: server.name, initial, refresh, pssBefore, pssAfter };
+    return { server: server.name, initial, refresh, pssBefore, pssAfter, heapBefore, heapAfter };
   } finally {
     await server.stop();
   }
@@ -336,6 +387,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const perSecond = (result: LoadResult) => result.successful / result.seconds;
 const cpuMicroseconds = (result: LoadResult) => (result.cpuSeconds / Math.max(1, result.successful)) * 1e6;
 const bytesPerBinding = (row: Row) => (row.pssAfter - row.pssBefore) / LINES;
+const heapPerBinding = (row: Row) =>
+  row.heapBefore === undefined || row.heapAfter === undefined
+    ? '–'
+    : (row.heapAfter - row.heapBefore) / LINES;
 const ratio = (value: number) => `${value.toFixed(2)}×`;
 
 async function main(): Promise<void> {
@@ -367,6 +422,8 @@ async function main(): Promise<void> {
         'PSS before MB',
         'PSS after MB',
         'bytes/binding',
+        'heap after GC MB',
+        'heap bytes/binding',
       ],
       rows.map((row) => [
         row.server,
@@ -377,6 +434,8 @@ async function main(): Promise<void> {
         row.pssBefore / 2 ** 20,
         row.pssAfter / 2 ** 20,
         bytesPerBinding(row),
+        row.heapAfter === undefined ? '–' : row.heapAfter / 2 ** 20,
+        heapPerBinding(row),
       ]),
     );
     console.log('\nratios against Kamailio (throughput: higher is better; CPU and memory: lower is better)');
