@@ -6,12 +6,13 @@
  *
  * The store is there so that bindings survive a restart, not as a journal of refreshes. New
  * bindings, removals and any change a restart must see (contact, instance, path, source,
- * device, Call-ID, User-Agent) are written before the 200. A refresh that only moves the
- * expiry is written only when the stored expiry would fall short: when it is less than half
- * the granted interval away, or later than the new expiry. A binding restored after a crash
- * may therefore end up to half an interval early; the phone registers again then, as it does
- * after any lost binding (RFC 3261 §10.2.4). Its stored CSeq may lag as well, which only lets
- * a stale retransmission of the same binding through after such a restart.
+ * device, User-Agent) are written before the 200. A refresh that only moves the expiry (and
+ * the Call-ID and CSeq, which only order the REGISTERs of a binding) is written only when the
+ * stored expiry would fall short: when it is less than half the granted interval away, or
+ * later than the new expiry. A binding restored after a crash may therefore end up to half an
+ * interval early; the phone registers again then, as it does after any lost binding (RFC 3261
+ * §10.2.4). Its stored Call-ID and CSeq may lag as well, which after such a restart only lets
+ * a late copy of an older REGISTER for the same binding through (RFC 3261 §10.3 step 7).
  */
 import type { ConfigSnapshot } from '../../admin/index.js';
 import {
@@ -174,8 +175,9 @@ export class LocationService {
         }
         const expiresAt = now + requested.expires * 1000;
         if (previous !== undefined && rowStillHolds(previous, change, requested, expiresAt, now)) {
-          // The stored row stays as it is: only the expiry in memory moves.
-          const binding: Binding = { ...previous, cseq: change.cseq, expiresAt };
+          // The stored row stays as it is: only the ordering and the expiry in memory move.
+          const callId = previous.callId === change.callId ? previous.callId : detached(change.callId);
+          const binding: Binding = { ...previous, callId, cseq: change.cseq, expiresAt };
           added.push({ binding, previous, stored: true });
           continue;
         }
@@ -310,7 +312,7 @@ export class LocationService {
 
 /**
  * Whether a refresh of `previous` to `expiresAt` can leave its stored row alone: everything a
- * restart restores is unchanged, and the stored expiry is neither later than the new one nor
+ * restart needs but the request's ordering is unchanged, and the stored expiry is neither later than the new one nor
  * less than half the granted interval away (the rule in the header of this file).
  */
 function rowStillHolds(
@@ -327,7 +329,6 @@ function rowStillHolds(
     previous.contact === requested.contact &&
     previous.instanceId === requested.instanceId &&
     previous.phone === change.phone &&
-    previous.callId === change.callId &&
     previous.userAgent === change.userAgent &&
     sameEndpoint(previous.source, change.source) &&
     samePath(previous.path, change.path)

@@ -181,6 +181,19 @@ describe('LocationService refreshes', () => {
     expect([binding?.cseq, binding?.expiresAt]).toEqual([2, 1_799_000 + 3_600_000]);
   });
 
+  it('leaves the row alone for a refresh under a new Call-ID, which memory keeps', async () => {
+    const store = new MemoryRegistrations();
+    const location = service(store);
+    await location.change(update('201', 7));
+    const refreshed = await location.change({ ...update('201', 1), callId: 'next-call' });
+    expect(refreshed.ok).toBe(true);
+    expect(store.batches).toHaveLength(1);
+    expect([...store.rows.values()].map((row) => [row.callId, row.cseq])).toEqual([['one-call', 7]]);
+    expect(location.lookup('201').map((binding) => [binding.callId, binding.cseq])).toEqual([
+      ['next-call', 1],
+    ]);
+  });
+
   it('writes the refresh once the stored expiry is less than half the interval away', async () => {
     const store = new MemoryRegistrations();
     const clock = new FakeClock();
