@@ -265,18 +265,24 @@ class Signalling implements CallSignalling {
       accept: (connection, media) => {
         const leg = dialogLeg(connection.context);
         if (leg === undefined) return;
-        this.whenAnchored(
+        // The core holds the call answered: the caller gets its 2xx even if the call is cleared
+        // meanwhile, and the release that follows waits for it (a BYE after the 2xx).
+        leg.answering = this.anchored(
           connection,
           this.answerFor(anchoring, connection, leg, media, false),
-          (anchored) => accept(connection, anchored),
+        ).then((anchored) => {
+          if (anchored.ok) accept(connection, anchored.media);
           // The caller is refused (488 with the anchor's Warning) and the called party hung up on.
-          (cause) => context.core.clear(connection.id, cause),
-        );
+          else if (context.core.callOf(connection.id) !== undefined)
+            context.core.clear(connection.id, anchored.cause);
+        });
       },
       release(connection, cause) {
         const leg = dialogLeg(connection.context);
-        if (leg instanceof CallerLeg) leg.release(cause, anchoring.takeWarning(connection.callId));
-        else leg?.release(cause);
+        const warning = anchoring.takeWarning(connection.callId);
+        const release = () => (leg instanceof CallerLeg ? leg.release(cause, warning) : leg?.release(cause));
+        if (leg?.answering === undefined) release();
+        else void leg.answering.then(release);
       },
       async update(connection, update) {
         const leg = dialogLeg(connection.context);
@@ -323,18 +329,21 @@ class Signalling implements CallSignalling {
     proceed: (media: MediaDescription | undefined) => void,
     refused: (cause: Cause) => void,
   ): void {
-    const { core, logger } = this.context;
-    anchoring
-      .catch((error: unknown): LegMedia => {
-        logger.error({ err: error, callId: connection.callId }, 'media not anchored');
-        return { ok: false, cause: 'resourcesNotAvailable' };
-      })
-      .then((anchored) => {
-        // The call may have gone on without this connection while its media was anchored.
-        if (core.callOf(connection.id) === undefined) return;
-        if (anchored.ok) proceed(anchored.media);
-        else refused(anchored.cause);
-      });
+    const { core } = this.context;
+    void this.anchored(connection, anchoring).then((anchored) => {
+      // The call may have gone on without this connection while its media was anchored.
+      if (core.callOf(connection.id) === undefined) return;
+      if (anchored.ok) proceed(anchored.media);
+      else refused(anchored.cause);
+    });
+  }
+
+  /** The anchor's verdict, a failure of its own counting as a refusal. */
+  private anchored(connection: Connection, anchoring: Promise<LegMedia>): Promise<LegMedia> {
+    return anchoring.catch((error: unknown): LegMedia => {
+      this.context.logger.error({ err: error, callId: connection.callId }, 'media not anchored');
+      return { ok: false, cause: 'resourcesNotAvailable' };
+    });
   }
 }
 

@@ -46,6 +46,8 @@ export abstract class Leg {
   receivedMedia: MediaDescription | undefined;
   /** The early answer (183) this leg was sent through the media anchor, and which party gave it. */
   earlyAnswer: { readonly from: string; readonly anchored: Promise<LegMedia> } | undefined;
+  /** The called party's answer on its way through the media anchor to this (calling) leg. */
+  answering: Promise<void> | undefined;
   /**
    * A transfer in progress reports to the far end by NOTIFY (RFC 3515 §2.4.4) before this leg
    * may be hung up: the BYE waits for it.
