@@ -279,7 +279,8 @@ class Signalling implements CallSignalling {
       },
       release(connection, cause) {
         const leg = dialogLeg(connection.context);
-        const warning = anchoring.takeWarning(connection.callId);
+        // Only the calling leg is refused with the anchor's Warning, taken before the call is gone.
+        const warning = leg instanceof CallerLeg ? anchoring.takeWarning(connection.callId) : undefined;
         const release = () => (leg instanceof CallerLeg ? leg.release(cause, warning) : leg?.release(cause));
         if (leg?.answering === undefined) release();
         else void leg.answering.then(release);
