@@ -32,7 +32,14 @@ program
   .option('--bind <address>', 'address the SIP listeners bind to')
   .option('--sip-port <port>', 'SIP port for UDP and TCP')
   .option('--http-port <port>', 'management API port (off to disable)')
-  .option('--sip-digest-algorithms <list>', 'digest challenges offered to phones, e.g. SHA-256,MD5 (default MD5)')
+  .option(
+    '--sip-digest-algorithms <list>',
+    'digest challenges offered to phones, e.g. SHA-256,MD5 (default MD5)',
+  )
+  .option('--media-anchor <on|off>', 'RTP through Strowger (default on: MOH, DTMF interworking, transcoding)')
+  .option('--media-address <address>', 'address put in SDP for anchored media')
+  .option('--media-port-range <min-max>', 'RTP ports (default 16384-32767)')
+  .option('--music-on-hold <file>', 'WAV or AU file for the default MOH class')
   .option('--admin-token <token>', 'token the management API requires (default $STROWGER_ADMIN_TOKEN)')
   .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
   .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
@@ -48,6 +55,10 @@ program
       sipTcpPort: options.sipPort,
       httpPort: options.httpPort,
       digestAlgorithms: options.sipDigestAlgorithms,
+      mediaAnchor: options.mediaAnchor,
+      mediaAddress: options.mediaAddress,
+      mediaPortRange: options.mediaPortRange,
+      musicOnHold: options.musicOnHold,
       adminToken: options.adminToken,
       tftpPort: options.tftpPort,
       provisioningHttpPort: options.provisioningHttpPort,
