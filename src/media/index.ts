@@ -36,3 +36,4 @@ export {
   serializeRtp,
 } from './rtp-packet.js';
 export * from './types.js';
+export { encodeWav } from './wav-writer.js';
