@@ -23,8 +23,7 @@ import { type CallCore, type CallRecord, createCallCore } from '../core/index.js
 import { createForwardingRouter } from '../features/forwarding/index.js';
 import { createDialPlanRouter } from '../features/routing/index.js';
 import { createCarrierNumbering } from '../features/transfer/index.js';
-import type { MediaEngine } from '../media/index.js';
-import { encodeWav } from '../media/index.js';
+import { encodeWav, type MediaEngine } from '../media/index.js';
 import { createDigestServer, type DigestAlgorithm, type SipStack, systemClock } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
