@@ -88,6 +88,16 @@ export function lowerRun(s: string, start: number, end: number): string {
   return runHad(UPPER) ? run.toLowerCase() : run;
 }
 
+/**
+ * The index of the first character `c` in s[start, end), or -1. Unlike String#indexOf it never
+ * reads past `end`: a reader that works in place in the header block must not scan the rest
+ * of the block for every element it reads, or many short elements would cost quadratic time.
+ */
+export function indexIn(s: string, c: number, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (s.charCodeAt(i) === c) return i;
+  return -1;
+}
+
 /** SP or HTAB (RFC 3261 §25.1 WSP); folds are already unfolded to SP by the parser. */
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09;

@@ -1,6 +1,6 @@
 /** RFC 3261 §25.1 `escaped` (%HEX HEX) in URIs, and quoted-string (§25.1) encoding. */
 import { isUtf8 } from 'node:buffer';
-import { isIn } from './chars.js';
+import { indexIn, isIn } from './chars.js';
 
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -73,8 +73,8 @@ export function quotedStringEnd(s: string, start: number, end: number): number {
   for (;;) {
     const quote = s.indexOf('"', i);
     if (quote < 0 || quote >= end) return -1;
-    const backslash = s.indexOf('\\', i);
-    if (backslash < 0 || backslash > quote) return quote + 1;
+    const backslash = indexIn(s, 0x5c, i, quote);
+    if (backslash < 0) return quote + 1;
     if (backslash + 1 >= end) return -1;
     i = backslash + 2;
   }
@@ -92,14 +92,14 @@ export function readQuotedString(s: string, start: number): { text: string; end:
 /** The content of the quoted-string s[start, end) (as delimited by `quotedStringEnd`), quoted-pairs unescaped. */
 export function quotedContent(s: string, start: number, end: number): string {
   const close = end - 1;
-  let backslash = s.indexOf('\\', start + 1);
-  if (backslash < 0 || backslash >= close) return s.slice(start + 1, close);
+  let backslash = indexIn(s, 0x5c, start + 1, close);
+  if (backslash < 0) return s.slice(start + 1, close);
   let text = '';
   let chunk = start + 1;
-  while (backslash >= 0 && backslash < close) {
+  while (backslash >= 0) {
     text += s.slice(chunk, backslash);
     chunk = backslash + 1;
-    backslash = s.indexOf('\\', backslash + 2);
+    backslash = indexIn(s, 0x5c, backslash + 2, close);
   }
   return text + s.slice(chunk, close);
 }

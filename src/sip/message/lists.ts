@@ -23,42 +23,54 @@ interface Elements {
  */
 function elementsOf(headers: SipHeaders, rule: string, header: string, quick: boolean): Result<Elements> {
   const elements: Elements = { texts: [], ranges: [] };
-  if (headers instanceof HeaderFields) {
-    for (let i = 0; i < headers.size; i++) {
-      if (headers.keyAt(i) !== header) continue;
-      const text = headers.textOf(i);
+  if (!(headers instanceof HeaderFields)) {
+    for (const value of headers.getAll(rule)) {
       const failure = addElements(
-        text,
-        headers.valueStart(i),
-        headers.valueEnd(i),
+        value,
+        0,
+        value.length,
+        quick && value.indexOf(',') < 0,
         elements,
         rule,
         header,
-        quick,
       );
       if (failure !== undefined) return failure;
     }
-  } else {
-    for (const value of headers.getAll(rule)) {
-      const failure = addElements(value, 0, value.length, elements, rule, header, quick);
-      if (failure !== undefined) return failure;
+    return { ok: true, value: elements };
+  }
+  // The next comma at or after the field, found once for all the fields before it: fields read
+  // in place share the header block, and searching it from every field would be quadratic.
+  let commaIn = '';
+  let comma = -1;
+  for (let i = 0; i < headers.size; i++) {
+    if (headers.keyAt(i) !== header) continue;
+    const text = headers.textOf(i);
+    const start = headers.valueStart(i);
+    const end = headers.valueEnd(i);
+    if (quick && (text !== commaIn || comma < start)) {
+      commaIn = text;
+      comma = text.indexOf(',', start);
+      if (comma < 0) comma = text.length;
     }
+    const failure = addElements(text, start, end, quick && comma >= end, elements, rule, header);
+    if (failure !== undefined) return failure;
   }
   return { ok: true, value: elements };
 }
 
+/** Adds the elements of the field text[start, end); `single` says that it has no comma. */
 function addElements(
   text: string,
   start: number,
   end: number,
+  single: boolean,
   elements: Elements,
   rule: string,
   header: string,
-  quick: boolean,
 ): Result<never> | undefined {
   const ranges = elements.ranges;
   const first = ranges.length;
-  if (quick && !isBefore(text.indexOf(',', start), end)) {
+  if (single) {
     const from = skipSpace(text, start, end);
     ranges.push(from, skipSpaceBack(text, end, from));
   } else if (!commaListRanges(text, start, end, ranges)) {
@@ -69,11 +81,6 @@ function addElements(
     elements.texts.push(text);
   }
   return undefined;
-}
-
-/** Whether the index `found` (-1: not found) lies before `end`. */
-function isBefore(found: number, end: number): boolean {
-  return found >= 0 && found < end;
 }
 
 /** `failure`, unless the full split of the header fails first (see `elementsOf`). */

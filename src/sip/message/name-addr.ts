@@ -1,5 +1,5 @@
 /** name-addr / addr-spec with header parameters (RFC 3261 §20.10, §25.1). */
-import { isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
+import { indexIn, isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { quotedContent, quotedStringEnd, quoteString } from './escape.js';
 import { lastReadFailure, lastReadMessage, refuse } from './failure.js';
 import { addLastParam, formatParams, readParam } from './params.js';
@@ -39,8 +39,8 @@ function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr)
       return refuse('name-addr', 'a quoted display name must be followed by <URI>', i);
     }
   } else {
-    const lt = s.indexOf('<', i);
-    if (lt >= 0 && lt < end) {
+    const lt = indexIn(s, 0x3c, i, end);
+    if (lt >= 0) {
       // display-name = *(token LWS) / quoted-string; a bare comma or '.'-less junk must be quoted.
       const nameEnd = skipSpaceBack(s, lt, i);
       for (let k = i; k < nameEnd; k++) {
@@ -68,9 +68,7 @@ function readNameAddr(s: string, start: number, end: number, nameAddr: NameAddr)
     while (i < end && s.charCodeAt(i) !== 0x3b && !isSpace(s.charCodeAt(i))) i++;
     uriEnd = i;
     rule = 'addr-spec';
-    const question = s.indexOf('?', uriStart);
-    const comma = s.indexOf(',', uriStart);
-    if ((question >= 0 && question < uriEnd) || (comma >= 0 && comma < uriEnd)) {
+    if (indexIn(s, 0x3f, uriStart, uriEnd) >= 0 || indexIn(s, 0x2c, uriStart, uriEnd) >= 0) {
       return refuse('addr-spec', 'a URI with "?" or "," must be enclosed in <> (RFC 3261 §20.10)', uriStart);
     }
   }

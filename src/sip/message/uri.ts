@@ -4,6 +4,7 @@ import {
   allIn,
   HEADER_CHAR,
   HOST_CHAR,
+  indexIn,
   isIn,
   lowerRun,
   PARAM_CHAR,
@@ -85,8 +86,8 @@ function schemeKind(s: string, start: number, colon: number): string {
 
 function readSipUri(s: string, start: number, end: number, uri: Uri | undefined): number {
   let i = start;
-  const at = s.indexOf('@', start);
-  if (at >= 0 && at < end) {
+  const at = indexIn(s, 0x40, start, end);
+  if (at >= 0) {
     // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
     const passColon = s.indexOf(':', start);
     const userEnd = passColon >= 0 && passColon < at ? passColon : at;
@@ -180,9 +181,9 @@ function readUriTail(s: string, start: number, end: number, uri: Uri | undefined
 function readUriHeaders(s: string, start: number, end: number, uri: Uri | undefined): number {
   let headerStart = start;
   for (;;) {
-    let headerEnd = s.indexOf('&', headerStart);
-    if (headerEnd < 0 || headerEnd > end) headerEnd = end;
-    const eq = s.indexOf('=', headerStart);
+    let headerEnd = indexIn(s, 0x26, headerStart, end);
+    if (headerEnd < 0) headerEnd = end;
+    const eq = indexIn(s, 0x3d, headerStart, headerEnd);
     if (
       eq <= headerStart ||
       eq >= headerEnd ||
