@@ -1,21 +1,32 @@
 /**
- * The bindings in memory, by DN, partition and contact, each with its own expiry timer on the
- * injected clock. Reads are synchronous so that call routing never waits on the store.
+ * The bindings in memory, by DN, each expiring on the injected clock. Reads are synchronous so
+ * that call routing never waits on the store.
+ *
+ * Sized for tens of thousands of lines with a binding or two each: a DN's bindings (every
+ * partition, every contact) sit in one small array, searched in place, rather than in Maps of
+ * Maps; and one clock timer serves every expiry through a heap ordered by expiry, rather than
+ * a timer per binding that each refresh would cancel and create again.
  */
 import type { Clock, TimerHandle } from '../../sip/index.js';
 import type { Binding, LineRef } from './binding.js';
 
 interface Entry {
-  readonly binding: Binding;
-  readonly timer: TimerHandle;
+  binding: Binding;
+  /** Index in the expiry heap; NOT_QUEUED once its expiry has been reported. */
+  slot: number;
 }
 
-type ContactMap = Map<string, Entry>;
+const NOT_QUEUED = -1;
 
 export class BindingTable {
-  /** DN → partition → contact key → entry. */
-  private readonly byDn = new Map<string, Map<string, ContactMap>>();
+  /** DN → its bindings in every partition, in registration order. */
+  private readonly byDn = new Map<string, Entry[]>();
+  /** The entries not yet reported expired, as a binary min-heap on `expiresAt`. */
+  private readonly heap: Entry[] = [];
   private count = 0;
+  private timer: TimerHandle | undefined;
+  /** When the armed timer fires; Infinity when none is armed. */
+  private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly clock: Clock,
@@ -27,76 +38,164 @@ export class BindingTable {
   }
 
   get(line: LineRef, contactKey: string): Binding | undefined {
-    return this.contacts(line)?.get(contactKey)?.binding;
+    return this.find(line, contactKey)?.binding;
   }
 
   /** The bindings of one line, in registration order. */
   forLine(line: LineRef): Binding[] {
-    const contacts = this.contacts(line);
-    return contacts === undefined ? [] : [...contacts.values()].map((entry) => entry.binding);
+    const bindings: Binding[] = [];
+    for (const entry of this.byDn.get(line.dn) ?? []) {
+      if (entry.binding.line.partition === line.partition) bindings.push(entry.binding);
+    }
+    return bindings;
   }
 
   /** The bindings of a DN in every partition. */
   forDn(dn: string): Binding[] {
-    const partitions = this.byDn.get(dn);
-    if (partitions === undefined) return [];
-    const bindings: Binding[] = [];
-    for (const contacts of partitions.values())
-      for (const entry of contacts.values()) bindings.push(entry.binding);
-    return bindings;
+    return (this.byDn.get(dn) ?? []).map((entry) => entry.binding);
   }
 
   *all(): IterableIterator<Binding> {
-    for (const partitions of this.byDn.values())
-      for (const contacts of partitions.values()) for (const entry of contacts.values()) yield entry.binding;
+    for (const entries of this.byDn.values()) for (const entry of entries) yield entry.binding;
   }
 
-  /** Adds or replaces the binding with the same line and contact key, and arms its expiry. */
+  /**
+   * Adds or replaces the binding with the same line and contact key. Its expiry is reported
+   * once through `onExpire`; a replacement is reported at its own expiry.
+   */
   set(binding: Binding): void {
-    const { dn, partition } = binding.line;
-    let partitions = this.byDn.get(dn);
-    if (partitions === undefined) {
-      partitions = new Map();
-      this.byDn.set(dn, partitions);
+    const entry = this.find(binding.line, binding.contactKey);
+    if (entry === undefined) {
+      const added: Entry = { binding, slot: NOT_QUEUED };
+      const entries = this.byDn.get(binding.line.dn);
+      if (entries === undefined) this.byDn.set(binding.line.dn, [added]);
+      else entries.push(added);
+      this.count++;
+      this.enqueue(added);
+    } else {
+      entry.binding = binding;
+      if (entry.slot === NOT_QUEUED) this.enqueue(entry);
+      else this.resift(entry.slot);
     }
-    let contacts = partitions.get(partition);
-    if (contacts === undefined) {
-      contacts = new Map();
-      partitions.set(partition, contacts);
-    }
-    const previous = contacts.get(binding.contactKey);
-    if (previous === undefined) this.count++;
-    else this.clock.clearTimeout(previous.timer);
-    const delay = Math.max(0, binding.expiresAt - this.clock.now());
-    const timer = this.clock.setTimeout(() => this.onExpire(binding), delay);
-    contacts.set(binding.contactKey, { binding, timer });
+    this.arm();
   }
 
   /** Removes exactly this binding (not a newer one for the same contact); true when it was there. */
   remove(binding: Binding): boolean {
-    const { dn, partition } = binding.line;
-    const partitions = this.byDn.get(dn);
-    const contacts = partitions?.get(partition);
-    const entry = contacts?.get(binding.contactKey);
-    if (entry === undefined || entry.binding !== binding || !contacts || !partitions) return false;
-    this.clock.clearTimeout(entry.timer);
-    contacts.delete(binding.contactKey);
+    const entries = this.byDn.get(binding.line.dn);
+    const index = entries?.findIndex((entry) => entry.binding === binding) ?? -1;
+    if (entries === undefined || index < 0) return false;
+    const [entry] = entries.splice(index, 1);
+    if (entries.length === 0) this.byDn.delete(binding.line.dn);
     this.count--;
-    if (contacts.size === 0) partitions.delete(partition);
-    if (partitions.size === 0) this.byDn.delete(dn);
+    if (entry !== undefined && entry.slot !== NOT_QUEUED) this.dequeue(entry.slot);
     return true;
   }
 
-  /** Disarms every timer and forgets every binding. */
+  /** Disarms the timer and forgets every binding. */
   clear(): void {
-    for (const partitions of this.byDn.values())
-      for (const contacts of partitions.values())
-        for (const entry of contacts.values()) this.clock.clearTimeout(entry.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
     this.byDn.clear();
+    this.heap.length = 0;
     this.count = 0;
   }
 
-  private contacts(line: LineRef): ContactMap | undefined {
-    return this.byDn.get(line.dn)?.get(line.partition);
+  private find(line: LineRef, contactKey: string): Entry | undefined {
+    const entries = this.byDn.get(line.dn);
+    if (entries === undefined) return undefined;
+    for (const entry of entries) {
+      const { binding } = entry;
+      if (binding.contactKey === contactKey && binding.line.partition === line.partition) return entry;
+    }
+    return undefined;
+  }
+
+  /**
+   * Keeps a timer armed no later than the earliest expiry. A timer that would fire later is
+   * moved; one that fires earlier (the earliest binding was refreshed meanwhile) finds nothing
+   * due and arms the next, which is cheaper than moving it at every refresh.
+   */
+  private arm(): void {
+    const next = this.heap[0];
+    if (next === undefined || next.binding.expiresAt >= this.timerAt) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timerAt = next.binding.expiresAt;
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, this.timerAt - this.clock.now()));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    const due: Binding[] = [];
+    for (let head = this.heap[0]; head !== undefined && head.binding.expiresAt <= now; head = this.heap[0]) {
+      this.dequeue(0);
+      due.push(head.binding);
+    }
+    this.arm();
+    // Reported after the heap is settled: the listener may change the table.
+    for (const binding of due) this.onExpire(binding);
+  }
+
+  private enqueue(entry: Entry): void {
+    entry.slot = this.heap.length;
+    this.heap.push(entry);
+    this.siftUp(entry.slot);
+  }
+
+  private dequeue(slot: number): void {
+    const heap = this.heap;
+    const removed = heap[slot] as Entry;
+    const last = heap.pop() as Entry;
+    removed.slot = NOT_QUEUED;
+    if (last === removed) return;
+    heap[slot] = last;
+    last.slot = slot;
+    this.resift(slot);
+  }
+
+  private resift(slot: number): void {
+    this.siftDown(this.siftUp(slot));
+  }
+
+  /** Moves the entry at `slot` up while it expires before its parent; returns where it ends. */
+  private siftUp(slot: number): number {
+    const heap = this.heap;
+    const entry = heap[slot] as Entry;
+    while (slot > 0) {
+      const parentSlot = (slot - 1) >> 1;
+      const parent = heap[parentSlot] as Entry;
+      if (parent.binding.expiresAt <= entry.binding.expiresAt) break;
+      heap[slot] = parent;
+      parent.slot = slot;
+      slot = parentSlot;
+    }
+    heap[slot] = entry;
+    entry.slot = slot;
+    return slot;
+  }
+
+  private siftDown(slot: number): void {
+    const heap = this.heap;
+    const entry = heap[slot] as Entry;
+    for (;;) {
+      let child = 2 * slot + 1;
+      if (child >= heap.length) break;
+      const right = child + 1;
+      if (
+        right < heap.length &&
+        (heap[right] as Entry).binding.expiresAt < (heap[child] as Entry).binding.expiresAt
+      )
+        child = right;
+      const next = heap[child] as Entry;
+      if (entry.binding.expiresAt <= next.binding.expiresAt) break;
+      heap[slot] = next;
+      next.slot = slot;
+      slot = child;
+    }
+    heap[slot] = entry;
+    entry.slot = slot;
   }
 }
