@@ -18,6 +18,7 @@ import type { ConfigSnapshot } from '../../admin/index.js';
 import {
   type Clock,
   type Endpoint,
+  ownedText,
   parseUri,
   type SipLogger,
   type TransportProtocol,
@@ -176,7 +177,7 @@ export class LocationService {
         const expiresAt = now + requested.expires * 1000;
         if (previous !== undefined && rowStillHolds(previous, change, requested, expiresAt, now)) {
           // The stored row stays as it is: only the ordering and the expiry in memory move.
-          const callId = previous.callId === change.callId ? previous.callId : detached(change.callId);
+          const callId = previous.callId === change.callId ? previous.callId : ownedText(change.callId);
           const binding: Binding = { ...previous, callId, cseq: change.cseq, expiresAt };
           added.push({ binding, previous, stored: true });
           continue;
@@ -184,13 +185,13 @@ export class LocationService {
         const binding: Binding = {
           line: change.line,
           phone: change.phone,
-          contact: detached(requested.contact),
-          contactKey: detached(requested.contactKey),
-          instanceId: requested.instanceId === null ? null : detached(requested.instanceId),
-          path: change.path.length === 0 ? NO_PATH : change.path.map(detached),
-          callId: detached(change.callId),
+          contact: ownedText(requested.contact),
+          contactKey: ownedText(requested.contactKey),
+          instanceId: requested.instanceId === null ? null : ownedText(requested.instanceId),
+          path: change.path.length === 0 ? NO_PATH : change.path.map(ownedText),
+          callId: ownedText(change.callId),
           cseq: change.cseq,
-          userAgent: change.userAgent === null ? null : detached(change.userAgent),
+          userAgent: change.userAgent === null ? null : ownedText(change.userAgent),
           source: { ...change.source },
           expiresAt,
           storedUntil: expiresAt,
@@ -336,16 +337,6 @@ function rowStillHolds(
 }
 
 const NO_PATH: readonly string[] = Object.freeze([]);
-
-/**
- * A flat copy of `text`. V8 keeps a substring as a view of the string it was cut from, and
- * header values are cut from the whole head of their message: a binding kept for an hour would
- * keep its REGISTER's head (hundreds of bytes) alive through them. A JSON round trip is the
- * cheapest way to a string that owns its characters, and runs once per new binding only.
- */
-function detached(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
-}
 
 function sameEndpoint(a: Readonly<Endpoint>, b: Readonly<Endpoint>): boolean {
   return a.address === b.address && a.port === b.port && a.protocol === b.protocol;

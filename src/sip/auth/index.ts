@@ -39,3 +39,4 @@ export {
   type DigestVerifyOptions,
   type DigestVerifyResult,
 } from './digest-server.js';
+export { ownedText } from './owned-text.js';

@@ -8,6 +8,8 @@
  * may have been used before, so it is refused as stale and the client simply fetches a new one.
  */
 
+import { ownedText } from './owned-text.js';
+
 export type NonceCountVerdict = 'fresh' | 'replay' | 'forgotten';
 
 interface NonceRecord {
@@ -53,8 +55,9 @@ export class NonceCountWindow {
     if (record === undefined) {
       if (issuedAt <= this.forgottenUpTo) return 'forgotten';
       this.makeRoom(now);
-      this.records.set(nonce, { issuedAt, highest: nc, below: 0 });
-      this.order[(this.head + this.records.size - 1) % this.maxNonces] = nonce;
+      const key = ownedText(nonce);
+      this.records.set(key, { issuedAt, highest: nc, below: 0 });
+      this.order[(this.head + this.records.size - 1) % this.maxNonces] = key;
       return 'fresh';
     }
     if (nc > record.highest) {
