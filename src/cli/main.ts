@@ -43,6 +43,10 @@ program
   .option('--admin-token <token>', 'token the management API requires (default $STROWGER_ADMIN_TOKEN)')
   .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
   .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
+  .option(
+    '--provisioning-files <folder>',
+    'static files served to phones beside the generated ones (firmware, ring lists)',
+  )
   .option('--log-level <level>', 'trace, debug, info, warn, error or fatal')
   .action(async (options: Record<string, string | undefined>) => {
     const loaded = options.config ? await loadConfigFile(options.config) : undefined;
@@ -62,6 +66,7 @@ program
       adminToken: options.adminToken,
       tftpPort: options.tftpPort,
       provisioningHttpPort: options.provisioningHttpPort,
+      provisioningFiles: options.provisioningFiles,
       logLevel: options.logLevel,
     };
     const resolved = resolveNodeSettings({ file: loaded?.file.node, env: process.env, flags });

@@ -375,12 +375,13 @@ async function startProvisioning(
   logger: Logger,
   provisioningSettings: ProvisioningSettingsInput,
 ): Promise<ProvisioningService> {
-  const { tftpPort, httpPort } = settings.provisioning;
+  const { tftpPort, httpPort, files } = settings.provisioning;
   const listener = (port: number | false) => (port === false ? false : { address: settings.bind, port });
   const options = {
     snapshot,
     logger: logger.child({ module: 'provisioning' }),
     settings: provisioningSettings,
+    staticFolders: files === null ? [] : [resolve(files)],
   };
   const provisioning = createProvisioningService({
     ...options,

@@ -176,6 +176,7 @@ export interface NodeSettingsInput {
   httpBind?: string;
   tftpPort?: PortSetting;
   provisioningHttpPort?: PortSetting;
+  provisioningFiles?: string;
   dataDir?: string;
   databaseUrl?: string;
   adminToken?: string;

@@ -77,7 +77,14 @@ const nodeSection = object({
     }),
   ),
   http: optional(object({ port: optional(port), bind: optional(host) })),
-  provisioning: optional(object({ tftpPort: optional(port), httpPort: optional(port) })),
+  provisioning: optional(
+    object({
+      tftpPort: optional(port),
+      httpPort: optional(port),
+      /** Firmware loads, ring lists and other static files served beside the generated ones. */
+      files: optional(text({ max: 4096 })),
+    }),
+  ),
   dataDir: optional(text({ max: 4096 })),
   database: optional(
     object({

@@ -25,7 +25,12 @@ export interface NodeSettings {
   };
   readonly http: { readonly port: PortSetting; readonly bind: string };
   /** Phone configuration files over TFTP (CUCM: UDP 69) and HTTP (CUCM: TCP 6970). */
-  readonly provisioning: { readonly tftpPort: PortSetting; readonly httpPort: PortSetting };
+  readonly provisioning: {
+    readonly tftpPort: PortSetting;
+    readonly httpPort: PortSetting;
+    /** Folder of static files (firmware loads, ring lists); null: generated files only. */
+    readonly files: string | null;
+  };
   readonly dataDir: string;
   /** PostgreSQL when set; otherwise the embedded store in `<dataDir>/db`. */
   readonly databaseUrl: string | null;
@@ -153,6 +158,11 @@ const settings: {
     parse: matching(HOST_PATTERN, 'an IP address or host name'),
   },
   tftpPort: { env: 'STROWGER_TFTP_PORT', flag: '--tftp-port', parse: port },
+  provisioningFiles: {
+    env: 'STROWGER_PROVISIONING_FILES',
+    flag: '--provisioning-files',
+    parse: matching(/^.{1,4096}$/, 'a folder'),
+  },
   provisioningHttpPort: {
     env: 'STROWGER_PROVISIONING_HTTP_PORT',
     flag: '--provisioning-http-port',
@@ -250,7 +260,11 @@ export function resolveNodeSettings(sources: {
         digestAlgorithms: input.digestAlgorithms ?? ['MD5'],
       },
       http: { port: input.httpPort ?? 8080, bind: input.httpBind ?? bind },
-      provisioning: { tftpPort: input.tftpPort ?? 69, httpPort: input.provisioningHttpPort ?? 6970 },
+      provisioning: {
+        tftpPort: input.tftpPort ?? 69,
+        httpPort: input.provisioningHttpPort ?? 6970,
+        files: input.provisioningFiles ?? null,
+      },
       dataDir: input.dataDir ?? './var',
       databaseUrl: input.databaseUrl ?? null,
       adminToken: input.adminToken ?? null,

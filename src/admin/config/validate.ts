@@ -98,6 +98,7 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     httpBind: node.http?.bind,
     tftpPort: node.provisioning?.tftpPort,
     provisioningHttpPort: node.provisioning?.httpPort,
+    provisioningFiles: node.provisioning?.files,
     dataDir: node.dataDir,
     databaseUrl: node.database?.url,
     adminToken: node.adminToken,

@@ -11,7 +11,7 @@ describe('resolveNodeSettings', () => {
         bind: '127.0.0.1',
         sip: { udp: 5060, tcp: 5060, tls: false, ws: false, digestAlgorithms: ['MD5'] },
         http: { port: 8080, bind: '127.0.0.1' },
-        provisioning: { tftpPort: 69, httpPort: 6970 },
+        provisioning: { tftpPort: 69, httpPort: 6970, files: null },
         dataDir: './var',
         databaseUrl: null,
         adminToken: null,
