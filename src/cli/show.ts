@@ -299,7 +299,7 @@ export function formatTrunks(trunks: readonly TrunkView[]): string {
     cell(trunk.consecutiveFailures),
   ]);
   return (
-    `${table(['Line', 'Peer', 'Expires(sec)', 'Registered', 'State'], numbers)}\n${plural(numbers.length, 'number') + ' to register'}\n\n` +
+    `${table(['Line', 'Peer', 'Expires(sec)', 'Registered', 'State'], numbers)}\n${plural(numbers.length, 'number')} to register\n\n` +
     `${table(['Trunk', 'Service', 'Target', 'Last OPTIONS', 'Failures'], service)}\n${plural(trunks.length, 'trunk')}\n`
   );
 }
