@@ -320,9 +320,13 @@ async function startStrowger(dir: string, databaseUrl?: string): Promise<Server>
   return server;
 }
 
-/** Every sipp process at once, each over its own injection file; server CPU measured around it. */
-async function load(server: Server, files: string[], callsPerProcess: number): Promise<LoadResult> {
-  const ports = await Promise.all(files.map(() => freePort('UDP')));
+/** Every sipp process at once, each over its own injection file and port; server CPU measured around it. */
+async function load(
+  server: Server,
+  files: string[],
+  ports: number[],
+  callsPerProcess: number,
+): Promise<LoadResult> {
   const cpuBefore = cpuSeconds(server.processes());
   const started = performance.now();
   const runs = await Promise.all(
@@ -369,14 +373,17 @@ async function measure(start: () => Promise<Server>, files: string[], wrongFiles
     await sleep(SETTLE_MS);
     const pssBefore = pssBytes(server.processes());
     const heapBefore = await server.heapUsedAfterGc?.();
-    const initial = await load(server, files, LINES / SIPP_PROCESSES);
+    // Each sipp process keeps its port through every phase, as a phone keeps its address:port from
+    // one refresh to the next: a registrar may treat a binding that moves as new.
+    const ports = await Promise.all(files.map(() => freePort('UDP')));
+    const initial = await load(server, files, ports, LINES / SIPP_PROCESSES);
     if (initial.successful !== LINES)
       console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
     await sleep(SETTLE_MS);
     const pssAfter = pssBytes(server.processes());
     const heapAfter = await server.heapUsedAfterGc?.();
-    await load(server, files, WARMUP_CALLS / SIPP_PROCESSES);
-    const refresh = await load(server, files, MEASURED_CALLS / SIPP_PROCESSES);
+    await load(server, files, ports, WARMUP_CALLS / SIPP_PROCESSES);
+    const refresh = await load(server, files, ports, MEASURED_CALLS / SIPP_PROCESSES);
     return { server: server.name, initial, refresh, pssBefore, pssAfter, heapBefore, heapAfter };
   } finally {
     await server.stop();
