@@ -194,6 +194,11 @@ describe('SIP line registrar on 127.0.0.1', () => {
     expect((await server.store.registrations.list()).map((row) => row.line)).toEqual(['201', '202']);
   });
 
+  it('vacuums the registrations table of the embedded store, keeping its rows', async () => {
+    await server.store.registrations.vacuum();
+    expect((await server.store.registrations.list()).map((row) => row.line)).toEqual(['201', '202']);
+  });
+
   it('answers OPTIONS with 200 and REGISTER among the allowed methods', async () => {
     const target = registrarEndpoint('UDP');
     const options = createRequest({

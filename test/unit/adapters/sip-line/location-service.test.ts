@@ -12,6 +12,7 @@ import {
   MemoryRegistrations,
   PHONE_201,
   PHONE_202,
+  RecordingLogger,
   RegistrarHarness,
 } from './harness.js';
 
@@ -239,5 +240,42 @@ describe('LocationService refreshes', () => {
     const snapshot = demoSnapshot();
     expect(await restarted.restore(snapshot)).toEqual({ restored: 1, dropped: 0 });
     expect(restarted.lookup('201').map((binding) => binding.expiresAt)).toEqual([3_600_000]);
+  });
+});
+
+describe('LocationService store upkeep', () => {
+  /** A store that counts its VACUUMs. */
+  class VacuumedRegistrations extends MemoryRegistrations {
+    vacuums = 0;
+    async vacuum(): Promise<void> {
+      this.vacuums++;
+    }
+  }
+
+  it('vacuums the store once every so many rows written, and logs it', async () => {
+    const store = new VacuumedRegistrations();
+    const logger = new RecordingLogger();
+    const clock = new FakeClock();
+    const location = new LocationService({
+      persistence: store,
+      clock,
+      wallClock: () => EPOCH + clock.now(),
+      logger,
+      domain: 'strowger.test',
+      maxBindingsPerLine: 10,
+      maxPendingPerLine: 16,
+      vacuumEveryRows: 3,
+      emit: () => {},
+    });
+    await location.change(update('201', 1));
+    await location.change(update('202', 1));
+    expect(store.vacuums).toBe(0);
+    await location.change(update('203', 1));
+    await location.change(update('204', 1));
+    expect(store.vacuums).toBe(1);
+    expect(logger.lines.filter((line) => line.message === 'registrations table vacuumed')).toHaveLength(1);
+    await location.change(update('205', 1));
+    await location.change(update('206', 1));
+    expect(store.vacuums).toBe(2);
   });
 });
