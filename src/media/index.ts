@@ -35,5 +35,6 @@ export {
   type RtpParseError,
   serializeRtp,
 } from './rtp-packet.js';
+export { digitForEvent, eventForDigit, isDtmfDigit } from './telephone-event.js';
 export * from './types.js';
 export { encodeWav } from './wav-writer.js';

@@ -10,7 +10,7 @@
  *   duration when it comes up. The feature is announced with
  *   `Call-Info: <sip:host>;method="NOTIFY;Event=telephone-event;Duration=2000"`.
  */
-import type { DtmfDigit } from '../../media/index.js';
+import { type DtmfDigit, digitForEvent, eventForDigit, isDtmfDigit } from '../../media/index.js';
 
 /** A digit read from a SIP body. `end` is false for a NOTIFY sent when the key went down. */
 export interface SignalledDigit {
@@ -29,25 +29,6 @@ export interface DtmfMessage {
 
 export type InfoFormat = 'dtmf-relay' | 'dtmf';
 
-/** RFC 4733 §3.2 event codes 0–15, in order. */
-const DIGITS: readonly DtmfDigit[] = [
-  '0',
-  '1',
-  '2',
-  '3',
-  '4',
-  '5',
-  '6',
-  '7',
-  '8',
-  '9',
-  '*',
-  '#',
-  'A',
-  'B',
-  'C',
-  'D',
-];
 /** Used when a body gives no duration: a common key press. */
 export const DEFAULT_DURATION_MS = 250;
 /** Cisco's default `notify telephone-event max-duration`. */
@@ -59,17 +40,9 @@ const MAX_BODY_BYTES = 512;
 /** RFC 4733 §2.3.2: volume in -dBm0; 10 is what senders commonly use. */
 const NOTIFY_VOLUME = 10;
 
-export function digitForEvent(event: number): DtmfDigit | null {
-  return DIGITS[event] ?? null;
-}
-
-export function eventForDigit(digit: DtmfDigit): number {
-  return DIGITS.indexOf(digit);
-}
-
 function readDigit(text: string): DtmfDigit | null {
   const value = text.trim().toUpperCase();
-  if (value.length === 1) return DIGITS.includes(value as DtmfDigit) ? (value as DtmfDigit) : null;
+  if (value.length === 1) return isDtmfDigit(value) ? value : null;
   // Some senders write the event code (10 for *, 11 for #) instead of the character.
   return /^[0-9]{1,2}$/.test(value) ? digitForEvent(Number(value)) : null;
 }
@@ -122,7 +95,8 @@ export function readInfo(contentType: string, body: Buffer): SignalledDigit | nu
 /** The NOTIFY for a key going down (`end` false) or coming up (`end` true). */
 export function notifyMessage(digit: DtmfDigit, durationMs: number, end: boolean): DtmfMessage {
   const body = Buffer.alloc(4);
-  body[0] = eventForDigit(digit);
+  // Every DtmfDigit has an event code (RFC 4733 §3.2).
+  body[0] = eventForDigit(digit)!;
   body[1] = (end ? 0x80 : 0) | NOTIFY_VOLUME;
   body.writeUInt16BE(Math.min(0xffff, Math.max(0, Math.round(durationMs))), 2);
   return {
