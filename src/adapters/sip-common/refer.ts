@@ -3,16 +3,17 @@
  * blind transfer of the other party to that number, Refer-To with Replaces (RFC 3891) names the
  * consultation call whose party joins the held one. The REFER is accepted with 202, its
  * progress reported by NOTIFY with a message/sipfrag body (RFC 3515 §2.4.5), and the
- * transferring leg's BYE waits for the last NOTIFY. A carrier's party may take a blind transfer
- * itself (a REFER to the carrier, `TransferHandOff`); otherwise the core transfers (hairpin).
+ * transferring leg's BYE waits for the last NOTIFY. A carrier's party may take a transfer itself
+ * (a REFER to the carrier, `TransferHandOff`); otherwise the core transfers (hairpin).
  */
-import type { CallCore, ConnectionView } from '../../core/index.js';
+import type { CallCore, Cause, ConnectionView } from '../../core/index.js';
 import { dialogKey, type IncomingRequest, parseNameAddr, type Uri } from '../../sip/index.js';
 import type { Leg, LegContext } from './leg.js';
 
 /**
- * Offers a blind transfer to the other party's own network (a carrier's REFER, R-TRUNK-17);
- * resolves true when the network took it over, false to let the core transfer instead.
+ * Offers a transfer to `target` to the other party's own network (a carrier's REFER, R-TRUNK-17):
+ * the blind transfer's number or the consulted party's. Resolves true when the network took it
+ * over, false to let the core transfer instead.
  */
 export type TransferHandOff = (
   partyLeg: Leg,
@@ -111,7 +112,7 @@ export class ReferHandling {
       const done =
         target.kind === 'blind'
           ? await this.blind(leg, target.number)
-          : consulted !== undefined && context.core.transfer(leg.connectionId, consulted.connectionId).ok;
+          : consulted !== undefined && (await this.consultative(leg, consulted));
       await this.notify(leg, done ? '200 OK' : '503 Service Unavailable', true);
     } finally {
       finished();
@@ -129,25 +130,46 @@ export class ReferHandling {
   }
 
   private async blind(leg: Leg, number: string): Promise<boolean> {
+    if (await this.handedOff(leg, number, 'singleStepTransfer')) return true;
+    return this.context.core.singleStepTransfer(leg.connectionId, number).ok;
+  }
+
+  /**
+   * A consultative transfer: the carrier may take it as a blind one to the consulted party's
+   * number, without Replaces, as the consultation call is ours and not the carrier's to replace
+   * (RFC 5589 §7, transfer with consultation hold: the target is called anew). The consultation
+   * call is then cleared here.
+   */
+  private async consultative(leg: Leg, consulted: Leg): Promise<boolean> {
+    const { core } = this.context;
+    const target = otherParty(core, consulted.connectionId);
+    if (target !== undefined && (await this.handedOff(leg, target.number, 'transfer'))) {
+      core.clear(consulted.connectionId, 'transfer');
+      return true;
+    }
+    return core.transfer(leg.connectionId, consulted.connectionId).ok;
+  }
+
+  /**
+   * Offers the transfer of the other party of `leg`'s call to `number` to that party's own
+   * network; when taken, `leg`'s call is cleared here with `cause` and true returned.
+   */
+  private async handedOff(leg: Leg, number: string, cause: Cause): Promise<boolean> {
     const { core } = this.context;
     const party = otherParty(core, leg.connectionId);
     const partyLeg = party && this.context.legsByConnection.get(party.id);
     const handOff = party && this.handOffs.get(party.deviceKind);
-    if (party && partyLeg && handOff) {
-      const transferring = core.callOf(leg.connectionId)?.connections.find((c) => c.id === leg.connectionId);
-      let taken = false;
-      try {
-        taken = await handOff(partyLeg, party, number, transferring?.number ?? '');
-      } catch (error) {
-        this.context.logger.warn({ err: error, number }, 'transfer not handed to the carrier');
-      }
-      if (taken) {
-        // The carrier calls the target itself: both legs here are done.
-        core.clear(leg.connectionId, 'singleStepTransfer');
-        return true;
-      }
+    if (!party || !partyLeg || !handOff) return false;
+    const transferring = core.callOf(leg.connectionId)?.connections.find((c) => c.id === leg.connectionId);
+    let taken = false;
+    try {
+      taken = await handOff(partyLeg, party, number, transferring?.number ?? '');
+    } catch (error) {
+      this.context.logger.warn({ err: error, number }, 'transfer not handed to the carrier');
     }
-    return core.singleStepTransfer(leg.connectionId, number).ok;
+    // The carrier calls the target itself: the call here is done.
+    if (taken) core.clear(leg.connectionId, cause);
+    return taken;
   }
 
   /** RFC 3515 §2.4.4 / RFC 6665: NOTIFY of the implicit subscription, terminated with the last one. */

@@ -6,8 +6,8 @@
  *  - a forwarded carrier call: 302 with the DID of the target, or the hairpin when the trunk
  *    says `no supplementary-service sip moved-temporarily`;
  *  - transfers by REFER (RFC 3515): blind and consultative (Replaces, RFC 3891) between phones
- *    and pilots, and of a carrier's call: REFER to the carrier, or the hairpin with `no
- *    supplementary-service sip refer`;
+ *    and pilots, and of a carrier's call, blind or consultative: REFER to the carrier, or the
+ *    hairpin when it refuses or with `no supplementary-service sip refer`;
  *  - a phone's hold of a carrier's call answered here, nothing sent to the carrier.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -199,6 +199,41 @@ describe('services with 302 and REFER toward the carrier (the defaults)', () => 
     expect(setup.phone202.invites).toHaveLength(0);
   });
 
+  it('hands a consultative transfer of a carrier call to the carrier as a REFER to the consulted DID', async () => {
+    const held = await carrierCallAnswered(setup);
+    const consultation = await answeredCall(setup, '202');
+    const { callId, localTag, remoteTag } = consultation.id;
+    const replaces = encodeURIComponent(`${callId};to-tag=${remoteTag};from-tag=${localTag}`);
+    expect((await refer(setup, held, `<sip:202@127.0.0.1?Replaces=${replaces}>`)).status).toBe(202);
+    await vi.waitFor(() => expect(setup.carrier.refers).toHaveLength(1));
+    // RFC 5589 ยง7: no Replaces toward the carrier, the consultation call is ours.
+    expect(header(setup.carrier.refers[0], 'Refer-To')).toBe('<sip:5123781202@127.0.0.2>');
+    expect(header(setup.carrier.refers[0], 'Referred-By')).toBe('<sip:5123781201@127.0.0.2>');
+    await vi.waitFor(() => expect(setup.carrier.byes).toHaveLength(1));
+    await vi.waitFor(() => expect(setup.phone202.byes).toHaveLength(1));
+    await vi.waitFor(() => expect(setup.phone201.byes).toHaveLength(2));
+    expect(bodies(setup.phone201.notifies)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 200 OK']);
+    expect(setup.carrier.reinvites).toHaveLength(0);
+    expect(setup.phone202.reinvites).toHaveLength(0);
+    await vi.waitFor(() => expect(setup.node.core.activeCalls).toBe(0));
+  });
+
+  it('joins a consultative transfer here when the carrier refuses the REFER', async () => {
+    setup.carrier.referStatus = 501;
+    const held = await carrierCallAnswered(setup);
+    const consultation = await answeredCall(setup, '202');
+    const { callId, localTag, remoteTag } = consultation.id;
+    const replaces = encodeURIComponent(`${callId};to-tag=${remoteTag};from-tag=${localTag}`);
+    expect((await refer(setup, held, `<sip:202@127.0.0.1?Replaces=${replaces}>`)).status).toBe(202);
+    await vi.waitFor(() => expect(setup.carrier.reinvites).toHaveLength(1));
+    expect(setup.carrier.refers).toHaveLength(1);
+    expect(setup.phone202.reinvites).toHaveLength(1);
+    await vi.waitFor(() => expect(setup.phone201.byes).toHaveLength(2));
+    expect(bodies(setup.phone201.notifies).at(-1)).toBe('SIP/2.0 200 OK');
+    await setup.phone202.stack.requestInDialog(setup.phone202.dialogs[0] as Dialog, 'BYE');
+    await vi.waitFor(() => expect(setup.carrier.byes).toHaveLength(1));
+  });
+
   it('keeps the transfer here when the carrier refuses the REFER', async () => {
     setup.carrier.referStatus = 501;
     const dialog = await carrierCallAnswered(setup);
@@ -272,6 +307,7 @@ describe('services with `no supplementary-service sip moved-temporarily` and `โ€
     const replaces = encodeURIComponent(`${callId};to-tag=${remoteTag};from-tag=${localTag}`);
     expect((await refer(setup, held, `<sip:202@127.0.0.1?Replaces=${replaces}>`)).status).toBe(202);
     await vi.waitFor(() => expect(setup.carrier.reinvites).toHaveLength(1));
+    expect(setup.carrier.refers).toHaveLength(0);
     expect(setup.phone202.reinvites).toHaveLength(1);
     await vi.waitFor(() => expect(setup.phone201.byes).toHaveLength(2));
     await setup.phone202.stack.requestInDialog(setup.phone202.dialogs[0] as Dialog, 'BYE');

@@ -3,8 +3,9 @@
  * - a forwarded call from the carrier is sent back to it with 302 Moved Temporarily (R-TRUNK-09
  *   to 11): Contact user translated by `redirect-target`, host per `host-registrar`, Diversion
  *   with the forwarding line as the carrier knows it; `movedTemporarily: false` keeps it here;
- * - a blind transfer of a carrier's call is handed to the carrier by REFER (R-TRUNK-17, 18):
- *   Refer-To and Referred-By users as DIDs; `refer: false`, or a refused REFER, keeps it here;
+ * - a transfer of a carrier's call, blind or consultative, is handed to the carrier by REFER
+ *   (R-TRUNK-17, 18): Refer-To (the target, or the consulted party, without Replaces) and
+ *   Referred-By users as DIDs; `refer: false`, or a refused REFER, keeps it here;
  * - a phone's hold of a carrier's call is answered here and not relayed (R-TRUNK-21) when the
  *   node passes media through (`anchor: off`): the carrier keeps sending to the phone, which
  *   ignores it on hold. With anchored media the call media hold every call here, with music on
@@ -105,7 +106,7 @@ export class CarrierServices {
     return { ok: true, media: answer };
   }
 
-  /** REFER to the carrier for a blind transfer of its call (`TransferHandOff`). */
+  /** REFER to the carrier for a transfer of its call to `target` (`TransferHandOff`). */
   readonly referToCarrier: TransferHandOff = async (
     partyLeg: Leg,
     party: ConnectionView,
