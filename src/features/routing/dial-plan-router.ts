@@ -31,6 +31,7 @@ export interface DialPlanRouterOptions {
 const UNKNOWN: RouteResult = { ok: false, failure: 'unknown' };
 const BLOCKED: RouteResult = { ok: false, failure: 'blocked' };
 const NOT_REGISTERED: RouteResult = { ok: false, failure: 'notRegistered' };
+const TOO_MANY_HOPS: RouteResult = { ok: false, failure: 'tooManyForwards' };
 
 export function createDialPlanRouter(options: DialPlanRouterOptions): Router {
   const logger = options.logger ?? silentCoreLogger;
@@ -72,10 +73,10 @@ function routeOf(
       return UNKNOWN;
     case 'blocked':
       return BLOCKED;
-    // CUCM plays reorder on a translation or forward loop; the core has no cause of its own for it.
+    // A translation or forward loop ran into the analysis' hop limit: SIP 483 Too Many Hops.
     case 'loop':
       logger.warn({ calling: calling.id, reason: analysis.reason }, 'dial plan loop');
-      return BLOCKED;
+      return TOO_MANY_HOPS;
     case 'routed':
       break;
   }

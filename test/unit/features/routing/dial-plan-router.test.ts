@@ -206,8 +206,11 @@ describe('dial-plan router on a CUCM-style plan', () => {
     });
   });
 
-  it('refuses a forward loop', () => {
-    expect(router.route({ calling: lobby, dialed: '202' })).toEqual({ ok: false, failure: 'blocked' });
+  it('ends a forward loop at the hop limit (483)', () => {
+    expect(router.route({ calling: lobby, dialed: '202' })).toEqual({
+      ok: false,
+      failure: 'tooManyForwards',
+    });
   });
 
   it('lets a carrier’s call leave by the trunk when a line forwards it there', () => {
