@@ -3,24 +3,9 @@
  * `/metrics`. Methods outside the known set count as `other`, so a peer cannot grow the table.
  */
 import type { SipMessageStats } from '../api/index.js';
-import type { SipMessage } from '../sip/index.js';
+import { KNOWN_METHODS, type SipMessage } from '../sip/index.js';
 
-const KNOWN_METHODS = new Set([
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'PRACK',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'PUBLISH',
-  'INFO',
-  'REFER',
-  'MESSAGE',
-  'UPDATE',
-]);
+const METHODS: ReadonlySet<string> = new Set(KNOWN_METHODS);
 
 export class SipMessageCounters {
   private readonly requests = new Map<string, number>();
@@ -28,11 +13,11 @@ export class SipMessageCounters {
 
   count(direction: 'in' | 'out', message: SipMessage): void {
     if (message.kind === 'request') {
-      const key = `${direction} ${KNOWN_METHODS.has(message.method) ? message.method : 'other'}`;
+      const key = `${direction} ${METHODS.has(message.method) ? message.method : 'other'}`;
       this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
     } else {
       const method = message.cseq.method;
-      const key = `${direction} ${KNOWN_METHODS.has(method) ? method : 'other'} ${message.status}`;
+      const key = `${direction} ${METHODS.has(method) ? method : 'other'} ${message.status}`;
       this.responses.set(key, (this.responses.get(key) ?? 0) + 1);
     }
   }

@@ -39,3 +39,5 @@ export type {
 } from './types.js';
 export { formatUri, parseUri } from './uri.js';
 export { formatVia, parseVia, parseViaList } from './via.js';
+/** The SIP methods of RFC 3261 and its common extensions. */
+export { METHODS as KNOWN_METHODS } from './words.js';

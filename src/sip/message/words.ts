@@ -5,7 +5,7 @@
  */
 
 /** The methods a received start line or CSeq nearly always names (RFC 3261 §7.1 and extensions). */
-const METHODS = [
+export const METHODS: readonly string[] = [
   'ACK',
   'BYE',
   'CANCEL',
