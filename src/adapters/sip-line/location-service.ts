@@ -1,12 +1,18 @@
 /**
- * The lines' bindings: kept in memory for routing, written through to the store before a
- * REGISTER is answered (so that a 200 OK survives a restart), restored from it at start, and
- * removed by their expiry timers. Store writes of different lines are grouped (`WriteBatcher`);
- * a line's changes stay one after another (`KeyedQueue`).
+ * The lines' bindings: kept in memory for routing, persisted to the store so that a restart
+ * keeps them, restored from it at start, and removed by their expiry timers.
+ *
+ * Two ways to persist (`PersistenceMode`):
+ * - `write-through`: a REGISTER's row changes are committed before it is answered, so every
+ *   200 OK survives a crash. Store writes of different lines are grouped (`WriteBatcher`); a
+ *   line's changes stay one after another (`KeyedQueue`).
+ * - `write-back` (Kamailio usrloc `db_mode 2`): the REGISTER is answered from memory at once and
+ *   its row changes are written within a bounded interval (`WriteBack`) and at a clean stop. A
+ *   crash loses at most the last interval's changes; their phones register again.
  *
  * The store is there so that bindings survive a restart, not as a journal of refreshes. New
  * bindings, removals and any change a restart must see (contact, instance, path, source,
- * device, User-Agent) are written before the 200. A refresh that only moves the expiry (and
+ * device, User-Agent) are written. A refresh that only moves the expiry (and
  * the Call-ID and CSeq, which only order the REGISTERs of a binding) is written only when the
  * stored expiry would fall short: when it is less than half the granted interval away, or
  * later than the new expiry. A binding restored after a crash may therefore end up to half an
@@ -33,7 +39,8 @@ import type { BindingRequest, RequestedContact } from './binding-request.js';
 import { contactKey } from './binding-request.js';
 import { BindingTable } from './binding-table.js';
 import { KeyedQueue } from './keyed-queue.js';
-import type { RegistrationPersistence } from './persistence.js';
+import type { PersistenceMode, RegistrationPersistence } from './persistence.js';
+import { WriteBack, type WriteBackLimits } from './write-back.js';
 import { type RowChange, WriteBatcher, type WriteBatcherLimits } from './write-batcher.js';
 
 export type BindingEvent =
@@ -71,7 +78,11 @@ export interface LocationServiceOptions {
   /** Host part of the AOR under which a line's bindings are stored: `sip:<dn>@<domain>`. */
   readonly domain: string;
   readonly maxBindingsPerLine: number;
-  /** REGISTERs of one line waiting for the store at once; more are refused with 503. */
+  /** When a REGISTER's rows reach the store. Default `write-through`. */
+  readonly mode?: PersistenceMode;
+  /** Flush interval and backlog of `write-back` (default 1 s, 50,000 bindings). */
+  readonly writeBack?: Partial<WriteBackLimits>;
+  /** REGISTERs of one line waiting for the store at once (`write-through`); more are refused with 503. */
   readonly maxPendingPerLine: number;
   /** Size of one store write and of the backlog behind it; more is refused with 503. */
   readonly writeLimits?: WriteBatcherLimits;
@@ -87,6 +98,12 @@ export interface LocationServiceOptions {
  */
 const DEFAULT_WRITE_LIMITS: WriteBatcherLimits = { maxBatch: 500, maxQueued: 5000 };
 
+/**
+ * A second at most between a change and its row, as Kamailio's usrloc `timer_interval` ≥ 1 s; the
+ * backlog holds five times a 10,000-line node's bindings, about 15 MB of rows at worst.
+ */
+const DEFAULT_WRITE_BACK: WriteBackLimits = { intervalMs: 1000, maxPending: 50_000 };
+
 const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** About five rewrites of a 10,000-line node's table: dead rows never outnumber live ones much. */
@@ -96,12 +113,26 @@ const DEFAULT_VACUUM_EVERY_ROWS = 50_000;
 type MaintainedRows = RegistrationPersistence['registrations'] &
   Partial<Pick<RegistrationRepository, 'vacuum'>>;
 
+/** A REGISTER's effect on its line, checked but not yet applied. */
+interface ChangePlan {
+  readonly removed: readonly Binding[];
+  readonly added: readonly {
+    readonly binding: Binding;
+    readonly previous: Binding | undefined;
+    readonly stored: boolean;
+  }[];
+  /** The row changes that persist it. */
+  readonly rows: readonly RowChange[];
+}
+
 const TRANSPORTS: ReadonlySet<string> = new Set<TransportProtocol>(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
 
 export class LocationService {
   private readonly table: BindingTable;
   private readonly queue: KeyedQueue;
   private readonly writer: WriteBatcher;
+  /** Present in `write-back` mode. */
+  private readonly writeBack: WriteBack | undefined;
   private readonly rows: MaintainedRows;
   private rowsSinceVacuum = 0;
   private vacuuming = false;
@@ -110,10 +141,21 @@ export class LocationService {
     this.table = new BindingTable(options.clock, (binding) => this.expire(binding));
     this.queue = new KeyedQueue(options.maxPendingPerLine);
     this.rows = options.persistence.registrations;
+    const writeLimits = options.writeLimits ?? DEFAULT_WRITE_LIMITS;
     this.writer = new WriteBatcher(async (upserts, deletes) => {
       await this.rows.applyBatch(upserts, deletes);
       this.rowsWritten(upserts.length + deletes.length);
-    }, options.writeLimits ?? DEFAULT_WRITE_LIMITS);
+    }, writeLimits);
+    this.writeBack =
+      options.mode === 'write-back'
+        ? new WriteBack(
+            this.writer,
+            { ...DEFAULT_WRITE_BACK, ...options.writeBack },
+            options.clock,
+            options.logger,
+            writeLimits.maxBatch,
+          )
+        : undefined;
   }
 
   get size(): number {
@@ -136,9 +178,15 @@ export class LocationService {
    * a store failure is a 500 answer.
    */
   change(change: BindingChange): Promise<ChangeResult> {
-    const key = lineKey(change.line);
-    const queued = this.queue.tryRun(key, () => this.applyChange(change));
+    // Nothing waits in write-back: the change is whole before another can start.
+    if (this.writeBack !== undefined) return Promise.resolve(this.changeNow(change, this.writeBack));
+    const queued = this.queue.tryRun(lineKey(change.line), () => this.changeWrittenThrough(change));
     return queued ?? Promise.resolve(busy());
+  }
+
+  /** Row changes waiting for a write-back flush. */
+  get unwritten(): number {
+    return this.writeBack?.size ?? 0;
   }
 
   /**
@@ -164,14 +212,45 @@ export class LocationService {
     return { restored, dropped: expired + drops.length };
   }
 
-  /** Waits for changes in progress, then disarms every timer. The store keeps the bindings. */
+  /**
+   * Waits for changes in progress, disarms every timer and writes what waits for a write-back.
+   * The store keeps the bindings. Rejects when that last write fails.
+   */
   async stop(): Promise<void> {
     await this.queue.idle();
     this.table.clear();
+    await this.writeBack?.close();
   }
 
-  private async applyChange(change: BindingChange): Promise<ChangeResult> {
-    const { clock, logger, maxBindingsPerLine } = this.options;
+  private async changeWrittenThrough(change: BindingChange): Promise<ChangeResult> {
+    const plan = this.plan(change);
+    if (!('rows' in plan)) return plan;
+    if (plan.rows.length > 0) {
+      const written = this.writer.tryWrite(plan.rows);
+      if (written === undefined) return busy();
+      try {
+        await written;
+      } catch (error) {
+        this.options.logger.error({ err: error, dn: change.line.dn }, 'registration could not be stored');
+        return { ok: false, status: 500, reason: 'Registration Not Stored' };
+      }
+    }
+    return this.commit(change, plan);
+  }
+
+  private changeNow(change: BindingChange, writeBack: WriteBack): ChangeResult {
+    const plan = this.plan(change);
+    if (!('rows' in plan)) return plan;
+    if (plan.rows.length > 0 && !writeBack.tryQueue(plan.rows)) return busy();
+    return this.commit(change, plan);
+  }
+
+  /**
+   * What a REGISTER does to its line (RFC 3261 §10.3 steps 6–7), all or nothing, and the row
+   * changes that persist it; or the answer when it changes nothing.
+   */
+  private plan(change: BindingChange): ChangePlan | ChangeResult {
+    const { clock, maxBindingsPerLine } = this.options;
     const now = clock.now();
     const current = this.table.forLine(change.line).filter((binding) => binding.expiresAt > now);
     if (change.request.kind === 'query') return { ok: true, bindings: current };
@@ -219,26 +298,19 @@ export class LocationService {
       if (kept + fresh > maxBindingsPerLine) return { ok: false, status: 403, reason: 'Too Many Contacts' };
     }
 
-    const changes: RowChange[] = [];
-    for (const binding of removed) changes.push(this.deletion(binding));
+    const rows: RowChange[] = [];
+    for (const binding of removed) rows.push(this.deletion(binding));
     for (const { binding, previous, stored } of added) {
       if (stored) continue;
       // One contact spelled differently (same key, other text) is one binding: drop the old row.
-      if (previous !== undefined && previous.contact !== binding.contact)
-        changes.push(this.deletion(previous));
-      changes.push({ kind: 'upsert', row: this.toRow(binding, now) });
+      if (previous !== undefined && previous.contact !== binding.contact) rows.push(this.deletion(previous));
+      rows.push({ kind: 'upsert', row: this.toRow(binding, now) });
     }
-    if (changes.length > 0) {
-      const written = this.writer.tryWrite(changes);
-      if (written === undefined) return busy();
-      try {
-        await written;
-      } catch (error) {
-        logger.error({ err: error, dn: change.line.dn }, 'registration could not be stored');
-        return { ok: false, status: 500, reason: 'Registration Not Stored' };
-      }
-    }
+    return { removed, added, rows };
+  }
 
+  /** Applies a planned change to memory and tells of it. */
+  private commit(change: BindingChange, { removed, added }: ChangePlan): ChangeResult {
     for (const binding of removed) {
       if (this.table.remove(binding)) this.options.emit({ type: 'unregistered', binding, reason: 'removed' });
     }
@@ -271,6 +343,12 @@ export class LocationService {
   }
 
   private expire(binding: Binding): void {
+    if (this.writeBack !== undefined) {
+      if (!this.table.remove(binding)) return;
+      this.options.emit({ type: 'unregistered', binding, reason: 'expired' });
+      this.writeBack.queue([this.deletion(binding)]);
+      return;
+    }
     this.queue
       .run(lineKey(binding.line), async () => {
         if (!this.table.remove(binding)) return;

@@ -15,15 +15,22 @@ import {
 } from '../../sip/index.js';
 import { type Binding, secondsLeft } from './binding.js';
 import { type BindingEvent, LocationService } from './location-service.js';
-import type { RegistrationPersistence } from './persistence.js';
+import type { PersistenceMode, RegistrationPersistence } from './persistence.js';
 import { type AdmissionPolicy, Registrar, type RegistrationAttempt } from './registrar.js';
 import { DEFAULT_LOCKOUT, type LockoutPolicy, type SourceLockout } from './source-lockout.js';
 
 export interface SipLineAdapterOptions {
   /** Only `onRequest` is used: the adapter answers REGISTER. */
   readonly stack: Pick<SipStack, 'onRequest'>;
-  /** Where bindings are written through to (the `Store`). */
+  /** Where bindings are persisted (the `Store`). */
   readonly store: RegistrationPersistence;
+  /**
+   * When a REGISTER's bindings reach the store: before the 200 (`write-through`, the default) or
+   * within `writeBackIntervalMs` after it and at `stop` (`write-back`).
+   */
+  readonly persistence?: PersistenceMode;
+  /** Longest wait of a `write-back` change for the store. Default 1000. */
+  readonly writeBackIntervalMs?: number;
   /** The current configuration; read once per request. */
   readonly snapshot: () => ConfigSnapshot;
   /** Digest realm (RFC 3261 §22.1); also the domain of the stored AORs (`sip:<dn>@<realm>`). */
@@ -108,7 +115,10 @@ export interface SipLineAdapter {
   stats(): SipLineStats;
   /** Subscribes to binding changes; returns the unsubscribe function. */
   on<T extends RegistrationEvent['type']>(type: T, listener: RegistrationListener<T>): () => void;
-  /** Refuses REGISTER again (503), waits for changes in progress, disarms the timers. */
+  /**
+   * Refuses REGISTER again (503), waits for changes in progress, disarms the timers and writes
+   * what waits for a write-back. Rejects when that last write fails.
+   */
   stop(): Promise<void>;
 }
 
@@ -181,6 +191,10 @@ export function createSipLineAdapter(options: SipLineAdapterOptions): SipLineAda
     logger,
     domain: options.realm,
     maxBindingsPerLine,
+    mode: options.persistence,
+    ...(options.writeBackIntervalMs === undefined
+      ? {}
+      : { writeBack: { intervalMs: options.writeBackIntervalMs } }),
     maxPendingPerLine: MAX_PENDING_PER_LINE,
     emit,
   });

@@ -111,7 +111,8 @@ export class WriteBatcher {
 /** One change per row key, the latest submitted winning (the order the per-line queue gave them). */
 function coalesce(batch: readonly Submission[]): { upserts: RegistrationBinding[]; deletes: RowKey[] } {
   const latest = new Map<string, RowChange>();
-  for (const submission of batch) for (const change of submission.changes) latest.set(keyOf(change), change);
+  for (const submission of batch)
+    for (const change of submission.changes) latest.set(rowKeyOf(change), change);
   const upserts: RegistrationBinding[] = [];
   const deletes: RowKey[] = [];
   for (const change of latest.values()) {
@@ -121,7 +122,8 @@ function coalesce(batch: readonly Submission[]): { upserts: RegistrationBinding[
   return { upserts, deletes };
 }
 
-function keyOf(change: RowChange): string {
+/** The store's key of the row a change is about, as one string. */
+export function rowKeyOf(change: RowChange): string {
   return change.kind === 'upsert'
     ? `${change.row.aor}\u0000${change.row.contactUri}`
     : `${change.aor}\u0000${change.contactUri}`;
