@@ -28,12 +28,11 @@ import {
   type InfoFormat,
   infoMessage,
   NOTIFY_MAX_DURATION_MS,
-  notifyMessage,
   readInfo,
   readNotify,
   type SignalledDigit,
 } from './dtmf-bodies.js';
-import { dtmfAction } from './dtmf-interworking.js';
+import { dtmfAction, NotifySequence } from './dtmf-interworking.js';
 import { audioLine, type DtmfRelay, negotiateLine, type WarningCode, warningValue } from './negotiation.js';
 import {
   type Direction,
@@ -182,6 +181,8 @@ class Anchor implements MediaAnchor {
   private readonly callStates = new Map<string, CallState>();
   private readonly byEndpoint = new Map<string, { call: CallState; leg: LegState }>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** The NOTIFY state of each `sip-notify` leg, gone with the leg. */
+  private readonly notifySequences = new WeakMap<LegState, NotifySequence>();
   private readonly releaseListeners = new Set<(callId: string, legId: string, endpointId: string) => void>();
   private readonly stopEvents: () => void;
   private readonly agent: string;
@@ -455,11 +456,13 @@ class Anchor implements MediaAnchor {
             ? readNotify(request.event, request.contentType, request.body)
             : null;
       if (!digit) return { ok: false, reason: 'not a DTMF body' };
-      // A NOTIFY for a key going down carries the longest duration, not the real one: wait for the end.
-      if (!digit.end) return { ok: true };
       if (!found.other) return { ok: false, reason: `call ${callId} has no other leg` };
       const relay = method === 'INFO' ? 'sip-info' : 'sip-notify';
-      await this.produce(found.call, found.other, dtmfAction(relay, found.other.policy.dtmfRelay), digit);
+      const action = dtmfAction(relay, found.other.policy.dtmfRelay);
+      // A NOTIFY for a key going down carries the longest duration, not the real one: only
+      // another NOTIFY leg takes it as it is; everything else waits for the key-up.
+      if (!digit.end && action !== 'sip-notify') return { ok: true };
+      await this.produce(found.call, found.other, action, digit);
       return { ok: true };
     });
   }
@@ -512,8 +515,13 @@ class Anchor implements MediaAnchor {
           infoMessage(digit.digit, duration, leg.policy.dtmfInfoFormat),
         );
       } else if (action === 'sip-notify') {
-        const durationMs = digit.end ? duration : NOTIFY_MAX_DURATION_MS;
-        this.options.onDtmfSignal?.(call.id, leg.id, notifyMessage(digit.digit, durationMs, digit.end));
+        let sequence = this.notifySequences.get(leg);
+        if (!sequence) {
+          sequence = new NotifySequence();
+          this.notifySequences.set(leg, sequence);
+        }
+        for (const message of sequence.next(digit.digit, digit.end, duration))
+          this.options.onDtmfSignal?.(call.id, leg.id, message);
       } else if (action === 'rtp-nte' || action === 'inband') {
         await this.engine.sendDtmf(
           leg.endpoint.id,
