@@ -151,6 +151,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const lines = createSipLineAdapter({
       stack: sip,
       store,
+      // Written back: stopping the adapter (before the store closes) writes what waits.
+      persistence: settings.registrar.persistence,
       snapshot,
       realm: DEFAULT_REALM,
       algorithms: settings.sip.digestAlgorithms,

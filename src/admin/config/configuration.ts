@@ -165,6 +165,13 @@ export type PortSetting = number | false;
 export const DIGEST_ALGORITHM_NAMES = ['MD5', 'SHA-256'] as const;
 export type DigestAlgorithmName = (typeof DIGEST_ALGORITHM_NAMES)[number];
 
+/**
+ * `node.registrar.persistence`: when a registration reaches the store, before the 200 OK
+ * (`write-through`) or within a second after it and at a clean stop (`write-back`).
+ */
+export const REGISTRAR_PERSISTENCE_MODES = ['write-back', 'write-through'] as const;
+export type RegistrarPersistence = (typeof REGISTRAR_PERSISTENCE_MODES)[number];
+
 export interface NodeSettingsInput {
   bind?: string;
   sipUdpPort?: PortSetting;
@@ -181,6 +188,7 @@ export interface NodeSettingsInput {
   databaseUrl?: string;
   adminToken?: string;
   logLevel?: LogLevel;
+  registrarPersistence?: RegistrarPersistence;
   /** `node.media.anchor`: false passes calls' media end to end. */
   mediaAnchor?: boolean;
   mediaAddress?: string;

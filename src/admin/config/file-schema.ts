@@ -1,6 +1,13 @@
 /** The shape of `strowger.yaml`, as decoders. Documented in docs/configuration.md. */
 
-import { CODECS, DIGEST_ALGORITHM_NAMES, DTMF_RELAYS, LOG_LEVELS, PILOT_KINDS } from './configuration.js';
+import {
+  CODECS,
+  DIGEST_ALGORITHM_NAMES,
+  DTMF_RELAYS,
+  LOG_LEVELS,
+  PILOT_KINDS,
+  REGISTRAR_PERSISTENCE_MODES,
+} from './configuration.js';
 import { checkWithLibrary, destinationPattern, wildcardPattern } from './dial-plan-syntax.js';
 import {
   ADMIN_TOKEN_PATTERN,
@@ -102,6 +109,8 @@ const nodeSection = object({
     }),
   ),
   logLevel: optional(oneOf(LOG_LEVELS)),
+  /** How registrations are persisted (docs/configuration.md, "Registrar"). */
+  registrar: optional(object({ persistence: optional(oneOf(REGISTRAR_PERSISTENCE_MODES)) })),
   /** RTP anchoring of calls (docs/media.md); `anchor: off` passes media end to end. */
   media: optional(
     object({

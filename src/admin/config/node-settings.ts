@@ -10,6 +10,8 @@ import {
   type LogLevel,
   type NodeSettingsInput,
   type PortSetting,
+  REGISTRAR_PERSISTENCE_MODES,
+  type RegistrarPersistence,
 } from './configuration.js';
 
 export interface NodeSettings {
@@ -36,6 +38,10 @@ export interface NodeSettings {
   readonly databaseUrl: string | null;
   readonly adminToken: string | null;
   readonly logLevel: LogLevel;
+  readonly registrar: {
+    /** When registrations reach the store (default write-back: see docs/configuration.md). */
+    readonly persistence: RegistrarPersistence;
+  };
   /** RTP anchoring of calls (docs/media.md). */
   readonly media: MediaSettings;
 }
@@ -99,6 +105,11 @@ const logLevel: Parser<LogLevel> = (text) =>
   (LOG_LEVELS as readonly string[]).includes(text)
     ? (text as LogLevel)
     : { error: `expected one of ${LOG_LEVELS.join(', ')}` };
+
+const registrarPersistence: Parser<RegistrarPersistence> = (text) =>
+  (REGISTRAR_PERSISTENCE_MODES as readonly string[]).includes(text)
+    ? (text as RegistrarPersistence)
+    : { error: `expected one of ${REGISTRAR_PERSISTENCE_MODES.join(', ')}` };
 
 const onOff: Parser<boolean> = (text) =>
   text === 'on' || text === 'true'
@@ -180,6 +191,11 @@ const settings: {
     parse: matching(ADMIN_TOKEN_PATTERN, 'at least 16 characters without spaces'),
   },
   logLevel: { env: 'STROWGER_LOG_LEVEL', flag: '--log-level', parse: logLevel },
+  registrarPersistence: {
+    env: 'STROWGER_REGISTRAR_PERSISTENCE',
+    flag: '--registrar-persistence',
+    parse: registrarPersistence,
+  },
   mediaAnchor: { env: 'STROWGER_MEDIA_ANCHOR', flag: '--media-anchor', parse: onOff },
   mediaAddress: {
     env: 'STROWGER_MEDIA_ADDRESS',
@@ -212,7 +228,7 @@ export const NODE_SETTING_SOURCES: readonly { readonly env: string; readonly fla
  * variable counts as unset. Defaults: listeners bind to loopback unless an admin token is set
  * (then 0.0.0.0), SIP on UDP and TCP 5060, TLS and WebSocket off, HTTP 8080, TFTP 69 and
  * provisioning HTTP 6970, data in `./var`,
- * embedded store, log level info, media anchored on RTP ports 16384–32767 with a 30 s media
+ * embedded store, log level info, registrations written back, media anchored on RTP ports 16384–32767 with a 30 s media
  * timeout and a generated MOH tone.
  */
 export function resolveNodeSettings(sources: {
@@ -269,6 +285,7 @@ export function resolveNodeSettings(sources: {
       databaseUrl: input.databaseUrl ?? null,
       adminToken: input.adminToken ?? null,
       logLevel: input.logLevel ?? 'info',
+      registrar: { persistence: input.registrarPersistence ?? 'write-back' },
       media: {
         anchor: input.mediaAnchor ?? true,
         address: input.mediaAddress ?? null,

@@ -103,6 +103,7 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     databaseUrl: node.database?.url,
     adminToken: node.adminToken,
     logLevel: node.logLevel,
+    registrarPersistence: node.registrar?.persistence,
     mediaAnchor: node.media?.anchor === undefined ? undefined : node.media.anchor === 'on',
     mediaAddress: node.media?.address,
     mediaPortRange:

@@ -16,6 +16,7 @@ describe('resolveNodeSettings', () => {
         databaseUrl: null,
         adminToken: null,
         logLevel: 'info',
+        registrar: { persistence: 'write-back' },
         media: {
           anchor: true,
           address: null,
@@ -44,6 +45,21 @@ describe('resolveNodeSettings', () => {
       logLevel: 'warn', // an empty variable counts as unset
       dataDir: '/srv/file',
     });
+  });
+
+  it('reads node.registrar.persistence from the file, and STROWGER_REGISTRAR_PERSISTENCE over it', () => {
+    const parsed = validateConfigText('node:\n  registrar: { persistence: write-through }\n');
+    const file = parsed.ok ? parsed.file.node : {};
+    expect(file).toEqual({ registrarPersistence: 'write-through' });
+    const fromFile = resolveNodeSettings({ file });
+    expect(fromFile.ok && fromFile.settings.registrar).toEqual({ persistence: 'write-through' });
+    const fromEnv = resolveNodeSettings({ file, env: { STROWGER_REGISTRAR_PERSISTENCE: 'write-back' } });
+    expect(fromEnv.ok && fromEnv.settings.registrar).toEqual({ persistence: 'write-back' });
+    expect(resolveNodeSettings({ env: { STROWGER_REGISTRAR_PERSISTENCE: 'lazy' } })).toEqual({
+      ok: false,
+      errors: ['STROWGER_REGISTRAR_PERSISTENCE: expected one of write-back, write-through, got "lazy"'],
+    });
+    expect(validateConfigText('node:\n  registrar: { persistence: lazy }\n').ok).toBe(false);
   });
 
   it('switches a listener off with off or false', () => {
