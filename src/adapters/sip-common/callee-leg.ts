@@ -82,7 +82,7 @@ export class CalleeLeg extends Leg {
     this.state = 'ended';
     if (previous === 'confirmed') {
       this.forget();
-      if (this.dialog) this.bye(this.dialog);
+      if (this.dialog) this.bye(this.dialog, cause);
     } else if (previous !== 'ended') {
       this.cancel(cause === 'multipleAlerting' ? COMPLETED_ELSEWHERE : undefined);
     }

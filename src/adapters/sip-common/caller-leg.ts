@@ -77,7 +77,7 @@ export class CallerLeg extends Leg {
   release(cause: Cause, warning?: string): void {
     const previous = this.state;
     this.end();
-    if (previous === 'confirmed' && this.dialog) this.bye(this.dialog);
+    if (previous === 'confirmed' && this.dialog) this.bye(this.dialog, cause);
     else if (previous !== 'ended' && !this.incoming.answered) this.refuse(cause, warning);
   }
 

@@ -23,6 +23,8 @@ export function statusForCause(cause: Cause): number {
       return 487;
     case 'networkCongestion':
     case 'resourcesNotAvailable':
+    // RFC 3398 §7.2.4.1: Q.850 41 (temporary failure, see MEDIA_TIMEOUT_REASON) → 503.
+    case 'mediaTimeout':
       return 503;
     // RFC 3261 §21.4.20 / §21.4.21, as a proxy answers a request that loops or runs out of hops.
     case 'forwardLoop':
@@ -31,6 +33,28 @@ export function statusForCause(cause: Cause): number {
       return 483;
     default:
       return 500;
+  }
+}
+
+/**
+ * Q.850 41, temporary failure: "the network is not functioning correctly and the condition is
+ * not likely to last a long period of time; the user may wish to try another call attempt
+ * almost immediately". A media path gone silent is such a failure of the network between a
+ * party and us, not of the party (which would be 18, no user responding) and not a shortage of
+ * our resources (47): a new call may well succeed.
+ */
+const MEDIA_TIMEOUT_REASON = 'Q.850;cause=41;text="Media timeout"';
+
+/**
+ * The RFC 3326 Reason header a BYE or CANCEL carries for a call ended with `cause`; undefined
+ * when the request itself says it all (a hang-up).
+ */
+export function reasonForCause(cause: Cause): string | undefined {
+  switch (cause) {
+    case 'mediaTimeout':
+      return MEDIA_TIMEOUT_REASON;
+    default:
+      return undefined;
   }
 }
 

@@ -2,7 +2,13 @@
  * What every call leg of the B2BUA shares, whatever the far end (a phone, a carrier): the
  * dialog with it, the core connection it stands for, and the in-dialog requests sent on it.
  */
-import type { CallCore, MediaDescription, SessionUpdate, SessionUpdateResult } from '../../core/index.js';
+import type {
+  CallCore,
+  Cause,
+  MediaDescription,
+  SessionUpdate,
+  SessionUpdateResult,
+} from '../../core/index.js';
 import {
   type Clock,
   type Dialog,
@@ -16,6 +22,7 @@ import {
   type TransportProtocol,
 } from '../../sip/index.js';
 import type { CallMedia, LegMedia } from './call-media.js';
+import { reasonForCause } from './causes.js';
 import { bodyOf, mediaOf } from './media.js';
 
 export interface LegContext {
@@ -112,9 +119,15 @@ export abstract class Leg {
     return target === undefined ? {} : { target };
   }
 
-  /** Hangs up on the far end, once a transfer's NOTIFY in progress has gone. */
-  protected bye(dialog: Dialog): void {
-    const send = () => this.context.stack.requestInDialog(dialog, 'BYE', this.requestOptions());
+  /**
+   * Hangs up on the far end, once a transfer's NOTIFY in progress has gone; with an RFC 3326
+   * Reason when `cause` is more than a hang-up.
+   */
+  protected bye(dialog: Dialog, cause?: Cause): void {
+    const reason = cause === undefined ? undefined : reasonForCause(cause);
+    const headers: [string, string][] = reason === undefined ? [] : [['Reason', reason]];
+    const options = { ...this.requestOptions(), headers };
+    const send = () => this.context.stack.requestInDialog(dialog, 'BYE', options);
     (this.byeAfter === undefined ? send() : this.byeAfter.then(send)).catch((error: unknown) => {
       this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'BYE could not be sent');
     });
