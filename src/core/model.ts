@@ -53,7 +53,12 @@ export type Cause =
    */
   | 'forwardLoop'
   /** Not an ECMA-269 cause: more call forward hops than allowed (SIP 483). CSTA presents it as `blocked`. */
-  | 'tooManyForwards';
+  | 'tooManyForwards'
+  /**
+   * Not an ECMA-269 cause: a party that should have been sending media went silent for longer
+   * than the media timeout, and its call was cleared. CSTA presents it as `resourcesNotAvailable`.
+   */
+  | 'mediaTimeout';
 
 /**
  * A device as the core knows it: an addressable party (a phone's line, later a trunk or a CTI

@@ -54,11 +54,8 @@ export interface CallMediaLegs {
   readonly legsByConnection: ReadonlyMap<string, Leg>;
 }
 
-/**
- * The cause a call cleared by a media timeout ends with. ECMA-269 has no media timeout cause;
- * a silent network is the closest.
- */
-export const MEDIA_TIMEOUT_CAUSE: Cause = 'resourcesNotAvailable';
+/** The cause a call cleared by a media timeout ends with (its BYEs carry it as a Q.850 Reason). */
+export const MEDIA_TIMEOUT_CAUSE: Cause = 'mediaTimeout';
 
 /** 488 Warnings kept for callers still to be refused; more calls than this failing at once lose theirs. */
 const MAX_WARNINGS = 1024;
