@@ -5,6 +5,18 @@
  */
 export { ALL_AUDIO_CODECS, type AudioCodec, type PayloadFormat } from './codecs.js';
 export {
+  type BridgeFailureCode,
+  type BridgeResult,
+  CONFERENCE_BRIDGE,
+  type ConferenceBridge,
+  type ConferenceBridgeOptions,
+  type ConferenceSettings,
+  createConferenceBridge,
+  type ParticipantState,
+  type ParticipantView,
+  type RoomView,
+} from './conference-bridge.js';
+export {
   type ConferenceResult,
   type ConferenceService,
   type ConferenceServiceOptions,

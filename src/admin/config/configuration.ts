@@ -197,6 +197,12 @@ export interface NodeSettingsInput {
   mediaTimeoutSeconds?: number;
   /** `node.media.musicOnHold.default`: the MOH file of every class. */
   musicOnHold?: string;
+  /** `node.media.conference.maxConferences` (CME `max-conferences`). */
+  conferenceMax?: number;
+  /** `node.media.conference.gainDb` (CME `gain`). */
+  conferenceGainDb?: number;
+  conferenceFactoryNumber?: string;
+  conferenceRoomPrefix?: string;
 }
 
 /** `node.phones`: which phones this node admits. */

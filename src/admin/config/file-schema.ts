@@ -11,9 +11,12 @@ import {
 import { checkWithLibrary, destinationPattern, wildcardPattern } from './dial-plan-syntax.js';
 import {
   ADMIN_TOKEN_PATTERN,
+  CONFERENCE_GAIN_RANGE,
   DATABASE_URL_PATTERN,
+  DIALLED_NUMBER_PATTERN,
   HOST_PATTERN,
   isPortRange,
+  MAX_CONFERENCES_LIMIT,
   MIN_RTP_PORT,
 } from './node-settings.js';
 import {
@@ -57,6 +60,7 @@ const lineNumber = text({
 const description = text({ max: 200 });
 const port = orFalse(integer(0, 65535));
 const host = text({ max: 255, pattern: HOST_PATTERN, hint: 'a host name or IP address' });
+const dialledNumber = text({ max: 33, pattern: DIALLED_NUMBER_PATTERN, hint: 'a number of digits, * and #' });
 
 /** Cisco device names carry the MAC: `SEP` and 12 upper-case hex digits (`SEP0008A37128E9`). */
 const deviceName: Decoder<string> = (node, path, context) => {
@@ -126,6 +130,15 @@ const nodeSection = object({
       workers: optional(integer(0, 64)),
       mediaTimeoutSeconds: optional(integer(0, 3600)),
       musicOnHold: optional(object({ default: optional(text({ max: 4096 })) })),
+      /** Ad hoc and meet-me conferences (CME `max-conferences 12 gain -6`). */
+      conference: optional(
+        object({
+          maxConferences: optional(integer(1, MAX_CONFERENCES_LIMIT)),
+          gainDb: optional(integer(...CONFERENCE_GAIN_RANGE)),
+          factoryNumber: optional(dialledNumber),
+          roomPrefix: optional(dialledNumber),
+        }),
+      ),
     }),
   ),
   /** Admission of phones to this node (R-REG-02, R-REG-21 and the seed's max-phones). */

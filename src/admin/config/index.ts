@@ -29,6 +29,7 @@ export {
   type UserConfig,
 } from './configuration.js';
 export {
+  type ConferenceSettings,
   NODE_SETTING_SOURCES,
   type NodeSettings,
   type NodeSettingsFlags,

@@ -59,11 +59,33 @@ export interface MediaSettings {
   readonly mediaTimeoutSeconds: number;
   /** MOH file (WAV or AU) for every class; null: a tone generated into the data directory. */
   readonly musicOnHold: string | null;
+  /** Ad hoc and meet-me conferences on the bridge (docs/media.md, "Conferences"). */
+  readonly conference: ConferenceSettings;
+}
+
+export interface ConferenceSettings {
+  /** Rooms at once (CME `max-conferences`, default 12). */
+  readonly maxConferences: number;
+  /** Gain of each participant's voice in the mix, in dB (CME `gain`, default -6). */
+  readonly gainDb: number;
+  /** Calling it opens a room (RFC 4579 conference factory); null: rooms only through the API. */
+  readonly factoryNumber: string | null;
+  /** Rooms are numbered this prefix and a slot number (default `*8`: rooms `*801`…`*812`). */
+  readonly roomPrefix: string;
 }
 
 /** The port range CUCM and CME use for RTP. */
 export const DEFAULT_RTP_PORT_RANGE: readonly [number, number] = [16384, 32767];
 export const DEFAULT_MEDIA_TIMEOUT_SECONDS = 30;
+/** CME's `max-conferences 12 gain -6`. */
+export const DEFAULT_MAX_CONFERENCES = 12;
+export const DEFAULT_CONFERENCE_GAIN_DB = -6;
+export const DEFAULT_ROOM_PREFIX = '*8';
+/** The conference engine's range for the mix gain. */
+export const CONFERENCE_GAIN_RANGE: readonly [number, number] = [-60, 20];
+export const MAX_CONFERENCES_LIMIT = 999;
+/** A number as a phone dials it: digits, `*` and `#`, with an optional leading `+`. */
+export const DIALLED_NUMBER_PATTERN = /^\+?[0-9*#]{1,32}$/;
 /** RTP takes pairs of ports: a range needs room for at least one pair, and no privileged ports. */
 export const MIN_RTP_PORT = 1024;
 
@@ -120,7 +142,7 @@ const onOff: Parser<boolean> = (text) =>
 
 function integerIn(min: number, max: number): Parser<number> {
   return (text) => {
-    const value = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+    const value = /^-?\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
     return value >= min && value <= max ? value : { error: `expected an integer ${min}–${max}` };
   };
 }
@@ -214,6 +236,26 @@ const settings: {
     flag: '--music-on-hold',
     parse: matching(/^.{1,4096}$/, 'a file'),
   },
+  conferenceMax: {
+    env: 'STROWGER_MAX_CONFERENCES',
+    flag: '--max-conferences',
+    parse: integerIn(1, MAX_CONFERENCES_LIMIT),
+  },
+  conferenceGainDb: {
+    env: 'STROWGER_CONFERENCE_GAIN_DB',
+    flag: '--conference-gain-db',
+    parse: integerIn(...CONFERENCE_GAIN_RANGE),
+  },
+  conferenceFactoryNumber: {
+    env: 'STROWGER_CONFERENCE_FACTORY_NUMBER',
+    flag: '--conference-factory-number',
+    parse: matching(DIALLED_NUMBER_PATTERN, 'a number of digits, * and #'),
+  },
+  conferenceRoomPrefix: {
+    env: 'STROWGER_CONFERENCE_ROOM_PREFIX',
+    flag: '--conference-room-prefix',
+    parse: matching(DIALLED_NUMBER_PATTERN, 'a number of digits, * and #'),
+  },
 };
 
 const SECRET_SETTINGS: ReadonlySet<string> = new Set(['adminToken', 'databaseUrl']);
@@ -293,6 +335,12 @@ export function resolveNodeSettings(sources: {
         workers: input.mediaWorkers ?? null,
         mediaTimeoutSeconds: input.mediaTimeoutSeconds ?? DEFAULT_MEDIA_TIMEOUT_SECONDS,
         musicOnHold: input.musicOnHold ?? null,
+        conference: {
+          maxConferences: input.conferenceMax ?? DEFAULT_MAX_CONFERENCES,
+          gainDb: input.conferenceGainDb ?? DEFAULT_CONFERENCE_GAIN_DB,
+          factoryNumber: input.conferenceFactoryNumber ?? null,
+          roomPrefix: input.conferenceRoomPrefix ?? DEFAULT_ROOM_PREFIX,
+        },
       },
     },
   };

@@ -113,6 +113,10 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     mediaWorkers: node.media?.workers,
     mediaTimeoutSeconds: node.media?.mediaTimeoutSeconds,
     musicOnHold: node.media?.musicOnHold?.default,
+    conferenceMax: node.media?.conference?.maxConferences,
+    conferenceGainDb: node.media?.conference?.gainDb,
+    conferenceFactoryNumber: node.media?.conference?.factoryNumber,
+    conferenceRoomPrefix: node.media?.conference?.roomPrefix,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }

@@ -1,0 +1,643 @@
+/**
+ * The conference bridge, modelled as CUCM models it: a device of the call core. Every participant
+ * has an ordinary two-party call with the bridge; the bridge answers at once with an endpoint of
+ * its own on the RTP engine, joined to the room's mixer (CME `max-conferences 12 gain -6`).
+ * Everything else is the core's: a party is pulled into a room by a single step transfer to the
+ * room's number, the bridge calls out with `makeCall`, and when a participant leaves two others
+ * behind, the core's `transfer` joins them into a plain call and the room ends.
+ *
+ * Rooms are reached by number: the factory number (RFC 4579 §5.1, conference factory URI)
+ * creates a room and joins the caller; a room's own number joins it (meet-me).
+ */
+import type {
+  CallCore,
+  Cause,
+  Connection,
+  CoreLogger,
+  DeviceDriver,
+  DeviceRef,
+  MediaDescription,
+  SessionUpdate,
+  SessionUpdateResult,
+} from '../../core/index.js';
+import { silentCoreLogger } from '../../core/index.js';
+import {
+  type Endpoint,
+  type EndpointSettings,
+  type MediaEngine,
+  MediaError,
+  type MediaEvent,
+} from '../../media/index.js';
+import { type BridgeSession, readAnswer, readOffer, writeAnswer, writeOffer } from './bridge-session.js';
+
+/** The device kind of the bridge's connections. */
+export const CONFERENCE_BRIDGE = 'conference';
+/** The one bridge device; rooms are told apart by the number a connection was reached on. */
+const BRIDGE_ID = 'conference-bridge';
+const BRIDGE_NAME = 'Conference';
+
+export interface ConferenceSettings {
+  /** Rooms at once (CME `max-conferences`). */
+  readonly maxConferences: number;
+  /** Gain of every participant's voice in the mix, in dB (CME `gain -6`). */
+  readonly gainDb: number;
+  /** Dialling it creates a room and joins the caller; null for none. */
+  readonly factoryNumber: string | null;
+  /** Rooms are numbered this prefix and the room's slot, zero-padded to the width of `maxConferences`. */
+  readonly roomPrefix: string;
+}
+
+export interface ConferenceBridgeOptions extends ConferenceSettings {
+  readonly engine: MediaEngine;
+  readonly core: CallCore;
+  /** Address written in SDP; the endpoints' own when left out. */
+  readonly address?: string;
+  /** Agent named in Warning headers (RFC 3261 §20.43). Default 'strowger'. */
+  readonly warnAgent?: string;
+  readonly logger?: CoreLogger;
+  /** Epoch milliseconds for the views. Default Date.now. */
+  readonly wallClock?: () => number;
+}
+
+export type ParticipantState = 'joining' | 'joined' | 'held';
+
+export interface ParticipantView {
+  readonly connectionId: string;
+  readonly callId: string;
+  /** The participant's number, or the number the bridge dialled. */
+  readonly number: string;
+  /** 'in': the participant called the room; 'out': the bridge called the participant. */
+  readonly direction: 'in' | 'out';
+  readonly state: ParticipantState;
+  readonly joinedAt: number;
+}
+
+export interface RoomView {
+  readonly id: string;
+  readonly number: string;
+  readonly createdAt: number;
+  readonly participants: readonly ParticipantView[];
+}
+
+export type BridgeFailureCode =
+  /** `maxConferences` rooms are running. */
+  | 'conference-limit'
+  | 'no-such-room'
+  | 'no-such-participant'
+  /** No connection by that id, or it is not in a connected two-party call. */
+  | 'invalid-connection'
+  /** The number could not be called. */
+  | 'call-failed'
+  | 'failed';
+
+export type BridgeResult<T extends object = object> =
+  | ({ readonly ok: true } & T)
+  | { readonly ok: false; readonly code: BridgeFailureCode; readonly reason: string };
+
+export interface ConferenceBridge {
+  /** The core's driver for `CONFERENCE_BRIDGE` devices (registered by `createConferenceBridge`). */
+  readonly driver: DeviceDriver;
+  /** The bridge device a dialled number reaches: the factory or a running room; undefined otherwise. */
+  deviceFor(dialed: string): DeviceRef | undefined;
+  rooms(): RoomView[];
+  room(id: string): RoomView | undefined;
+  /** Opens an empty room; it stays until ended or until its participants have left. */
+  createRoom(): Promise<BridgeResult<{ readonly room: RoomView }>>;
+  /** The bridge calls `dialed` from the room (the core routes it with no calling search space). */
+  dialOut(
+    roomId: string,
+    dialed: string,
+  ): Promise<BridgeResult<{ readonly callId: string; readonly connectionId: string }>>;
+  /**
+   * Moves the party of `connectionId` from its two-party call into the room: its other party
+   * hands it on (ECMA-269 SingleStepTransferCall) to the room's number.
+   */
+  pull(roomId: string, connectionId: string): BridgeResult<{ readonly callId: string }>;
+  /** Hangs a participant up (by its connection id in the room). */
+  drop(roomId: string, connectionId: string): BridgeResult;
+  /** Hangs every participant up and frees the room. */
+  endRoom(roomId: string): Promise<BridgeResult>;
+  readonly counts: { readonly rooms: number; readonly participants: number };
+  close(): Promise<void>;
+}
+
+export function createConferenceBridge(options: ConferenceBridgeOptions): ConferenceBridge {
+  const bridge = new Bridge(options);
+  options.core.registerDriver(CONFERENCE_BRIDGE, bridge.driver);
+  return bridge;
+}
+
+interface Participant {
+  /** Known once the core has the call (a call the bridge places gets it from `makeCall`). */
+  connectionId: string;
+  readonly room: Room;
+  readonly direction: 'in' | 'out';
+  readonly number: string;
+  readonly joinedAt: number;
+  readonly session: BridgeSession;
+  state: ParticipantState;
+  /** Set once allocated; a participant gone before that releases it when it arrives. */
+  endpoint: Endpoint | undefined;
+  /** In the room's mix (not on hold, answered). */
+  mixed: boolean;
+  gone: boolean;
+  /** Why the participant's call ended, once it has. */
+  cause: Cause | undefined;
+}
+
+interface Room {
+  readonly id: string;
+  readonly slot: number;
+  readonly number: string;
+  readonly createdAt: number;
+  /** The engine's conference, created with the room. */
+  readonly conference: Promise<string>;
+  readonly participants: Map<string, Participant>;
+  /** Opened by a call to the factory number rather than through the API. */
+  readonly byFactory: boolean;
+  /** Ending (hung up, or falling back to a plain call): leaves no longer change it. */
+  ending: boolean;
+}
+
+class Bridge implements ConferenceBridge {
+  readonly driver: DeviceDriver;
+  private readonly roomsById = new Map<string, Room>();
+  private readonly roomsByNumber = new Map<string, Room>();
+  private readonly participants = new Map<string, Participant>();
+  private readonly byEndpoint = new Map<string, Participant>();
+  /** Participants of calls the bridge places, until their call ends. */
+  private readonly placed = new WeakSet<Participant>();
+  private readonly logger: CoreLogger;
+  private readonly agent: string;
+  private readonly wallClock: () => number;
+  private readonly slotWidth: number;
+  private readonly stopEvents: () => void;
+  private nextRoom = 0;
+  private nextSession = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly options: ConferenceBridgeOptions) {
+    this.logger = options.logger ?? silentCoreLogger;
+    this.agent = options.warnAgent ?? 'strowger';
+    this.wallClock = options.wallClock ?? Date.now;
+    this.slotWidth = String(options.maxConferences).length;
+    this.stopEvents = options.engine.onEvent((event) => this.onEngineEvent(event));
+    this.driver = {
+      offer: (connection, _call, offer) => void this.offered(connection, offer),
+      progress: () => undefined,
+      accept: (connection, media) => void this.accepted(connection, media),
+      release: (connection, cause) => this.released(connection, cause),
+      update: (connection, update) => this.updated(connection, update),
+    };
+  }
+
+  get counts(): { rooms: number; participants: number } {
+    return { rooms: this.roomsById.size, participants: this.participants.size };
+  }
+
+  deviceFor(dialed: string): DeviceRef | undefined {
+    if (dialed === this.options.factoryNumber || this.roomsByNumber.has(dialed)) return this.device(dialed);
+    return undefined;
+  }
+
+  rooms(): RoomView[] {
+    return [...this.roomsById.values()].map((room) => this.view(room));
+  }
+
+  room(id: string): RoomView | undefined {
+    const room = this.roomsById.get(id);
+    return room === undefined ? undefined : this.view(room);
+  }
+
+  async createRoom(): Promise<BridgeResult<{ room: RoomView }>> {
+    const opened = this.openRoom(false);
+    if (!opened.ok) return opened;
+    try {
+      await opened.room.conference;
+    } catch (error) {
+      return failure(error);
+    }
+    return { ok: true, room: this.view(opened.room) };
+  }
+
+  async dialOut(
+    roomId: string,
+    dialed: string,
+  ): Promise<BridgeResult<{ callId: string; connectionId: string }>> {
+    const room = this.roomsById.get(roomId);
+    if (room === undefined || room.ending) return noRoom(roomId);
+    const participant = this.participant(room, 'out', dialed);
+    // The offer names the endpoint's port: the call starts once it is allocated.
+    const endpoint = await this.allocate(participant, {});
+    if (endpoint === undefined) return { ok: false, code: 'failed', reason: 'no RTP endpoint for the call' };
+    if (room.ending) {
+      this.leave(participant);
+      return noRoom(roomId);
+    }
+    const result = this.options.core.makeCall({
+      device: this.device(room.number),
+      dialed,
+      media: writeOffer(participant.session, this.address(endpoint), endpoint.rtpPort),
+      context: participant,
+    });
+    if (!result.ok) {
+      this.leave(participant);
+      return { ok: false, code: 'call-failed', reason: `calls at their limit (${result.cause})` };
+    }
+    // A number the core cannot route fails inside makeCall: the release has come already.
+    if (participant.gone)
+      return {
+        ok: false,
+        code: 'call-failed',
+        reason: `${dialed} could not be called (${participant.cause})`,
+      };
+    participant.connectionId = result.connection.id;
+    this.track(participant);
+    return { ok: true, callId: result.callId, connectionId: result.connection.id };
+  }
+
+  pull(roomId: string, connectionId: string): BridgeResult<{ callId: string }> {
+    const room = this.roomsById.get(roomId);
+    if (room === undefined || room.ending) return noRoom(roomId);
+    const { core } = this.options;
+    const call = core.callOf(connectionId);
+    const party = call?.connections.find((connection) => connection.id === connectionId);
+    const other = call?.connections.find(
+      (connection) =>
+        connection.id !== connectionId && (connection.state === 'connected' || connection.state === 'held'),
+    );
+    if (party === undefined || other === undefined || call?.phase !== 'connected')
+      return {
+        ok: false,
+        code: 'invalid-connection',
+        reason: `connection ${connectionId} is not in a connected call`,
+      };
+    if (party.deviceKind === CONFERENCE_BRIDGE || other.deviceKind === CONFERENCE_BRIDGE)
+      return {
+        ok: false,
+        code: 'invalid-connection',
+        reason: `connection ${connectionId} is in a conference`,
+      };
+    const moved = core.singleStepTransfer(other.id, room.number);
+    if (!moved.ok) return { ok: false, code: 'invalid-connection', reason: moved.error };
+    return { ok: true, callId: moved.callId };
+  }
+
+  drop(roomId: string, connectionId: string): BridgeResult {
+    const participant = this.participants.get(connectionId);
+    if (participant === undefined || participant.room.id !== roomId)
+      return {
+        ok: false,
+        code: this.roomsById.has(roomId) ? 'no-such-participant' : 'no-such-room',
+        reason: `no participant ${connectionId} in room ${roomId}`,
+      };
+    this.options.core.clear(connectionId, 'normalClearing');
+    return { ok: true };
+  }
+
+  async endRoom(roomId: string): Promise<BridgeResult> {
+    const room = this.roomsById.get(roomId);
+    if (room === undefined || room.ending) return noRoom(roomId);
+    await this.end(room, () => {
+      for (const id of [...room.participants.keys()]) this.options.core.clear(id, 'normalClearing');
+    });
+    return { ok: true };
+  }
+
+  async close(): Promise<void> {
+    this.stopEvents();
+    await Promise.all([...this.roomsById.keys()].map((id) => this.endRoom(id)));
+  }
+
+  // ---- rooms ----
+
+  private openRoom(
+    byFactory: boolean,
+  ): { ok: true; room: Room } | { ok: false; code: 'conference-limit'; reason: string } {
+    const { maxConferences, gainDb, engine } = this.options;
+    const slot = this.freeSlot();
+    if (slot === undefined)
+      return {
+        ok: false,
+        code: 'conference-limit',
+        reason: `at most ${maxConferences} conferences at once (max-conferences)`,
+      };
+    this.nextRoom++;
+    const conference = engine.createConference({ gainDb }).then((created) => created.id);
+    const room: Room = {
+      id: String(this.nextRoom),
+      slot,
+      number: `${this.options.roomPrefix}${String(slot).padStart(this.slotWidth, '0')}`,
+      createdAt: this.wallClock(),
+      conference,
+      participants: new Map(),
+      byFactory,
+      ending: false,
+    };
+    this.roomsById.set(room.id, room);
+    this.roomsByNumber.set(room.number, room);
+    conference.catch((error: unknown) => {
+      this.logger.warn({ err: error, room: room.id }, 'conference not created');
+      this.forget(room);
+    });
+    return { ok: true, room };
+  }
+
+  private freeSlot(): number | undefined {
+    const used = new Set<number>();
+    for (const room of this.roomsById.values()) used.add(room.slot);
+    for (let slot = 1; slot <= this.options.maxConferences; slot++) if (!used.has(slot)) return slot;
+    return undefined;
+  }
+
+  /**
+   * Ends a room: `hangUp` takes its participants out through the core (their releases then find
+   * the room ending), and the engine's conference goes.
+   */
+  private async end(room: Room, hangUp: () => void): Promise<void> {
+    room.ending = true;
+    this.forget(room);
+    hangUp();
+    try {
+      await this.options.engine.endConference(await room.conference);
+    } catch (error) {
+      if (!isGone(error)) this.logger.warn({ err: error, room: room.id }, 'conference not ended cleanly');
+    }
+  }
+
+  private forget(room: Room): void {
+    if (this.roomsById.get(room.id) === room) this.roomsById.delete(room.id);
+    if (this.roomsByNumber.get(room.number) === room) this.roomsByNumber.delete(room.number);
+  }
+
+  /**
+   * A participant left `room`. Two left behind fall back to a plain call between themselves
+   * (the core joins the bridge's two connections, as a transfer does); one left alone is hung up,
+   * a conference of one being no call; an empty room ends. A call that never joined changes
+   * nothing, except that a room the factory opened for it ends with it.
+   */
+  private settle(room: Room, left: Participant): void {
+    if (room.ending) return;
+    const rest = [...room.participants.values()];
+    if (left.state === 'joining') {
+      if (rest.length === 0 && room.byFactory) void this.end(room, () => undefined);
+      return;
+    }
+    const [a, b] = rest;
+    if (a === undefined) {
+      void this.end(room, () => undefined);
+    } else if (b === undefined) {
+      if (a.state !== 'joining')
+        void this.end(room, () => this.options.core.clear(a.connectionId, 'normalClearing'));
+    } else if (rest.length === 2 && a.state !== 'joining' && b.state !== 'joining') {
+      void this.end(room, () => this.fallBack(room, a, b));
+    }
+  }
+
+  /** RFC 3725 §4.2 in spirit: the core re-offers each party's session to the other. */
+  private fallBack(room: Room, a: Participant, b: Participant): void {
+    const { core } = this.options;
+    const joined = core.transfer(a.connectionId, b.connectionId);
+    if (joined.ok) return;
+    // The core could not join them (one is on its way out): nobody is left in a conference.
+    this.logger.warn({ room: room.id, error: joined.error }, 'conference did not fall back to a call');
+    core.clear(a.connectionId, 'normalClearing');
+    core.clear(b.connectionId, 'normalClearing');
+  }
+
+  // ---- the driver ----
+
+  /** A call reached the bridge: the factory opens a room, a room's number joins it. */
+  private async offered(connection: Connection, offer: MediaDescription | undefined): Promise<void> {
+    const { core } = this.options;
+    const number = connection.device.number;
+    let room = this.roomsByNumber.get(number);
+    if (number === this.options.factoryNumber) {
+      const opened = this.openRoom(true);
+      if (!opened.ok) {
+        this.logger.warn({ callId: connection.callId, reason: opened.reason }, 'conference refused');
+        await Promise.resolve();
+        core.reportFailed(connection.id, 'resourcesNotAvailable');
+        return;
+      }
+      room = opened.room;
+    }
+    if (room === undefined || room.ending) {
+      await Promise.resolve();
+      core.reportFailed(connection.id, 'destNotObtainable');
+      return;
+    }
+    const caller = core.callOf(connection.id)?.connections.find((party) => party.direction === 'originating');
+    const participant = this.participant(room, 'in', caller?.number ?? '', connection.id);
+    // RFC 3261 §13.2.1 lets an INVITE leave the offer to the 2xx; the bridge needs the caller's.
+    const terms = offer === undefined ? undefined : readOffer(offer, this.agent);
+    if (terms === undefined || !terms.ok) {
+      if (terms !== undefined)
+        this.logger.warn({ callId: connection.callId, warning: terms.warning }, 'no G.711 offered');
+      await Promise.resolve();
+      // The core releases the connection: the participant leaves through `released`.
+      core.reportFailed(connection.id, 'incompatibleDestination');
+      return;
+    }
+    const endpoint = await this.allocate(participant, terms.terms.settings);
+    if (endpoint === undefined) return;
+    const answer = writeAnswer(terms.lines, participant.session, this.address(endpoint), endpoint.rtpPort);
+    // Not ok when the caller gave up meanwhile: the release has taken the participant out.
+    if (!core.reportAnswered(connection.id, answer).ok) return;
+    participant.state = 'joined';
+    await this.mix(participant, terms.terms.listens);
+  }
+
+  /** The bridge's own call was answered (`dialOut`). */
+  private async accepted(connection: Connection, media: MediaDescription | undefined): Promise<void> {
+    const participant = this.participants.get(connection.id);
+    if (participant === undefined || participant.gone || participant.endpoint === undefined) return;
+    const terms = media === undefined ? undefined : readAnswer(media);
+    if (terms === undefined) {
+      this.logger.warn({ callId: connection.callId }, 'the called party answered without G.711');
+      this.options.core.clear(connection.id, 'incompatibleDestination');
+      return;
+    }
+    try {
+      await this.options.engine.update(participant.endpoint.id, terms.settings);
+    } catch (error) {
+      this.failParticipant(participant, error);
+      return;
+    }
+    participant.state = 'joined';
+    await this.mix(participant, terms.listens);
+  }
+
+  private released(connection: Connection, cause: Cause): void {
+    // A call the bridge places may fail inside makeCall, before the participant knows its connection.
+    const participant = this.participants.get(connection.id) ?? this.placing(connection);
+    if (participant === undefined || participant.gone) return;
+    participant.cause = cause;
+    this.leave(participant);
+    this.settle(participant.room, participant);
+  }
+
+  private placing(connection: Connection): Participant | undefined {
+    const context = connection.context;
+    return context !== null && typeof context === 'object' && this.placed.has(context as Participant)
+      ? (context as Participant)
+      : undefined;
+  }
+
+  /** A participant's re-INVITE (new address, hold, retrieve) is answered here. */
+  private async updated(connection: Connection, update: SessionUpdate): Promise<SessionUpdateResult> {
+    const participant = this.participants.get(connection.id);
+    if (participant?.endpoint === undefined || participant.gone) return { ok: false, failure: 'noPeer' };
+    if (update.kind === 'info') return { ok: true };
+    const terms = readOffer(update.media, this.agent);
+    if (!terms.ok) return { ok: false, failure: 'rejected' };
+    const endpoint = participant.endpoint;
+    try {
+      await this.options.engine.update(endpoint.id, terms.terms.settings);
+    } catch (error) {
+      this.logger.warn({ err: error, callId: connection.callId }, 'participant not updated');
+      return { ok: false, failure: 'rejected' };
+    }
+    await this.mix(participant, terms.terms.listens);
+    const media = writeAnswer(terms.lines, participant.session, this.address(endpoint), endpoint.rtpPort);
+    return { ok: true, media };
+  }
+
+  // ---- participants ----
+
+  private participant(room: Room, direction: 'in' | 'out', number: string, connectionId = ''): Participant {
+    this.nextSession++;
+    const participant: Participant = {
+      connectionId,
+      room,
+      direction,
+      number,
+      joinedAt: this.wallClock(),
+      session: { sessionId: this.nextSession, version: 0 },
+      state: 'joining',
+      endpoint: undefined,
+      mixed: false,
+      gone: false,
+      cause: undefined,
+    };
+    if (direction === 'out') this.placed.add(participant);
+    else this.track(participant);
+    return participant;
+  }
+
+  private track(participant: Participant): void {
+    participant.room.participants.set(participant.connectionId, participant);
+    this.participants.set(participant.connectionId, participant);
+  }
+
+  private async allocate(
+    participant: Participant,
+    settings: EndpointSettings,
+  ): Promise<Endpoint | undefined> {
+    let endpoint: Endpoint;
+    try {
+      endpoint = await this.options.engine.allocate(settings);
+    } catch (error) {
+      this.failParticipant(participant, error);
+      return undefined;
+    }
+    if (participant.gone) {
+      await this.options.engine.release(endpoint.id).catch(() => undefined);
+      return undefined;
+    }
+    participant.endpoint = endpoint;
+    this.byEndpoint.set(endpoint.id, participant);
+    return endpoint;
+  }
+
+  /** Puts the participant in the room's mix, or takes it out while it holds the call. */
+  private async mix(participant: Participant, listens: boolean): Promise<void> {
+    const { engine } = this.options;
+    const endpoint = participant.endpoint;
+    if (endpoint === undefined || participant.gone || participant.mixed === listens) return;
+    participant.mixed = listens;
+    participant.state = listens ? 'joined' : 'held';
+    try {
+      const conference = await participant.room.conference;
+      if (listens) await engine.join(conference, endpoint.id, { gainDb: this.options.gainDb });
+      else await engine.leave(conference, endpoint.id);
+    } catch (error) {
+      this.failParticipant(participant, error);
+    }
+  }
+
+  /** Takes a participant out of the bridge's books and gives its endpoint back to the engine. */
+  private leave(participant: Participant): void {
+    participant.gone = true;
+    this.placed.delete(participant);
+    const { room, connectionId, endpoint } = participant;
+    if (room.participants.get(connectionId) === participant) room.participants.delete(connectionId);
+    if (this.participants.get(connectionId) === participant) this.participants.delete(connectionId);
+    if (endpoint === undefined) return;
+    this.byEndpoint.delete(endpoint.id);
+    this.options.engine.release(endpoint.id).catch((error: unknown) => {
+      if (!isGone(error)) this.logger.warn({ err: error, endpoint: endpoint.id }, 'endpoint not released');
+    });
+  }
+
+  /** The engine could not serve a participant: its call is cleared (the release takes it out). */
+  private failParticipant(participant: Participant, error: unknown): void {
+    this.logger.warn({ err: error, room: participant.room.id }, 'conference participant lost its media');
+    if (participant.gone) return;
+    if (participant.connectionId === '') {
+      this.leave(participant);
+      return;
+    }
+    if (participant.state === 'joining' && participant.direction === 'in')
+      this.options.core.reportFailed(participant.connectionId, 'resourcesNotAvailable');
+    else this.options.core.clear(participant.connectionId, 'resourcesNotAvailable');
+  }
+
+  private onEngineEvent(event: MediaEvent): void {
+    // No RTP from a participant for the engine's media timeout: its call is cleared, as an anchored call's.
+    if (event.type !== 'timeout') return;
+    const participant = this.byEndpoint.get(event.endpointId);
+    if (participant === undefined || participant.gone) return;
+    this.logger.warn({ room: participant.room.id, cause: event.cause }, 'media timeout: participant dropped');
+    this.options.core.clear(participant.connectionId, 'resourcesNotAvailable');
+  }
+
+  private device(number: string): DeviceRef {
+    return { kind: CONFERENCE_BRIDGE, id: BRIDGE_ID, number, displayName: BRIDGE_NAME };
+  }
+
+  private address(endpoint: Endpoint): string {
+    return this.options.address ?? endpoint.address;
+  }
+
+  private view(room: Room): RoomView {
+    return {
+      id: room.id,
+      number: room.number,
+      createdAt: room.createdAt,
+      participants: [...room.participants.values()].map((participant) => ({
+        connectionId: participant.connectionId,
+        callId: this.options.core.callOf(participant.connectionId)?.id ?? '',
+        number: participant.number,
+        direction: participant.direction,
+        state: participant.state,
+        joinedAt: participant.joinedAt,
+      })),
+    };
+  }
+}
+
+function noRoom(roomId: string): { ok: false; code: 'no-such-room'; reason: string } {
+  return { ok: false, code: 'no-such-room', reason: `no conference room ${roomId}` };
+}
+
+function isGone(error: unknown): boolean {
+  return (
+    error instanceof MediaError && (error.code === 'no-such-conference' || error.code === 'no-such-endpoint')
+  );
+}
+
+function failure(error: unknown): { ok: false; code: BridgeFailureCode; reason: string } {
+  if (error instanceof MediaError && error.code === 'conference-limit')
+    return { ok: false, code: 'conference-limit', reason: error.message };
+  return { ok: false, code: 'failed', reason: error instanceof Error ? error.message : String(error) };
+}
