@@ -55,17 +55,31 @@ export function clipFromSamples(samples: Int16Array): AudioClip {
   return { ulaw, alaw, length: samples.length };
 }
 
-function isWav(file: Uint8Array): boolean {
+/** Whether `file` is a RIFF WAVE file. */
+export function isWav(file: Uint8Array): boolean {
   return file.length >= 12 && ascii(file, 0, 4) === 'RIFF' && ascii(file, 8, 4) === 'WAVE';
 }
 
-function isAu(file: Uint8Array): boolean {
+/** Whether `file` is a Sun/NeXT AU file. */
+export function isAu(file: Uint8Array): boolean {
   return file.length >= 24 && ascii(file, 0, 4) === '.snd';
 }
 
-function readWav(file: Uint8Array): RawAudio {
+/** A container's format fields and the bytes of its audio. */
+export interface Container {
+  /** WAV format tag (the sub-format's for WAVE_FORMAT_EXTENSIBLE) or AU encoding. */
+  code: number;
+  channels: number;
+  sampleRate: number;
+  /** WAV bits per sample; 0 for AU, whose encodings imply it. */
+  bits: number;
+  data: Uint8Array;
+}
+
+/** The fmt and data chunks of a RIFF WAVE file. */
+export function readWavContainer(file: Uint8Array): Container {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  let format: { tag: number; channels: number; sampleRate: number; bits: number } | null = null;
+  let format: Omit<Container, 'data'> | null = null;
   let data: Uint8Array | null = null;
   let offset = 12;
   while (offset + 8 <= file.length) {
@@ -77,14 +91,14 @@ function readWav(file: Uint8Array): RawAudio {
     const end = Math.min(file.length, body + size);
     if (id === 'fmt ') {
       if (end - body < 16) throw new AudioFormatError('fmt chunk too short');
-      let tag = view.getUint16(body, true);
-      if (tag === 0xfffe) {
+      let code = view.getUint16(body, true);
+      if (code === 0xfffe) {
         // WAVE_FORMAT_EXTENSIBLE: the real tag is the first two bytes of the sub-format GUID.
         if (end - body < 26) throw new AudioFormatError('extensible fmt chunk too short');
-        tag = view.getUint16(body + 24, true);
+        code = view.getUint16(body + 24, true);
       }
       format = {
-        tag,
+        code,
         channels: view.getUint16(body + 2, true),
         sampleRate: view.getUint32(body + 4, true),
         bits: view.getUint16(body + 14, true),
@@ -96,29 +110,44 @@ function readWav(file: Uint8Array): RawAudio {
   }
   if (!format) throw new AudioFormatError('WAV file without fmt chunk');
   if (!data) throw new AudioFormatError('WAV file without data chunk');
-  let encoding: SampleEncoding;
-  if (format.tag === 1 && format.bits === 16) encoding = 'pcm16le';
-  else if (format.tag === 7 && format.bits === 8) encoding = 'ulaw';
-  else if (format.tag === 6 && format.bits === 8) encoding = 'alaw';
-  else throw new AudioFormatError(`unsupported WAV format tag ${format.tag} with ${format.bits} bits`);
-  return { encoding, sampleRate: format.sampleRate, channels: format.channels, data };
+  return { ...format, data };
 }
 
-function readAu(file: Uint8Array): RawAudio {
+/** The header fields and the data of a Sun/NeXT AU file. */
+export function readAuContainer(file: Uint8Array): Container {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const dataOffset = view.getUint32(4, false);
   const dataSize = view.getUint32(8, false);
-  const code = view.getUint32(12, false);
-  const sampleRate = view.getUint32(16, false);
-  const channels = view.getUint32(20, false);
   if (dataOffset < 24 || dataOffset > file.length)
     throw new AudioFormatError('AU data offset outside the file');
   // 0xffffffff means "unknown size": the data runs to the end of the file.
   const end = dataSize === 0xffffffff ? file.length : Math.min(file.length, dataOffset + dataSize);
-  const encodings: Record<number, SampleEncoding> = { 1: 'ulaw', 3: 'pcm16be', 27: 'alaw' };
-  const encoding = encodings[code];
+  return {
+    code: view.getUint32(12, false),
+    sampleRate: view.getUint32(16, false),
+    channels: view.getUint32(20, false),
+    bits: 0,
+    data: file.subarray(dataOffset, end),
+  };
+}
+
+function readWav(file: Uint8Array): RawAudio {
+  const { code, bits, channels, sampleRate, data } = readWavContainer(file);
+  let encoding: SampleEncoding;
+  if (code === 1 && bits === 16) encoding = 'pcm16le';
+  else if (code === 7 && bits === 8) encoding = 'ulaw';
+  else if (code === 6 && bits === 8) encoding = 'alaw';
+  else throw new AudioFormatError(`unsupported WAV format tag ${code} with ${bits} bits`);
+  return { encoding, sampleRate, channels, data };
+}
+
+const AU_ENCODINGS: Readonly<Record<number, SampleEncoding>> = { 1: 'ulaw', 3: 'pcm16be', 27: 'alaw' };
+
+function readAu(file: Uint8Array): RawAudio {
+  const { code, sampleRate, channels, data } = readAuContainer(file);
+  const encoding = AU_ENCODINGS[code];
   if (!encoding) throw new AudioFormatError(`unsupported AU encoding ${code}`);
-  return { encoding, sampleRate, channels, data: file.subarray(dataOffset, end) };
+  return { encoding, sampleRate, channels, data };
 }
 
 function toMono(raw: RawAudio): Int16Array {

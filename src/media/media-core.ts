@@ -11,8 +11,16 @@ import type { ResolvedCodec } from './codec-table.js';
 import { Conference } from './conference.js';
 import { DtmfSender, MAX_QUEUED_DIGITS } from './dtmf-sender.js';
 import { FrameTicker } from './frame-ticker.js';
+import { G729Player, SharedG729Source } from './g729-player.js';
 import { GeneratorClock } from './outgoing-stream.js';
-import { ClipLibrary, ClipPlayer, SharedSource, SharedSourcePlayer } from './player.js';
+import {
+  ClipLibrary,
+  ClipPlayer,
+  type FileClips,
+  type FileEncoding,
+  SharedSource,
+  SharedSourcePlayer,
+} from './player.js';
 import type { WorkerRequest, WorkerResult } from './protocol.js';
 import { Recorder } from './recorder.js';
 import { type EndpointContext, type FrameProducer, type Outlet, RelayEndpoint } from './relay-endpoint.js';
@@ -33,6 +41,10 @@ const HOUSEKEEPING_MS = 100;
 const THREAD_STAT = '/proc/thread-self/stat';
 const TONES: ReadonlySet<string> = new Set<CallProgressTone>(['dial', 'ringback', 'busy', 'reorder']);
 const REGIONS: ReadonlySet<string> = new Set<ToneRegion>(['north-america', 'itu']);
+
+type FileSource = Extract<PlaySource, { kind: 'file' }>;
+/** The shared source of an MOH class, G.711 or G.729. */
+type MohSource = SharedSource | SharedG729Source;
 
 /** Messages exchanged directly between workers when a connection spans two of them. */
 export type PeerMessage =
@@ -61,7 +73,7 @@ export class MediaCore {
   private readonly peers = new Map<number, PeerLink>();
   private readonly producing = new Set<RelayEndpoint>();
   private readonly clips = new ClipLibrary();
-  private readonly mohClasses = new Map<string, SharedSource>();
+  private readonly mohClasses = new Map<string, MohSource>();
   private readonly conferences = new Map<string, Conference>();
   private readonly recorders = new Map<RelayEndpoint, Recorder>();
   private readonly context: EndpointContext;
@@ -148,46 +160,94 @@ export class MediaCore {
 
   private async play(endpointId: string, source: PlaySource): Promise<void> {
     const endpoint = this.endpoint(endpointId);
-    if (!endpoint.codecs.g711)
-      throw new MediaError('codec-unsupported', 'playing audio needs G.711 on the leg');
     let player: FrameProducer;
     if (source?.kind === 'tone') {
+      if (!endpoint.codecs.g711)
+        throw new MediaError('codec-unsupported', 'playing audio needs G.711 on the leg');
       const region = source.region ?? 'north-america';
       if (!TONES.has(source.tone) || !REGIONS.has(region)) {
         throw new MediaError('bad-request', `unknown tone ${String(source.tone)} (${String(region)})`);
       }
       player = new ClipPlayer(this.clips.tone(source.tone, region), true);
     } else if (source?.kind === 'file' && typeof source.path === 'string' && source.path.length > 0) {
-      const path = source.path;
-      const clip = await this.clips.acquire(path);
-      if (endpoint.isClosed) {
-        this.clips.release(path);
-        throw new MediaError('no-such-endpoint', `endpoint ${endpointId} was released`);
-      }
-      if (typeof source.mohClass === 'string') {
-        const key = `${source.mohClass}\u0000${path}`;
-        let shared = this.mohClasses.get(key);
-        if (shared)
-          this.clips.release(path); // the class holds the clip already
-        else {
-          shared = new SharedSource(clip, this.ticker);
-          this.mohClasses.set(key, shared);
-        }
-        const mohSource = shared;
-        player = new SharedSourcePlayer(mohSource, () => {
-          if (mohSource.listeners > 0) return;
-          this.mohClasses.delete(key);
-          this.clips.release(path);
-        });
-      } else {
-        player = new ClipPlayer(clip, source.loop ?? false, () => this.clips.release(path));
-      }
+      player =
+        source.encoding === 'g729'
+          ? await this.g729Player(endpoint, source)
+          : await this.g711Player(endpoint, source);
     } else {
       throw new MediaError('bad-request', 'a play source is a tone or a file path');
     }
     endpoint.player?.stop();
     endpoint.player = player;
     this.produce(endpoint);
+  }
+
+  private async g711Player(endpoint: RelayEndpoint, source: FileSource): Promise<FrameProducer> {
+    if (!endpoint.codecs.g711)
+      throw new MediaError('codec-unsupported', 'playing audio needs G.711 on the leg');
+    const { path, mohClass } = source;
+    const clip = await this.acquireFor(endpoint, path, 'g711');
+    if (typeof mohClass !== 'string')
+      return new ClipPlayer(clip, source.loop ?? false, () => this.clips.release(path, 'g711'));
+    const shared = this.mohClass('g711', mohClass, path, () => new SharedSource(clip, this.ticker));
+    return new SharedSourcePlayer(shared, () => this.leaveClass('g711', mohClass, path, shared));
+  }
+
+  /** G.729 frames go out as they are: the leg must have negotiated G.729 (RFC 3551 §4.5.6). */
+  private async g729Player(endpoint: RelayEndpoint, source: FileSource): Promise<FrameProducer> {
+    if (!endpoint.codecs.forName('G729'))
+      throw new MediaError('codec-unsupported', 'playing G.729 needs G.729 on the leg');
+    const { path, mohClass, ptimeMs } = source;
+    const clip = await this.acquireFor(endpoint, path, 'g729');
+    if (typeof mohClass !== 'string') {
+      const options = { start: 0, loop: source.loop ?? false, ptimeMs };
+      return new G729Player(clip, options, () => this.clips.release(path, 'g729'));
+    }
+    const shared = this.mohClass('g729', mohClass, path, () => new SharedG729Source(clip, this.ticker));
+    shared.listeners++;
+    return new G729Player(clip, { start: shared.position, loop: true, ptimeMs }, () => {
+      shared.listeners--;
+      this.leaveClass('g729', mohClass, path, shared);
+    });
+  }
+
+  /** A file's clip for an endpoint that may be released while the file loads. */
+  private async acquireFor<K extends FileEncoding>(
+    endpoint: RelayEndpoint,
+    path: string,
+    encoding: K,
+  ): Promise<FileClips[K]> {
+    const clip = await this.clips.acquire(path, encoding);
+    if (endpoint.isClosed) {
+      this.clips.release(path, encoding);
+      throw new MediaError('no-such-endpoint', `endpoint ${endpoint.id} was released`);
+    }
+    return clip;
+  }
+
+  /** The shared source of an MOH class, made on its first listener; it holds the clip after. */
+  private mohClass<S extends MohSource>(
+    encoding: FileEncoding,
+    mohClass: string,
+    path: string,
+    create: () => S,
+  ): S {
+    const key = `${encoding}\u0000${mohClass}\u0000${path}`;
+    const shared = this.mohClasses.get(key) as S | undefined;
+    if (!shared) {
+      const created = create();
+      this.mohClasses.set(key, created);
+      return created;
+    }
+    this.clips.release(path, encoding); // the class holds the clip already
+    return shared;
+  }
+
+  /** After a listener left: the last one takes the class and its clip away. */
+  private leaveClass(encoding: FileEncoding, mohClass: string, path: string, shared: MohSource): void {
+    if (shared.listeners > 0) return;
+    this.mohClasses.delete(`${encoding}\u0000${mohClass}\u0000${path}`);
+    this.clips.release(path, encoding);
   }
 
   private stopPlay(endpoint: RelayEndpoint): void {

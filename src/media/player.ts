@@ -1,13 +1,15 @@
 /**
  * Players feed an endpoint from G.711 clips: files (prompts, announcements, MOH) and generated
  * call-progress tones. A clip is loaded and converted once per worker and shared by everyone
- * playing it. An MOH class is one shared source: all its listeners hear the same position, which
- * the worker's frame clock advances, the way a radio is heard.
+ * playing it (G.729 files too, played by g729-player.ts). An MOH class is one shared source: all
+ * its listeners hear the same position, which the worker's frame clock advances, the way a radio
+ * is heard.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { type AudioClip, AudioFormatError, clipFromSamples, decodeAudioFile } from './audio-file.js';
 import { FRAME_SAMPLES, type FrameTicker } from './frame-ticker.js';
 import { silenceCode } from './g711.js';
+import { decodeG729File, type G729Clip } from './g729-file.js';
 import { GeneratorClock } from './outgoing-stream.js';
 import type { FrameProducer, RelayEndpoint } from './relay-endpoint.js';
 import { allocateRtp, RTP_HEADER_LENGTH } from './rtp-packet.js';
@@ -114,35 +116,49 @@ export class SharedSourcePlayer implements FrameProducer {
   }
 }
 
+/** What a file holds: audio converted to both G.711 laws, or G.729 frames played as they are. */
+export interface FileClips {
+  g711: AudioClip;
+  g729: G729Clip;
+}
+export type FileEncoding = keyof FileClips;
+
+const DECODERS: { [K in FileEncoding]: (file: Uint8Array, path: string) => FileClips[K] } = {
+  g711: (file) => clipFromSamples(decodeAudioFile(file)),
+  g729: decodeG729File,
+};
+
 /**
- * Clips of one worker: files by path (loaded once, kept while in use) and tones (kept for the
- * worker's life; there are eight).
+ * Clips of one worker: files by path and encoding (loaded once, kept while in use) and tones
+ * (kept for the worker's life; there are eight).
  */
 export class ClipLibrary {
-  private readonly files = new Map<string, { clip: Promise<AudioClip>; users: number }>();
+  private readonly files = new Map<string, { clip: Promise<FileClips[FileEncoding]>; users: number }>();
   private readonly tones = new Map<string, AudioClip>();
 
-  /** Loads (or shares) a file; call `release(path)` once per successful `acquire`. */
-  async acquire(path: string): Promise<AudioClip> {
-    let entry = this.files.get(path);
+  /** Loads (or shares) a file; call `release(path, encoding)` once per successful `acquire`. */
+  async acquire<K extends FileEncoding>(path: string, encoding: K): Promise<FileClips[K]> {
+    const key = fileKey(path, encoding);
+    let entry = this.files.get(key);
     if (!entry) {
-      entry = { clip: loadClip(path), users: 0 };
-      this.files.set(path, entry);
+      entry = { clip: loadClip(path, DECODERS[encoding]), users: 0 };
+      this.files.set(key, entry);
     }
     entry.users++;
     try {
-      return await entry.clip;
+      return (await entry.clip) as FileClips[K];
     } catch (error) {
-      this.release(path);
+      this.release(path, encoding);
       throw error;
     }
   }
 
-  release(path: string): void {
-    const entry = this.files.get(path);
+  release(path: string, encoding: FileEncoding): void {
+    const key = fileKey(path, encoding);
+    const entry = this.files.get(key);
     if (!entry) return;
     entry.users--;
-    if (entry.users <= 0) this.files.delete(path);
+    if (entry.users <= 0) this.files.delete(key);
   }
 
   tone(tone: CallProgressTone, region: ToneRegion): AudioClip {
@@ -156,12 +172,16 @@ export class ClipLibrary {
   }
 }
 
-async function loadClip(path: string): Promise<AudioClip> {
+function fileKey(path: string, encoding: FileEncoding): string {
+  return `${encoding}\u0000${path}`;
+}
+
+async function loadClip<T>(path: string, decode: (file: Uint8Array, path: string) => T): Promise<T> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new MediaError('file-unreadable', `${path} is not a file`);
     if (info.size > MAX_FILE_BYTES) throw new MediaError('file-unreadable', `${path} is larger than 64 MiB`);
-    return clipFromSamples(decodeAudioFile(await readFile(path)));
+    return decode(await readFile(path), path);
   } catch (error) {
     if (error instanceof MediaError) throw error;
     if (error instanceof AudioFormatError)

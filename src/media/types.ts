@@ -83,8 +83,15 @@ export type ToneRegion = 'north-america' | 'itu';
 export type PlaySource =
   | {
       kind: 'file';
-      /** WAV (PCM16, μ-law, A-law) or Sun AU file. */
+      /**
+       * 'g711' (default): a WAV (PCM16, μ-law, A-law) or Sun AU file, converted to the leg's G.711
+       * law. 'g729': G.729 frames (WAV or AU with a G.729 format, or a raw `.g729` bitstream)
+       * sent as they are to a leg that negotiated G.729.
+       */
+      encoding?: 'g711' | 'g729';
       path: string;
+      /** G.729 packet duration (the leg's a=ptime), whole 10 ms frames; default 20. */
+      ptimeMs?: number;
       /** Start over at the end. Default false; MOH classes always loop. */
       loop?: boolean;
       /**
