@@ -13,6 +13,7 @@ import {
   type MediaEngine,
   MediaError,
   type MediaEvent,
+  type PlaySource,
   type TimeoutCause,
 } from '../../media/index.js';
 import {
@@ -74,6 +75,11 @@ export interface MediaAnchorOptions {
   mediaTimeoutMs: number;
   /** MOH files (WAV or AU, G.711-quality) by MOH class; `default` serves unknown classes. */
   musicOnHold?: Readonly<Record<string, string>>;
+  /**
+   * G.729 MOH files (WAV or AU with a G.729 format, or a raw `.g729` bitstream) by MOH class;
+   * `default` serves unknown classes. A held leg whose codec is G.729 hears them as they are.
+   */
+  musicOnHoldG729?: Readonly<Record<string, string>>;
   /** μ-law ⇄ A-law transcoding between legs. Default true. */
   transcode?: boolean;
   /** Agent named in Warning headers (RFC 3261 §20.43). Default 'strowger'. */
@@ -146,6 +152,8 @@ interface LegState {
   formats: PayloadFormat[];
   /** Whether the leg said it sends media (sendrecv or sendonly). */
   sends: boolean;
+  /** The packet duration the leg asked for (a=ptime, RFC 4566 §6), for the media the engine makes. */
+  ptime?: number;
   borrowed: boolean;
   /** RFC 3264 §8: our side of this leg's session: one id, a version per new description. */
   sessionId: number;
@@ -273,6 +281,7 @@ class Anchor implements MediaAnchor {
       }
       offerer.formats = offered;
       offerer.sends = sending(line.direction);
+      offerer.ptime = line.ptime;
       if (!existing) this.callStates.set(callId, call);
       if (!call.legs.includes(offerer)) call.legs.push(offerer);
       for (const leg of [offerer, answerer]) this.byEndpoint.set(leg.endpoint.id, { call, leg });
@@ -329,6 +338,7 @@ class Anchor implements MediaAnchor {
       to.policy = policy;
       to.formats = answered;
       to.sends = sending(line.direction);
+      to.ptime = line.ptime;
       offer.from.formats = back;
       if (!call.legs.includes(to)) call.legs.push(to);
       call.offer = null;
@@ -406,18 +416,36 @@ class Anchor implements MediaAnchor {
         call.holder = holder;
         await this.engine.disconnect(holder.endpoint.id);
         await this.engine.update(holder.endpoint.id, { mediaTimeoutMs: 0 });
-        const file = this.options.musicOnHold?.[mohClass] ?? this.options.musicOnHold?.default;
-        if (!file) return { ok: true, moh: false, reason: 'no MOH file is configured' };
-        // MOH is G.711 only (G.729 carries music poorly); a held leg without it hears silence.
-        if (!held.formats.some((format) => isG711(format.codec)))
-          return { ok: true, moh: false, reason: 'the held leg has no G.711 codec for MOH' };
+        const source = this.musicFor(held, mohClass);
+        if (typeof source === 'string') return { ok: true, moh: false, reason: source };
         if (held.borrowed) return { ok: true, moh: false, reason: 'the held leg is in a conference' };
-        await this.engine.play(held.endpoint.id, { kind: 'file', path: file, mohClass });
+        await this.engine.play(held.endpoint.id, source);
         return { ok: true, moh: true };
       } catch (error) {
         return { ok: false, reason: describeError(error) };
       }
     });
+  }
+
+  /**
+   * The MOH a held leg hears, or why it hears none. G.711 unless the leg's codec is G.729 and a
+   * G.729 source is configured: CUCM plays MOH in the held leg's codec from one source per codec,
+   * and Strowger does not transcode G.729 (G.729 also carries music poorly, so G.711 wins when
+   * the leg prefers it).
+   */
+  private musicFor(held: LegState, mohClass: string): PlaySource | string {
+    const ofClass = (files: Readonly<Record<string, string>> | undefined) =>
+      files?.[mohClass] ?? files?.default;
+    const g711 = ofClass(this.options.musicOnHold);
+    const g729 = ofClass(this.options.musicOnHoldG729);
+    const audio = held.formats.filter((format) => format.codec !== 'telephone-event');
+    const hasG711 = audio.some((format) => isG711(format.codec));
+    const hasG729 = audio.some((format) => format.codec === 'G729');
+    if (g729 && hasG729 && (audio[0]?.codec === 'G729' || !hasG711 || !g711))
+      return { kind: 'file', encoding: 'g729', path: g729, mohClass, ptimeMs: held.ptime };
+    if (!g711 && !g729) return 'no MOH file is configured';
+    if (g711 && hasG711) return { kind: 'file', path: g711, mohClass };
+    return g711 ? 'the held leg has no G.711 codec for MOH' : 'the held leg has no G.729 codec for MOH';
   }
 
   retrieve(callId: string, legId: string): Promise<Outcome> {
