@@ -14,11 +14,12 @@ import { isLoopback, presentedToken, tokenChecker } from './auth.js';
 import { handleError, handleNotFound, sendError } from './errors.js';
 import { createEventBroadcaster } from './events.js';
 import { createMetricsRegistry } from './metrics.js';
+import { registerConferenceRoutes } from './routes/conference-routes.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
 import { registerRuntimeRoutes } from './routes/runtime-routes.js';
 import { ErrorBody } from './schemas.js';
-import type { EventSource, MetricsSources, RuntimeViews, TraceSource } from './sources.js';
+import type { ConferenceControl, EventSource, MetricsSources, RuntimeViews, TraceSource } from './sources.js';
 import { createTraceSessions } from './trace.js';
 
 export const API_PREFIX = '/api/v1';
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   readonly onConfigChanged?: (version: number) => void | Promise<void>;
   readonly views: RuntimeViews;
   readonly events: EventSource;
+  /** The conference bridge; without it (media not anchored) the conference routes answer 503. */
+  readonly conferences?: ConferenceControl;
   /** The live SIP message trace; without it `/api/v1/trace` is not offered. */
   readonly trace?: TraceSource;
   readonly metrics: MetricsSources;
@@ -144,6 +147,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     },
     API_PREFIX,
   );
+  registerConferenceRoutes(app, options.conferences, API_PREFIX);
 
   const broadcaster = createEventBroadcaster(options.events, logger);
   app.route({

@@ -11,6 +11,10 @@ export {
 } from './api-server.js';
 export type {
   CallView,
+  ConferenceControl,
+  ConferenceOutcome,
+  ConferenceParticipantView,
+  ConferenceRoomView,
   ConnectionView,
   EndpointView,
   EventSource,

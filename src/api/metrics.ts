@@ -52,6 +52,25 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       this.set(sources.activeCalls());
     },
   });
+  const conferences = sources.conferences?.bind(sources);
+  if (conferences) {
+    new Gauge({
+      name: 'strowger_conferences',
+      help: 'Conference rooms running',
+      registers: [registry],
+      collect() {
+        this.set(conferences().rooms);
+      },
+    });
+    new Gauge({
+      name: 'strowger_conference_participants',
+      help: 'Participants in conference rooms',
+      registers: [registry],
+      collect() {
+        this.set(conferences().participants);
+      },
+    });
+  }
   new Counter({
     name: 'strowger_calls_ended_total',
     help: 'Calls ended, by end cause (ECMA-269 cause)',

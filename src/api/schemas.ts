@@ -307,3 +307,57 @@ export const Status = Type.Object({
   configVersion: Type.Integer(),
   listeners: Type.Array(Endpoint),
 });
+
+export const ConferenceParticipant = Type.Object({
+  connectionId: Type.String({ description: "The bridge's connection in the participant's call." }),
+  callId: Type.String(),
+  number: Type.String({ description: "The participant's number, or the number the bridge dialled." }),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out')], {
+    description: '`in`: the participant called the room; `out`: the bridge called the participant.',
+  }),
+  state: Type.Union([Type.Literal('joining'), Type.Literal('joined'), Type.Literal('held')]),
+  joinedAt: Type.Integer({ description: 'Epoch milliseconds.' }),
+});
+
+export const ConferenceRoom = Type.Object({
+  id: Type.String(),
+  number: Type.String({ description: 'Dialling it joins the room (meet-me).' }),
+  createdAt: Type.Integer({ description: 'Epoch milliseconds.' }),
+  participants: Type.Array(ConferenceParticipant),
+});
+
+export const ConferenceRoomParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }, closed);
+
+const connectionId = Type.String({
+  pattern: '^[0-9]{1,12}\\.[0-9]{1,6}$',
+  description: 'A CSTA connection id.',
+});
+
+export const ConferenceParticipantParams = Type.Object(
+  { id: Type.String({ pattern: '^[0-9]{1,12}$' }), connectionId },
+  closed,
+);
+
+export const ConferenceParticipantRequest = Type.Object(
+  {
+    number: Type.Optional(
+      Type.String({
+        pattern: '^\\+?[0-9*#]{1,32}$',
+        description: 'The bridge calls this number (routed like a call from the room).',
+      }),
+    ),
+    connectionId: Type.Optional({
+      ...connectionId,
+      description:
+        "A party's connection in a connected two-party call: that party moves into the room and its other party leaves the call.",
+    }),
+  },
+  {
+    ...closed,
+    description: 'Exactly one of `number` (dial out) and `connectionId` (move a party of a call in).',
+  },
+);
+
+export const ConferenceParticipantAdded = Type.Object({
+  callId: Type.String({ description: "The participant's call with the bridge." }),
+});

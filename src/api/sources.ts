@@ -158,4 +158,55 @@ export interface MetricsSources {
   activeCalls(): number;
   /** Calls ended since the node started, by end cause (ECMA-269 §12.2 cause names). */
   callsByCause(): Readonly<Record<string, number>>;
+  /** Conference rooms running and their participants; absent without a conference bridge. */
+  conferences?(): { readonly rooms: number; readonly participants: number };
+}
+
+/** A participant of a conference room: its call with the bridge. Times are epoch milliseconds. */
+export interface ConferenceParticipantView {
+  /** The bridge's connection in the participant's call. */
+  readonly connectionId: string;
+  readonly callId: string;
+  readonly number: string;
+  /** 'in': the participant called the room; 'out': the bridge called the participant. */
+  readonly direction: 'in' | 'out';
+  readonly state: 'joining' | 'joined' | 'held';
+  readonly joinedAt: number;
+}
+
+export interface ConferenceRoomView {
+  readonly id: string;
+  /** Dialling it joins the room (meet-me). */
+  readonly number: string;
+  readonly createdAt: number;
+  readonly participants: readonly ConferenceParticipantView[];
+}
+
+export type ConferenceOutcome<T extends object = object> =
+  | ({ readonly ok: true } & T)
+  | {
+      readonly ok: false;
+      readonly code:
+        | 'conference-limit'
+        | 'no-such-room'
+        | 'no-such-participant'
+        | 'invalid-connection'
+        | 'call-failed'
+        | 'failed';
+      readonly reason: string;
+    };
+
+/** The conference bridge (src/adapters/media) as the API drives it. */
+export interface ConferenceControl {
+  rooms(): readonly ConferenceRoomView[];
+  room(id: string): ConferenceRoomView | undefined;
+  createRoom(): Promise<ConferenceOutcome<{ readonly room: ConferenceRoomView }>>;
+  dialOut(
+    roomId: string,
+    dialed: string,
+  ): Promise<ConferenceOutcome<{ readonly callId: string; readonly connectionId: string }>>;
+  pull(roomId: string, connectionId: string): ConferenceOutcome<{ readonly callId: string }>;
+  drop(roomId: string, connectionId: string): ConferenceOutcome;
+  endRoom(roomId: string): Promise<ConferenceOutcome>;
+  readonly counts: { readonly rooms: number; readonly participants: number };
 }

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import {
   ALL_AUDIO_CODECS,
   type AudioCodec,
+  type ConferenceBridge,
+  createConferenceBridge,
   createMediaAnchor,
   type LegPolicy,
   type MediaAnchor,
@@ -18,10 +20,10 @@ import { createSipCallHandler, type LineLocations, SIP_LINE } from '../adapters/
 import type { SourceLockout } from '../adapters/sip-line/index.js';
 import { createSipTrunkCallHandler, encodingsOf, SIP_TRUNK } from '../adapters/sip-trunk/calls/index.js';
 import type { TrunkAdapter } from '../adapters/sip-trunk/index.js';
-import type { ConfigSnapshot } from '../admin/index.js';
+import type { ConferenceSettings, ConfigSnapshot } from '../admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
 import { createForwardingRouter } from '../features/forwarding/index.js';
-import { createDialPlanRouter } from '../features/routing/index.js';
+import { createConferenceRouter, createDialPlanRouter } from '../features/routing/index.js';
 import { createCarrierNumbering } from '../features/transfer/index.js';
 import { encodeWav, type MediaEngine } from '../media/index.js';
 import { createDigestServer, type DigestAlgorithm, type SipStack, systemClock } from '../sip/index.js';
@@ -30,6 +32,8 @@ import type { EventHub } from './event-hub.js';
 
 export interface NodeCalls {
   readonly core: CallCore;
+  /** The conference bridge; undefined when media is not anchored (the bridge mixes in the engine). */
+  readonly conferences: ConferenceBridge | undefined;
   /** Calls ended since start, by cause. */
   callsByCause(): Record<string, number>;
   /** Clears every call in progress (BYE or CANCEL on each leg) and waits for their records. */
@@ -52,6 +56,13 @@ export function startCalls(options: {
   logger: Logger;
   /** Anchors every call's media; without it session descriptions pass through (`anchor: off`). */
   media?: CallMedia;
+  /** The conference bridge's engine and settings; no conferences without. */
+  conferences?: {
+    readonly engine: MediaEngine;
+    readonly settings: ConferenceSettings;
+    /** Address written in SDP when it is not the engine's own. */
+    readonly address?: string;
+  };
 }): NodeCalls {
   const { store, logger } = options;
   const causes: Record<string, number> = {};
@@ -67,17 +78,22 @@ export function startCalls(options: {
       .finally(() => writes.delete(write));
     writes.add(write);
   };
+  // The bridge needs the core and the core's router needs the bridge's numbers.
+  let conferences: ConferenceBridge | undefined;
   const core = createCallCore({
     clock: systemClock,
-    // Call forward all/busy/no answer on top of the dial plan, with loop and hop limits.
-    router: createForwardingRouter({
-      router: createDialPlanRouter({
+    // Conference numbers first, then call forward all/busy/no answer on top of the dial plan.
+    router: createConferenceRouter({
+      conferences: { deviceFor: (dialed) => conferences?.deviceFor(dialed) },
+      router: createForwardingRouter({
+        router: createDialPlanRouter({
+          snapshot: options.snapshot,
+          locations: options.locations,
+          logger: logger.child({ module: 'routing' }),
+        }),
         snapshot: options.snapshot,
-        locations: options.locations,
-        logger: logger.child({ module: 'routing' }),
+        logger: logger.child({ module: 'forwarding' }),
       }),
-      snapshot: options.snapshot,
-      logger: logger.child({ module: 'forwarding' }),
     }),
     logger: logger.child({ module: 'core' }),
     onCallRecord: record,
@@ -102,11 +118,21 @@ export function startCalls(options: {
     ...(options.media ? { media: options.media } : {}),
   });
   core.events.on((event) => options.events.emit(event));
+  if (options.conferences)
+    conferences = createConferenceBridge({
+      ...options.conferences.settings,
+      engine: options.conferences.engine,
+      core,
+      ...(options.conferences.address === undefined ? {} : { address: options.conferences.address }),
+      logger: logger.child({ module: 'conference' }),
+    });
 
   return {
     core,
+    conferences,
     callsByCause: () => ({ ...causes }),
     stop: async () => {
+      await conferences?.close();
       for (const call of core.calls()) {
         for (const connection of call.connections) core.clear(connection.id, 'normalClearing');
       }
@@ -133,6 +159,9 @@ export interface CallMediaSettings {
 
 export interface NodeCallMedia {
   readonly anchor: MediaAnchor;
+  readonly engine: MediaEngine;
+  /** Address written in SDP when it is not the engine's own. */
+  readonly address: string | undefined;
   /** For the call handlers (`startCalls`). */
   readonly media: CallMedia;
 }
@@ -180,7 +209,7 @@ export function startCallMedia(settings: CallMediaSettings): NodeCallMedia {
     onMediaTimeout: (timeout) => media?.mediaTimeout(timeout),
   });
   media = createCallMedia({ anchor, policyOf, mohClassOf });
-  return { anchor, media };
+  return { anchor, media, engine: settings.engine, address: settings.address };
 }
 
 /** The demo melody: a few seconds of a slow arpeggio, as G.711-quality 8 kHz audio. */

@@ -205,7 +205,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       sourceLockout,
       events,
       logger,
-      ...(media ? { media: media.calls.media } : {}),
+      ...(media
+        ? {
+            media: media.calls.media,
+            conferences: {
+              engine: media.calls.engine,
+              settings: settings.media.conference,
+              ...(media.calls.address === undefined ? {} : { address: media.calls.address }),
+            },
+          }
+        : {}),
     });
     // SIGTERM: calls are cleared (and their records written) before the SIP stack goes.
     teardown.add(() => calls.stop());
@@ -233,6 +242,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     teardown.add(() => started.stop());
 
     let api: ApiServer | undefined;
+    const bridge = calls.conferences;
     let apiAddress: RunningServer['api'] = null;
     if (settings.http.port !== false) {
       api = await createApiServer({
@@ -249,12 +259,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         },
         events,
         trace,
+        ...(bridge ? { conferences: bridge } : {}),
         metrics: {
           sipStats: () => counters.stats(),
           transactionStats: () => sip.transactions.stats(),
           registrationCount: () => lines.stats().bindings,
           activeCalls: () => calls.core.activeCalls,
           callsByCause: () => calls.callsByCause(),
+          ...(bridge ? { conferences: () => bridge.counts } : {}),
         },
         token: settings.adminToken,
         bind: settings.http.bind,
@@ -306,6 +318,7 @@ async function startMedia(
     portRange: [media.portRange[0], media.portRange[1]],
     ...(media.workers === null ? {} : { workers: media.workers }),
     mediaTimeoutMs,
+    maxConferences: media.conference.maxConferences,
     logger: mediaLogger,
   });
   try {
