@@ -599,6 +599,7 @@ class Core implements CallCore {
         transferringDevice: transferring.device.id,
         transferredDevice: transferred.device.id,
         transferredToDevice: dialed,
+        transferredConnections: [{ connection: connectionRef(transferred), oldCallId: old.id }],
       });
     this.release(transferring, 'singleStepTransfer');
     this.endCall(old, 'singleStepTransfer');
@@ -632,6 +633,7 @@ class Core implements CallCore {
         transferringDevice: held.device.id,
         transferredDevice: transferred.device.id,
         transferredToDevice: consulted.device.id,
+        transferredConnections: [{ connection: connectionRef(consulted), oldCallId: secondary.id }],
       });
     this.release(held, 'transfer');
     this.release(active, 'transfer');
@@ -654,7 +656,8 @@ class Core implements CallCore {
    * Two parties that each negotiated their session with the transferring device now talk to
    * each other: the consulted party gets the transferred party's session as a new offer, and
    * the transferred party gets the consulted party's answer as its own new offer (RFC 3725 §4.2
-   * in spirit; until media is anchored here, descriptions pass end to end).
+   * in spirit, when descriptions pass end to end). A driver that anchors the media joins the
+   * two there and answers without a description: nothing more is sent.
    */
   private async reconnect(transferred: CallConnection, consulted: CallConnection): Promise<void> {
     const offer = transferred.media;
@@ -673,7 +676,7 @@ class Core implements CallCore {
     const driver = this.drivers.get(connection.device.kind);
     if (!driver || !connection.live) return undefined;
     try {
-      const result = await driver.update(connection, { kind: 'offer', media });
+      const result = await driver.update(connection, { kind: 'offer', media, transfer: true });
       if (!result.ok)
         this.logger.warn(
           { callId: connection.callId, device: connection.device.id, failure: result.failure },
@@ -884,16 +887,20 @@ function divertedEvent(call: Call, diversion: Diversion, at: number): CallEvent 
     callId: call.id,
     cause: DIVERSION_CAUSE[diversion.reason],
     at,
-    connection: {
-      callId: call.id,
-      connectionId: originating.id,
-      deviceId: originating.device.id,
-      state: originating.state,
-    },
+    connection: connectionRef(originating),
     divertingDevice: diversion.from,
     newDestination: diversion.to,
     reason: diversion.reason,
     callingDevice: originating.device.id,
+  };
+}
+
+function connectionRef(connection: CallConnection): ConnectionRef {
+  return {
+    callId: connection.callId,
+    connectionId: connection.id,
+    deviceId: connection.device.id,
+    state: connection.state,
   };
 }
 
@@ -904,12 +911,7 @@ function connectionEvent(
   at: number,
 ): CallEvent {
   const call = connection.call;
-  const ref: ConnectionRef = {
-    callId: call.id,
-    connectionId: connection.id,
-    deviceId: connection.device.id,
-    state: connection.state,
-  };
+  const ref = connectionRef(connection);
   const base = { callId: call.id, cause, at };
   const device = connection.device.id;
   const parties = { callingDevice: call.originating.device.id, calledDevice: call.called };

@@ -8,8 +8,13 @@ import type { CallView, Cause, Connection, MediaDescription } from './model.js';
 
 /** A change of the session negotiated inside an established call, relayed to the other party. */
 export type SessionUpdate =
-  /** A new offer (a SIP re-INVITE or UPDATE with a body); the answer comes back in the result. */
-  | { readonly kind: 'offer'; readonly media: MediaDescription }
+  /**
+   * A new offer (a SIP re-INVITE or UPDATE with a body); the answer comes back in the result.
+   * `transfer` marks the core's own offer to a party a transfer has just joined with another
+   * (the other party's latest description), rather than one relayed from the other party: a
+   * driver that anchors media may join the two itself and answer without a description.
+   */
+  | { readonly kind: 'offer'; readonly media: MediaDescription; readonly transfer?: boolean }
   /** Information inside the call that needs no answer body (e.g. SIP INFO: DTMF relay, RFC 6086). */
   | { readonly kind: 'info'; readonly content: MediaDescription | undefined };
 

@@ -113,6 +113,19 @@ export interface TransferredEvent extends EventBase {
   readonly transferredDevice: string;
   /** The consulted device, or the number dialled for a single step transfer. */
   readonly transferredToDevice: string;
+  /**
+   * ECMA-269 transferredConnections: the connections that moved into `callId` (the transferred
+   * party's for a single step transfer, the consulted party's for a transfer).
+   */
+  readonly transferredConnections: readonly TransferredConnection[];
+}
+
+/** A connection a transfer moved into another call; it keeps its identifier. */
+export interface TransferredConnection {
+  /** The connection in its new call. */
+  readonly connection: ConnectionRef;
+  /** The call it left. */
+  readonly oldCallId: string;
 }
 
 /** §17.2.2: the call is over; every connection has gone. */

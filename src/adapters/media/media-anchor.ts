@@ -91,7 +91,15 @@ export interface MediaAnchorOptions {
 }
 
 export type AnchorResult =
-  | { ok: true; media: MediaDescription }
+  | {
+      ok: true;
+      media: MediaDescription;
+      /**
+       * False for a leg a transfer brought to a new party whose description is the one it was
+       * last sent: it keeps its version (RFC 3264 §8) and need not be sent again.
+       */
+      changed: boolean;
+    }
   | {
       ok: false;
       /** The SIP status the leg should answer with: 488 for media it cannot take, 500/503 otherwise. */
@@ -102,6 +110,8 @@ export type AnchorResult =
     };
 
 export type Outcome = { ok: true } | { ok: false; reason: string };
+/** `joined` false: the legs cannot take each other's media as negotiated and need a new offer. */
+export type JoinOutcome = { ok: true; joined: boolean } | { ok: false; reason: string };
 export type HoldOutcome = { ok: true; moh: boolean; reason?: string } | { ok: false; reason: string };
 
 export interface MediaAnchor {
@@ -128,6 +138,19 @@ export interface MediaAnchor {
     legId: string,
     request: { method: string; contentType: string; body: Buffer; event?: string },
   ): Promise<Outcome>;
+  /**
+   * Moves a leg's endpoint from one call to another (a transfer): it keeps its port and its
+   * outgoing stream (RFC 3550 §5.1, §8.2: SSRC, sequence numbers and timestamps run on), leaves
+   * its old call's relay and any music on hold, and waits in `toCallId` for an offer or `join`.
+   */
+  moveLeg(legId: string, fromCallId: string, toCallId: string): Promise<Outcome>;
+  /** Returns one leg's ports to the engine while its call goes on (a transferring party left). */
+  releaseLeg(callId: string, legId: string): Promise<void>;
+  /**
+   * Connects the two legs a transfer brought together when each can take what the other sends
+   * as negotiated: the same codec, or the other G.711 law through the transcoder.
+   */
+  join(callId: string): Promise<JoinOutcome>;
   /** Returns the call's ports to the engine. */
   release(callId: string): Promise<void>;
   /** The endpoint of a leg, for the conference and recording services. */
@@ -158,6 +181,10 @@ interface LegState {
   /** RFC 3264 §8: our side of this leg's session: one id, a version per new description. */
   sessionId: number;
   version: number;
+  /** The last description made for this leg (version `version`). */
+  described: Buffer | null;
+  /** Brought to a new party by a transfer and not described since. */
+  rejoined: boolean;
 }
 
 interface PendingOffer {
@@ -288,7 +315,7 @@ class Anchor implements MediaAnchor {
       call.offer = { from: offerer, to: answerer, lines: facts.lines, line: index, offered: toward.formats };
       return {
         ok: true,
-        media: this.describe(answerer, facts.lines, index, toward.formats, line, line.direction),
+        ...this.describe(answerer, facts.lines, index, toward.formats, line, line.direction),
       };
     } catch (error) {
       for (const endpoint of allocated) await this.releaseEndpoint(endpoint.id);
@@ -357,14 +384,19 @@ class Anchor implements MediaAnchor {
       const offererLine = offer.lines[offer.line]!;
       return {
         ok: true,
-        media: this.describe(offer.from, offer.lines, offer.line, back, offererLine, direction, line.ptime),
+        ...this.describe(offer.from, offer.lines, offer.line, back, offererLine, direction, line.ptime),
       };
     } catch (error) {
       return this.failure(error);
     }
   }
 
-  /** The SDP a leg is sent: the anchored m-line at its endpoint, every other m-line declined. */
+  /**
+   * The SDP a leg is sent: the anchored m-line at its endpoint, every other m-line declined,
+   * its version one more than the last (RFC 3264 §8). A rejoined leg's first description that
+   * repeats its last need not be sent again, so it keeps that version (§8: an unchanged version
+   * means an identical description).
+   */
   private describe(
     leg: LegState,
     lines: readonly MediaLine[],
@@ -373,8 +405,7 @@ class Anchor implements MediaAnchor {
     model: MediaLine,
     direction: Direction,
     ptime = model.ptime,
-  ): MediaDescription {
-    leg.version++;
+  ): { media: MediaDescription; changed: boolean } {
     const written: LineToWrite[] = lines.map((line, i) =>
       i === index
         ? {
@@ -395,13 +426,23 @@ class Anchor implements MediaAnchor {
             direction: line.direction,
           },
     );
-    const body = writeSession({
+    const session = {
       sessionId: leg.sessionId,
-      version: leg.version,
       address: this.options.address ?? leg.endpoint.address,
       lines: written,
-    });
-    return { contentType: 'application/sdp', body };
+    };
+    const previous = leg.described;
+    const rejoined = leg.rejoined;
+    leg.rejoined = false;
+    if (rejoined && previous !== null) {
+      const repeat = writeSession({ ...session, version: leg.version });
+      if (repeat.equals(previous))
+        return { media: { contentType: 'application/sdp', body: repeat }, changed: false };
+    }
+    leg.version++;
+    const body = writeSession({ ...session, version: leg.version });
+    leg.described = body;
+    return { media: { contentType: 'application/sdp', body }, changed: true };
   }
 
   // --- hold ----------------------------------------------------------------------------------
@@ -464,6 +505,83 @@ class Anchor implements MediaAnchor {
         return { ok: false, reason: describeError(error) };
       }
     });
+  }
+
+  // --- transfers -------------------------------------------------------------------------------
+
+  moveLeg(legId: string, fromCallId: string, toCallId: string): Promise<Outcome> {
+    return this.serialOver([fromCallId, toCallId], async (): Promise<Outcome> => {
+      const found = this.legs(fromCallId, legId);
+      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${fromCallId}` };
+      const { call: from, leg } = found;
+      if (leg.borrowed) return { ok: false, reason: `leg ${legId} is in a conference` };
+      const to = this.callStates.get(toCallId) ?? { id: toCallId, legs: [], offer: null, holder: null };
+      if (to.legs.length >= 2 || to.offer)
+        return { ok: false, reason: `call ${toCallId} has no room for another leg` };
+      const hearsMusic = from.holder !== null && from.holder !== leg;
+      from.legs.splice(from.legs.indexOf(leg), 1);
+      if (from.holder === leg) from.holder = null;
+      await this.dropOffer(from, leg);
+      if (from.legs.length === 0) this.callStates.delete(fromCallId);
+      to.legs.push(leg);
+      leg.rejoined = true;
+      this.callStates.set(toCallId, to);
+      this.byEndpoint.set(leg.endpoint.id, { call: to, leg });
+      try {
+        await this.engine.disconnect(leg.endpoint.id);
+        if (hearsMusic) await this.engine.stopPlay(leg.endpoint.id);
+        await this.engine.update(leg.endpoint.id, { mediaTimeoutMs: this.timeoutFor(to, leg) });
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: describeError(error) };
+      }
+    });
+  }
+
+  releaseLeg(callId: string, legId: string): Promise<void> {
+    return this.serial(callId, async () => {
+      const found = this.legs(callId, legId);
+      if (!found) return;
+      const { call, leg, other } = found;
+      call.legs.splice(call.legs.indexOf(leg), 1);
+      await this.dropOffer(call, leg);
+      if (call.holder === leg) {
+        call.holder = null;
+        // The held party no longer hears music on hold from a party that has gone.
+        if (other && !other.borrowed) await this.engine.stopPlay(other.endpoint.id).catch(() => undefined);
+      }
+      await this.releaseEndpoint(leg.endpoint.id);
+      this.notifyReleased(callId, legId, leg.endpoint.id);
+    });
+  }
+
+  join(callId: string): Promise<JoinOutcome> {
+    return this.serial(callId, async (): Promise<JoinOutcome> => {
+      const call = this.callStates.get(callId);
+      const [a, b] = call?.legs ?? [];
+      if (!call || !a?.id || !b?.id) return { ok: false, reason: `call ${callId} has not two anchored legs` };
+      const transcode = this.options.transcode !== false;
+      if (!carries(a.formats, b.formats, transcode) || !carries(b.formats, a.formats, transcode)) {
+        a.rejoined = true;
+        b.rejoined = true;
+        return { ok: true, joined: false };
+      }
+      try {
+        await this.relayIfFree(call);
+        return { ok: true, joined: true };
+      } catch (error) {
+        return { ok: false, reason: describeError(error) };
+      }
+    });
+  }
+
+  /** Forgets an offer in progress that `leg` takes part in, releasing the endpoint it had reserved. */
+  private async dropOffer(call: CallState, leg: LegState): Promise<void> {
+    const offer = call.offer;
+    if (!offer || (offer.from !== leg && offer.to !== leg)) return;
+    call.offer = null;
+    const reserved = offer.to;
+    if (reserved !== leg && !call.legs.includes(reserved)) await this.releaseEndpoint(reserved.endpoint.id);
   }
 
   // --- DTMF ------------------------------------------------------------------------------------
@@ -663,6 +781,8 @@ class Anchor implements MediaAnchor {
       borrowed: false,
       sessionId: this.nextSessionId++,
       version: 0,
+      described: null,
+      rejoined: false,
     };
   }
 
@@ -715,12 +835,27 @@ class Anchor implements MediaAnchor {
   private serial<T>(callId: string, task: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(callId) ?? Promise.resolve();
     const run = previous.then(task, task);
+    this.enqueue(
+      callId,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+
+  /** Runs `task` after the earlier operations of every call named, which wait for it in turn. */
+  private serialOver<T>(callIds: readonly string[], task: () => Promise<T>): Promise<T> {
+    const previous = Promise.all(callIds.map((callId) => this.queues.get(callId)));
+    const run = previous.then(task, task);
     const tail = run.catch(() => undefined);
+    for (const callId of callIds) this.enqueue(callId, tail);
+    return run;
+  }
+
+  private enqueue(callId: string, tail: Promise<unknown>): void {
     this.queues.set(callId, tail);
     void tail.then(() => {
       if (this.queues.get(callId) === tail) this.queues.delete(callId);
     });
-    return run;
   }
 }
 
@@ -746,6 +881,20 @@ function answerFor(
   const event = withEvents ? offererFormats.find((mine) => mine.codec === 'telephone-event') : undefined;
   if (event) chosen.push(event);
   return chosen;
+}
+
+/**
+ * Whether an endpoint with `to`'s formats can relay all a leg with `from`'s may send: each audio
+ * codec as it is, or the other G.711 law through the transcoder.
+ */
+function carries(from: readonly PayloadFormat[], to: readonly PayloadFormat[], transcode: boolean): boolean {
+  return from.every(
+    ({ codec }) =>
+      codec === null ||
+      codec === 'telephone-event' ||
+      to.some((mine) => mine.codec === codec) ||
+      (transcode && isG711(codec) && to.some((mine) => mine.codec === otherLaw(codec))),
+  );
 }
 
 function sending(direction: Direction): boolean {

@@ -4,7 +4,9 @@
  * parties' own descriptions and every leg is sent ours. An offer goes out through `offer` (a new
  * call) or `update` (re-INVITE, UPDATE, a transfer's new offer), an answer through `answer`.
  * A hold offer is answered here and the held party hears music on hold; DTMF is interworked
- * between the legs' relay methods. Calls whose first INVITE had no offer are passed through.
+ * between the legs' relay methods. A transfer moves a party's endpoint, port and stream
+ * unchanged, into its new call, so that a party is sent a new description only when its own
+ * changes. Calls whose first INVITE had no offer are passed through.
  */
 import type {
   CallCore,
@@ -14,6 +16,7 @@ import type {
   MediaDescription,
   SessionUpdate,
   SessionUpdateResult,
+  TransferredEvent,
 } from '../../core/index.js';
 import type { SipLogger } from '../../sip/index.js';
 import {
@@ -87,7 +90,10 @@ export class CallMedia {
   ): Promise<LegMedia> {
     // RFC 3261 §13.2.1: an INVITE without an offer gets it in the 2xx; such calls pass through.
     if (media === undefined || calling === undefined) return { ok: true, media };
-    const result = await this.options.anchor.anchorOffer(callId, calling.id, media, {
+    // A party a blind transfer moved here offers its own latest description, which the core's
+    // copy (rewritten by the anchor on its way) may not be.
+    const own = this.transferredParty(calling.id)?.receivedMedia ?? media;
+    const result = await this.options.anchor.anchorOffer(callId, calling.id, own, {
       offerer: this.policyOfView(calling),
       answerer: this.options.policyOf(called),
     });
@@ -110,6 +116,9 @@ export class CallMedia {
       return { ok: true, media };
     const result = await anchor.anchorAnswer(callId, answering.id, media, this.policyOfView(answering));
     if (!result.ok && result.warning !== undefined) this.keepWarning(callId, result.warning);
+    // A transferred party already in its dialog keeps its endpoint: no new offer unless it changed.
+    if (result.ok && !result.changed && this.transferredParty(calling.id) !== undefined)
+      return { ok: true, media: undefined };
     return this.legMedia(result);
   }
 
@@ -135,6 +144,7 @@ export class CallMedia {
     const { anchor } = this.options;
     const { callId, self, other } = parties;
     if (anchor.endpointOf(callId, other.id) === null) return relay(update);
+    if (update.transfer === true) return this.rejoin(parties, update, relay);
     const policies = { offerer: this.policyOfView(other), answerer: this.policyOfView(self) };
     const offered = await anchor.anchorOffer(callId, other.id, update.media, policies);
     if (!offered.ok) return { ok: false, failure: 'rejected' };
@@ -144,6 +154,44 @@ export class CallMedia {
     if (!result.ok || result.media === undefined) return result;
     const answered = await anchor.anchorAnswer(callId, self.id, result.media, policies.answerer);
     return answered.ok ? { ok: true, media: answered.media } : { ok: false, failure: 'rejected' };
+  }
+
+  /**
+   * A transfer brought two anchored parties together, each still sending to its own endpoint:
+   * they are joined there and nothing is sent to either. When they cannot take each other's
+   * media as negotiated, the party the update goes to (`self`) is offered the other's session
+   * at its same endpoint, and the other gets a new offer only if its description changed.
+   */
+  private async rejoin(
+    { callId, self, other }: Parties,
+    update: SessionUpdate,
+    relay: (update: SessionUpdate) => Promise<SessionUpdateResult>,
+  ): Promise<SessionUpdateResult> {
+    const { anchor } = this.options;
+    // Queued after the move of the transferred connection, whose endpoint it needs.
+    const joined = await anchor.join(callId);
+    if (!joined.ok) {
+      // The consulted party's media was not anchored (its call passed descriptions through).
+      this.legs?.logger.info({ callId, reason: joined.reason }, 'transferred parties not joined here');
+      return relay(update);
+    }
+    if (joined.joined) return { ok: true };
+    const otherLeg = this.legs?.legsByConnection.get(other.id);
+    const own = otherLeg?.receivedMedia;
+    if (otherLeg === undefined || own === undefined) return { ok: false, failure: 'noPeer' };
+    const policies = { offerer: this.policyOfView(other), answerer: this.policyOfView(self) };
+    const offered = await anchor.anchorOffer(callId, other.id, own, policies);
+    if (!offered.ok) return { ok: false, failure: 'rejected' };
+    const result = await relay({ kind: 'offer', media: offered.media });
+    if (!result.ok || result.media === undefined)
+      return result.ok ? { ok: false, failure: 'rejected' } : result;
+    const answered = await anchor.anchorAnswer(callId, self.id, result.media, policies.answerer);
+    if (!answered.ok) return { ok: false, failure: 'rejected' };
+    if (answered.changed) {
+      const reoffered = await otherLeg.update({ kind: 'offer', media: answered.media });
+      if (!reoffered.ok) return reoffered;
+    }
+    return { ok: true };
   }
 
   /**
@@ -235,9 +283,44 @@ export class CallMedia {
   };
 
   private onCallEvent(event: CallEvent): void {
+    if (event.type === 'transferred') this.transferred(event);
     if (event.type !== 'callCleared') return;
     this.warnings.delete(event.callId);
     void this.options.anchor.release(event.callId);
+  }
+
+  /**
+   * A transfer moved connections into `event.callId`: their endpoints follow them there, in
+   * place of the transferring party's, which it takes away when it leaves. Whoever was on hold
+   * here is held no more (the transferring party held them).
+   */
+  private transferred(event: TransferredEvent): void {
+    const legs = this.legs;
+    const call = legs?.core.call(event.callId);
+    if (legs === undefined || call === undefined) return;
+    const { anchor } = this.options;
+    const moved = new Set(event.transferredConnections.map(({ connection }) => connection.connectionId));
+    for (const connection of call.connections) {
+      const leg = legs.legsByConnection.get(connection.id);
+      if (leg !== undefined) this.heldHere.delete(leg);
+      if (connection.deviceId === event.transferringDevice && !moved.has(connection.id))
+        void anchor.releaseLeg(event.callId, connection.id);
+    }
+    for (const { connection, oldCallId } of event.transferredConnections) {
+      void anchor.moveLeg(connection.connectionId, oldCallId, event.callId).then((outcome) => {
+        if (!outcome.ok)
+          legs.logger.debug(
+            { callId: event.callId, reason: outcome.reason },
+            'media not moved with the transfer',
+          );
+      });
+    }
+  }
+
+  /** The leg of a party already in its dialog when its call starts: a transfer moved it there. */
+  private transferredParty(connectionId: string): Leg | undefined {
+    const leg = this.legs?.legsByConnection.get(connectionId);
+    return leg?.confirmed ? leg : undefined;
   }
 
   private keepWarning(callId: string, warning: string): void {
