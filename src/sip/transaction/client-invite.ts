@@ -19,17 +19,22 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
   private cancelHandlers: ClientTransactionHandlers | undefined;
   private cancelSent = false;
 
-  private readonly timerA = new TimerSlot(this.context.clock, () => this.onTimerA());
-  private readonly timerB = new TimerSlot(this.context.clock, () => this.onTimerB());
-  private readonly cancelTimer = new TimerSlot(this.context.clock, () => this.onCancelTimer());
+  /** Timers A and B and the CANCEL guard, created when armed and dropped once they cannot fire. */
+  private timerA: TimerSlot | undefined;
+  private timerB: TimerSlot | undefined;
+  private cancelTimer: TimerSlot | undefined;
 
   start(): void {
     const { T1 } = this.context.timers;
-    this.transmit(this.request);
+    const request = this.sent;
+    if (request === undefined) return;
+    this.transmit(request);
     if (!this.reliable) {
       this.retransmitInterval = T1;
+      this.timerA = new TimerSlot(this.context.clock, () => this.onTimerA());
       this.timerA.start(T1);
     }
+    this.timerB = new TimerSlot(this.context.clock, () => this.onTimerB());
     this.timerB.start(64 * T1);
   }
 
@@ -49,8 +54,7 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
         if (status < 200) {
           this.current = 'proceeding';
           // RFC 3261 §17.1.1.2: no retransmissions in Proceeding, and timer B only guards Calling.
-          this.timerA.stop();
-          this.timerB.stop();
+          this.stopCallingTimers();
           this.deliver(response, info);
           if (this.cancelHandlers !== undefined && !this.cancelSent) this.sendCancel();
         } else if (status < 300) {
@@ -73,17 +77,30 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
   }
 
   protected stopTimers(): void {
-    this.timerA.stop();
-    this.timerB.stop();
+    this.stopFinalTimers();
     this.cancelExpiry();
-    this.cancelTimer.stop();
+  }
+
+  private stopCallingTimers(): void {
+    this.timerA?.stop();
+    this.timerB?.stop();
+    this.timerA = undefined;
+    this.timerB = undefined;
+  }
+
+  /** Stops every timer that waits for the final response, and the CANCEL that waited for one. */
+  private stopFinalTimers(): void {
+    this.stopCallingTimers();
+    this.cancelTimer?.stop();
+    this.cancelTimer = undefined;
+    this.cancelHandlers = undefined;
   }
 
   private enterAccepted(response: SipResponse, info: ReceiveInfo): void {
     this.current = 'accepted';
-    this.timerA.stop();
-    this.timerB.stop();
-    this.cancelTimer.stop();
+    this.stopFinalTimers();
+    // Accepted only passes 2xx on (RFC 6026 §8.4): the INVITE is no longer needed.
+    this.finalReceived();
     // Timer M (RFC 6026 §8.4), a cleanup timer.
     this.expireAfter(64 * this.context.timers.T1);
     this.deliver(response, info);
@@ -91,12 +108,15 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
 
   private enterCompleted(response: SipResponse, info: ReceiveInfo): void {
     this.current = 'completed';
-    this.timerA.stop();
-    this.timerB.stop();
-    this.cancelTimer.stop();
+    this.stopFinalTimers();
+    const request = this.sent;
+    // Completed answers retransmitted finals with this ACK only (timer D).
+    this.finalReceived();
     // RFC 3261 §17.1.1.3: the transaction itself ACKs a non-2xx final, with the INVITE's branch.
-    this.ack = buildAckForFinal(this.request, response);
-    this.transmit(this.ack);
+    if (request !== undefined) {
+      this.ack = buildAckForFinal(request, response);
+      this.transmit(this.ack);
+    }
     this.deliver(response, info);
     if (this.state !== 'completed') return; // the TU's handler may have closed the layer
     // Timer D: at least 32 s on unreliable transports, zero on reliable ones.
@@ -105,10 +125,11 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
   }
 
   private onTimerA(): void {
-    if (this.current !== 'calling') return;
-    this.transmit(this.request);
+    const request = this.sent;
+    if (this.current !== 'calling' || request === undefined) return;
+    this.transmit(request);
     this.retransmitInterval *= 2; // RFC 3261 §17.1.1.2: timer A doubles without a cap
-    this.timerA.start(this.retransmitInterval);
+    this.timerA?.start(this.retransmitInterval);
   }
 
   private onTimerB(): void {
@@ -121,9 +142,12 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
   }
 
   private sendCancel(): void {
+    const request = this.sent;
+    if (request === undefined) return;
     this.cancelSent = true;
     const handlers = this.cancelHandlers ?? ignoreCancelOutcome;
-    this.hooks.startCancel(buildCancel(this.request), this.target, handlers, this.options);
+    this.hooks.startCancel(buildCancel(request), this.target, handlers, this.options);
+    this.cancelTimer = new TimerSlot(this.context.clock, () => this.onCancelTimer());
     this.cancelTimer.start(64 * this.context.timers.T1);
   }
 }

@@ -8,16 +8,21 @@ import type { NonInviteClientState } from './types.js';
 export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteClientState> {
   private retransmitInterval = 0;
 
-  private readonly timerE = new TimerSlot(this.context.clock, () => this.onTimerE());
-  private readonly timerF = new TimerSlot(this.context.clock, () => this.onTimerF());
+  /** Timers E and F, created on start and dropped with the request once the final response is in. */
+  private timerE: TimerSlot | undefined;
+  private timerF: TimerSlot | undefined;
 
   start(): void {
     const { T1 } = this.context.timers;
-    this.transmit(this.request);
+    const request = this.sent;
+    if (request === undefined) return;
+    this.transmit(request);
     if (!this.reliable) {
       this.retransmitInterval = T1;
+      this.timerE = new TimerSlot(this.context.clock, () => this.onTimerE());
       this.timerE.start(T1);
     }
+    this.timerF = new TimerSlot(this.context.clock, () => this.onTimerF());
     this.timerF.start(64 * T1);
   }
 
@@ -29,8 +34,9 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
       return;
     }
     this.current = 'completed';
-    this.timerE.stop();
-    this.timerF.stop();
+    this.stopRetransmissionTimers();
+    // Completed only absorbs retransmitted responses (timer K).
+    this.finalReceived();
     this.deliver(response, info);
     if (this.state !== 'completed') return; // the TU's handler may have closed the layer
     // Timer K: T4 on unreliable transports to absorb response retransmissions, zero on reliable ones.
@@ -39,9 +45,15 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
   }
 
   protected stopTimers(): void {
-    this.timerE.stop();
-    this.timerF.stop();
+    this.stopRetransmissionTimers();
     this.cancelExpiry();
+  }
+
+  private stopRetransmissionTimers(): void {
+    this.timerE?.stop();
+    this.timerF?.stop();
+    this.timerE = undefined;
+    this.timerF = undefined;
   }
 
   private onTimerE(): void {
@@ -54,8 +66,10 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
     } else {
       return;
     }
-    this.transmit(this.request);
-    this.timerE.start(this.retransmitInterval);
+    const request = this.sent;
+    if (request === undefined) return;
+    this.transmit(request);
+    this.timerE?.start(this.retransmitInterval);
   }
 
   private onTimerF(): void {

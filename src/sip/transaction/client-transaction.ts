@@ -29,11 +29,17 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
   protected current: S;
   protected readonly reliable: boolean;
   private finalDelivered = false;
+  /**
+   * The request, while it may still be retransmitted or answered by a synthesized response. An
+   * INVITE transaction outlives its final response by 64*T1 (timer M, RFC 6026 §8.4) or timer D
+   * only to match responses: it lets go of the request then, so that what it keeps is small.
+   */
+  protected sent: SipRequest | undefined;
 
   constructor(
     context: TransactionContext,
     protected readonly hooks: ClientHooks,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly target: Endpoint,
     readonly branch: string,
     /** The table key: branch plus CSeq method (RFC 3261 §17.1.3). */
@@ -45,6 +51,12 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
     super(context);
     this.current = initial;
     this.reliable = isReliable(target.protocol);
+    this.sent = request;
+  }
+
+  /** The request until the TU has its final response; see `finalReceived`. */
+  get request(): SipRequest | undefined {
+    return this.sent;
   }
 
   get state(): S {
@@ -74,6 +86,11 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
     this.current = 'terminated' as S;
   }
 
+  /** The final response has reached the TU: nothing will be retransmitted or synthesized from the request. */
+  protected finalReceived(): void {
+    this.sent = undefined;
+  }
+
   protected transmit(message: SipRequest): void {
     this.context.transport.send(message, this.target, this.options).then(undefined, this.sendFailed);
   }
@@ -86,7 +103,8 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
   /** Timer B / F (or the CANCEL guard of RFC 3261 §9.1): a synthesized 408 ends the transaction. */
   protected timedOut(): void {
     invokeUser(this.context.logger, 'client-timeout', this.handlers.onTimeout);
-    this.deliver(synthesizeResponse(this.request, 408, 'Request Timeout'), undefined);
+    const request = this.sent;
+    if (request !== undefined) this.deliver(synthesizeResponse(request, 408, 'Request Timeout'), undefined);
     this.terminate();
   }
 
@@ -107,12 +125,13 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
     if (this.current === 'terminated') return;
     const error = reason instanceof Error ? reason : new Error(String(reason));
     this.context.logger.debug(
-      { callId: this.request.callId, branch: this.branch, err: error },
+      { callId: this.sent?.callId, branch: this.branch, err: error },
       'client transaction transport failure',
     );
-    if (!this.finalDelivered) {
+    const request = this.sent;
+    if (!this.finalDelivered && request !== undefined) {
       invokeUser(this.context.logger, 'client-transport-error', this.handlers.onTransportError, error);
-      this.deliver(synthesizeResponse(this.request, 503, 'Service Unavailable'), undefined);
+      this.deliver(synthesizeResponse(request, 503, 'Service Unavailable'), undefined);
     }
     this.terminate();
   };

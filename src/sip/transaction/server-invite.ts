@@ -20,12 +20,14 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
   private cancelHandler: ((cancel: SipRequest, info: ReceiveInfo) => void) | undefined;
   private timeoutHandler: (() => void) | undefined;
 
-  private readonly tryingTimer = new TimerSlot(this.context.clock, () => this.onTryingTimer());
-  private readonly timerG = new TimerSlot(this.context.clock, () => this.onTimerG());
-  private readonly timerH = new TimerSlot(this.context.clock, () => this.onTimerH());
+  /** The 100 Trying timer, then timers G and H: created when armed, dropped once they cannot fire. */
+  private tryingTimer: TimerSlot | undefined;
+  private timerG: TimerSlot | undefined;
+  private timerH: TimerSlot | undefined;
 
   /** Arms the 100 Trying timer (RFC 3261 §17.2.1). */
   start(): void {
+    this.tryingTimer = new TimerSlot(this.context.clock, () => this.onTryingTimer());
     this.tryingTimer.start(this.context.timers.trying);
   }
 
@@ -59,7 +61,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
       return true;
     }
     if (this.current !== 'proceeding') return false;
-    this.tryingTimer.stop();
+    this.stopTryingTimer();
     this.transmit(response);
     if (status < 200) return true;
     // RFC 6026 §7.1: Accepted still sends the TU's 2xx retransmissions, and needs the ReceiveInfo for them.
@@ -69,6 +71,9 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     const { T1, T2 } = this.context.timers;
     if (status < 300) {
       this.current = 'accepted';
+      // RFC 6026 §7.1: Accepted absorbs INVITE retransmissions without answering them, so the
+      // 2xx bytes are not kept for 64*T1 (the TU's own retransmissions carry their response).
+      this.lastSent = undefined;
       // Timer H guards only a non-2xx final response.
       this.timeoutHandler = undefined;
       // Timer L (RFC 6026 §7.1), a cleanup timer.
@@ -78,8 +83,10 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     this.current = 'completed';
     if (!this.reliable) {
       this.retransmitInterval = Math.min(T1, T2);
+      this.timerG = new TimerSlot(this.context.clock, () => this.onTimerG());
       this.timerG.start(this.retransmitInterval);
     }
+    this.timerH = new TimerSlot(this.context.clock, () => this.onTimerH());
     this.timerH.start(64 * T1);
     return true;
   }
@@ -108,23 +115,34 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
   }
 
   protected stopTimers(): void {
-    this.tryingTimer.stop();
-    this.timerG.stop();
-    this.timerH.stop();
+    this.stopTryingTimer();
+    this.stopCompletedTimers();
     this.cancelExpiry();
   }
 
   protected override transmit(response: SipResponse): void {
     this.sentToTag = response.to.params.tag ?? undefined;
-    super.transmit(response);
+    if (this.current === 'accepted') this.transmitOnce(response);
+    else super.transmit(response);
+  }
+
+  private stopTryingTimer(): void {
+    this.tryingTimer?.stop();
+    this.tryingTimer = undefined;
+  }
+
+  private stopCompletedTimers(): void {
+    this.timerG?.stop();
+    this.timerH?.stop();
+    this.timerG = undefined;
+    this.timerH = undefined;
   }
 
   private receiveAck(ack: SipRequest, info: ReceiveInfo): void {
     switch (this.current) {
       case 'completed':
         this.current = 'confirmed';
-        this.timerG.stop();
-        this.timerH.stop();
+        this.stopCompletedTimers();
         // Timer I: T4 on unreliable transports to absorb ACK retransmissions, zero on reliable ones.
         if (this.reliable) this.terminate();
         else this.expireAfter(this.context.timers.T4);
@@ -149,7 +167,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     if (this.current !== 'completed') return;
     this.retransmit();
     this.retransmitInterval = Math.min(2 * this.retransmitInterval, this.context.timers.T2);
-    this.timerG.start(this.retransmitInterval);
+    this.timerG?.start(this.retransmitInterval);
   }
 
   private onTimerH(): void {

@@ -96,26 +96,40 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
 
   /** Sends a response and keeps its bytes for retransmissions. */
   protected transmit(response: SipResponse): void {
+    const prepared = this.prepare(response);
+    if (prepared === undefined) return;
+    this.lastSent = prepared;
+    this.sendPrepared(prepared, response);
+  }
+
+  /** Sends a response that no retransmitted request will be answered with. */
+  protected transmitOnce(response: SipResponse): void {
+    const prepared = this.prepare(response);
+    if (prepared !== undefined) this.sendPrepared(prepared, response);
+  }
+
+  private prepare(response: SipResponse): PreparedResponse | undefined {
     const info = this.info;
-    if (info === undefined) return; // no response follows the final one, but for an INVITE's 2xx (which keeps info)
-    const transport = this.context.transport;
-    let prepared: PreparedResponse;
+    if (info === undefined) return undefined; // no response follows the final one, but for an INVITE's 2xx (which keeps info)
     try {
-      prepared = transport.prepareResponse(response, info);
+      return this.context.transport.prepareResponse(response, info);
     } catch (error) {
       // Reported like a failed send: after the caller has finished moving the state machine.
       queueMicrotask(() => this.sendFailed(error));
-      return;
+      return undefined;
     }
-    this.lastSent = prepared;
-    transport.sendPrepared(prepared, response).then(undefined, (error: unknown) => this.sendFailed(error));
+  }
+
+  private sendPrepared(prepared: PreparedResponse, response?: SipResponse): void {
+    this.context.transport
+      .sendPrepared(prepared, response)
+      .then(undefined, (error: unknown) => this.sendFailed(error));
   }
 
   /** Replays the last response, byte for byte, for a retransmitted request. */
   protected retransmit(): void {
     const prepared = this.lastSent;
-    if (prepared === undefined) return;
-    this.context.transport.sendPrepared(prepared).then(undefined, (error: unknown) => this.sendFailed(error));
+    if (prepared !== undefined) this.sendPrepared(prepared);
   }
 
   /** The final response went out: let go of what only the TU and the first send needed. */

@@ -84,7 +84,11 @@ export interface ClientTransactionHandlers {
 }
 
 export interface ClientTransaction {
-  readonly request: SipRequest;
+  /**
+   * The request, until its final response reached the TU: an INVITE transaction lives 64*T1
+   * longer (RFC 6026 §8.4) only to pass forked 2xx on, and keeps no copy of the request for it.
+   */
+  readonly request: SipRequest | undefined;
   readonly target: Endpoint;
   /** The branch of the top Via, the transaction id (RFC 3261 §17.1.3). */
   readonly branch: string;
