@@ -14,19 +14,24 @@
  * Per server: the memory once settled after start, one registration of every line (the
  * "initial" rate: every binding is new, so Strowger inserts rows), the memory once settled
  * again, giving bytes per binding; then a warm-up and the measured refresh load
- * ("refresh" rate, and the server CPU time per registration). Memory is PSS summed over the
+ * ("refresh" rate, and the server CPU time per registration). The CPU time of the initial round
+ * is read a little after its last answer, so that it includes the rows Strowger writes back
+ * after answering (node.registrar.persistence: write-back, the default, flushes at least every
+ * second). Memory is PSS summed over the
  * server's processes (Kamailio's workers share memory; for one Node process PSS ≈ RSS). PSS of a
  * Node process also holds garbage the collector has not yet returned, so Strowger's node runs with
  * a bench-only preload (NODE_OPTIONS, written to the temp dir) that on SIGUSR2 collects garbage and
  * writes `process.memoryUsage()` to a file: the "heap" columns, JavaScript heap used after a full GC
  * (the embedded store's WASM memory is outside it, in PSS).
  * Strowger runs on its embedded store, and on PostgreSQL too when STROWGER_BENCH_DATABASE_URL
- * names a database it may fill (its registrations table is written).
+ * names a database it may fill (its registrations table is written). `--write-through` adds a
+ * row for the embedded store with node.registrar.persistence: write-through (every binding
+ * committed before its 200).
  *
  * The passwords are bench credentials written to a temp dir for the run. Before the load each
  * server must refuse a wrong password, so a peer that accepted anything would stop the bench.
  *
- * Run: npx tsx bench/register.bench.ts
+ * Run: npx tsx bench/register.bench.ts [--write-through]
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +66,11 @@ const MEASURED_CALLS = 16_000;
  * the configuration) or the load left full of garbage. Both readings wait alike.
  */
 const SETTLE_MS = 34_000;
+/**
+ * How long after the initial round its CPU time is read: past the write-back interval (1 s) and
+ * the flush that follows it. A server with nothing left to do spends nothing in it.
+ */
+const INITIAL_TAIL_MS = 2500;
 
 interface Server {
   readonly name: string;
@@ -76,8 +86,11 @@ interface LoadResult {
   successful: number;
   failed: number;
   seconds: number;
+  /** Server CPU time from the start of the load until `tailMs` after its end. */
   cpuSeconds: number;
 }
+
+type Persistence = 'write-back' | 'write-through';
 
 interface Row {
   server: string;
@@ -289,7 +302,10 @@ async function heapUsedAfterGc(file: string): Promise<number> {
   throw new Error('the heap probe did not answer');
 }
 
-async function startStrowger(dir: string, databaseUrl?: string): Promise<Server> {
+async function startStrowger(
+  dir: string,
+  { databaseUrl, persistence }: { databaseUrl?: string; persistence: Persistence },
+): Promise<Server> {
   const port = await freePort('UDP');
   const configFile = join(dir, 'strowger.yaml');
   writeFileSync(configFile, strowgerConfig());
@@ -300,13 +316,14 @@ async function startStrowger(dir: string, databaseUrl?: string): Promise<Server>
     ...process.env,
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${probe}`.trim(),
     STROWGER_BENCH_HEAP_FILE: heapFile,
+    STROWGER_REGISTRAR_PERSISTENCE: persistence,
   };
   const args = ['tsx', 'src/cli/main.ts', 'start', '--config', configFile, '--data-dir', join(dir, 'data')];
   args.push('--sip-port', String(port), '--http-port', '0', '--log-level', 'warn');
   if (databaseUrl !== undefined) args.push('--database-url', databaseUrl);
   const { child, closed, output } = spawnServer('npx', args, REPO, env);
   const server: Server = {
-    name: `Strowger (${databaseUrl === undefined ? 'embedded store' : 'PostgreSQL'})`,
+    name: `Strowger (${databaseUrl === undefined ? 'embedded store' : 'PostgreSQL'}, ${persistence})`,
     port,
     processes: () => processTree(child.pid ?? -1),
     heapUsedAfterGc: () => heapUsedAfterGc(heapFile),
@@ -320,12 +337,16 @@ async function startStrowger(dir: string, databaseUrl?: string): Promise<Server>
   return server;
 }
 
-/** Every sipp process at once, each over its own injection file and port; server CPU measured around it. */
+/**
+ * Every sipp process at once, each over its own injection file and port; server CPU measured
+ * from its start until `tailMs` after its end.
+ */
 async function load(
   server: Server,
   files: string[],
   ports: number[],
   callsPerProcess: number,
+  tailMs = 0,
 ): Promise<LoadResult> {
   const cpuBefore = cpuSeconds(server.processes());
   const started = performance.now();
@@ -342,6 +363,7 @@ async function load(
     ),
   );
   const seconds = (performance.now() - started) / 1000;
+  if (tailMs > 0) await sleep(tailMs);
   const cpu = cpuSeconds(server.processes()) - cpuBefore;
   const results: SippResult[] = runs;
   return {
@@ -376,7 +398,7 @@ async function measure(start: () => Promise<Server>, files: string[], wrongFiles
     // Each sipp process keeps its port through every phase, as a phone keeps its address:port from
     // one refresh to the next: a registrar may treat a binding that moves as new.
     const ports = await Promise.all(files.map(() => freePort('UDP')));
-    const initial = await load(server, files, ports, LINES / SIPP_PROCESSES);
+    const initial = await load(server, files, ports, LINES / SIPP_PROCESSES, INITIAL_TAIL_MS);
     if (initial.successful !== LINES)
       console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
     await sleep(SETTLE_MS);
@@ -408,9 +430,13 @@ async function main(): Promise<void> {
     const databaseUrl = process.env.STROWGER_BENCH_DATABASE_URL || undefined;
     const subdir = (name: string) => mkdtempSync(join(dir, `${name}-`));
     const rows: Row[] = [];
-    rows.push(await measure(() => startStrowger(subdir('embedded')), files, wrongFiles));
+    const strowger = (name: string, options: { databaseUrl?: string; persistence: Persistence }) =>
+      measure(() => startStrowger(subdir(name), options), files, wrongFiles);
+    rows.push(await strowger('embedded', { persistence: 'write-back' }));
+    if (process.argv.includes('--write-through'))
+      rows.push(await strowger('embedded-write-through', { persistence: 'write-through' }));
     if (databaseUrl !== undefined)
-      rows.push(await measure(() => startStrowger(subdir('postgres'), databaseUrl), files, wrongFiles));
+      rows.push(await strowger('postgres', { databaseUrl, persistence: 'write-back' }));
     else console.log('STROWGER_BENCH_DATABASE_URL unset: no PostgreSQL row');
     const peer = await measure(() => startKamailio(subdir('kamailio')), files, wrongFiles);
     rows.push(peer);
@@ -425,6 +451,7 @@ async function main(): Promise<void> {
         'initial reg/s',
         'refresh reg/s',
         'failed',
+        'CPU µs/first reg',
         'CPU µs/reg',
         'PSS before MB',
         'PSS after MB',
@@ -437,6 +464,7 @@ async function main(): Promise<void> {
         perSecond(row.initial),
         perSecond(row.refresh),
         row.initial.failed + row.refresh.failed,
+        cpuMicroseconds(row.initial),
         cpuMicroseconds(row.refresh),
         row.pssBefore / 2 ** 20,
         row.pssAfter / 2 ** 20,
@@ -447,13 +475,14 @@ async function main(): Promise<void> {
     );
     console.log('\nratios against Kamailio (throughput: higher is better; CPU and memory: lower is better)');
     printTable(
-      ['server', 'initial reg/s', 'refresh reg/s', 'CPU per reg', 'bytes/binding'],
+      ['server', 'initial reg/s', 'refresh reg/s', 'CPU per first reg', 'CPU per reg', 'bytes/binding'],
       rows
         .filter((row) => row !== peer)
         .map((row) => [
           row.server,
           ratio(perSecond(row.initial) / perSecond(peer.initial)),
           ratio(perSecond(row.refresh) / perSecond(peer.refresh)),
+          ratio(cpuMicroseconds(row.initial) / cpuMicroseconds(peer.initial)),
           ratio(cpuMicroseconds(row.refresh) / cpuMicroseconds(peer.refresh)),
           ratio(bytesPerBinding(row) / Math.max(1, bytesPerBinding(peer))),
         ]),

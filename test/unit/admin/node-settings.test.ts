@@ -48,7 +48,7 @@ describe('resolveNodeSettings', () => {
   });
 
   it('reads node.registrar.persistence from the file, and STROWGER_REGISTRAR_PERSISTENCE over it', () => {
-    const parsed = validateConfigText('node:\n  registrar: { persistence: write-through }\n');
+    const parsed = validateConfigText('node:\n  registrar: { persistence: write-through }\n', 'strowger.yaml');
     const file = parsed.ok ? parsed.file.node : {};
     expect(file).toEqual({ registrarPersistence: 'write-through' });
     const fromFile = resolveNodeSettings({ file });
@@ -59,7 +59,7 @@ describe('resolveNodeSettings', () => {
       ok: false,
       errors: ['STROWGER_REGISTRAR_PERSISTENCE: expected one of write-back, write-through, got "lazy"'],
     });
-    expect(validateConfigText('node:\n  registrar: { persistence: lazy }\n').ok).toBe(false);
+    expect(validateConfigText('node:\n  registrar: { persistence: lazy }\n', 'strowger.yaml').ok).toBe(false);
   });
 
   it('switches a listener off with off or false', () => {
