@@ -152,6 +152,8 @@ export interface CallMediaSettings {
   readonly mediaTimeoutMs: number;
   /** MOH files by class (a device pool's MOH source); `default` for every other class. */
   readonly musicOnHold: Readonly<Record<string, string>>;
+  /** G.729 MOH files by class, for held legs whose codec is G.729; none: they hear G.711 MOH or silence. */
+  readonly musicOnHoldG729?: Readonly<Record<string, string>>;
   /** Address written in SDP when it is not the engine's own (a node bound to 0.0.0.0). */
   readonly address?: string;
   readonly logger: Logger;
@@ -203,6 +205,7 @@ export function startCallMedia(settings: CallMediaSettings): NodeCallMedia {
     codecs: codecLists,
     mediaTimeoutMs: settings.mediaTimeoutMs,
     musicOnHold: settings.musicOnHold,
+    ...(settings.musicOnHoldG729 === undefined ? {} : { musicOnHoldG729: settings.musicOnHoldG729 }),
     ...(settings.address === undefined ? {} : { address: settings.address }),
     logger: settings.logger,
     onDtmfSignal: (callId, legId, message) => media?.dtmfSignal(callId, legId, message),

@@ -197,12 +197,16 @@ export interface NodeSettingsInput {
   mediaTimeoutSeconds?: number;
   /** `node.media.musicOnHold.default`: the MOH file of every class. */
   musicOnHold?: string;
+  /** `node.media.musicOnHold.g729`: G.729 frames every class plays to held G.729 legs. */
+  musicOnHoldG729?: string;
   /** `node.media.conference.maxConferences` (CME `max-conferences`). */
   conferenceMax?: number;
   /** `node.media.conference.gainDb` (CME `gain`). */
   conferenceGainDb?: number;
   conferenceFactoryNumber?: string;
   conferenceRoomPrefix?: string;
+  /** `node.media.conference.callingSearchSpace`: how the bridge's calls out are routed. */
+  conferenceCallingSearchSpace?: string;
 }
 
 /** `node.phones`: which phones this node admits. */

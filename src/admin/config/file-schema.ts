@@ -129,7 +129,9 @@ const nodeSection = object({
       ),
       workers: optional(integer(0, 64)),
       mediaTimeoutSeconds: optional(integer(0, 3600)),
-      musicOnHold: optional(object({ default: optional(text({ max: 4096 })) })),
+      musicOnHold: optional(
+        object({ default: optional(text({ max: 4096 })), g729: optional(text({ max: 4096 })) }),
+      ),
       /** Ad hoc and meet-me conferences (CME `max-conferences 12 gain -6`). */
       conference: optional(
         object({
@@ -137,6 +139,7 @@ const nodeSection = object({
           gainDb: optional(integer(...CONFERENCE_GAIN_RANGE)),
           factoryNumber: optional(dialledNumber),
           roomPrefix: optional(dialledNumber),
+          callingSearchSpace: optional(name),
         }),
       ),
     }),

@@ -59,6 +59,11 @@ export interface MediaSettings {
   readonly mediaTimeoutSeconds: number;
   /** MOH file (WAV or AU) for every class; null: a tone generated into the data directory. */
   readonly musicOnHold: string | null;
+  /**
+   * G.729 MOH (a G.729 WAV or AU, or a raw `.g729` bitstream) for every class, played to held
+   * legs whose codec is G.729; absent: those legs hear G.711 MOH if they can, else silence.
+   */
+  readonly musicOnHoldG729?: string;
   /** Ad hoc and meet-me conferences on the bridge (docs/media.md, "Conferences"). */
   readonly conference: ConferenceSettings;
 }
@@ -72,6 +77,8 @@ export interface ConferenceSettings {
   readonly factoryNumber: string | null;
   /** Rooms are numbered this prefix and a slot number (default `*8`: rooms `*801`…`*812`). */
   readonly roomPrefix: string;
+  /** The calling search space of the bridge's calls out (the API's dial-out); null: none. */
+  readonly callingSearchSpace: string | null;
 }
 
 /** The port range CUCM and CME use for RTP. */
@@ -236,6 +243,11 @@ const settings: {
     flag: '--music-on-hold',
     parse: matching(/^.{1,4096}$/, 'a file'),
   },
+  musicOnHoldG729: {
+    env: 'STROWGER_MUSIC_ON_HOLD_G729',
+    flag: '--music-on-hold-g729',
+    parse: matching(/^.{1,4096}$/, 'a file'),
+  },
   conferenceMax: {
     env: 'STROWGER_MAX_CONFERENCES',
     flag: '--max-conferences',
@@ -255,6 +267,11 @@ const settings: {
     env: 'STROWGER_CONFERENCE_ROOM_PREFIX',
     flag: '--conference-room-prefix',
     parse: matching(DIALLED_NUMBER_PATTERN, 'a number of digits, * and #'),
+  },
+  conferenceCallingSearchSpace: {
+    env: 'STROWGER_CONFERENCE_CSS',
+    flag: '--conference-css',
+    parse: matching(/^[A-Za-z0-9._-]{1,64}$/, 'a calling search space name'),
   },
 };
 
@@ -335,11 +352,13 @@ export function resolveNodeSettings(sources: {
         workers: input.mediaWorkers ?? null,
         mediaTimeoutSeconds: input.mediaTimeoutSeconds ?? DEFAULT_MEDIA_TIMEOUT_SECONDS,
         musicOnHold: input.musicOnHold ?? null,
+        ...(input.musicOnHoldG729 ? { musicOnHoldG729: input.musicOnHoldG729 } : {}),
         conference: {
           maxConferences: input.conferenceMax ?? DEFAULT_MAX_CONFERENCES,
           gainDb: input.conferenceGainDb ?? DEFAULT_CONFERENCE_GAIN_DB,
           factoryNumber: input.conferenceFactoryNumber ?? null,
           roomPrefix: input.conferenceRoomPrefix ?? DEFAULT_ROOM_PREFIX,
+          callingSearchSpace: input.conferenceCallingSearchSpace ?? null,
         },
       },
     },

@@ -113,10 +113,12 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     mediaWorkers: node.media?.workers,
     mediaTimeoutSeconds: node.media?.mediaTimeoutSeconds,
     musicOnHold: node.media?.musicOnHold?.default,
+    musicOnHoldG729: node.media?.musicOnHold?.g729,
     conferenceMax: node.media?.conference?.maxConferences,
     conferenceGainDb: node.media?.conference?.gainDb,
     conferenceFactoryNumber: node.media?.conference?.factoryNumber,
     conferenceRoomPrefix: node.media?.conference?.roomPrefix,
+    conferenceCallingSearchSpace: node.media?.conference?.callingSearchSpace,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }
