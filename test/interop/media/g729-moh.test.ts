@@ -1,7 +1,9 @@
 /**
- * G.729 music on hold checked by a third-party decoder: FFmpeg's G.729 decoder turns the RTP
- * payloads a held G.729 party received into exactly the audio it makes of the MOH file itself,
- * so the stream carries the file's frames whole, in order, with nothing lost or added.
+ * G.729 music on hold with a third-party tool on both ends: FFmpeg wraps a G.729 bitstream in the
+ * WAV an administrator would configure (`moh.g729.wav`, format tag 0x0083), and FFmpeg's G.729
+ * decoder turns the RTP payloads a held G.729 party received into exactly the audio it makes of
+ * the bitstream itself, so the stream carries the file's frames whole, in order, with nothing
+ * lost or added.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +48,11 @@ describe.skipIf(!canRun)('G.729 MOH decoded by FFmpeg', () => {
   beforeAll(async () => {
     folder = mkdtempSync(path.join(tmpdir(), 'strowger-g729-interop-'));
     writeFileSync(path.join(folder, 'moh.g729'), numberedFrames(FRAMES));
+    const wrapped = spawnSync('ffmpeg', [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'g729', '-i', path.join(folder, 'moh.g729')],
+      ...['-c:a', 'copy', '-f', 'wav', path.join(folder, 'moh.g729.wav')],
+    ]);
+    if (wrapped.status !== 0) throw new Error(`ffmpeg could not write the WAV: ${wrapped.stderr}`);
     const base = 46_000 + Math.floor(Math.random() * 100) * 100;
     engine = await createMediaEngine({
       address: '127.0.0.1',
@@ -57,7 +64,7 @@ describe.skipIf(!canRun)('G.729 MOH decoded by FFmpeg', () => {
       engine,
       codecs: {},
       mediaTimeoutMs: 0,
-      musicOnHoldG729: { default: path.join(folder, 'moh.g729') },
+      musicOnHoldG729: { default: path.join(folder, 'moh.g729.wav') },
     });
   });
   afterAll(async () => {
