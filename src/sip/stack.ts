@@ -11,6 +11,7 @@ import {
   createUasDialog,
   type Dialog,
   type DialogId,
+  type DialogOrigin,
   DialogStore,
   dialogKey,
   type InDialogRequestOptions,
@@ -146,6 +147,9 @@ export interface SipStack {
  * bound keeps a peer inventing To tags from growing the dialog store without end.
  */
 const MAX_DIALOGS_PER_INVITE = 16;
+
+/** The method of the INVITE whose responses confirm the dialogs it created. */
+const INVITE_METHOD = { method: 'INVITE' } as const;
 
 /** Served without a handler: OPTIONS, and BYE inside a dialog (RFC 3261 §15.1.2). */
 const BUILT_IN_METHODS = ['ACK', 'BYE', 'CANCEL', 'OPTIONS'];
@@ -514,9 +518,11 @@ class Stack implements SipStack {
     onResponse: (response: SipResponse, transaction: ClientTransaction | undefined) => void,
     onFinal: () => void,
   ): { cancel(): void } {
+    // Only until the final response: an INVITE answered 2xx stays open 64*T1 longer for forks
+    // (RFC 6026 §8.4), and what these closures hold lives as long.
+    let outgoing: SipRequest | undefined = request;
     let current: ClientTransaction | undefined;
     let cancelled = false;
-    let finalDelivered = false;
     let ended = false;
     const end = () => {
       if (ended) return;
@@ -526,22 +532,24 @@ class Stack implements SipStack {
     };
     const deliver = (response: SipResponse) => {
       if (ended) return;
-      if (response.status >= 200) finalDelivered = true;
+      if (response.status >= 200) outgoing = undefined;
       onResponse(response, current);
     };
     const synthesize = (status: number) => {
-      if (!finalDelivered) deliver(createResponse(request, status));
+      if (outgoing !== undefined) deliver(createResponse(outgoing, status));
       end();
     };
     const abort = () => synthesize(503);
     this.inFlight.add(abort);
     const attempt = (targets: Endpoint[], index: number) => {
       const target = targets[index];
-      if (!target) return synthesize(503);
-      if (index > 0) request.headers.removeFirst('via');
+      const pending = outgoing;
+      if (!target || pending === undefined) return synthesize(503);
+      if (index > 0) pending.headers.removeFirst('via');
+      const invite = pending.method === 'INVITE';
       let finished = false;
       let awaitingForks = false;
-      current = this.transactions.sendRequest(request, target, {
+      current = this.transactions.sendRequest(pending, target, {
         onResponse: (response, info) => {
           if (response.status >= 200 && !finished) {
             finished = true;
@@ -552,7 +560,7 @@ class Stack implements SipStack {
             if (failOver) return attempt(targets, index + 1);
             deliver(response);
             // An INVITE answered 2xx stays open for forked 2xx until its transaction ends (RFC 6026 §8.4).
-            if (request.method !== 'INVITE' || response.status >= 300) end();
+            if (!invite || response.status >= 300) end();
             else awaitingForks = true;
             return;
           }
@@ -564,6 +572,7 @@ class Stack implements SipStack {
       });
     };
     this.prepareRequest(request);
+    const host = request.uri.host;
     this.targetsFor(request, options).then(
       (targets) => {
         if (ended) return;
@@ -571,7 +580,7 @@ class Stack implements SipStack {
         attempt(targets, 0);
       },
       (error: unknown) => {
-        this.logger.warn({ err: error, uri: request.uri.host }, 'next hop could not be resolved');
+        this.logger.warn({ err: error, uri: host }, 'next hop could not be resolved');
         synthesize(503);
       },
     );
@@ -599,12 +608,19 @@ class Stack implements SipStack {
   invite(request: SipRequest, options?: RequestOptions): OutgoingInvite {
     const stream = new ResponseStream<InviteResponse>();
     const created = new Map<string, Dialog>();
+    // The responses of the next 64*T1 (forks, RFC 6026 §8.4) need only these of the INVITE.
+    const origin: DialogOrigin = {
+      callId: request.callId,
+      from: request.from,
+      cseq: request.cseq,
+      uri: request.uri,
+    };
     const handle = this.send(
       request,
       options,
       (response, transaction) => {
         const dialogsBefore = created.size;
-        const answer = this.inviteResponse(request, response, created, transaction);
+        const answer = this.inviteResponse(origin, response, created, transaction);
         // A provisional response may be dropped for a lagging reader, unless it brought a new early dialog.
         if (answer) stream.push(answer, response.status < 200 && created.size === dialogsBefore);
       },
@@ -626,7 +642,7 @@ class Stack implements SipStack {
    * retransmission, which is only acknowledged again, and for a fork beyond the bound.
    */
   private inviteResponse(
-    request: SipRequest,
+    invite: DialogOrigin,
     response: SipResponse,
     created: Map<string, Dialog>,
     transaction: ClientTransaction | undefined,
@@ -638,23 +654,23 @@ class Stack implements SipStack {
     if (!dialog) {
       if (created.size >= MAX_DIALOGS_PER_INVITE) {
         this.logger.warn(
-          { callId: request.callId, status: response.status },
+          { callId: invite.callId, status: response.status },
           'too many forked dialogs, response dropped',
         );
         return undefined;
       }
-      dialog = createUacDialog(request, response);
+      dialog = createUacDialog(invite, response);
       if (!dialog) return { response, dialog: undefined };
       this.dialogs.add(dialog);
       created.set(dialogKey(dialog.id), dialog);
     } else if (response.status >= 200 && this.resendAck(id, response)) {
       return undefined;
     } else {
-      receiveInDialogResponse(dialog, request, response);
+      receiveInDialogResponse(dialog, INVITE_METHOD, response);
     }
     if (response.status >= 200) {
       dialog.state = 'confirmed';
-      this.acknowledge(dialog, request, transaction?.target);
+      this.acknowledge(dialog, invite.cseq.seq, transaction?.target);
     }
     return { response, dialog };
   }
@@ -662,11 +678,11 @@ class Stack implements SipStack {
   /** RFC 3261 13.2.2.4: the UA core sends the ACK for each 2xx, in the dialog, with the INVITE's CSeq. */
   private acknowledge(
     dialog: Dialog,
-    invite: SipRequest,
+    inviteSeq: number,
     fallback: Endpoint | undefined,
     target?: Endpoint,
   ): void {
-    const ack = createInDialogRequest(dialog, 'ACK', { cseq: invite.cseq.seq });
+    const ack = createInDialogRequest(dialog, 'ACK', { cseq: inviteSeq });
     this.prepareRequest(ack);
     // Remembered at once, so that a 2xx retransmitted while the next hop resolves is not acknowledged twice.
     const key = dialogKey(dialog.id);
@@ -721,6 +737,7 @@ class Stack implements SipStack {
       throw new TypeError(`${method} is sent by the stack (invite() acknowledges, cancel() cancels)`);
     }
     const request = createInDialogRequest(dialog, method, options);
+    const seq = request.cseq.seq;
     // An explicit target (a phone's registered flow behind NAT, RFC 5626 §5.3) carries the ACK too.
     const target = options?.target;
     return new Promise((resolve) => {
@@ -733,9 +750,9 @@ class Stack implements SipStack {
           // RFC 3261 14.1: the 2xx to a re-INVITE is acknowledged like any 2xx to INVITE.
           if (method === 'INVITE' && response.status < 300) {
             if (this.resendAck(dialog.id, response)) return;
-            this.acknowledge(dialog, request, transaction?.target, target);
+            this.acknowledge(dialog, seq, transaction?.target, target);
           }
-          receiveInDialogResponse(dialog, request, response);
+          receiveInDialogResponse(dialog, { method }, response);
           if (dialog.state === 'terminated') this.forgetDialog(dialog);
           if (final) return;
           // Resolved at the final response: a re-INVITE's transaction stays open for 64*T1 after its 2xx.

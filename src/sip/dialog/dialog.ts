@@ -36,9 +36,17 @@ export interface Dialog {
   readonly secure: boolean;
 }
 
+/**
+ * The key of a dialog in maps that live as long as calls. Joined from an array it is one flat
+ * string: a template literal would be a rope of slices keeping the whole head of the message
+ * the Call-ID and tags were read from alive with it.
+ */
 export function dialogKey(id: DialogId): string {
-  return `${id.callId}\u0000${id.localTag}\u0000${id.remoteTag}`;
+  return [id.callId, id.localTag, id.remoteTag].join('\u0000');
 }
+
+/** What of our INVITE (or SUBSCRIBE, REFER) the dialogs its responses create are made from. */
+export type DialogOrigin = Pick<SipRequest, 'callId' | 'from' | 'cseq' | 'uri'>;
 
 function tagOf(party: NameAddr): string | undefined {
   const tag = party.params.tag;
@@ -62,7 +70,7 @@ function recordRoute(message: SipRequest | SipResponse): NameAddr[] {
  * with a To tag to our INVITE (or SUBSCRIBE / REFER). Returns undefined when the response
  * cannot create a dialog (no To tag, no Contact).
  */
-export function createUacDialog(request: SipRequest, response: SipResponse): Dialog | undefined {
+export function createUacDialog(request: DialogOrigin, response: SipResponse): Dialog | undefined {
   const remoteTag = tagOf(response.to);
   const localTag = tagOf(request.from);
   const target = contactTarget(response);
@@ -214,7 +222,11 @@ export function receiveInDialogRequest(dialog: Dialog, request: SipRequest): InD
  * (RFC 3261 §12.2.1.2); a 2xx to the initial INVITE confirms an early dialog and recomputes its
  * route set from the 2xx (RFC 3261 §13.2.2.4: the proxies that record-route may differ).
  */
-export function receiveInDialogResponse(dialog: Dialog, request: SipRequest, response: SipResponse): void {
+export function receiveInDialogResponse(
+  dialog: Dialog,
+  request: Pick<SipRequest, 'method'>,
+  response: SipResponse,
+): void {
   if (response.status < 200 || response.status >= 300) {
     // RFC 3261 12.2.1.2: 481 and 408 to an in-dialog request end the dialog.
     if (response.status === 481 || response.status === 408) dialog.state = 'terminated';

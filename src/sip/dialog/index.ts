@@ -5,6 +5,7 @@ export {
   createUasDialog,
   type Dialog,
   type DialogId,
+  type DialogOrigin,
   type DialogRole,
   type DialogState,
   dialogKey,
