@@ -91,15 +91,7 @@ export interface MediaAnchorOptions {
 }
 
 export type AnchorResult =
-  | {
-      ok: true;
-      media: MediaDescription;
-      /**
-       * False for a leg a transfer brought to a new party whose description is the one it was
-       * last sent: it keeps its version (RFC 3264 §8) and need not be sent again.
-       */
-      changed: boolean;
-    }
+  | { ok: true; media: MediaDescription }
   | {
       ok: false;
       /** The SIP status the leg should answer with: 488 for media it cannot take, 500/503 otherwise. */
@@ -181,10 +173,6 @@ interface LegState {
   /** RFC 3264 §8: our side of this leg's session: one id, a version per new description. */
   sessionId: number;
   version: number;
-  /** The last description made for this leg (version `version`). */
-  described: Buffer | null;
-  /** Brought to a new party by a transfer and not described since. */
-  rejoined: boolean;
 }
 
 interface PendingOffer {
@@ -315,7 +303,7 @@ class Anchor implements MediaAnchor {
       call.offer = { from: offerer, to: answerer, lines: facts.lines, line: index, offered: toward.formats };
       return {
         ok: true,
-        ...this.describe(answerer, facts.lines, index, toward.formats, line, line.direction),
+        media: this.describe(answerer, facts.lines, index, toward.formats, line, line.direction),
       };
     } catch (error) {
       for (const endpoint of allocated) await this.releaseEndpoint(endpoint.id);
@@ -384,19 +372,14 @@ class Anchor implements MediaAnchor {
       const offererLine = offer.lines[offer.line]!;
       return {
         ok: true,
-        ...this.describe(offer.from, offer.lines, offer.line, back, offererLine, direction, line.ptime),
+        media: this.describe(offer.from, offer.lines, offer.line, back, offererLine, direction, line.ptime),
       };
     } catch (error) {
       return this.failure(error);
     }
   }
 
-  /**
-   * The SDP a leg is sent: the anchored m-line at its endpoint, every other m-line declined,
-   * its version one more than the last (RFC 3264 §8). A rejoined leg's first description that
-   * repeats its last need not be sent again, so it keeps that version (§8: an unchanged version
-   * means an identical description).
-   */
+  /** The SDP a leg is sent: the anchored m-line at its endpoint, every other m-line declined. */
   private describe(
     leg: LegState,
     lines: readonly MediaLine[],
@@ -405,7 +388,8 @@ class Anchor implements MediaAnchor {
     model: MediaLine,
     direction: Direction,
     ptime = model.ptime,
-  ): { media: MediaDescription; changed: boolean } {
+  ): MediaDescription {
+    leg.version++;
     const written: LineToWrite[] = lines.map((line, i) =>
       i === index
         ? {
@@ -426,23 +410,13 @@ class Anchor implements MediaAnchor {
             direction: line.direction,
           },
     );
-    const session = {
+    const body = writeSession({
       sessionId: leg.sessionId,
+      version: leg.version,
       address: this.options.address ?? leg.endpoint.address,
       lines: written,
-    };
-    const previous = leg.described;
-    const rejoined = leg.rejoined;
-    leg.rejoined = false;
-    if (rejoined && previous !== null) {
-      const repeat = writeSession({ ...session, version: leg.version });
-      if (repeat.equals(previous))
-        return { media: { contentType: 'application/sdp', body: repeat }, changed: false };
-    }
-    leg.version++;
-    const body = writeSession({ ...session, version: leg.version });
-    leg.described = body;
-    return { media: { contentType: 'application/sdp', body }, changed: true };
+    });
+    return { contentType: 'application/sdp', body };
   }
 
   // --- hold ----------------------------------------------------------------------------------
@@ -524,7 +498,6 @@ class Anchor implements MediaAnchor {
       await this.dropOffer(from, leg);
       if (from.legs.length === 0) this.callStates.delete(fromCallId);
       to.legs.push(leg);
-      leg.rejoined = true;
       this.callStates.set(toCallId, to);
       this.byEndpoint.set(leg.endpoint.id, { call: to, leg });
       try {
@@ -561,11 +534,8 @@ class Anchor implements MediaAnchor {
       const [a, b] = call?.legs ?? [];
       if (!call || !a?.id || !b?.id) return { ok: false, reason: `call ${callId} has not two anchored legs` };
       const transcode = this.options.transcode !== false;
-      if (!carries(a.formats, b.formats, transcode) || !carries(b.formats, a.formats, transcode)) {
-        a.rejoined = true;
-        b.rejoined = true;
+      if (!carries(a.formats, b.formats, transcode) || !carries(b.formats, a.formats, transcode))
         return { ok: true, joined: false };
-      }
       try {
         await this.relayIfFree(call);
         return { ok: true, joined: true };
@@ -781,8 +751,6 @@ class Anchor implements MediaAnchor {
       borrowed: false,
       sessionId: this.nextSessionId++,
       version: 0,
-      described: null,
-      rejoined: false,
     };
   }
 

@@ -117,7 +117,8 @@ export class CallMedia {
     const result = await anchor.anchorAnswer(callId, answering.id, media, this.policyOfView(answering));
     if (!result.ok && result.warning !== undefined) this.keepWarning(callId, result.warning);
     // A transferred party already in its dialog keeps its endpoint: no new offer unless it changed.
-    if (result.ok && !result.changed && this.transferredParty(calling.id) !== undefined)
+    const moved = this.transferredParty(calling.id);
+    if (result.ok && moved !== undefined && sameSession(result.media, moved.sentMedia))
       return { ok: true, media: undefined };
     return this.legMedia(result);
   }
@@ -187,7 +188,7 @@ export class CallMedia {
       return result.ok ? { ok: false, failure: 'rejected' } : result;
     const answered = await anchor.anchorAnswer(callId, self.id, result.media, policies.answerer);
     if (!answered.ok) return { ok: false, failure: 'rejected' };
-    if (answered.changed) {
+    if (!sameSession(answered.media, otherLeg.sentMedia)) {
       const reoffered = await otherLeg.update({ kind: 'offer', media: answered.media });
       if (!reoffered.ok) return reoffered;
     }
@@ -362,6 +363,18 @@ interface Parties {
   readonly self: ConnectionView;
   /** The party the update comes from. */
   readonly other: ConnectionView;
+}
+
+/** RFC 3264 §8: the same session description but for its origin line's version. */
+function sameSession(media: MediaDescription, sent: MediaDescription | undefined): boolean {
+  if (sent === undefined || media.contentType !== sent.contentType) return false;
+  return withoutOrigin(media.body) === withoutOrigin(sent.body);
+}
+
+const ORIGIN_LINE = /^o=.*$/m;
+
+function withoutOrigin(body: Buffer): string {
+  return body.toString('latin1').replace(ORIGIN_LINE, '');
 }
 
 export function createCallMedia(options: CallMediaOptions): CallMedia {
