@@ -45,6 +45,13 @@ export interface ConferenceSettings {
   readonly factoryNumber: string | null;
   /** Rooms are numbered this prefix and the room's slot, zero-padded to the width of `maxConferences`. */
   readonly roomPrefix: string;
+  /** The calling search space of the bridge's own calls (dial-out); null: numbers in no partition only. */
+  readonly callingSearchSpace: string | null;
+}
+
+/** The bridge device's `reach`: what routing needs of the bridge as a caller. */
+export interface ConferenceReach {
+  readonly callingSearchSpace: string | null;
 }
 
 export interface ConferenceBridgeOptions extends ConferenceSettings {
@@ -184,7 +191,7 @@ class Bridge implements ConferenceBridge {
     this.driver = {
       offer: (connection, _call, offer) => void this.offered(connection, offer),
       progress: () => undefined,
-      accept: (connection, media) => void this.accepted(connection, media),
+      accept: (connection) => void this.accepted(connection),
       release: (connection, cause) => this.released(connection, cause),
       update: (connection, update) => this.updated(connection, update),
     };
@@ -447,18 +454,27 @@ class Bridge implements ConferenceBridge {
     await this.mix(participant, terms.terms.listens);
   }
 
-  /** The bridge's own call was answered (`dialOut`). */
-  private async accepted(connection: Connection, media: MediaDescription | undefined): Promise<void> {
+  /**
+   * The bridge's own call was answered (`dialOut`). The answer comes as the called party wrote
+   * it, while a SIP leg that anchors media sent that party the anchor's endpoint: the bridge
+   * offers again through the call (RFC 3264 §8), which the anchor rewrites both ways and
+   * connects, and takes the answer to that.
+   */
+  private async accepted(connection: Connection): Promise<void> {
     const participant = this.participants.get(connection.id);
-    if (participant === undefined || participant.gone || participant.endpoint === undefined) return;
-    const terms = media === undefined ? undefined : readAnswer(media);
+    const endpoint = participant?.endpoint;
+    if (participant === undefined || participant.gone || endpoint === undefined) return;
+    const offer = writeOffer(participant.session, this.address(endpoint), endpoint.rtpPort);
+    const answered = await this.options.core.updateSession(connection.id, { kind: 'offer', media: offer });
+    if (participant.gone) return;
+    const terms = answered.ok && answered.media !== undefined ? readAnswer(answered.media) : undefined;
     if (terms === undefined) {
       this.logger.warn({ callId: connection.callId }, 'the called party answered without G.711');
       this.options.core.clear(connection.id, 'incompatibleDestination');
       return;
     }
     try {
-      await this.options.engine.update(participant.endpoint.id, terms.settings);
+      await this.options.engine.update(endpoint.id, terms.settings);
     } catch (error) {
       this.failParticipant(participant, error);
       return;
@@ -602,7 +618,8 @@ class Bridge implements ConferenceBridge {
   }
 
   private device(number: string): DeviceRef {
-    return { kind: CONFERENCE_BRIDGE, id: BRIDGE_ID, number, displayName: BRIDGE_NAME };
+    const reach: ConferenceReach = { callingSearchSpace: this.options.callingSearchSpace };
+    return { kind: CONFERENCE_BRIDGE, id: BRIDGE_ID, number, displayName: BRIDGE_NAME, reach };
   }
 
   private address(endpoint: Endpoint): string {

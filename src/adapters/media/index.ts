@@ -10,6 +10,7 @@ export {
   CONFERENCE_BRIDGE,
   type ConferenceBridge,
   type ConferenceBridgeOptions,
+  type ConferenceReach,
   type ConferenceSettings,
   createConferenceBridge,
   type ParticipantState,

@@ -6,6 +6,7 @@
  * (a pilot such as voicemail).
  */
 
+import { CONFERENCE_BRIDGE, type ConferenceReach } from '../../adapters/media/index.js';
 import { maxForwardsOf } from '../../adapters/sip-common/index.js';
 import { type LineLocations, SIP_LINE, type SipReach } from '../../adapters/sip-line/calls/index.js';
 import { SIP_TRUNK, type TrunkReach } from '../../adapters/sip-trunk/calls/index.js';
@@ -50,12 +51,17 @@ export function createDialPlanRouter(options: DialPlanRouterOptions): Router {
 
 /**
  * A phone calls with its own calling search space; a call arriving on a trunk with the trunk's,
- * after the trunk's inbound dial-peer (its translation turns a DID into a DN); any other device
- * with its line's.
+ * after the trunk's inbound dial-peer (its translation turns a DID into a DN); the conference
+ * bridge with its configured one; any other device with its line's.
  */
 function callInput(snapshot: ConfigSnapshot, { calling, dialed }: RouteRequest): CallInput {
   if (calling.kind === SIP_TRUNK) return { calling: calling.number, dialed, fromTrunk: calling.id };
-  const css = calling.kind === SIP_LINE ? snapshot.phones.get(calling.id)?.callingSearchSpace : undefined;
+  const css =
+    calling.kind === SIP_LINE
+      ? snapshot.phones.get(calling.id)?.callingSearchSpace
+      : calling.kind === CONFERENCE_BRIDGE
+        ? (calling.reach as ConferenceReach | undefined)?.callingSearchSpace
+        : undefined;
   return css ? { calling: calling.number, dialed, css } : { calling: calling.number, dialed };
 }
 

@@ -1,0 +1,242 @@
+/**
+ * Conferences on the bridge over real sockets: rooms opened and filled through the API, a room
+ * opened by calling the factory number and joined by its number, the `max-conferences` limit,
+ * and the fall back of the last two to a plain call. The audio each phone hears is measured
+ * (Goertzel share and fitted amplitude), not assumed.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConferenceControl } from '../../../src/api/index.js';
+import type { Dialog } from '../../../src/sip/index.js';
+import { openDemoStore, type RunningApi, startApi } from '../api/api-fixture.js';
+import { sleep } from '../media/rtp-peer.js';
+import {
+  dial,
+  eventually,
+  heard,
+  type MediaParty,
+  PAYLOAD_TYPE,
+  share,
+  startPhone,
+  toneFrames,
+} from '../media-calls/harness.js';
+import {
+  type ConferenceNode,
+  FACTORY_NUMBER,
+  GAIN_DB,
+  registerPhone,
+  startConferenceNode,
+  toneAmplitude,
+} from './harness.js';
+
+const MAX_CONFERENCES = 2;
+/** toneFrames' amplitude. */
+const SENT_AMPLITUDE = 12_000;
+const TONES: Record<string, number> = { '201': 500, '202': 1100, '203': 1700 };
+
+let node: ConferenceNode;
+let api: RunningApi;
+let disposeStore: () => Promise<void>;
+const phones = new Map<string, MediaParty>();
+
+beforeAll(async () => {
+  node = await startConferenceNode(MAX_CONFERENCES);
+  const demo = await openDemoStore();
+  disposeStore = () => demo.dispose();
+  api = await startApi({ store: demo.store, conferences: node.bridge satisfies ConferenceControl });
+});
+
+afterAll(async () => {
+  await api.server.close();
+  await node.close();
+  await disposeStore();
+});
+
+afterEach(async () => {
+  for (const room of node.bridge.rooms()) await node.bridge.endRoom(room.id);
+  for (const call of node.core.calls())
+    for (const connection of call.connections) node.core.clear(connection.id);
+  await Promise.all([...phones.values()].map((phone) => phone.close()));
+  phones.clear();
+});
+
+async function phone(dn: string, law: 'ulaw' | 'alaw' = 'ulaw'): Promise<MediaParty> {
+  const party = await startPhone(law);
+  registerPhone(node, dn, party);
+  phones.set(dn, party);
+  return party;
+}
+
+/** The fields the tests read of the API's answers (a room, a list of rooms, an error). */
+interface Answer {
+  readonly id: string;
+  readonly message: string;
+  readonly participants: readonly { readonly number: string }[];
+  readonly length: number;
+  readonly [index: number]: Answer;
+}
+
+async function request(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Answer }> {
+  const response = await fetch(`${api.url}/api/v1${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+}
+
+/** Every phone sends its own tone toward where the node told it, at once. */
+async function talk(dns: readonly string[], frames = 60): Promise<Map<string, number>> {
+  const marks = new Map<string, number>();
+  for (const dn of dns) marks.set(dn, phones.get(dn)!.rtp.received.length);
+  await Promise.all(
+    dns.map((dn) => {
+      const party = phones.get(dn)!;
+      return party.rtp.stream(
+        party.target,
+        toneFrames(TONES[dn]!, frames, party.law),
+        PAYLOAD_TYPE[party.law],
+      );
+    }),
+  );
+  await sleep(200);
+  return marks;
+}
+
+/** `dn` heard, after the mixer's start-up, each of `others` at the mix gain and not itself. */
+function expectHears(dn: string, others: readonly string[], from: number): void {
+  const party = phones.get(dn)!;
+  const audio = heard(party, from);
+  expect(audio.length, `audio at ${dn}`).toBeGreaterThan(30 * 160);
+  const steady = audio.subarray(10 * 160, 40 * 160);
+  for (const other of others) {
+    expect(share(steady, TONES[other]!), `${dn} hears ${other}`).toBeGreaterThan(0.2);
+    // CME `gain -6`: each voice enters the mix at half its amplitude.
+    const gain = toneAmplitude(steady, TONES[other]!) / SENT_AMPLITUDE;
+    expect(gain, `gain of ${other} at ${dn}`).toBeGreaterThan(10 ** (GAIN_DB / 20) * 0.8);
+    expect(gain, `gain of ${other} at ${dn}`).toBeLessThan(10 ** (GAIN_DB / 20) * 1.2);
+  }
+  expect(share(steady, TONES[dn]!), `${dn} does not hear itself`).toBeLessThan(0.02);
+}
+
+describe('conferences through the API', () => {
+  it('dials three phones into a room: each hears the other two at the mix gain and not itself', async () => {
+    await Promise.all([phone('201'), phone('202'), phone('203', 'alaw')]);
+    const created = await request('POST', '/conferences');
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ number: '*81', participants: [] });
+    const { id } = created.json;
+    for (const dn of ['201', '202', '203']) {
+      const added = await request('POST', `/conferences/${id}/participants`, { number: dn });
+      expect(added.status).toBe(202);
+    }
+    await eventually(
+      () => node.bridge.room(id)?.participants.filter((p) => p.state === 'joined').length === 3,
+      'three participants joined',
+    );
+    const listed = await request('GET', '/conferences');
+    expect(listed.json).toHaveLength(1);
+    expect(listed.json[0]?.participants.map((p) => p.number).sort()).toEqual(['201', '202', '203']);
+
+    const marks = await talk(['201', '202', '203']);
+    expectHears('201', ['202', '203'], marks.get('201')!);
+    expectHears('202', ['201', '203'], marks.get('202')!);
+    expectHears('203', ['201', '202'], marks.get('203')!);
+
+    expect((await request('DELETE', `/conferences/${id}`)).status).toBe(204);
+    await eventually(
+      () => [...phones.values()].every((party) => party.byes.length === 1),
+      'every phone hung up',
+    );
+    expect((await request('GET', `/conferences/${id}`)).status).toBe(404);
+  });
+
+  it('refuses rooms beyond max-conferences with 503 and the reason', async () => {
+    for (let i = 0; i < MAX_CONFERENCES; i++)
+      expect((await request('POST', '/conferences')).status).toBe(201);
+    const refused = await request('POST', '/conferences');
+    expect(refused.status).toBe(503);
+    expect(refused.json.message).toBe(`at most ${MAX_CONFERENCES} conferences at once (max-conferences)`);
+  });
+
+  it('answers bad requests with 400 and a reason, unknown rooms and participants with 404', async () => {
+    expect((await request('GET', '/conferences/999')).status).toBe(404);
+    expect((await request('DELETE', '/conferences/999')).status).toBe(404);
+    const missing = await request('POST', '/conferences/999/participants', { number: '201' });
+    expect(missing.status).toBe(404);
+    expect(missing.json.message).toBe('no conference room 999');
+    const { json: room } = await request('POST', '/conferences');
+    const both = await request('POST', `/conferences/${room.id}/participants`, {
+      number: '201',
+      connectionId: '1.1',
+    });
+    expect(both.status).toBe(400);
+    expect(both.json.message).toMatch(/either number .* or connectionId/);
+    const letters = await request('POST', `/conferences/${room.id}/participants`, { number: 'abc' });
+    expect(letters.status).toBe(400);
+    expect(letters.json.message).toMatch(/number/);
+    const unknownKey = await request('POST', `/conferences/${room.id}/participants`, { dn: '201' });
+    expect(unknownKey.status).toBe(400);
+    expect((await request('GET', '/conferences/not-a-room')).status).toBe(400);
+    expect((await request('DELETE', `/conferences/${room.id}/participants/77.1`)).status).toBe(404);
+    const stale = await request('POST', `/conferences/${room.id}/participants`, { connectionId: '77.1' });
+    expect(stale.status).toBe(409);
+  });
+});
+
+describe('conferences from phones', () => {
+  /** `dn` calls `dialed` and is answered; the answer is kept as where it sends its RTP. */
+  async function call(dn: string, dialed: string): Promise<Dialog> {
+    const party = phones.get(dn)!;
+    const { response, dialog } = await (await dial(party, node.asMediaNode, dn, dialed)).waitFor('final');
+    expect(response.status).toBe(200);
+    if (dialog === undefined) throw new Error('the 200 made no dialog');
+    party.received.push(response.body.toString());
+    return dialog;
+  }
+
+  it('opens a room at the factory number, joins by its number, and the last two fall back to a call', async () => {
+    await Promise.all([phone('201'), phone('202'), phone('203')]);
+    await call('201', FACTORY_NUMBER);
+    const [room] = node.bridge.rooms();
+    if (room === undefined) throw new Error('the factory opened no room');
+    await call('202', room.number);
+    const leaving = await call('203', room.number);
+    await eventually(() => node.bridge.room(room.id)?.participants.length === 3, 'three participants');
+    const marks = await talk(['201', '202', '203']);
+    expectHears('202', ['201', '203'], marks.get('202')!);
+
+    // 203 hangs up: 201 and 202 talk on without the bridge.
+    const bye = await phones.get('203')!.stack.requestInDialog(leaving, 'BYE');
+    expect(bye.status).toBe(200);
+    await eventually(() => node.bridge.rooms().length === 0, 'the room ended');
+    await eventually(
+      () => phones.get('201')!.reinvites.length === 1 && phones.get('202')!.reinvites.length === 1,
+      'both re-invited toward each other',
+    );
+    expect(node.core.calls()).toHaveLength(1);
+    const [plain] = node.core.calls();
+    expect(plain?.connections.map((connection) => connection.number).sort()).toEqual(['201', '202']);
+    const from = phones.get('202')!.rtp.received.length;
+    const caller = phones.get('201')!;
+    await caller.rtp.stream(caller.target, toneFrames(TONES['201']!, 30, 'ulaw'), PAYLOAD_TYPE.ulaw);
+    await phones
+      .get('202')!
+      .rtp.until(() => heard(phones.get('202')!, from).length >= 20 * 160, 3000, 'the plain call');
+    expect(share(heard(phones.get('202')!, from).subarray(5 * 160), TONES['201']!)).toBeGreaterThan(0.9);
+  });
+
+  it('refuses the factory number with 503 when max-conferences rooms are running', async () => {
+    await phone('201');
+    for (let i = 0; i < MAX_CONFERENCES; i++) expect((await node.bridge.createRoom()).ok).toBe(true);
+    const attempt = await dial(phones.get('201')!, node.asMediaNode, '201', FACTORY_NUMBER);
+    const { response } = await attempt.waitFor('final');
+    expect(response.status).toBe(503);
+    expect(node.bridge.rooms()).toHaveLength(MAX_CONFERENCES);
+  });
+});
