@@ -170,6 +170,8 @@ export class MediaCore {
       }
       player = new ClipPlayer(this.clips.tone(source.tone, region), true);
     } else if (source?.kind === 'file' && typeof source.path === 'string' && source.path.length > 0) {
+      if (source.encoding !== undefined && source.encoding !== 'g711' && source.encoding !== 'g729')
+        throw new MediaError('bad-request', `unknown file encoding ${String(source.encoding)}`);
       player =
         source.encoding === 'g729'
           ? await this.g729Player(endpoint, source)
