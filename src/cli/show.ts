@@ -1,12 +1,12 @@
 /**
- * `strowger show registrations|phones|lines|calls|cdr`: the running server's state as tables in
+ * `strowger show registrations|phones|lines|calls|conferences|cdr`: the running server's state as tables in
  * the manner of IOS `show sip-ua register status`, `show ephone registered` and `show call active
  * voice brief`, read through the management API. `--json` prints the API's own JSON instead.
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { LineResource, PhoneResource } from '../admin/index.js';
-import type { CallView, RegistrationView, TrunkView } from '../api/index.js';
+import type { CallView, ConferenceRoomView, RegistrationView, TrunkView } from '../api/index.js';
 import type { DeviceStatus } from '../features/device-status/index.js';
 import { type ApiClient, ApiClientError, createApiClient } from './api-client.js';
 
@@ -236,6 +236,33 @@ export function formatCalls(calls: readonly CallView[], now: number): string {
   return `${table(head, rows)}\n${plural(calls.length, 'active call')}\n`;
 }
 
+/** Each conference room with its number, age and participants (one row per participant). */
+export function formatConferences(rooms: readonly ConferenceRoomView[], now: number): string {
+  const rows: string[][] = [];
+  let participants = 0;
+  for (const room of rooms) {
+    const age = formatDuration((now - room.createdAt) / 1000);
+    if (room.participants.length === 0)
+      rows.push([cell(room.id), cell(room.number), age, '-', '-', '-', '-']);
+    for (const [index, participant] of room.participants.entries()) {
+      participants++;
+      rows.push([
+        index === 0 ? cell(room.id) : '',
+        index === 0 ? cell(room.number) : '',
+        index === 0 ? age : '',
+        cell(participant.number),
+        cell(participant.direction),
+        cell(participant.state),
+        cell(participant.connectionId),
+      ]);
+    }
+  }
+  const head = ['Room', 'Number', 'Age', 'Participant', 'Way', 'State', 'Connection'];
+  return `${table(head, rows)}
+${plural(rooms.length, 'conference')}, ${plural(participants, 'participant')}
+`;
+}
+
 /** `2030-01-01 12:02:32`, in UTC so that every node and reader agrees. */
 function utc(iso: string): string {
   const date = new Date(iso);
@@ -342,6 +369,11 @@ const views: Record<string, View> = {
     description: 'calls in progress (show call active voice brief)',
     path: () => '/calls',
     format: async (calls) => formatCalls(calls as CallView[], Date.now()),
+  },
+  conferences: {
+    description: 'conference rooms and their participants',
+    path: () => '/conferences',
+    format: async (rooms) => formatConferences(rooms as ConferenceRoomView[], Date.now()),
   },
   cdr: {
     description: 'call detail records, newest first',

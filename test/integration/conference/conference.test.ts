@@ -5,7 +5,8 @@
  * (Goertzel share and fitted amplitude), not assumed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConferenceControl } from '../../../src/api/index.js';
+import type { ConferenceControl, ConferenceRoomView } from '../../../src/api/index.js';
+import { formatConferences } from '../../../src/cli/show.js';
 import type { Dialog } from '../../../src/sip/index.js';
 import { openDemoStore, type RunningApi, startApi } from '../api/api-fixture.js';
 import { sleep } from '../media/rtp-peer.js';
@@ -142,6 +143,11 @@ describe('conferences through the API', () => {
     const listed = await request('GET', '/conferences');
     expect(listed.json).toHaveLength(1);
     expect(listed.json[0]?.participants.map((p) => p.number).sort()).toEqual(['201', '202', '203']);
+
+    // `strowger show conferences` over the same answer.
+    const shown = formatConferences(listed.json as unknown as ConferenceRoomView[], Date.now());
+    expect(shown).toMatch(/^\S+\s+\*81\s+\S+\s+20[123]\s+out\s+joined/m);
+    expect(shown).toMatch(/1 conference, 3 participants\n$/);
 
     const marks = await talk(['201', '202', '203']);
     expectHears('201', ['202', '203'], marks.get('201')!);
