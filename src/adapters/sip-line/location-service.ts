@@ -261,9 +261,9 @@ export class LocationService {
       if (current.some((binding) => isOutOfOrder(binding, change))) return outOfOrder();
       removed.push(...current);
     } else {
-      const live = new Map(current.map((binding) => [binding.contactKey, binding]));
       for (const requested of change.request.contacts) {
-        const previous = live.get(requested.contactKey);
+        // A line has a handful of bindings at most (maxBindingsPerLine): a scan beats a map.
+        const previous = current.find((binding) => binding.contactKey === requested.contactKey);
         if (previous !== undefined && isOutOfOrder(previous, change)) return outOfOrder();
         if (requested.expires === 0) {
           if (previous !== undefined) removed.push(previous);
