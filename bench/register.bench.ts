@@ -329,8 +329,8 @@ async function startStrowger(
     heapUsedAfterGc: () => heapUsedAfterGc(heapFile),
     stop: () => stopChild(child, closed),
   };
-  // Applying a configuration of thousands of phones to a fresh store takes a while.
-  if (!(await answersOptions(ADDRESS, port, closed, 120_000))) {
+  // Applying a configuration of thousands of phones to a fresh store takes a while (minutes on a busy machine).
+  if (!(await answersOptions(ADDRESS, port, closed, 300_000))) {
     await server.stop();
     throw new Error(`strowger did not start:\n${output()}`);
   }
