@@ -9,6 +9,7 @@ import {
   type Dialog,
   dialogKey,
   type Endpoint,
+  type InviteResponse,
   type NameAddr,
   type SipRequest,
   type SipResponse,
@@ -46,27 +47,35 @@ export class CalleeLeg extends Leg {
   private provisionalSeen = false;
   /** A CANCEL waiting for the first provisional response (RFC 3261 §9.1). */
   private pendingCancel: { reason: string | undefined } | undefined;
-  private attempt: DialAttempt;
+  /**
+   * The INVITE in progress and what may follow it, until a 2xx answers it: the call may last
+   * hours and needs no more of them than the next hop.
+   */
+  private attempt: DialAttempt | undefined;
+  private dial: Dial | undefined;
+  /** The next hop of the INVITE that reached the called party. */
+  private hop: Endpoint;
+  private readonly followFlow: boolean;
 
-  constructor(
-    context: LegContext,
-    private readonly dial: Dial,
-  ) {
+  constructor(context: LegContext, dial: Dial) {
     super(context);
+    this.dial = dial;
     this.attempt = dial.first;
+    this.hop = dial.first.target;
+    this.followFlow = dial.followFlow;
   }
 
   get target(): Endpoint | undefined {
-    return this.dial.followFlow ? this.attempt.target : undefined;
+    return this.followFlow ? this.hop : undefined;
   }
 
   get protocol(): TransportProtocol {
-    return this.attempt.target.protocol;
+    return this.hop.protocol;
   }
 
   /** Sends the INVITE and follows its responses (and further attempts) until the final one. */
   start(): void {
-    const { callId } = this.attempt.invite;
+    const callId = this.attempt?.invite.callId ?? '';
     const outgoing = this.context.outgoingCallIds;
     outgoing.add(callId);
     this.run()
@@ -99,40 +108,70 @@ export class CalleeLeg extends Leg {
 
   private async run(): Promise<void> {
     for (;;) {
-      const failure = await this.follow(this.attempt);
-      if (failure === undefined || !this.pending) return;
-      const next = this.dial.next?.(this.attempt, failure);
+      // No attempt is held across the await: it may last 64*T1 after a 2xx (forks, RFC 6026 §8.4).
+      const failure = await this.follow();
+      const failed = this.attempt;
+      if (failure === undefined || failed === undefined || !this.pending) return;
+      const next = this.dial?.next?.(failed, failure);
       if (next === undefined) {
         this.fail(causeForStatus(failure.status));
         return;
       }
       this.attempt = next;
+      this.hop = next.target;
       this.provisionalSeen = false;
     }
   }
 
-  /** One INVITE transaction; returns its final failure response, if it ended with one. */
-  private async follow(attempt: DialAttempt): Promise<SipResponse | undefined> {
-    const { core, stack } = this.context;
-    let failure: SipResponse | undefined;
-    for await (const { response, dialog } of stack.invite(attempt.invite, { target: attempt.target })) {
-      const status = response.status;
-      if (status < 200) {
-        if (status === 100) continue;
-        this.provisionalSeen = true;
-        if (this.pendingCancel) this.sendCancel(this.pendingCancel.reason);
-        if (!this.pending) continue;
-        this.state = 'early';
-        const early = mediaOf(response);
-        if (early) this.receivedMedia = early;
-        core.reportAlerting(this.connectionId, early);
-      } else if (status < 300) {
-        if (dialog) this.answered(dialog, mediaOf(response));
-      } else {
-        failure = response;
-      }
+  /**
+   * One INVITE transaction; resolves with its final failure response, if it ended with one.
+   * Read step by step rather than with for-await, whose suspended loop would keep the last
+   * response (the 2xx) for as long as the transaction waits for forks.
+   */
+  private follow(): Promise<SipResponse | undefined> {
+    const attempt = this.attempt;
+    if (attempt === undefined) return Promise.resolve(undefined);
+    const responses = this.context.stack
+      .invite(attempt.invite, { target: attempt.target })
+      [Symbol.asyncIterator]();
+    return new Promise((resolve, reject) => {
+      let failure: SipResponse | undefined;
+      const next = (): void => {
+        responses.next().then((step) => {
+          if (step.done) return resolve(failure);
+          try {
+            failure = this.receive(step.value) ?? failure;
+          } catch (error) {
+            void responses.return?.();
+            return reject(error);
+          }
+          next();
+        }, reject);
+      };
+      next();
+    });
+  }
+
+  /** One response to the INVITE; returns it when it is a final failure. */
+  private receive({ response, dialog }: InviteResponse): SipResponse | undefined {
+    const status = response.status;
+    if (status < 200) {
+      if (status === 100) return undefined;
+      this.provisionalSeen = true;
+      if (this.pendingCancel) this.sendCancel(this.pendingCancel.reason);
+      if (!this.pending) return undefined;
+      this.state = 'early';
+      const early = mediaOf(response);
+      if (early) this.receivedMedia = early;
+      this.context.core.reportAlerting(this.connectionId, early);
+      return undefined;
     }
-    return failure;
+    if (status >= 300) return response;
+    // Answered: there is nothing left to cancel or to try again.
+    this.attempt = undefined;
+    this.dial = undefined;
+    if (dialog) this.answered(dialog, mediaOf(response));
+    return undefined;
   }
 
   /**
@@ -169,9 +208,10 @@ export class CalleeLeg extends Leg {
    * top Via and Route set; with RFC 3326 Reason when a fork lost to another.
    */
   private sendCancel(reason: string | undefined): void {
+    this.pendingCancel = undefined;
+    if (this.attempt === undefined) return;
     const { invite, target } = this.attempt;
     const topVia = invite.headers.get('Via');
-    this.pendingCancel = undefined;
     if (topVia === undefined) return;
     const headers: [string, string][] = [['Via', topVia]];
     for (const route of invite.headers.getAll('Route')) headers.push(['Route', route]);

@@ -15,15 +15,26 @@ type CallerState = 'offering' | 'early' | 'confirmed' | 'ended';
 export class CallerLeg extends Leg {
   private state: CallerState = 'offering';
   private readonly timer: SessionTimer;
+  /**
+   * The INVITE, until its final response: the call may last hours and needs no more of it
+   * than where it came from and on which transport.
+   */
+  private incoming: IncomingRequest | undefined;
+  /** The INVITE's flow: where in-dialog requests go when they follow it. */
+  private readonly flow: Endpoint | undefined;
+  readonly protocol: TransportProtocol;
 
   constructor(
     context: LegContext,
-    readonly incoming: IncomingRequest,
+    incoming: IncomingRequest,
     private terms: SessionTimerTerms | undefined,
     /** In-dialog requests go back over the INVITE's flow (a phone) rather than by the route set (a carrier). */
-    private readonly followFlow: boolean,
+    followFlow: boolean,
   ) {
     super(context);
+    this.incoming = incoming;
+    this.flow = followFlow ? incoming.info.source : undefined;
+    this.protocol = incoming.info.local.protocol;
     this.receivedMedia = mediaOf(incoming.request);
     this.timer = new SessionTimer(context.clock, {
       refresh: () => this.refreshSession(),
@@ -32,11 +43,7 @@ export class CallerLeg extends Leg {
   }
 
   get target(): Endpoint | undefined {
-    return this.followFlow ? this.incoming.info.source : undefined;
-  }
-
-  get protocol(): TransportProtocol {
-    return this.incoming.info.local.protocol;
+    return this.flow;
   }
 
   get ended(): boolean {
@@ -49,16 +56,18 @@ export class CallerLeg extends Leg {
     this.state = 'early';
     if (media) this.sentMedia = media;
     // RFC 3261 §12.1.1: a provisional response that creates an early dialog carries a Contact.
-    this.incoming.reply(media ? 183 : 180, undefined, { ...bodyOf(media), contact: this.contact() });
+    this.incoming?.reply(media ? 183 : 180, undefined, { ...bodyOf(media), contact: this.contact() });
   }
 
   /** The called side answered: 2xx with its session description. */
   accept(media: MediaDescription | undefined): void {
-    if (this.state !== 'offering' && this.state !== 'early') return;
+    const incoming = this.incoming;
+    if ((this.state !== 'offering' && this.state !== 'early') || incoming === undefined) return;
     this.state = 'confirmed';
     if (media) this.sentMedia = media;
     const headers = this.terms ? sessionTimerHeaders(this.terms) : [];
-    this.confirm(this.incoming.accept({ ...bodyOf(media), headers, contact: this.contact() }));
+    this.incoming = undefined;
+    this.confirm(incoming.accept({ ...bodyOf(media), headers, contact: this.contact() }));
     if (this.terms) this.timer.start(this.terms);
   }
 
@@ -67,9 +76,10 @@ export class CallerLeg extends Leg {
    * RFC 5806). False once the INVITE has a final response.
    */
   redirect(contact: string, headers: [string, string][]): boolean {
-    if ((this.state !== 'offering' && this.state !== 'early') || this.incoming.answered) return false;
+    const incoming = this.unanswered();
+    if ((this.state !== 'offering' && this.state !== 'early') || incoming === undefined) return false;
     this.end();
-    this.incoming.reply(302, undefined, { contact, headers });
+    incoming.reply(302, undefined, { contact, headers });
     return true;
   }
 
@@ -78,22 +88,34 @@ export class CallerLeg extends Leg {
     const previous = this.state;
     this.end();
     if (previous === 'confirmed' && this.dialog) this.bye(this.dialog, cause);
-    else if (previous !== 'ended' && !this.incoming.answered) this.refuse(cause, warning);
+    else if (previous !== 'ended') this.refuse(cause, warning);
+  }
+
+  /** The INVITE while it still waits for its final response. */
+  private unanswered(): IncomingRequest | undefined {
+    const incoming = this.incoming;
+    if (incoming === undefined || !incoming.answered) return incoming;
+    this.incoming = undefined;
+    return undefined;
   }
 
   private refuse(cause: Cause, warning: string | undefined): void {
+    const incoming = this.unanswered();
+    if (incoming === undefined) return;
+    this.incoming = undefined;
     const status = statusForCause(cause);
     // RFC 3261 §21.4.26: a 488 may say why in a Warning; 305 is "Incompatible media format" (§20.43).
     const headers: [string, string][] =
       status === 488
         ? [['Warning', warning ?? `305 ${this.contact().uri.host} "Incompatible media format"`]]
         : [];
-    this.incoming.reply(status, undefined, { headers });
+    incoming.reply(status, undefined, { headers });
   }
 
   /** The phone cancelled its INVITE; the stack answers it 487 (RFC 3261 §9.2). */
   cancelled(): void {
     this.end();
+    this.incoming = undefined;
   }
 
   override hungUp(): void {
