@@ -60,6 +60,8 @@ export function startCalls(options: {
   conferences?: {
     readonly engine: MediaEngine;
     readonly settings: ConferenceSettings;
+    /** No RTP from a participant for this long hangs it up; 0 never. */
+    readonly mediaTimeoutMs: number;
     /** Address written in SDP when it is not the engine's own. */
     readonly address?: string;
   };
@@ -122,6 +124,7 @@ export function startCalls(options: {
     conferences = createConferenceBridge({
       ...options.conferences.settings,
       engine: options.conferences.engine,
+      mediaTimeoutMs: options.conferences.mediaTimeoutMs,
       core,
       ...(options.conferences.address === undefined ? {} : { address: options.conferences.address }),
       logger: logger.child({ module: 'conference' }),

@@ -211,6 +211,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
             conferences: {
               engine: media.calls.engine,
               settings: settings.media.conference,
+              mediaTimeoutMs: settings.media.mediaTimeoutSeconds * 1000,
               ...(media.calls.address === undefined ? {} : { address: media.calls.address }),
             },
           }

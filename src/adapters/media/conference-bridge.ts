@@ -59,6 +59,8 @@ export interface ConferenceBridgeOptions extends ConferenceSettings {
   readonly core: CallCore;
   /** Address written in SDP; the endpoints' own when left out. */
   readonly address?: string;
+  /** A participant sending no RTP for this long is hung up (the engine's timeout); 0 never. */
+  readonly mediaTimeoutMs: number;
   /** Agent named in Warning headers (RFC 3261 §20.43). Default 'strowger'. */
   readonly warnAgent?: string;
   readonly logger?: CoreLogger;
@@ -233,8 +235,9 @@ class Bridge implements ConferenceBridge {
     const room = this.roomsById.get(roomId);
     if (room === undefined || room.ending) return noRoom(roomId);
     const participant = this.participant(room, 'out', dialed);
-    // The offer names the endpoint's port: the call starts once it is allocated.
-    const endpoint = await this.allocate(participant, {});
+    // The offer names the endpoint's port: the call starts once it is allocated. No RTP is due
+    // while the called phone rings: the media timeout starts with the answer.
+    const endpoint = await this.allocate(participant, { mediaTimeoutMs: 0 });
     if (endpoint === undefined) return { ok: false, code: 'failed', reason: 'no RTP endpoint for the call' };
     if (room.ending) {
       this.leave(participant);
@@ -474,7 +477,10 @@ class Bridge implements ConferenceBridge {
       return;
     }
     try {
-      await this.options.engine.update(endpoint.id, terms.settings);
+      await this.options.engine.update(endpoint.id, {
+        ...terms.settings,
+        mediaTimeoutMs: this.options.mediaTimeoutMs,
+      });
     } catch (error) {
       this.failParticipant(participant, error);
       return;

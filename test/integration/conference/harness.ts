@@ -86,6 +86,7 @@ export async function startConferenceNode(maxConferences: number): Promise<Confe
     gainDb: GAIN_DB,
     factoryNumber: FACTORY_NUMBER,
     roomPrefix: '*8',
+    mediaTimeoutMs: 0,
     callingSearchSpace: 'internal-css',
   });
   const running = bridge;
