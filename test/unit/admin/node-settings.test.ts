@@ -24,6 +24,13 @@ describe('resolveNodeSettings', () => {
           workers: null,
           mediaTimeoutSeconds: 30,
           musicOnHold: null,
+          conference: {
+            maxConferences: 12,
+            gainDb: -6,
+            factoryNumber: null,
+            roomPrefix: '*8',
+            callingSearchSpace: null,
+          },
         },
       },
     });
