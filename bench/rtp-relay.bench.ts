@@ -1,623 +1,345 @@
 /**
- * RTP relay capacity: concurrent relayed G.711 calls (two endpoints each, 50 packets/s each way,
- * 20 ms phases spread evenly) ramped up level by level. For each level: one-way latency through
- * the relay (p50, p99), the same minus a direct path measured in the same run ("added"), loss,
- * and how busy the relay was. Capacity is the highest level with zero loss and added p99 < 1 ms.
+ * RTP relay capacity per core: concurrent relayed G.711 calls (two streams each, 50 packets/s
+ * each way, phases spread evenly over the 20 ms packet time), ramped level by level. Each relay
+ * runs pinned to one CPU; the traffic generator (bench/rtp/rtp-load.c, compiled at start) runs
+ * pinned to another. Per level: added one-way latency (p50, p99: through the relay minus the
+ * same through a direct path measured in the same run), loss, reordering and the relay's CPU.
+ * Capacity is the highest level with zero loss and added p99 < 1 ms.
  *
- * Peer: Debian's rtpengine (`rtpengine-daemon`) in userspace mode (`--table=-1`, one worker
- * thread), driven over its ng control protocol (bencode over UDP: offer, answer, delete), relaying
- * the same streams. Strowger runs one media worker thread. One traffic generator in this process
- * drives every contender alike; its sockets are shared by many calls (both relays latch per
- * stream, so that is harmless) to keep the descriptor count down.
+ * Peer: Debian's rtpengine (`rtpengine-daemon`) in userspace mode with one worker thread,
+ * relaying the same streams. Strowger runs its media engine with one worker thread, set up
+ * through the engine API the media anchor uses.
  *
- * Run: npx tsx bench/rtp-relay.bench.ts [levels, e.g. 100,250,500,1000,1500,2000]
- * Env: RTP_BENCH_SECONDS (default 5) per level.
+ * Then conferences: N three-party conferences on Strowger's mixer, participants ramped until
+ * the 20 ms mix tick falls behind (a participant misses mixes, or mixes arrive more than 10 ms
+ * late). No peer: nothing packaged for Debian mixes conferences over a control protocol.
+ *
+ * Run: npx tsx bench/rtp-relay.bench.ts [--levels 250,500,1000,2000,3000] [--seconds 4]
+ *        [--conference-levels 300,600,1200,2400] [--relay-cpu 1] [--load-cpu 0]
+ *        [--priority nice|normal]
+ * Relays and generator run at nice -20 by default (root or CAP_SYS_NICE; see
+ * bench/rtp/placement.ts): on a shared machine the other load otherwise decides the latency.
+ * Defaults finish in about five minutes; longer windows and higher levels are flags.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
-import { cpus, tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createMediaEngine, type MediaEngine } from '../src/media/index.js';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import { printTable } from './lib/measure.js';
-import { cpuSeconds } from './lib/proc-stats.js';
+import { compileLoadGenerator, type LoadResult, LoadRun } from './rtp/load-generator.js';
+import { canPin, type Placement, type Priority } from './rtp/placement.js';
+import { Rtpengine } from './rtp/rtpengine.js';
+import { StrowgerRelay } from './rtp/strowger-relay.js';
 
-const LEVELS = (process.argv[2]?.startsWith('--') ? '' : (process.argv[2] ?? '100,250,500,1000,1500,2000'))
-  .split(',')
-  .map(Number);
-const SECONDS = Number(process.env.RTP_BENCH_SECONDS ?? 5);
-const WARMUP_MS = 1000;
-const DRAIN_MS = 500;
-const GENERATOR_SOCKETS = 32;
-const PAYLOAD = 160;
-const PACKET = 12 + PAYLOAD;
-const NG_PORT = 22230;
+const { values: flags } = parseArgs({
+  options: {
+    levels: { type: 'string', default: '250,500,1000,2000,3000' },
+    'conference-levels': { type: 'string', default: '300,600,1200,2400' },
+    seconds: { type: 'string', default: '4' },
+    'warmup-ms': { type: 'string', default: '1000' },
+    'relay-cpu': { type: 'string', default: '1' },
+    'load-cpu': { type: 'string', default: '0' },
+    priority: { type: 'string', default: 'nice' },
+  },
+});
+const numbers = (text: string) => text.split(',').filter(Boolean).map(Number);
+const LEVELS = numbers(flags.levels);
+const CONFERENCE_LEVELS = numbers(flags['conference-levels']).map((n) => Math.floor(n / 3) * 3);
+const SECONDS = Number(flags.seconds);
+const WARMUP_MS = Number(flags['warmup-ms']);
+const DRAIN_MS = 300;
+const PRIORITY = flags.priority as Priority;
+if (PRIORITY !== 'normal' && PRIORITY !== 'nice') throw new Error('--priority is nice or normal');
+const RELAY: Placement = { cpu: Number(flags['relay-cpu']), priority: PRIORITY };
+const LOAD: Placement = { cpu: Number(flags['load-cpu']), priority: PRIORITY };
+/** Generator sockets in relay mode: divides the generator's 100 phases, so each phase sends on one socket. */
+const RELAY_SOCKETS = 50;
+/** Added p99 limit and the loss above which a contender is not ramped further. */
+const LATENCY_LIMIT_US = 1000;
+const GIVE_UP_LOSS = 0.05;
 
-/** One direction of one call: where the generator sends and what it stamps. */
-interface Stream {
-  socket: Socket;
-  port: number;
-  sequence: number;
-  packet: Buffer;
-}
-
-/** A relay under test: sets calls up (returns, per call, the port each side sends to) and tears them down. */
+/** A relay under test: sets calls up from the generator's ports, tears them down. */
 interface Contender {
   name: string;
-  setup(calls: number, sockets: Socket[]): Promise<Array<[number, number]>>;
+  /** Process whose CPU is the relay's (null for the direct path). */
+  pid: number | null;
+  /** Port each side of each call sends to, from the generator ports of side A and B. */
+  setup(remotes: Array<[number, number]>): Promise<Array<[number, number]>>;
   teardown(): Promise<void>;
-  /** Busy share of the relay during the measurement, 0–1. */
-  busy(): Promise<number | null>;
-  markBusyStart(): Promise<void>;
 }
 
-interface LevelResult {
+interface Row {
   contender: string;
   calls: number;
-  p50: number;
-  p99: number;
-  loss: number;
-  sent: number;
-  busy: number | null;
-  generatorLagMs: number;
+  result: LoadResult;
 }
 
-async function bindSockets(count: number): Promise<Socket[]> {
-  return Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Socket>((resolve) => {
-          const socket = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-          socket.bind(0, '127.0.0.1', () => resolve(socket));
-        }),
-    ),
-  );
-}
+/** Stream 2i is call i's side A, 2i+1 its side B; stream s sends on socket s mod RELAY_SOCKETS. */
+const socketOf = (stream: number) => stream % RELAY_SOCKETS;
 
-/** Streams of call i: A on socket i mod K sends to ports[i][0], B on socket (i + K/2) mod K to ports[i][1]. */
-async function runTraffic(
-  name: string,
-  calls: number,
-  sockets: Socket[],
-  ports: Array<[number, number]>,
-  contender: Contender,
-): Promise<LevelResult> {
-  const streams: Stream[] = [];
-  ports.forEach(([toA, toB], call) => {
-    for (const [side, port] of [
-      [0, toA],
-      [1, toB],
-    ] as const) {
-      const socket = sockets[(call + side * (GENERATOR_SOCKETS / 2)) % GENERATOR_SOCKETS]!;
-      const packet = Buffer.alloc(PACKET);
-      packet[0] = 0x80;
-      packet.writeUInt32BE(call * 2 + side + 1, 8); // SSRC
-      packet.writeUInt32BE(streams.length, 12); // stream index in the payload
-      streams.push({ socket, port, sequence: 0, packet });
-    }
+async function measure(binary: string, contender: Contender, calls: number): Promise<LoadResult> {
+  const run = await LoadRun.start(binary, {
+    mode: 'relay',
+    sockets: RELAY_SOCKETS,
+    warmupMs: WARMUP_MS,
+    seconds: SECONDS,
+    drainMs: DRAIN_MS,
+    relayPid: contender.pid ?? undefined,
+    placement: LOAD,
   });
-  const capacity = Math.ceil(streams.length * 50 * (SECONDS + 1));
-  const latencies = new Float64Array(capacity);
-  let measured = 0;
-  let receivedInWindow = 0;
-  let sentInWindow = 0;
-  let windowStart = Number.POSITIVE_INFINITY;
-  let windowEnd = Number.POSITIVE_INFINITY;
-  const onMessage = (data: Buffer) => {
-    if (data.length !== PACKET) return;
-    const sentAt = data.readDoubleBE(16);
-    if (sentAt < windowStart || sentAt >= windowEnd) return;
-    receivedInWindow++;
-    if (measured < capacity) latencies[measured++] = performance.now() - sentAt;
-  };
-  for (const socket of sockets) socket.on('message', onMessage);
-
-  // 20 phase groups, one per millisecond of the 20 ms packet interval.
-  const groups: Stream[][] = Array.from({ length: 20 }, () => []);
-  streams.forEach((stream, i) => {
-    groups[i % 20]!.push(stream);
-  });
-  const start = performance.now() + 5;
-  const due = groups.map((_, g) => start + g);
-  const stopAt = start + WARMUP_MS + SECONDS * 1000;
-  windowStart = start + WARMUP_MS;
-  windowEnd = stopAt;
-  let maxLag = 0;
-  let busyMarked = false;
-  await new Promise<void>((resolve) => {
-    const step = () => {
-      const now = performance.now();
-      if (!busyMarked && now >= windowStart) {
-        busyMarked = true;
-        void contender.markBusyStart();
-      }
-      for (let g = 0; g < 20; g++) {
-        while (due[g]! <= now && due[g]! < stopAt) {
-          if (now - due[g]! > maxLag && due[g]! >= windowStart) maxLag = now - due[g]!;
-          const inWindow = due[g]! >= windowStart;
-          for (const stream of groups[g]!) {
-            const packet = stream.packet;
-            packet.writeUInt16BE(stream.sequence, 2);
-            packet.writeUInt32BE((stream.sequence * PAYLOAD) >>> 0, 4);
-            stream.sequence = (stream.sequence + 1) & 0xffff;
-            const sentAt = performance.now();
-            packet.writeDoubleBE(sentAt, 16);
-            stream.socket.send(packet, stream.port, '127.0.0.1');
-            if (inWindow && sentAt < windowEnd) sentInWindow++;
-          }
-          due[g]! += 20;
-        }
-      }
-      if (now >= stopAt) resolve();
-      else setTimeout(step, 1);
-    };
-    step();
-  });
-  const busy = await contender.busy();
-  await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
-  for (const socket of sockets) socket.off('message', onMessage);
-  const sorted = latencies.subarray(0, measured).sort();
-  const quantile = (q: number) =>
-    sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : Number.NaN;
-  return {
-    contender: name,
-    calls,
-    p50: quantile(0.5),
-    p99: quantile(0.99),
-    loss: sentInWindow ? Math.max(0, 1 - receivedInWindow / sentInWindow) : 0,
-    sent: sentInWindow,
-    busy,
-    generatorLagMs: maxLag,
-  };
+  try {
+    const remotes = Array.from(
+      { length: calls },
+      (_, call) => [run.ports[socketOf(2 * call)]!, run.ports[socketOf(2 * call + 1)]!] as [number, number],
+    );
+    const targets = await contender.setup(remotes);
+    const streams = targets.flatMap(
+      ([toA, toB], call) =>
+        [
+          [socketOf(2 * call), toA],
+          [socketOf(2 * call + 1), toB],
+        ] as const,
+    );
+    return await run.play(streams);
+  } catch (error) {
+    run.abort();
+    throw error;
+  } finally {
+    await contender.teardown();
+  }
 }
 
-/** The floor: the generator's sockets send straight to each other. */
-function direct(sockets: Socket[]): Contender {
-  return {
-    name: 'direct (no relay)',
-    async setup(calls) {
-      const half = GENERATOR_SOCKETS / 2;
-      return Array.from({ length: calls }, (_, call) => [
-        sockets[(call + half) % GENERATOR_SOCKETS]!.address().port,
-        sockets[call % GENERATOR_SOCKETS]!.address().port,
-      ]);
-    },
-    async teardown() {},
-    async busy() {
-      return null;
-    },
-    async markBusyStart() {},
-  };
-}
+const direct: Contender = {
+  name: 'direct (no relay)',
+  pid: null,
+  async setup(remotes) {
+    return remotes.map(([portA, portB]) => [portB, portA]);
+  },
+  async teardown() {},
+};
 
-function strowger(engine: MediaEngine): Contender {
-  const endpoints: string[] = [];
-  let cpuAtStart = 0;
-  let wallAtStart = 0;
-  const workerCpu = async () => (await engine.stats()).workerCpuSeconds[0] ?? Number.NaN;
+function strowgerContender(relay: StrowgerRelay): Contender {
   return {
     name: 'strowger (1 worker)',
-    async setup(calls, sockets) {
-      const half = GENERATOR_SOCKETS / 2;
-      const ports: Array<[number, number]> = [];
-      for (let call = 0; call < calls; call++) {
-        const remote = (socket: Socket) => ({ address: '127.0.0.1', port: socket.address().port });
-        const a = await engine.allocate({
-          remote: remote(sockets[call % GENERATOR_SOCKETS]!),
-          rtcp: 'relay',
-          mediaTimeoutMs: 0,
-        });
-        const b = await engine.allocate({
-          remote: remote(sockets[(call + half) % GENERATOR_SOCKETS]!),
-          rtcp: 'relay',
-          mediaTimeoutMs: 0,
-          near: a.id,
-        });
-        await engine.connect(a.id, b.id);
-        endpoints.push(a.id, b.id);
-        ports.push([a.rtpPort, b.rtpPort]);
-      }
-      return ports;
-    },
-    async teardown() {
-      for (const id of endpoints.splice(0)) await engine.release(id);
-    },
-    async busy() {
-      return ((await workerCpu()) - cpuAtStart) / ((performance.now() - wallAtStart) / 1000);
-    },
-    async markBusyStart() {
-      cpuAtStart = await workerCpu();
-      wallAtStart = performance.now();
-    },
+    pid: relay.pid,
+    setup: (remotes) => relay.calls(remotes),
+    teardown: () => relay.clear(),
   };
 }
 
-// --- rtpengine over ng ---------------------------------------------------------------------
-
-type Bencode = string | number | Bencode[] | { [key: string]: Bencode };
-
-function bencode(value: Bencode): string {
-  if (typeof value === 'number') return `i${value}e`;
-  if (typeof value === 'string') return `${Buffer.byteLength(value)}:${value}`;
-  if (Array.isArray(value)) return `l${value.map(bencode).join('')}e`;
-  return `d${Object.keys(value)
-    .sort()
-    .map((key) => bencode(key) + bencode(value[key]!))
-    .join('')}e`;
-}
-
-function bdecode(text: Buffer, at = { offset: 0 }): Bencode {
-  const ch = String.fromCharCode(text[at.offset]!);
-  if (ch === 'i') {
-    const end = text.indexOf(0x65, at.offset);
-    const value = Number(text.toString('latin1', at.offset + 1, end));
-    at.offset = end + 1;
-    return value;
-  }
-  if (ch === 'l' || ch === 'd') {
-    at.offset++;
-    const items: Bencode[] = [];
-    while (text[at.offset] !== 0x65) items.push(bdecode(text, at));
-    at.offset++;
-    if (ch === 'l') return items;
-    const dict: Record<string, Bencode> = {};
-    for (let i = 0; i < items.length; i += 2) dict[items[i] as string] = items[i + 1]!;
-    return dict;
-  }
-  const colon = text.indexOf(0x3a, at.offset);
-  const length = Number(text.toString('latin1', at.offset, colon));
-  const value = text.toString('utf8', colon + 1, colon + 1 + length);
-  at.offset = colon + 1 + length;
-  return value;
-}
-
-class NgClient {
-  private readonly pending = new Map<string, (reply: Record<string, Bencode>) => void>();
-  private next = 1;
-  private constructor(private readonly socket: Socket) {
-    socket.on('message', (data) => {
-      const space = data.indexOf(0x20);
-      const cookie = data.toString('latin1', 0, space);
-      this.pending.get(cookie)?.(bdecode(data.subarray(space + 1)) as Record<string, Bencode>);
-      this.pending.delete(cookie);
-    });
-  }
-
-  static async create(): Promise<NgClient> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return new NgClient(socket);
-  }
-
-  command(message: Record<string, Bencode>): Promise<Record<string, Bencode>> {
-    const cookie = `c${this.next++}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ng ${String(message.command)} timed out`)), 5000);
-      this.pending.set(cookie, (reply) => {
-        clearTimeout(timer);
-        if (reply.result !== 'ok')
-          reject(new Error(`ng ${String(message.command)}: ${JSON.stringify(reply)}`));
-        else resolve(reply);
-      });
-      this.socket.send(`${cookie} ${bencode(message)}`, NG_PORT, '127.0.0.1');
-    });
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-function sdp(port: number): string {
-  return [
-    'v=0',
-    'o=- 1 1 IN IP4 127.0.0.1',
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-}
-
-function sdpPort(text: Bencode | undefined): number {
-  const match = /^m=audio (\d+)/m.exec(String(text));
-  if (!match) throw new Error('no m=audio in rtpengine SDP');
-  return Number(match[1]);
-}
-
-async function startRtpengine(): Promise<{ child: ChildProcess; client: NgClient } | { reason: string }> {
-  if (spawnSync('sh', ['-c', 'command -v rtpengine']).status !== 0) {
-    return { reason: 'rtpengine not installed (apt-get install rtpengine-daemon)' };
-  }
-  const child = spawn(
-    'rtpengine',
-    [
-      '--foreground',
-      '--log-stderr',
-      '--log-level=3',
-      '--table=-1', // userspace forwarding, no kernel module
-      '--interface=127.0.0.1',
-      `--listen-ng=127.0.0.1:${NG_PORT}`,
-      '--port-min=46000',
-      '--port-max=59999',
-      '--num-threads=1',
-      '--timeout=600',
-      `--pidfile=${path.join(tmpdir(), 'strowger-bench-rtpengine.pid')}`,
-      '--config-file=none',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000);
-  });
-  const client = await NgClient.create();
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      await client.command({ command: 'ping' }).catch(async (error: Error) => {
-        if (/pong/.test(error.message)) return;
-        throw error;
-      });
-      return { child, client };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  child.kill();
-  client.close();
-  return { reason: `rtpengine did not answer ng ping: ${log}` };
-}
-
-function rtpengine(child: ChildProcess, client: NgClient): Contender {
-  const callIds: string[] = [];
-  let cpuAtStart = 0;
-  let wallAtStart = 0;
-  let generation = 0;
+function rtpengineContender(engine: Rtpengine): Contender {
   return {
     name: 'rtpengine (userspace, 1 thread)',
-    async setup(calls, sockets) {
-      generation++;
-      const half = GENERATOR_SOCKETS / 2;
-      const ports: Array<[number, number]> = [];
-      for (let call = 0; call < calls; call++) {
-        const id = `bench-${generation}-${call}`;
-        const portA = sockets[call % GENERATOR_SOCKETS]!.address().port;
-        const portB = sockets[(call + half) % GENERATOR_SOCKETS]!.address().port;
-        const offer = await client.command({
-          command: 'offer',
-          'call-id': id,
-          'from-tag': 'a',
-          sdp: sdp(portA),
-        });
-        const answer = await client.command({
-          command: 'answer',
-          'call-id': id,
-          'from-tag': 'a',
-          'to-tag': 'b',
-          sdp: sdp(portB),
-        });
-        // The offer's SDP goes to B (B sends there to reach A); the answer's goes to A.
-        ports.push([sdpPort(answer.sdp), sdpPort(offer.sdp)]);
-        callIds.push(id);
-      }
-      return ports;
-    },
-    async teardown() {
-      for (const id of callIds.splice(0))
-        await client.command({ command: 'delete', 'call-id': id, 'from-tag': 'a' });
-    },
-    async busy() {
-      const wall = (performance.now() - wallAtStart) / 1000;
-      return (cpuSeconds([child.pid!]) - cpuAtStart) / wall;
-    },
-    async markBusyStart() {
-      cpuAtStart = cpuSeconds([child.pid!]);
-      wallAtStart = performance.now();
-    },
+    pid: engine.pid,
+    setup: (remotes) => engine.calls(remotes),
+    teardown: () => engine.clear(),
   };
 }
 
-/**
- * Child mode: a plain Node dgram forwarder, the floor for a relay written on Node's UDP sockets.
- * Reads "calls portA portB ..." lines on stdin, binds two sockets per call, each connected to its
- * generator socket, forwarding verbatim to the other; answers with the bound ports.
- */
-async function runForwarder(): Promise<void> {
-  let sockets: Socket[] = [];
-  let input = '';
-  process.stdin.on('data', async (chunk: Buffer) => {
-    input += chunk.toString();
-    const newline = input.indexOf('\n');
-    if (newline < 0) return;
-    const line = input.slice(0, newline);
-    input = input.slice(newline + 1);
-    for (const socket of sockets) socket.close();
-    sockets = [];
-    const numbers = line.split(' ').filter(Boolean).map(Number);
-    const ports: number[] = [];
-    for (let i = 0; i + 1 < numbers.length; i += 2) {
-      const [a, b] = await bindSockets(2);
-      await new Promise<void>((resolve) => a!.connect(numbers[i]!, '127.0.0.1', resolve));
-      await new Promise<void>((resolve) => b!.connect(numbers[i + 1]!, '127.0.0.1', resolve));
-      a!.on('message', (data) => b!.send(data));
-      b!.on('message', (data) => a!.send(data));
-      sockets.push(a!, b!);
-      ports.push(a!.address().port, b!.address().port);
-    }
-    process.stdout.write(`${ports.join(' ')}\n`);
-  });
+const lossOf = (r: LoadResult) => (r.sent ? r.lost / r.sent : 0);
+const cpuShare = (r: LoadResult) => (r.relayCpuSeconds < 0 ? null : r.relayCpuSeconds / r.seconds);
+const ms = (us: number) => (us / 1000).toFixed(3);
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
-function nodeForwarder(child: ChildProcess): Contender {
-  let cpuAtStart = 0;
-  let wallAtStart = 0;
-  const exchange = (line: string) =>
-    new Promise<number[]>((resolve) => {
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (!output.includes('\n')) return;
-        child.stdout!.off('data', onData);
-        resolve(output.trim().split(' ').filter(Boolean).map(Number));
-      };
-      child.stdout!.on('data', onData);
-      child.stdin!.write(`${line}\n`);
-    });
-  return {
-    name: 'node dgram forwarder',
-    async setup(calls, sockets) {
-      const half = GENERATOR_SOCKETS / 2;
-      const numbers: number[] = [];
-      for (let call = 0; call < calls; call++) {
-        numbers.push(
-          sockets[call % GENERATOR_SOCKETS]!.address().port,
-          sockets[(call + half) % GENERATOR_SOCKETS]!.address().port,
-        );
-      }
-      const ports = await exchange(numbers.join(' '));
-      return Array.from(
-        { length: calls },
-        (_, call) => [ports[2 * call]!, ports[2 * call + 1]!] as [number, number],
-      );
-    },
-    async teardown() {
-      await exchange('');
-    },
-    async busy() {
-      return (cpuSeconds([child.pid!]) - cpuAtStart) / ((performance.now() - wallAtStart) / 1000);
-    },
-    async markBusyStart() {
-      cpuAtStart = cpuSeconds([child.pid!]);
-      wallAtStart = performance.now();
-    },
-  };
-}
-
-async function main(): Promise<void> {
-  const sockets = await bindSockets(GENERATOR_SOCKETS);
-  const engine = await createMediaEngine({
-    address: '127.0.0.1',
-    portRange: [30000, 39999],
-    workers: 1,
-    mediaTimeoutMs: 0,
-  });
-  const forwarder = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--forwarder'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const contenders: Contender[] = [direct(sockets), strowger(engine), nodeForwarder(forwarder)];
-  const peer = await startRtpengine();
-  if ('reason' in peer) console.log(`PEER MISSING: ${peer.reason}`);
-  else contenders.push(rtpengine(peer.child, peer.client));
-
-  const results: LevelResult[] = [];
+async function relayBench(binary: string, contenders: Contender[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  const gaveUp = new Set<string>();
   for (const calls of LEVELS) {
     for (const contender of contenders) {
-      const ports = await contender.setup(calls, sockets);
-      results.push(await runTraffic(contender.name, calls, sockets, ports, contender));
-      await contender.teardown();
+      if (gaveUp.has(contender.name)) continue;
+      const result = await measure(binary, contender, calls);
+      rows.push({ contender: contender.name, calls, result });
+      const cpu = cpuShare(result);
+      progress(
+        `  ${calls} calls, ${contender.name}: p50 ${ms(result.latencyP50Us)} ms, p99 ${ms(result.latencyP99Us)} ms, ` +
+          `loss ${(lossOf(result) * 100).toFixed(3)} %${cpu === null ? '' : `, relay CPU ${(cpu * 100).toFixed(0)} %`}`,
+      );
+      if (contender.pid !== null && lossOf(result) > GIVE_UP_LOSS) gaveUp.add(contender.name);
     }
   }
+  return rows;
+}
 
-  // CPU per relayed packet, and the calls one fully busy core would carry at that cost (a call
-  // is 100 packets/s through the relay).
-  const costPerPacket = (r: LevelResult) => ((r.busy ?? 0) * 1e6) / (r.sent / SECONDS);
-  const floor = new Map(results.filter((r) => r.contender.startsWith('direct')).map((r) => [r.calls, r]));
-  console.log(
-    `\nRTP relay, ${SECONDS} s per level, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}`,
-  );
+function printRelayTable(rows: Row[]): Map<string, number> {
+  const floor = new Map(rows.filter((r) => r.contender === direct.name).map((r) => [r.calls, r.result]));
+  // A level says something about the relays only if the generator kept up on the direct path.
+  const valid = (calls: number) => {
+    const base = floor.get(calls);
+    return base !== undefined && base.lost === 0 && base.maxLagUs < 1000 && base.sendErrors === 0;
+  };
   printTable(
     [
       'contender',
       'calls',
-      'pkt/s',
-      'p50 ms',
-      'p99 ms',
-      'added p50',
-      'added p99',
+      'pkt/s relayed',
+      'added p50 ms',
+      'added p99 ms',
+      'p99.9 ms',
       'loss %',
+      'lossy streams',
+      'reordered',
       'relay CPU %',
       'CPU µs/pkt',
-      'calls/core',
       'gen lag ms',
+      'gen CPU %',
     ],
-    results.map((r) => {
-      const base = floor.get(r.calls)!;
+    rows.map(({ contender, calls, result: r }) => {
+      const base = floor.get(calls)!;
+      const isFloor = contender === direct.name;
+      const cpu = cpuShare(r);
       return [
-        r.contender,
-        r.calls,
-        r.sent / SECONDS,
-        r.p50.toFixed(3),
-        r.p99.toFixed(3),
-        r === base ? '-' : (r.p50 - base.p50).toFixed(3),
-        r === base ? '-' : (r.p99 - base.p99).toFixed(3),
-        (r.loss * 100).toFixed(3),
-        r.busy === null ? '-' : (r.busy * 100).toFixed(1),
-        r.busy === null ? '-' : costPerPacket(r).toFixed(2),
-        r.busy === null ? '-' : Math.floor(1 / (costPerPacket(r) * 1e-6 * 100)),
-        r.generatorLagMs.toFixed(1),
+        contender,
+        calls,
+        Math.round(r.received / r.seconds),
+        isFloor ? ms(r.latencyP50Us) : ms(r.latencyP50Us - base.latencyP50Us),
+        isFloor ? ms(r.latencyP99Us) : ms(r.latencyP99Us - base.latencyP99Us),
+        ms(r.latencyP999Us),
+        (lossOf(r) * 100).toFixed(3),
+        r.lossyStreams,
+        r.reordered,
+        cpu === null ? '-' : (cpu * 100).toFixed(1),
+        cpu === null || r.received === 0 ? '-' : ((r.relayCpuSeconds * 1e6) / r.received).toFixed(2),
+        ms(r.maxLagUs),
+        ((r.generatorCpuSeconds / r.seconds) * 100).toFixed(0),
       ];
     }),
   );
-  // A level says something about the relays only if the generator kept up on the direct path.
-  const valid = (calls: number) => {
-    const base = floor.get(calls)!;
-    return base.loss === 0 && base.p99 < 2 && base.generatorLagMs < 10;
-  };
-  const invalid = LEVELS.filter((calls) => !valid(calls));
+  const invalid = LEVELS.filter((calls) => floor.has(calls) && !valid(calls));
   if (invalid.length) {
-    console.log(
-      `\ngenerator-limited levels (direct path lossy or late; latency and loss there measure this machine): ${invalid.join(', ')}`,
-    );
+    console.log(`generator-limited levels (direct path lossy or late; not counted): ${invalid.join(', ')}`);
   }
-  const capacity = (name: string) => {
-    let best = 0;
-    for (const r of results) {
-      if (r.contender !== name || !valid(r.calls)) continue;
-      const base = floor.get(r.calls)!;
-      if (r.loss === 0 && r.p99 - base.p99 < 1) best = Math.max(best, r.calls);
-    }
-    return best;
-  };
-  const ours = capacity('strowger (1 worker)');
-  console.log(`capacity (zero loss, added p99 < 1 ms, valid levels): strowger ${ours} calls`);
-  if (!('reason' in peer)) {
-    const theirs = capacity('rtpengine (userspace, 1 thread)');
-    console.log(
-      `capacity: rtpengine ${theirs} calls; ratio strowger/rtpengine ${theirs ? (ours / theirs).toFixed(2) : 'n/a'}`,
-    );
-    const top = LEVELS.filter((level) => level <= Math.min(ours, theirs)).at(-1);
-    const cost = (name: string) => {
-      const rows = results.filter((r) => r.contender.startsWith(name) && r.busy !== null);
-      return rows.reduce((sum, r) => sum + costPerPacket(r), 0) / rows.length;
-    };
-    console.log(
-      `CPU per relayed packet, mean over levels: strowger ${cost('strowger').toFixed(2)} µs, node forwarder ` +
-        `${cost('node').toFixed(2)} µs, rtpengine ${cost('rtpengine').toFixed(2)} µs; ` +
-        `ratio strowger/rtpengine ${(cost('strowger') / cost('rtpengine')).toFixed(2)}`,
-    );
-    if (top) {
-      const mine = results.find((r) => r.calls === top && r.contender.startsWith('strowger'))!;
-      const other = results.find((r) => r.calls === top && r.contender.startsWith('rtpengine'))!;
-      console.log(
-        `at ${top} calls: busy ratio strowger/rtpengine ${((mine.busy ?? 0) / (other.busy ?? 1)).toFixed(2)}, ` +
-          `added p99 ${(mine.p99 - floor.get(top)!.p99).toFixed(3)} ms vs ${(other.p99 - floor.get(top)!.p99).toFixed(3)} ms`,
-      );
-    }
-    peer.client.close();
-    peer.child.kill('SIGTERM');
+  const capacities = new Map<string, number>();
+  for (const { contender, calls, result } of rows) {
+    if (contender === direct.name) continue;
+    const base = floor.get(calls)!;
+    const passes =
+      valid(calls) && result.lost === 0 && result.latencyP99Us - base.latencyP99Us < LATENCY_LIMIT_US;
+    capacities.set(contender, Math.max(capacities.get(contender) ?? 0, passes ? calls : 0));
   }
-  forwarder.kill('SIGTERM');
-  await engine.close();
-  for (const socket of sockets) socket.close();
+  return capacities;
 }
 
-if (process.argv[2] === '--forwarder') await runForwarder();
-else await main();
+async function conferenceBench(binary: string, relay: StrowgerRelay): Promise<void> {
+  const rows: LoadResult[] = [];
+  const levels: number[] = [];
+  for (const participants of CONFERENCE_LEVELS) {
+    const run = await LoadRun.start(binary, {
+      mode: 'conference',
+      sockets: participants,
+      warmupMs: WARMUP_MS,
+      seconds: SECONDS,
+      drainMs: DRAIN_MS,
+      relayPid: relay.pid,
+      placement: LOAD,
+    });
+    let result: LoadResult;
+    try {
+      const ports = await relay.conferences(run.ports, 3);
+      result = await run.play(ports.map((port, i) => [i, port] as const));
+    } catch (error) {
+      run.abort();
+      throw error;
+    } finally {
+      await relay.clear();
+    }
+    rows.push(result);
+    levels.push(participants);
+    progress(
+      `  ${participants} participants: ${result.shortReceivers} short of mixes, interval p99 ${ms(result.intervalP99Us)} ms, ` +
+        `worker process CPU ${((cpuShare(result) ?? 0) * 100).toFixed(0)} %`,
+    );
+    if (result.shortReceivers > participants * GIVE_UP_LOSS) break;
+  }
+  console.log(
+    `\nConference mixing (3-party conferences on one worker, one core), ${SECONDS} s per level; peer: none`,
+  );
+  printTable(
+    [
+      'participants',
+      'conferences',
+      'mixes/s received',
+      'expected/s',
+      'short participants',
+      'interval p50 ms',
+      'interval p99 ms',
+      'interval max ms',
+      'relay CPU %',
+      'gen CPU %',
+    ],
+    rows.map((r, i) => [
+      levels[i]!,
+      levels[i]! / 3,
+      Math.round(r.mixesReceived / r.seconds),
+      levels[i]! * 50,
+      r.shortReceivers,
+      ms(r.intervalP50Us),
+      ms(r.intervalP99Us),
+      ms(r.intervalMaxUs),
+      ((cpuShare(r) ?? 0) * 100).toFixed(1),
+      ((r.generatorCpuSeconds / r.seconds) * 100).toFixed(0),
+    ]),
+  );
+  // Overrun: a participant missed mixes, or the tick ran more than half a frame late at p99.
+  const passing = rows.map((r, i) => (r.shortReceivers === 0 && r.intervalP99Us < 30_000 ? levels[i]! : 0));
+  console.log(
+    `mixing capacity (every mix delivered, interval p99 < 30 ms): ${Math.max(0, ...passing)} participants per core`,
+  );
+}
+
+async function main(): Promise<void> {
+  const binary = compileLoadGenerator();
+  const [load1, load5] = loadavg();
+  console.log(
+    `RTP relay, ${SECONDS} s per level, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ` +
+      `${load1?.toFixed(2)} / ${load5?.toFixed(2)}, ${new Date().toISOString()}`,
+  );
+  const placement = canPin
+    ? `relays pinned to CPU ${RELAY.cpu}, generator to CPU ${LOAD.cpu} (taskset)`
+    : 'NOT PINNED: taskset missing (util-linux); figures are not per core';
+  console.log(`${placement}, priority ${PRIORITY}`);
+  const strowger = await StrowgerRelay.start();
+  strowger.place(RELAY);
+  const contenders: Contender[] = [direct, strowgerContender(strowger)];
+  const peer = await Rtpengine.start(RELAY);
+  if (typeof peer === 'string') console.log(`PEER MISSING: ${peer}`);
+  else contenders.push(rtpengineContender(peer));
+
+  try {
+    progress('relayed calls:');
+    const rows = await relayBench(binary, contenders);
+    console.log(`\nRelayed G.711 calls (added latency = relay minus direct path at the same level)`);
+    const capacities = printRelayTable(rows);
+    const ours = capacities.get('strowger (1 worker)') ?? 0;
+    const theirs =
+      typeof peer === 'string' ? undefined : (capacities.get('rtpengine (userspace, 1 thread)') ?? 0);
+    console.log(
+      `capacity (zero loss, added p99 < 1 ms): strowger ${ours} calls per core` +
+        (theirs === undefined
+          ? ''
+          : `, rtpengine ${theirs}; ratio strowger/rtpengine ${theirs ? (ours / theirs).toFixed(2) : 'n/a'}`),
+    );
+    if (theirs !== undefined) {
+      const costs = (name: string) =>
+        rows
+          .filter((r) => r.contender === name && r.result.received > 0 && r.result.lost === 0)
+          .map((r) => (r.result.relayCpuSeconds * 1e6) / r.result.received);
+      const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+      const ourCost = mean(costs('strowger (1 worker)'));
+      const theirCost = mean(costs('rtpengine (userspace, 1 thread)'));
+      console.log(
+        `CPU per relayed packet at lossless levels, mean: strowger ${ourCost.toFixed(2)} µs, rtpengine ` +
+          `${theirCost.toFixed(2)} µs; ratio strowger/rtpengine ${(ourCost / theirCost).toFixed(2)}`,
+      );
+    }
+    if (CONFERENCE_LEVELS.length) {
+      progress('conferences:');
+      await conferenceBench(binary, strowger);
+    }
+  } finally {
+    if (typeof peer !== 'string') await peer.stop();
+    await strowger.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,111 @@
+/**
+ * Drives bench/rtp/rtp-load.c: compiles it once into a temporary directory, then runs it once
+ * per measurement, pinned to its own CPU, with the streams the relay under test set up.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type Placement, placedCommand } from './placement.js';
+
+const SOURCE = fileURLToPath(new URL('./rtp-load.c', import.meta.url));
+
+/** What rtp-load prints at the end of a run (see its header comment). */
+export interface LoadResult {
+  seconds: number;
+  sent: number;
+  received: number;
+  lost: number;
+  lossyStreams: number;
+  reordered: number;
+  duplicates: number;
+  foreign: number;
+  sendErrors: number;
+  latencyP50Us: number;
+  latencyP99Us: number;
+  latencyP999Us: number;
+  latencyMaxUs: number;
+  mixesReceived: number;
+  /** Conference mode: receivers that got fewer mixes than the window holds (less one). */
+  shortReceivers: number;
+  intervalP50Us: number;
+  intervalP99Us: number;
+  intervalMaxUs: number;
+  maxLagUs: number;
+  /** -1 when no relay process was given. */
+  relayCpuSeconds: number;
+  generatorCpuSeconds: number;
+}
+
+export interface LoadOptions {
+  mode: 'relay' | 'conference';
+  sockets: number;
+  warmupMs: number;
+  seconds: number;
+  drainMs: number;
+  /** Process whose CPU time is read over the measurement window. */
+  relayPid?: number;
+  placement: Placement;
+}
+
+/** Returns the path of the compiled generator; throws with gcc's output when it does not build. */
+export function compileLoadGenerator(): string {
+  const binary = path.join(mkdtempSync(path.join(tmpdir(), 'strowger-rtp-load-')), 'rtp-load');
+  const result = spawnSync('gcc', ['-O2', '-Wall', '-o', binary, SOURCE], { encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(`gcc failed on ${SOURCE}: ${result.error?.message ?? result.stderr}`);
+  return binary;
+}
+
+/** One run of the generator: bound sockets first, streams and results after. */
+export class LoadRun {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly lines: AsyncIterator<string>,
+    /** The generator's socket ports, by socket index. */
+    readonly ports: number[],
+  ) {}
+
+  static async start(binary: string, options: LoadOptions): Promise<LoadRun> {
+    const args = [
+      '--mode',
+      options.mode,
+      '--sockets',
+      String(options.sockets),
+      '--warmup-ms',
+      String(options.warmupMs),
+      '--seconds',
+      String(options.seconds),
+      '--drain-ms',
+      String(options.drainMs),
+      '--relay-pid',
+      String(options.relayPid ?? 0),
+    ];
+    const child = spawn(...placedCommand(binary, args, options.placement), {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done || !first.value.startsWith('ports')) {
+      child.kill();
+      throw new Error(`rtp-load did not report its ports: ${first.value ?? 'no output'}`);
+    }
+    return new LoadRun(child, lines, first.value.split(' ').slice(1).map(Number));
+  }
+
+  /** Plays the streams (socket index, destination port) and resolves with the figures. */
+  async play(streams: ReadonlyArray<readonly [number, number]>): Promise<LoadResult> {
+    const text = streams.map(([socket, port]) => `${socket} ${port}`).join('\n');
+    this.child.stdin!.end(`streams ${streams.length}\n${text}\n`);
+    const line = await this.lines.next();
+    if (line.done) throw new Error('rtp-load ended without results');
+    return JSON.parse(line.value) as LoadResult;
+  }
+
+  /** Ends a run that will not be played (setup failed). */
+  abort(): void {
+    this.child.kill();
+  }
+}
