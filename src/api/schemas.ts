@@ -326,6 +326,23 @@ export const ConferenceRoom = Type.Object({
   participants: Type.Array(ConferenceParticipant),
 });
 
+const dialledNumber = Type.String({ pattern: '^\\+?[0-9*#]{1,32}$' });
+
+/** A room at most this large is opened in one request; more join one by one. */
+const MAX_NUMBERS_AT_OPEN = 16;
+
+export const ConferenceRoomRequest = Type.Object(
+  {
+    numbers: Type.Optional(
+      Type.Array(dialledNumber, {
+        maxItems: MAX_NUMBERS_AT_OPEN,
+        description: 'Numbers the bridge calls into the new room at once (routed like calls from the room).',
+      }),
+    ),
+  },
+  { ...closed, description: 'Send `{}` for an empty room.' },
+);
+
 export const ConferenceRoomParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }, closed);
 
 const connectionId = Type.String({
@@ -340,12 +357,10 @@ export const ConferenceParticipantParams = Type.Object(
 
 export const ConferenceParticipantRequest = Type.Object(
   {
-    number: Type.Optional(
-      Type.String({
-        pattern: '^\\+?[0-9*#]{1,32}$',
-        description: 'The bridge calls this number (routed like a call from the room).',
-      }),
-    ),
+    number: Type.Optional({
+      ...dialledNumber,
+      description: 'The bridge calls this number (routed like a call from the room).',
+    }),
     connectionId: Type.Optional({
       ...connectionId,
       description:

@@ -13,6 +13,7 @@ import {
   ConferenceParticipantRequest,
   ConferenceRoom,
   ConferenceRoomParams,
+  ConferenceRoomRequest,
   ErrorBody,
 } from '../schemas.js';
 import type { ConferenceControl, ConferenceOutcome } from '../sources.js';
@@ -68,13 +69,18 @@ export function registerConferenceRoutes(
     {
       schema: {
         tags,
-        summary: 'Open an empty room; participants join by its number or are added to it',
-        response: { 201: ConferenceRoom, ...errors },
+        summary: 'Open a room, calling `numbers` into it; others join by its number or are added later',
+        body: ConferenceRoomRequest,
+        response: { 201: ConferenceRoom, 400: ErrorBody, ...errors },
       },
     },
-    withBridge(async (bridge, _request, reply) => {
+    withBridge(async (bridge, request, reply) => {
       const opened = await bridge.createRoom();
-      return opened.ok ? reply.code(201).send(opened.room) : refuse(reply, opened);
+      if (!opened.ok) return refuse(reply, opened);
+      // A number that cannot be called is left out; the room lists who is being called.
+      const { numbers = [] } = request.body as { numbers?: string[] };
+      for (const number of numbers) await bridge.dialOut(opened.room.id, number);
+      return reply.code(201).send(bridge.room(opened.room.id) ?? opened.room);
     }),
   );
   app.get(

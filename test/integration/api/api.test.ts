@@ -515,6 +515,12 @@ describe('OpenAPI document', () => {
         'GET /api/v1/cdrs',
         'GET /api/v1/status',
         'GET /api/v1/events',
+        'GET /api/v1/conferences',
+        'POST /api/v1/conferences',
+        'GET /api/v1/conferences/{id}',
+        'DELETE /api/v1/conferences/{id}',
+        'POST /api/v1/conferences/{id}/participants',
+        'DELETE /api/v1/conferences/{id}/participants/{connectionId}',
         'GET /metrics',
       ].sort(),
     );
