@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -10,6 +9,7 @@ import pg from 'pg';
 import { CallRecordRepository } from './call-records.js';
 import { ConfigurationRepository } from './configuration.js';
 import type { Executor } from './database.js';
+import { createEmbeddedClient } from './embedded-client.js';
 import { RegistrationRepository } from './registrations.js';
 
 /** Where the store lives: the embedded database in a data directory, or a PostgreSQL server. */
@@ -50,7 +50,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
 async function openEmbedded(dataDir: string): Promise<Store> {
   const directory = join(dataDir, 'db');
   await mkdir(directory, { recursive: true });
-  const client = await PGlite.create(directory);
+  const client = await createEmbeddedClient(directory);
   try {
     const db = drizzlePglite({ client });
     await migratePglite(db, { migrationsFolder });
