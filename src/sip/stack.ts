@@ -23,7 +23,7 @@ import {
 import { type SipLogger, silentLogger } from './logger.js';
 import { createResponse, formatNameAddr, generateTag, getRoutes, reasonPhrase } from './message/index.js';
 import type { NameAddr, SipRequest, SipResponse, Uri } from './message/types.js';
-import { createResolver, type SipResolver } from './resolver/index.js';
+import { createResolver, type ResolveOptions, type SipResolver } from './resolver/index.js';
 import { ResponseStream } from './response-stream.js';
 import {
   CleanupTimers,
@@ -289,6 +289,8 @@ class Stack implements SipStack {
   private readonly inFlight = new Set<() => void>();
   private readonly T1: number;
   private readonly T2: number;
+  /** What the resolver is told of our transports (RFC 3263 §4.1), for every next hop. */
+  private resolveOptions: ResolveOptions | undefined;
 
   constructor(
     readonly transport: MeteredTransportLayer,
@@ -503,8 +505,11 @@ class Stack implements SipStack {
   }
 
   private resolve(uri: Uri): Promise<Endpoint[]> {
-    const supportedTransports = [...new Set(this.transport.listening().map((endpoint) => endpoint.protocol))];
-    return this.resolver.resolve(uri, { supportedTransports });
+    // The listeners are bound once, before the stack exists: their transports never change.
+    this.resolveOptions ??= {
+      supportedTransports: [...new Set(this.transport.listening().map((endpoint) => endpoint.protocol))],
+    };
+    return this.resolver.resolve(uri, this.resolveOptions);
   }
 
   /**
