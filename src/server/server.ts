@@ -331,11 +331,17 @@ async function startMedia(
       snapshot,
       mediaTimeoutMs,
       musicOnHold: { default: musicOnHold },
+      ...(media.musicOnHoldG729 === undefined ? {} : { musicOnHoldG729: { default: media.musicOnHoldG729 } }),
       ...(announced === undefined ? {} : { address: announced }),
       logger: mediaLogger,
     });
     logger.info(
-      { address: announced ?? address, ports: media.portRange, musicOnHold },
+      {
+        address: announced ?? address,
+        ports: media.portRange,
+        musicOnHold,
+        musicOnHoldG729: media.musicOnHoldG729 ?? null,
+      },
       'media anchored in Strowger',
     );
     return {
