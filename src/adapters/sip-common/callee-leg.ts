@@ -75,7 +75,9 @@ export class CalleeLeg extends Leg {
 
   /** Sends the INVITE and follows its responses (and further attempts) until the final one. */
   start(): void {
-    const callId = this.attempt?.invite.callId ?? '';
+    const attempt = this.attempt;
+    if (attempt === undefined) return; // started already, and answered
+    const { callId } = attempt.invite;
     const outgoing = this.context.outgoingCallIds;
     outgoing.add(callId);
     this.run()
