@@ -41,6 +41,7 @@ program
   .option('--media-port-range <min-max>', 'RTP ports (default 16384-32767)')
   .option('--music-on-hold <file>', 'WAV or AU file for the default MOH class')
   .option('--music-on-hold-g729 <file>', 'G.729 MOH (WAV, AU or raw .g729) for parties that talk G.729')
+  .option('--media-recordings <folder>', 'folder of call recordings (default <data-dir>/recordings)')
   .option('--admin-token <token>', 'token the management API requires (default $STROWGER_ADMIN_TOKEN)')
   .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
   .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
@@ -65,6 +66,7 @@ program
       mediaPortRange: options.mediaPortRange,
       musicOnHold: options.musicOnHold,
       musicOnHoldG729: options.musicOnHoldG729,
+      mediaRecordings: options.mediaRecordings,
       adminToken: options.adminToken,
       tftpPort: options.tftpPort,
       provisioningHttpPort: options.provisioningHttpPort,

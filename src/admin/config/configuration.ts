@@ -199,6 +199,8 @@ export interface NodeSettingsInput {
   musicOnHold?: string;
   /** `node.media.musicOnHold.g729`: G.729 frames every class plays to held G.729 legs. */
   musicOnHoldG729?: string;
+  /** `node.media.recordings`: the folder call recordings are written to. */
+  mediaRecordings?: string;
   /** `node.media.conference.maxConferences` (CME `max-conferences`). */
   conferenceMax?: number;
   /** `node.media.conference.gainDb` (CME `gain`). */

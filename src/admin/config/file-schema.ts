@@ -132,6 +132,8 @@ const nodeSection = object({
       musicOnHold: optional(
         object({ default: optional(text({ max: 4096 })), g729: optional(text({ max: 4096 })) }),
       ),
+      /** Folder of call recordings (default `<dataDir>/recordings`). */
+      recordings: optional(text({ max: 4096 })),
       /** Ad hoc and meet-me conferences (CME `max-conferences 12 gain -6`). */
       conference: optional(
         object({

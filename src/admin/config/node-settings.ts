@@ -64,6 +64,8 @@ export interface MediaSettings {
    * legs whose codec is G.729; absent: those legs hear G.711 MOH if they can, else silence.
    */
   readonly musicOnHoldG729?: string;
+  /** Folder of call recordings (docs/media.md, "Recording"); absent: `<dataDir>/recordings`. */
+  readonly recordings?: string;
   /** Ad hoc and meet-me conferences on the bridge (docs/media.md, "Conferences"). */
   readonly conference: ConferenceSettings;
 }
@@ -248,6 +250,11 @@ const settings: {
     flag: '--music-on-hold-g729',
     parse: matching(/^.{1,4096}$/, 'a file'),
   },
+  mediaRecordings: {
+    env: 'STROWGER_MEDIA_RECORDINGS',
+    flag: '--media-recordings',
+    parse: matching(/^.{1,4096}$/, 'a folder'),
+  },
   conferenceMax: {
     env: 'STROWGER_MAX_CONFERENCES',
     flag: '--max-conferences',
@@ -353,6 +360,7 @@ export function resolveNodeSettings(sources: {
         mediaTimeoutSeconds: input.mediaTimeoutSeconds ?? DEFAULT_MEDIA_TIMEOUT_SECONDS,
         musicOnHold: input.musicOnHold ?? null,
         ...(input.musicOnHoldG729 ? { musicOnHoldG729: input.musicOnHoldG729 } : {}),
+        ...(input.mediaRecordings ? { recordings: input.mediaRecordings } : {}),
         conference: {
           maxConferences: input.conferenceMax ?? DEFAULT_MAX_CONFERENCES,
           gainDb: input.conferenceGainDb ?? DEFAULT_CONFERENCE_GAIN_DB,

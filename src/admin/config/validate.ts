@@ -114,6 +114,7 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     mediaTimeoutSeconds: node.media?.mediaTimeoutSeconds,
     musicOnHold: node.media?.musicOnHold?.default,
     musicOnHoldG729: node.media?.musicOnHold?.g729,
+    mediaRecordings: node.media?.recordings,
     conferenceMax: node.media?.conference?.maxConferences,
     conferenceGainDb: node.media?.conference?.gainDb,
     conferenceFactoryNumber: node.media?.conference?.factoryNumber,
