@@ -11,8 +11,9 @@
  * (bench/sipp/register-auth.xml); each sipp process registers its own share of the lines, given
  * by an injection file.
  *
- * Per server: the memory once settled after start, one registration of every line (the
- * "initial" rate: every binding is new, so Strowger inserts rows), the memory once settled
+ * Per server: a first registration of 2,000 warm-up lines, the memory once settled, one
+ * registration of every measured line (the "initial" rate: every binding is new, so Strowger
+ * inserts rows), the memory once settled
  * again, giving bytes per binding; then a warm-up and the measured refresh load
  * ("refresh" rate, and the server CPU time per registration). The CPU time of the initial round
  * is read a little after its last answer, so that it includes the rows Strowger writes back
@@ -52,6 +53,13 @@ const REALM = 'strowger';
 
 /** Lines 2001… with one phone each; the memory row divides by this many bindings. */
 const LINES = 10_000;
+/**
+ * Lines after those, registered once before the measured rounds: the first registrations are
+ * then measured warm (JIT-compiled code, grown pools), as on a node that has been up for a while,
+ * like the refreshes after their warm-up. Both servers get the same warm-up.
+ */
+const WARMUP_LINES = 2000;
+const ALL_LINES = LINES + WARMUP_LINES;
 const FIRST_DN = 2001;
 const SIPP_PROCESSES = 4;
 /** Calls in flight per sipp process (sipp -l). */
@@ -111,7 +119,7 @@ const password = (line: string) => `bench-${line}`;
  */
 function writeKamailioPasswords(dir: string): void {
   const rows = ['id(int,auto) key_name(string) key_type(int) value_type(int) key_value(string) expires(int)'];
-  for (let i = 0; i < LINES; i++) rows.push(`${i + 1}:${dn(i)}:0:0:${password(dn(i))}:0`);
+  for (let i = 0; i < ALL_LINES; i++) rows.push(`${i + 1}:${dn(i)}:0:0:${password(dn(i))}:0`);
   writeFileSync(join(dir, 'htable'), `${rows.join('\n')}\n`);
   writeFileSync(join(dir, 'version'), 'table_name(string) table_version(int)\nhtable:2\n');
 }
@@ -167,7 +175,7 @@ function kamailioConfig(port: number, tablesDir: string): string {
 function strowgerConfig(): string {
   const lines: string[] = [];
   const phones: string[] = [];
-  for (let i = 0; i < LINES; i++) {
+  for (let i = 0; i < ALL_LINES; i++) {
     const line = dn(i);
     lines.push(`  - { dn: "${line}", partition: internal }`);
     phones.push(
@@ -190,19 +198,34 @@ function strowgerConfig(): string {
   ].join('\n');
 }
 
+interface InjectionFiles {
+  /** The measured lines. */
+  readonly lines: string[];
+  readonly warmUp: string[];
+  /** The measured lines with wrong passwords. */
+  readonly wrong: string[];
+}
+
 /**
- * One injection file per sipp process, the lines dealt out in turn; each row is
- * "user;password;[authentication …]" (see the scenario). `wrong` spoils every password.
+ * One injection file per sipp process, lines `first` … `first + count - 1` dealt out in turn;
+ * each row is "user;password;[authentication …]" (see the scenario). `wrong` spoils every
+ * password.
  */
-function writeInjectionFiles(dir: string, wrong = false): string[] {
+function writeInjectionFiles(
+  dir: string,
+  name: string,
+  first: number,
+  count: number,
+  wrong = false,
+): string[] {
   return Array.from({ length: SIPP_PROCESSES }, (_, process) => {
     const rows = ['SEQUENTIAL'];
-    for (let i = process; i < LINES; i += SIPP_PROCESSES) {
+    for (let i = first + process; i < first + count; i += SIPP_PROCESSES) {
       const user = dn(i);
       const secret = wrong ? `${password(user)}-wrong` : password(user);
       rows.push(`${user};${secret};[authentication username=${user} password=${secret}]`);
     }
-    const file = join(dir, `users-${wrong ? 'wrong-' : ''}${process}.csv`);
+    const file = join(dir, `users-${name}-${process}.csv`);
     writeFileSync(file, `${rows.join('\n')}\n`);
     return file;
   });
@@ -388,24 +411,26 @@ async function assertRefusesWrongPassword(server: Server, wrongFiles: string[]):
     throw new Error(`${server.name} did not refuse a wrong password:\n${result.output}`);
 }
 
-async function measure(start: () => Promise<Server>, files: string[], wrongFiles: string[]): Promise<Row> {
+async function measure(start: () => Promise<Server>, files: InjectionFiles): Promise<Row> {
   const server = await start();
   try {
-    await assertRefusesWrongPassword(server, wrongFiles);
+    await assertRefusesWrongPassword(server, files.wrong);
+    const warmUpPorts = await Promise.all(files.warmUp.map(() => freePort('UDP')));
+    await load(server, files.warmUp, warmUpPorts, WARMUP_LINES / SIPP_PROCESSES);
     await sleep(SETTLE_MS);
     const pssBefore = pssBytes(server.processes());
     const heapBefore = await server.heapUsedAfterGc?.();
     // Each sipp process keeps its port through every phase, as a phone keeps its address:port from
     // one refresh to the next: a registrar may treat a binding that moves as new.
-    const ports = await Promise.all(files.map(() => freePort('UDP')));
-    const initial = await load(server, files, ports, LINES / SIPP_PROCESSES, INITIAL_TAIL_MS);
+    const ports = await Promise.all(files.lines.map(() => freePort('UDP')));
+    const initial = await load(server, files.lines, ports, LINES / SIPP_PROCESSES, INITIAL_TAIL_MS);
     if (initial.successful !== LINES)
       console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
     await sleep(SETTLE_MS);
     const pssAfter = pssBytes(server.processes());
     const heapAfter = await server.heapUsedAfterGc?.();
-    await load(server, files, ports, WARMUP_CALLS / SIPP_PROCESSES);
-    const refresh = await load(server, files, ports, MEASURED_CALLS / SIPP_PROCESSES);
+    await load(server, files.lines, ports, WARMUP_CALLS / SIPP_PROCESSES);
+    const refresh = await load(server, files.lines, ports, MEASURED_CALLS / SIPP_PROCESSES);
     return { server: server.name, initial, refresh, pssBefore, pssAfter, heapBefore, heapAfter };
   } finally {
     await server.stop();
@@ -425,20 +450,23 @@ const ratio = (value: number) => `${value.toFixed(2)}×`;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'strowger-bench-register-'));
   try {
-    const files = writeInjectionFiles(dir);
-    const wrongFiles = writeInjectionFiles(dir, true);
+    const files: InjectionFiles = {
+      lines: writeInjectionFiles(dir, 'lines', 0, LINES),
+      warmUp: writeInjectionFiles(dir, 'warm-up', LINES, WARMUP_LINES),
+      wrong: writeInjectionFiles(dir, 'wrong', 0, LINES, true),
+    };
     const databaseUrl = process.env.STROWGER_BENCH_DATABASE_URL || undefined;
     const subdir = (name: string) => mkdtempSync(join(dir, `${name}-`));
     const rows: Row[] = [];
     const strowger = (name: string, options: { databaseUrl?: string; persistence: Persistence }) =>
-      measure(() => startStrowger(subdir(name), options), files, wrongFiles);
+      measure(() => startStrowger(subdir(name), options), files);
     rows.push(await strowger('embedded', { persistence: 'write-back' }));
     if (process.argv.includes('--write-through'))
       rows.push(await strowger('embedded-write-through', { persistence: 'write-through' }));
     if (databaseUrl !== undefined)
       rows.push(await strowger('postgres', { databaseUrl, persistence: 'write-back' }));
     else console.log('STROWGER_BENCH_DATABASE_URL unset: no PostgreSQL row');
-    const peer = await measure(() => startKamailio(subdir('kamailio')), files, wrongFiles);
+    const peer = await measure(() => startKamailio(subdir('kamailio')), files);
     rows.push(peer);
 
     console.log(

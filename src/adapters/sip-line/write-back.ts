@@ -9,7 +9,7 @@
  * A crash loses at most what changed since the last flush: new bindings are missing after the
  * restart and their phones register again when they next refresh or find their calls failing
  * (RFC 3261 §10.2.4: a client keeps its own bindings alive); a removal that was not written comes
- * back until the row's expiry. A clean stop flushes everything (`flush`).
+ * back until the row's expiry. A clean stop writes everything (`close`).
  *
  * Flushes go through the `WriteBatcher`, which cuts them into statements of bounded size and lets
  * the sockets be read between two of them.
@@ -73,19 +73,14 @@ export class WriteBack {
   }
 
   /**
-   * Writes everything waiting, now (after the flush in flight, if any). Rejects with the store's
-   * error when a write fails; what was not written then stays queued.
+   * The last flush, after the one in flight if any: everything waiting is written now, and
+   * nothing on a timer any more. Rejects with the store's error when a write fails.
    */
-  async flush(): Promise<void> {
+  async close(): Promise<void> {
+    this.closed = true;
     while (this.flushing !== undefined) await this.flushing;
     this.disarm();
     if (this.pending.size > 0) await this.run();
-  }
-
-  /** The last flush: afterwards nothing is written on a timer any more. */
-  close(): Promise<void> {
-    this.closed = true;
-    return this.flush();
   }
 
   private disarm(): void {
