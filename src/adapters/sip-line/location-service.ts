@@ -99,8 +99,10 @@ export interface LocationServiceOptions {
 const DEFAULT_WRITE_LIMITS: WriteBatcherLimits = { maxBatch: 500, maxQueued: 5000 };
 
 /**
- * A second at most between a change and its row, as Kamailio's usrloc `timer_interval` ≥ 1 s; the
- * backlog holds five times a 10,000-line node's bindings, about 15 MB of rows at worst.
+ * A second at most between a change and its row (Kamailio's usrloc writes back every
+ * `timer_interval`, 60 s by default): a crash loses little, and a second of new bindings still
+ * makes batches of hundreds of rows under load. The backlog holds five times a 10,000-line node's
+ * bindings, about 15 MB of rows at worst.
  */
 const DEFAULT_WRITE_BACK: WriteBackLimits = { intervalMs: 1000, maxPending: 50_000 };
 
