@@ -12,7 +12,18 @@ import { type Placement, placedCommand } from './placement.js';
 
 const SOURCE = fileURLToPath(new URL('./rtp-load.c', import.meta.url));
 
-/** What rtp-load prints at the end of a run (see its header comment). */
+/** One round of the measurement window. */
+export interface RoundResult {
+  /** Packets sent in the round (relay mode: tagged; conference mode: to the mixer). */
+  sent: number;
+  /** Relay mode: those of them that came back; conference mode: mixes that arrived in the round. */
+  received: number;
+  /** Relay mode: one-way latency; conference mode: interval between a participant's mixes. */
+  p50Us: number;
+  p99Us: number;
+}
+
+/** What rtp-load prints at the end of a run (see its header comment); quantiles are -1 when empty. */
 export interface LoadResult {
   seconds: number;
   sent: number;
@@ -23,20 +34,21 @@ export interface LoadResult {
   duplicates: number;
   foreign: number;
   sendErrors: number;
-  latencyP50Us: number;
-  latencyP99Us: number;
-  latencyP999Us: number;
-  latencyMaxUs: number;
-  mixesReceived: number;
-  /** Conference mode: receivers that got fewer mixes than the window holds (less one). */
+  /** Conference mode: participants that got fewer mixes than the window holds (less one). */
   shortReceivers: number;
-  intervalP50Us: number;
-  intervalP99Us: number;
-  intervalMaxUs: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+  /** Times the sender woke up more than 5 ms late, and the packets it skipped for it. */
+  stalls: number;
+  skipped: number;
   maxLagUs: number;
   /** -1 when no relay process was given. */
   relayCpuSeconds: number;
   generatorCpuSeconds: number;
+  roundSeconds: number;
+  rounds: RoundResult[];
 }
 
 export interface LoadOptions {
@@ -44,6 +56,7 @@ export interface LoadOptions {
   sockets: number;
   warmupMs: number;
   seconds: number;
+  roundMs: number;
   drainMs: number;
   /** Process whose CPU time is read over the measurement window. */
   relayPid?: number;
@@ -78,6 +91,8 @@ export class LoadRun {
       String(options.warmupMs),
       '--seconds',
       String(options.seconds),
+      '--round-ms',
+      String(options.roundMs),
       '--drain-ms',
       String(options.drainMs),
       '--relay-pid',

@@ -10,8 +10,14 @@
  * Protocol on stdin/stdout:
  *   1. binds --sockets UDP sockets on 127.0.0.1 and prints "ports P1 P2 ... PK\n";
  *   2. reads "streams M\n" and M lines "SOCKET_INDEX DESTINATION_PORT\n" (the relay's ports);
- *   3. plays the streams: --warmup-ms of warm-up (latching), --seconds of measurement, then
- *      --drain-ms of listening only; prints one JSON line of results and exits.
+ *   3. plays the streams: --warmup-ms of warm-up (latching), --seconds of measurement in rounds
+ *      of --round-ms, then --drain-ms of listening only; prints one JSON line and exits.
+ *
+ * Figures come per round as well as in total, so that a caller can take the median round: on a
+ * shared virtual machine the whole guest is sometimes descheduled for hundreds of milliseconds,
+ * which says nothing about the relay. For the same reason a sender that wakes up late does not
+ * send the packets it missed in one burst; it skips them (as a real endpoint's clock would) and
+ * counts the skip as a stall.
  *
  * --mode relay: packets carry a tag (stream, sequence, send time); latency, loss and reordering
  *   are computed per stream from the tags of what comes back, whichever socket it reaches.
@@ -38,7 +44,10 @@
 #define PTIME_NS 20000000LL
 #define PHASES 100 /* streams spread over 100 phases, 200 us apart */
 #define BATCH 64
-#define HISTOGRAM_US 200000 /* 1 us buckets up to 200 ms, then one overflow bucket */
+#define BUCKET_US 10
+#define BUCKETS 20000 /* 10 us buckets up to 200 ms, then one overflow bucket */
+#define MAX_ROUNDS 64
+#define STALL_NS 5000000LL /* a sender this late has stalled */
 #define TAG_MAGIC 0x53545257u /* "STRW" */
 
 struct stream {
@@ -63,8 +72,11 @@ static int stream_count;
 static int *sockets;
 static int socket_count;
 static struct receiver *receivers;
-static uint32_t latency_histogram[HISTOGRAM_US + 1];
-static uint32_t interval_histogram[HISTOGRAM_US + 1];
+/* Per round: latency (relay mode) or interval between mixes (conference mode). */
+static uint32_t histograms[MAX_ROUNDS][BUCKETS + 1];
+static uint64_t round_sent[MAX_ROUNDS], round_received[MAX_ROUNDS];
+static int rounds;
+static int64_t round_ns;
 static int conference_mode;
 static int64_t window_start_real, window_end_real;
 static uint64_t foreign_packets, send_errors, duplicates;
@@ -80,22 +92,29 @@ static void die(const char *what) {
 	exit(2);
 }
 
-static void record(uint32_t *histogram, int64_t ns) {
-	int64_t us = ns < 0 ? 0 : ns / 1000;
-	histogram[us > HISTOGRAM_US ? HISTOGRAM_US : us]++;
+/* The round a moment of the window falls in, or -1 outside the window. */
+static int round_of(int64_t real) {
+	if (real < window_start_real || real >= window_end_real) return -1;
+	int round = (int)((real - window_start_real) / round_ns);
+	return round < rounds ? round : rounds - 1;
 }
 
-/* The value below which a share q of the recorded samples lies, in microseconds; -1 if none. */
+static void record(uint32_t *histogram, int64_t ns) {
+	int64_t bucket = ns < 0 ? 0 : ns / 1000 / BUCKET_US;
+	histogram[bucket > BUCKETS ? BUCKETS : bucket]++;
+}
+
+/* The value below which a share q of the samples lies, in microseconds (bucket middle); -1 if none. */
 static double quantile(const uint32_t *histogram, double q) {
 	uint64_t total = 0;
-	for (int i = 0; i <= HISTOGRAM_US; i++) total += histogram[i];
+	for (int i = 0; i <= BUCKETS; i++) total += histogram[i];
 	if (total == 0) return -1;
 	uint64_t rank = (uint64_t)(q * (double)(total - 1)), seen = 0;
-	for (int i = 0; i <= HISTOGRAM_US; i++) {
+	for (int i = 0; i <= BUCKETS; i++) {
 		seen += histogram[i];
-		if (seen > rank) return i + 0.5;
+		if (seen > rank) return i == BUCKETS ? BUCKETS * BUCKET_US : (i + 0.5) * BUCKET_US;
 	}
-	return HISTOGRAM_US;
+	return BUCKETS * BUCKET_US;
 }
 
 /* utime + stime of a process, all threads, from /proc/PID/stat (proc(5) fields 14 and 15). */
@@ -174,7 +193,11 @@ static void send_group(const int *members, int count) {
 		send_messages[batched].msg_hdr.msg_namelen = sizeof stream->destination;
 		batched++;
 		stream->sequence++;
-		if (sent_real >= window_start_real && sent_real < window_end_real) stream->sent_in_window++;
+		int round = round_of(sent_real);
+		if (round >= 0) {
+			stream->sent_in_window++;
+			round_sent[round]++;
+		}
 	}
 	flush(batch_socket, batched);
 }
@@ -215,16 +238,20 @@ static void receive_tagged(const uint8_t *packet, int length, int64_t arrived) {
 	if (stream->received_any && sequence < stream->highest_received) stream->reordered++;
 	else stream->highest_received = sequence;
 	stream->received_any = 1;
-	if (sent < window_start_real || sent >= window_end_real) return;
+	int round = round_of(sent);
+	if (round < 0) return;
 	stream->received_in_window++;
-	record(latency_histogram, arrived - sent);
+	round_received[round]++;
+	record(histograms[round], arrived - sent);
 }
 
 static void receive_mix(int socket_index, int64_t arrived) {
 	struct receiver *receiver = &receivers[socket_index];
-	if (arrived >= window_start_real && arrived < window_end_real) {
+	int round = round_of(arrived);
+	if (round >= 0) {
 		receiver->received_in_window++;
-		if (receiver->last_arrival_ns >= window_start_real) record(interval_histogram, arrived - receiver->last_arrival_ns);
+		round_received[round]++;
+		if (receiver->last_arrival_ns >= window_start_real) record(histograms[round], arrived - receiver->last_arrival_ns);
 	}
 	receiver->last_arrival_ns = arrived;
 }
@@ -259,13 +286,14 @@ static void arm(int timer, int64_t at_mono) {
 }
 
 int main(int argc, char **argv) {
-	int warmup_ms = 1000, drain_ms = 300, relay_pid = 0;
+	int warmup_ms = 1000, drain_ms = 300, relay_pid = 0, round_ms = 1000;
 	double seconds = 5;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--sockets")) socket_count = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--warmup-ms")) warmup_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
 		else if (!strcmp(argv[i], "--drain-ms")) drain_ms = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--round-ms")) round_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--relay-pid")) relay_pid = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--mode")) conference_mode = !strcmp(argv[i + 1], "conference");
 		else {
@@ -273,10 +301,13 @@ int main(int argc, char **argv) {
 			return 2;
 		}
 	}
-	if (socket_count <= 0) {
-		fprintf(stderr, "--sockets N required\n");
+	if (socket_count <= 0 || round_ms <= 0 || seconds <= 0) {
+		fprintf(stderr, "--sockets N required; --round-ms and --seconds positive\n");
 		return 2;
 	}
+	round_ns = round_ms * 1000000LL;
+	rounds = (int)((seconds * 1e9 + round_ns - 1) / round_ns);
+	if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
 
 	int poller = epoll_create1(0);
 	if (poller < 0) die("epoll_create1");
@@ -362,9 +393,20 @@ int main(int argc, char **argv) {
 	int phase = 0, window_open = 0, window_closed = 0;
 	double relay_cpu_start = 0, relay_cpu_end = 0, own_cpu_start = 0, own_cpu_end = 0;
 	int64_t max_lag = 0;
+	uint64_t stalls = 0, skipped = 0;
 	struct epoll_event events[256];
 	for (;;) {
 		int64_t now = clock_ns(CLOCK_MONOTONIC);
+		if (due < window_end_mono && now - due > STALL_NS) {
+			/* Woke up late: skip whole packet times rather than burst them out. */
+			int64_t late_ptimes = (now - due) / PTIME_NS;
+			if (due >= window_start_mono) {
+				stalls++;
+				if (now - due > max_lag) max_lag = now - due;
+				skipped += (uint64_t)late_ptimes * (uint64_t)stream_count;
+			}
+			due += late_ptimes * PTIME_NS;
+		}
 		while (due < window_end_mono && due <= now) {
 			if (due >= window_start_mono && now - due > max_lag) max_lag = now - due;
 			send_group(members + group_start[phase], group_start[phase + 1] - group_start[phase]);
@@ -414,18 +456,27 @@ int main(int argc, char **argv) {
 		mixes_received += receivers[i].received_in_window;
 		if (receivers[i].received_in_window + 1 < expected_per_receiver) short_receivers++;
 	}
+	static uint32_t total[BUCKETS + 1];
+	for (int r = 0; r < rounds; r++)
+		for (int i = 0; i <= BUCKETS; i++) total[i] += histograms[r][i];
 	double relay_cpu = relay_pid > 0 && relay_cpu_start >= 0 && relay_cpu_end >= 0 ? relay_cpu_end - relay_cpu_start : -1;
 	printf(
 		"{\"seconds\":%.3f,\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"lossyStreams\":%llu,"
-		"\"reordered\":%llu,\"duplicates\":%llu,\"foreign\":%llu,\"sendErrors\":%llu,"
-		"\"latencyP50Us\":%.1f,\"latencyP99Us\":%.1f,\"latencyP999Us\":%.1f,\"latencyMaxUs\":%.1f,"
-		"\"mixesReceived\":%llu,\"shortReceivers\":%llu,\"intervalP50Us\":%.1f,\"intervalP99Us\":%.1f,\"intervalMaxUs\":%.1f,"
-		"\"maxLagUs\":%.1f,\"relayCpuSeconds\":%.3f,\"generatorCpuSeconds\":%.3f}\n",
-		seconds, (unsigned long long)sent, (unsigned long long)received, (unsigned long long)lost,
-		(unsigned long long)lossy_streams, (unsigned long long)reordered, (unsigned long long)duplicates,
-		(unsigned long long)foreign_packets, (unsigned long long)send_errors, quantile(latency_histogram, 0.5),
-		quantile(latency_histogram, 0.99), quantile(latency_histogram, 0.999), quantile(latency_histogram, 1),
-		(unsigned long long)mixes_received, (unsigned long long)short_receivers, quantile(interval_histogram, 0.5), quantile(interval_histogram, 0.99),
-		quantile(interval_histogram, 1), max_lag / 1000.0, relay_cpu, own_cpu_end - own_cpu_start);
+		"\"reordered\":%llu,\"duplicates\":%llu,\"foreign\":%llu,\"sendErrors\":%llu,\"shortReceivers\":%llu,"
+		"\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f,\"maxUs\":%.1f,"
+		"\"stalls\":%llu,\"skipped\":%llu,\"maxLagUs\":%.1f,\"relayCpuSeconds\":%.3f,\"generatorCpuSeconds\":%.3f,"
+		"\"roundSeconds\":%.3f,\"rounds\":[",
+		seconds, (unsigned long long)sent, (unsigned long long)(conference_mode ? mixes_received : received),
+		(unsigned long long)lost, (unsigned long long)lossy_streams, (unsigned long long)reordered,
+		(unsigned long long)duplicates, (unsigned long long)foreign_packets, (unsigned long long)send_errors,
+		(unsigned long long)short_receivers, quantile(total, 0.5), quantile(total, 0.99), quantile(total, 0.999),
+		quantile(total, 1), (unsigned long long)stalls, (unsigned long long)skipped, max_lag / 1000.0, relay_cpu,
+		own_cpu_end - own_cpu_start, round_ms / 1000.0);
+	for (int r = 0; r < rounds; r++) {
+		printf("%s{\"sent\":%llu,\"received\":%llu,\"p50Us\":%.1f,\"p99Us\":%.1f}", r ? "," : "",
+			(unsigned long long)round_sent[r], (unsigned long long)round_received[r], quantile(histograms[r], 0.5),
+			quantile(histograms[r], 0.99));
+	}
+	printf("]}\n");
 	return 0;
 }
