@@ -14,9 +14,10 @@ import type { SipParseError } from './types.js';
 
 /**
  * The fields of one header block. A value that lies in the header block as it is (neither
- * folded nor decoded) is not sliced: `values[i]` is undefined and head[ranges[2i],
- * ranges[2i + 1]) is the value. The other values are strings, their range start -1. The arrays
- * are new for every block and handed over to the message's HeaderFields.
+ * folded nor decoded) is not sliced: `values[i]` is undefined (`values` may be shorter than
+ * `names`) and head[ranges[2i], ranges[2i + 1]) is the value. The other values are strings,
+ * their range start -1. The arrays are new for every block and handed over to the message's
+ * HeaderFields.
  */
 export interface HeaderBlock {
   names: string[];
@@ -43,6 +44,16 @@ export const block: HeaderBlock = {
 };
 
 /**
+ * Scratch lists the fields are collected in before they are copied into arrays of the exact
+ * size: growing a fresh array push by push costs several allocations per message.
+ */
+const scratchNames: string[] = [];
+const scratchKeys: string[] = [];
+const scratchRanges: number[] = [];
+/** Above this many fields the scratch lists are emptied after use, so one huge block does not stay referenced. */
+const SCRATCH_KEPT = 256;
+
+/**
  * Splits the header lines of head[pos, ..) into `block`: unfolds continuation lines
  * (RFC 3261 §7.3.1), allows SP/HTAB before the colon (HCOLON), trims values. `head` is
  * data[headStart, ..) read as Latin-1, so that names are recognised in the octets. A name spelt
@@ -56,14 +67,17 @@ export function splitHeaderBlock(
   pos: number,
   hasHighBytes: boolean,
 ): SipParseError | undefined {
-  const names: string[] = [];
-  const values: Array<string | undefined> = [];
-  const keys: string[] = [];
-  const ranges: number[] = [];
+  const names = scratchNames;
+  const keys = scratchKeys;
+  const ranges = scratchRanges;
+  // Only folded (and decoded) values are strings; the others stay unread in the block.
+  let values: Array<string | undefined> | undefined;
+  let count = 0;
   const first = block.first;
   for (let field = 0; field < FIELD_COUNT; field++) first[field] = -1;
   let repeated = FIELD_OTHER;
   let bareLf = false;
+  let failure: SipParseError | undefined;
   const length = head.length;
   while (pos < length) {
     let nl = head.indexOf('\n', pos);
@@ -72,17 +86,19 @@ export function splitHeaderBlock(
     if (end > pos && head.charCodeAt(end - 1) === 0x0d) end--;
     else if (nl < length) bareLf = true;
     if (isSpace(head.charCodeAt(pos))) {
-      const last = values.length - 1;
+      const last = count - 1;
       if (last < 0) {
-        return {
+        failure = {
           rule: 'message-header',
           message: 'continuation line before the first header field',
           offset: pos,
         };
+        break;
       }
       const pieceStart = skipSpace(head, pos, end);
       if (pieceStart < end) {
         const piece = head.slice(pieceStart, skipSpaceBack(head, end, pieceStart));
+        values ??= [];
         const value = values[last] ?? head.slice(ranges[2 * last], ranges[2 * last + 1]);
         values[last] = value.length === 0 ? piece : `${value} ${piece}`;
         ranges[2 * last] = -1;
@@ -90,50 +106,64 @@ export function splitHeaderBlock(
     } else {
       const colon = head.indexOf(':', pos);
       const nameEnd = colon < 0 || colon >= end ? pos : skipSpaceBack(head, colon, pos);
-      if (nameEnd === pos) return headerLineFailure(head, pos, end);
+      if (nameEnd === pos) {
+        failure = headerLineFailure(head, pos, end);
+        break;
+      }
       let field: number;
       const known = knownFieldAt(data, headStart + pos, headStart + nameEnd);
       if (known !== undefined) {
-        names.push(known.name);
-        keys.push(known.key);
+        names[count] = known.name;
+        keys[count] = known.key;
         field = known.field;
       } else {
         const name = head.slice(pos, nameEnd);
         let key = knownSpellingKey(name);
         if (key === undefined) {
-          if (!allIn(TOKEN, name))
-            return { rule: 'header-name', message: 'header field name is not a token', offset: pos };
+          if (!allIn(TOKEN, name)) {
+            failure = { rule: 'header-name', message: 'header field name is not a token', offset: pos };
+            break;
+          }
           key = keyByLowerCase(name);
         }
-        names.push(name);
-        keys.push(key);
+        names[count] = name;
+        keys[count] = key;
         field = fieldOfKey(key);
       }
       if (field !== FIELD_OTHER) {
         // RFC 4475 §3.3.8, §3.3.9: of these only Via may occur more than once.
-        if (first[field]! < 0) first[field] = keys.length - 1;
+        if (first[field]! < 0) first[field] = count;
         else if (field !== FIELD_VIA && repeated === FIELD_OTHER) repeated = field;
       }
       const valueStart = skipSpace(head, colon + 1, end);
-      ranges.push(valueStart, skipSpaceBack(head, end, valueStart));
-      values.push(undefined);
+      ranges[2 * count] = valueStart;
+      ranges[2 * count + 1] = skipSpaceBack(head, end, valueStart);
+      count++;
     }
     pos = nl + 1;
   }
-  // Decoded once unfolded, so that a value is read as UTF-8 or as Latin-1 as a whole.
-  if (hasHighBytes) {
-    for (let i = 0; i < values.length; i++) {
-      values[i] = decodeUtf8(values[i] ?? head.slice(ranges[2 * i], ranges[2 * i + 1]));
-      ranges[2 * i] = -1;
+  if (failure === undefined) {
+    block.names = names.slice(0, count);
+    block.keys = keys.slice(0, count);
+    block.ranges = ranges.slice(0, 2 * count);
+    // Decoded once unfolded, so that a value is read as UTF-8 or as Latin-1 as a whole.
+    if (hasHighBytes) {
+      values ??= [];
+      for (let i = 0; i < count; i++) {
+        values[i] = decodeUtf8(values[i] ?? head.slice(ranges[2 * i], ranges[2 * i + 1]));
+        block.ranges[2 * i] = -1;
+      }
     }
+    block.values = values ?? [];
+    block.bareLf = bareLf;
+    block.repeated = repeated;
   }
-  block.names = names;
-  block.values = values;
-  block.keys = keys;
-  block.ranges = ranges;
-  block.bareLf = bareLf;
-  block.repeated = repeated;
-  return undefined;
+  if (names.length > SCRATCH_KEPT) {
+    names.length = 0;
+    keys.length = 0;
+    ranges.length = 0;
+  }
+  return failure;
 }
 
 /** Why a header line without a name before a colon was refused. */

@@ -11,8 +11,8 @@ import type { SipHeaders } from './types.js';
  * are stale.
  *
  * A received value is sliced out of the header block only when first read: most fields of a
- * message are never looked at. `values[i]` is undefined until then, and
- * source[ranges[2i], ranges[2i + 1]) is where it lies.
+ * message are never looked at. `values[i]` is undefined until then (`values` grows as values
+ * are read), and source[ranges[2i], ranges[2i + 1]) is where it lies.
  */
 export class HeaderFields implements SipHeaders {
   /** Incremented on every change. */
@@ -60,7 +60,7 @@ export class HeaderFields implements SipHeaders {
   /** Reads every value before the arrays change shape, so that no range goes stale. */
   private readAll(): void {
     if (this.source === undefined) return;
-    for (let i = 0; i < this.values.length; i++) this.valueOf(i);
+    for (let i = 0; i < this.names.length; i++) this.valueOf(i);
     this.source = undefined;
   }
 

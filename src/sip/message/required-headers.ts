@@ -99,7 +99,8 @@ export function checkRequiredHeaders(fields: HeaderFields, block: HeaderBlock): 
   built.topVias = topVias;
   built.from = from;
   built.to = to;
-  built.callId = fields.valueAt(callIdField);
+  // Sliced directly rather than through the fields, which would create their value list for it.
+  built.callId = fields.textOf(callIdField).slice(fields.valueStart(callIdField), fields.valueEnd(callIdField));
   built.cseq = cseq;
   return length;
 }

@@ -76,6 +76,29 @@ describe('parseMessage', () => {
     expect(bad.ok).toBe(false);
   });
 
+  it('keeps unread and folded values apart until an edit reads them all', () => {
+    // Only the folded Supported field becomes a string; the fields before it stay in the block.
+    const m = parse(OPTIONS.replace('Supported: replaces, timer', 'Supported: replaces,\r\n timer'));
+    expect(m.headers.get('Supported')).toBe('replaces, timer');
+    m.headers.set('Timestamp', '55');
+    expect(m.headers.get('Timestamp')).toBe('55');
+    expect(m.headers.get('Max-Forwards')).toBe('70');
+    expect(m.headers.getAll('k')).toEqual(['replaces', 'timer']);
+    const wire = serializeMessage(m).toString('latin1');
+    expect(wire).toContain('Max-Forwards: 70\r\nf: <sip:alice@example.com>;tag=1\r\n');
+    expect(wire).toContain('Timestamp: 55\r\nSupported: replaces, timer\r\n');
+  });
+
+  it('parses a message after one with many header fields as if it came first', () => {
+    const many = Array.from({ length: 400 }, (_, i) => `X-Field-${i}: ${i}`).join('\r\n');
+    const big = parse(OPTIONS.replace('Timestamp: 54', many));
+    expect(big.headers.get('X-Field-399')).toBe('399');
+    const m = parse(OPTIONS);
+    expect(m.headers.get('X-Field-0')).toBeUndefined();
+    expect((m.headers as HeaderFields).size).toBe(9);
+    expect(serializeMessage(m).toString('latin1')).toBe(OPTIONS);
+  });
+
   it('rejects messages above maxSize before parsing', () => {
     const result = parseMessage(Buffer.from(OPTIONS), { maxSize: 64 });
     expect(!result.ok && result.error.rule).toBe('message-size');
