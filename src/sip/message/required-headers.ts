@@ -100,7 +100,9 @@ export function checkRequiredHeaders(fields: HeaderFields, block: HeaderBlock): 
   built.from = from;
   built.to = to;
   // Sliced directly rather than through the fields, which would create their value list for it.
-  built.callId = fields.textOf(callIdField).slice(fields.valueStart(callIdField), fields.valueEnd(callIdField));
+  built.callId = fields
+    .textOf(callIdField)
+    .slice(fields.valueStart(callIdField), fields.valueEnd(callIdField));
   built.cseq = cseq;
   return length;
 }
