@@ -17,9 +17,17 @@ import { createMetricsRegistry } from './metrics.js';
 import { registerConferenceRoutes } from './routes/conference-routes.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
+import { registerRecordingRoutes } from './routes/recording-routes.js';
 import { registerRuntimeRoutes } from './routes/runtime-routes.js';
 import { ErrorBody } from './schemas.js';
-import type { ConferenceControl, EventSource, MetricsSources, RuntimeViews, TraceSource } from './sources.js';
+import type {
+  ConferenceControl,
+  EventSource,
+  MetricsSources,
+  RecordingControl,
+  RuntimeViews,
+  TraceSource,
+} from './sources.js';
 import { createTraceSessions } from './trace.js';
 
 export const API_PREFIX = '/api/v1';
@@ -40,6 +48,8 @@ export interface ApiServerOptions {
   readonly events: EventSource;
   /** The conference bridge; without it (media not anchored) the conference routes answer 503. */
   readonly conferences?: ConferenceControl;
+  /** Call recording; without it (media not anchored) the recording routes answer 503. */
+  readonly recordings?: RecordingControl;
   /** The live SIP message trace; without it `/api/v1/trace` is not offered. */
   readonly trace?: TraceSource;
   readonly metrics: MetricsSources;
@@ -148,6 +158,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     API_PREFIX,
   );
   registerConferenceRoutes(app, options.conferences, API_PREFIX);
+  registerRecordingRoutes(app, options.recordings, API_PREFIX);
 
   const broadcaster = createEventBroadcaster(options.events, logger);
   app.route({

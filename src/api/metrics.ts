@@ -71,6 +71,17 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       },
     });
   }
+  const recordings = sources.recordings?.bind(sources);
+  if (recordings) {
+    new Gauge({
+      name: 'strowger_recordings',
+      help: 'Call recordings in progress',
+      registers: [registry],
+      collect() {
+        this.set(recordings());
+      },
+    });
+  }
   new Counter({
     name: 'strowger_calls_ended_total',
     help: 'Calls ended, by end cause (ECMA-269 cause)',

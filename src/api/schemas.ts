@@ -376,3 +376,57 @@ export const ConferenceParticipantRequest = Type.Object(
 export const ConferenceParticipantAdded = Type.Object({
   callId: Type.String({ description: "The participant's call with the bridge." }),
 });
+
+const epochMs = Type.Integer({ description: 'Epoch milliseconds.' });
+
+export const Recording = Type.Object({
+  id: Type.String(),
+  connectionId: Type.String({ description: 'The recorded party’s connection.' }),
+  callId: Type.String({ description: 'The call the recorded leg is in now (a transfer may move it).' }),
+  file: Type.String({ description: 'File name in the recordings folder, downloadable once it has ended.' }),
+  startedAt: epochMs,
+});
+
+export const ActiveRecording = Type.Object({
+  ...Recording.properties,
+  seconds: Type.Number({ description: 'Since it started.' }),
+  bytes: Type.Integer({ description: 'Audio bytes on disk so far.' }),
+});
+
+export const FinishedRecording = Type.Object({
+  ...Recording.properties,
+  endedAt: epochMs,
+  seconds: Type.Number({ description: 'Audio recorded.' }),
+  bytes: Type.Integer({ description: 'Audio bytes written (16-bit stereo, 8 kHz).' }),
+});
+
+export const RecordingFile = Type.Object({
+  name: Type.String(),
+  size: Type.Integer({ description: 'Bytes, header included.' }),
+  durationSeconds: nullable(Type.Number({ description: 'From the WAV header.' })),
+  modifiedAt: epochMs,
+});
+
+export const RecordingList = Type.Object({
+  active: Type.Array(ActiveRecording),
+  files: Type.Array(RecordingFile, { description: 'Finished recordings, newest first.' }),
+  truncated: Type.Boolean({ description: 'True when the folder holds more recordings than are listed.' }),
+});
+
+export const RecordingRequest = Type.Object(
+  {
+    connectionId: {
+      ...connectionId,
+      description: 'The party to record: a CSTA connection id (`GET /calls`).',
+    },
+  },
+  closed,
+);
+
+export const RecordingParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{12}$' }) }, closed);
+
+/** Names the node writes (a UTC time, the connection, the recording id); anything else is refused. */
+export const RecordingFileParams = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }) },
+  closed,
+);

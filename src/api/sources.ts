@@ -160,6 +160,8 @@ export interface MetricsSources {
   callsByCause(): Readonly<Record<string, number>>;
   /** Conference rooms running and their participants; absent without a conference bridge. */
   conferences?(): { readonly rooms: number; readonly participants: number };
+  /** Recordings in progress; absent when media is not anchored. */
+  recordings?(): number;
 }
 
 /** A participant of a conference room: its call with the bridge. Times are epoch milliseconds. */
@@ -209,4 +211,56 @@ export interface ConferenceControl {
   drop(roomId: string, connectionId: string): ConferenceOutcome;
   endRoom(roomId: string): Promise<ConferenceOutcome>;
   readonly counts: { readonly rooms: number; readonly participants: number };
+}
+
+/** A recording in progress. Times are epoch milliseconds. */
+export interface RecordingView {
+  readonly id: string;
+  readonly connectionId: string;
+  /** The call the recorded leg is in now (a transfer may have moved it). */
+  readonly callId: string;
+  /** File name in the recordings folder, for `/recordings/files/{name}` once it has ended. */
+  readonly file: string;
+  readonly startedAt: number;
+}
+
+export interface RecordingFileView {
+  readonly name: string;
+  readonly size: number;
+  /** From the WAV header; null when it is not a PCM WAV header. */
+  readonly durationSeconds: number | null;
+  readonly modifiedAt: number;
+}
+
+/** The recording service (src/adapters/media) as the API drives it. */
+export interface RecordingControl {
+  record(connectionId: string): Promise<
+    | { readonly ok: true; readonly recording: RecordingView }
+    | {
+        readonly ok: false;
+        readonly code: 'no-such-connection' | 'not-anchored' | 'already-recording' | 'failed';
+        readonly reason: string;
+      }
+  >;
+  finish(id: string): Promise<
+    | {
+        readonly ok: true;
+        readonly recording: RecordingView & {
+          readonly endedAt: number;
+          readonly seconds: number;
+          readonly bytes: number;
+        };
+      }
+    | { readonly ok: false; readonly code: 'no-such-recording' | 'failed'; readonly reason: string }
+  >;
+  active(): Promise<readonly (RecordingView & { readonly seconds: number; readonly bytes: number })[]>;
+  files(): Promise<{ readonly files: readonly RecordingFileView[]; readonly truncated: boolean }>;
+  openFile(
+    name: string,
+  ): Promise<
+    | { readonly ok: true; readonly size: number; readonly stream: NodeJS.ReadableStream }
+    | { readonly ok: false; readonly code: 'no-such-file' | 'recording' }
+  >;
+  /** Recordings in progress. */
+  readonly count: number;
 }

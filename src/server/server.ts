@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { createRecordingService, type RecordingService } from '../adapters/media/index.js';
 import {
   createSipLineAdapter,
   DEFAULT_LOCKOUT,
@@ -70,6 +71,8 @@ export interface RunningServer {
   readonly sip: SipStack;
   readonly lines: SipLineAdapter;
   readonly calls: NodeCalls;
+  /** Call recording; undefined when media is not anchored. */
+  readonly recordings: RecordingService | undefined;
   readonly trunks: TrunkAdapter;
   readonly trace: SipTrace;
   readonly provisioning: ProvisioningService;
@@ -219,6 +222,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     // SIGTERM: calls are cleared (and their records written) before the SIP stack goes.
     teardown.add(() => calls.stop());
+    // Recordings follow connections, which the core keeps across transfers; the engine completes
+    // any file still open when it closes.
+    const recordings =
+      media &&
+      createRecordingService({
+        engine: media.calls.engine,
+        anchor: media.calls.anchor,
+        folder: settings.media.recordings ?? join(resolve(settings.dataDir), 'recordings'),
+        callOf: (connectionId) => calls.core.callOf(connectionId)?.id,
+        logger: logger.child({ module: 'recording' }),
+      });
+    if (recordings) teardown.add(() => recordings.close());
     const counters = new SipMessageCounters();
     const trace = new SipTrace(deviceAddressBook(snapshot, lines));
     sip.transport.observe((direction, message, bytes, remote) => {
@@ -261,6 +276,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         events,
         trace,
         ...(bridge ? { conferences: bridge } : {}),
+        ...(recordings ? { recordings } : {}),
         metrics: {
           sipStats: () => counters.stats(),
           transactionStats: () => sip.transactions.stats(),
@@ -268,6 +284,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           activeCalls: () => calls.core.activeCalls,
           callsByCause: () => calls.callsByCause(),
           ...(bridge ? { conferences: () => bridge.counts } : {}),
+          ...(recordings ? { recordings: () => recordings.count } : {}),
         },
         token: settings.adminToken,
         bind: settings.http.bind,
@@ -286,6 +303,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       sip,
       lines,
       calls,
+      recordings,
       trunks,
       trace,
       provisioning: started,
