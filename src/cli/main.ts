@@ -10,6 +10,7 @@ import { startServer } from '../server/server.js';
 import { openStore } from '../store/index.js';
 import { registerDiagnoseCommand } from './diagnose.js';
 import { registerDnaCommand } from './dna.js';
+import { registerRecordCommands } from './record.js';
 import { registerShowCommands } from './show.js';
 import { registerTraceCommand } from './trace.js';
 
@@ -138,6 +139,7 @@ registerTraceCommand(program);
 registerProvisioningCommands(program);
 registerDnaCommand(program);
 registerDiagnoseCommand(program);
+registerRecordCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`strowger: ${error instanceof Error ? error.message : String(error)}\n`);

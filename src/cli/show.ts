@@ -1,12 +1,19 @@
 /**
- * `strowger show registrations|phones|lines|calls|conferences|cdr`: the running server's state as tables in
+ * `strowger show registrations|phones|lines|calls|conferences|recordings|cdr`: the running server's state as tables in
  * the manner of IOS `show sip-ua register status`, `show ephone registered` and `show call active
  * voice brief`, read through the management API. `--json` prints the API's own JSON instead.
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { LineResource, PhoneResource } from '../admin/index.js';
-import type { CallView, ConferenceRoomView, RegistrationView, TrunkView } from '../api/index.js';
+import type {
+  CallView,
+  ConferenceRoomView,
+  RecordingFileView,
+  RecordingView,
+  RegistrationView,
+  TrunkView,
+} from '../api/index.js';
 import type { DeviceStatus } from '../features/device-status/index.js';
 import { type ApiClient, ApiClientError, createApiClient } from './api-client.js';
 
@@ -263,6 +270,40 @@ ${plural(rooms.length, 'conference')}, ${plural(participants, 'participant')}
 `;
 }
 
+/** `GET /api/v1/recordings`. */
+export interface RecordingListJson {
+  readonly active: readonly (RecordingView & { readonly seconds: number; readonly bytes: number })[];
+  readonly files: readonly RecordingFileView[];
+  readonly truncated: boolean;
+}
+
+/** Recordings in progress, then the finished files in the recordings folder. */
+export function formatRecordings(list: RecordingListJson): string {
+  const active = list.active.map((recording) => [
+    cell(recording.id),
+    cell(recording.connectionId),
+    cell(recording.callId),
+    formatDuration(recording.seconds),
+    cell(recording.bytes),
+    cell(recording.file),
+  ]);
+  const files = list.files.map((file) => [
+    cell(file.name),
+    file.durationSeconds === null ? '-' : formatDuration(file.durationSeconds),
+    cell(file.size),
+  ]);
+  const more = list.truncated ? ' (the folder holds more)' : '';
+  return (
+    `${table(['Recording', 'Connection', 'Call', 'Length', 'Bytes', 'File'], active)}
+${plural(active.length, 'active recording')}
+
+` +
+    `${table(['File', 'Length', 'Bytes'], files)}
+${plural(files.length, 'recording file')}${more}
+`
+  );
+}
+
 /** `2030-01-01 12:02:32`, in UTC so that every node and reader agrees. */
 function utc(iso: string): string {
   const date = new Date(iso);
@@ -374,6 +415,11 @@ const views: Record<string, View> = {
     description: 'conference rooms and their participants',
     path: () => '/conferences',
     format: async (rooms) => formatConferences(rooms as ConferenceRoomView[], Date.now()),
+  },
+  recordings: {
+    description: 'call recordings in progress and finished recording files',
+    path: () => '/recordings',
+    format: async (list) => formatRecordings(list as RecordingListJson),
   },
   cdr: {
     description: 'call detail records, newest first',
