@@ -30,7 +30,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { printTable } from './lib/measure.js';
-import { compileLoadGenerator, type LoadResult, LoadRun } from './rtp/load-generator.js';
+import { compileLoadGenerator, type LoadResult, LoadRun, probeCpu } from './rtp/load-generator.js';
 import { canPin, type Placement, type Priority } from './rtp/placement.js';
 import { Rtpengine } from './rtp/rtpengine.js';
 import { StrowgerRelay } from './rtp/strowger-relay.js';
@@ -339,6 +339,16 @@ async function main(): Promise<void> {
     ? `relays pinned to CPU ${RELAY.cpu}, generator to CPU ${LOAD.cpu} (taskset)`
     : 'NOT PINNED: taskset missing (util-linux); figures are not per core';
   console.log(`${placement}, priority ${PRIORITY}`);
+  const reportProbe = (when: string) => {
+    const relay = probeCpu(binary, RELAY, 500);
+    const load = probeCpu(binary, LOAD, 500);
+    console.log(
+      `CPU a spinning thread got ${when} (below 100 %: the machine's other load or the host takes it): relay CPU ` +
+        `${(relay.available * 100).toFixed(0)} % (longest absence ${relay.maxGapMs.toFixed(1)} ms), generator CPU ` +
+        `${(load.available * 100).toFixed(0)} % (${load.maxGapMs.toFixed(1)} ms)`,
+    );
+  };
+  reportProbe('before');
   const strowger = await StrowgerRelay.start();
   strowger.place(RELAY);
   const contenders: Contender[] = [direct, strowgerContender(strowger)];
@@ -370,15 +380,19 @@ async function main(): Promise<void> {
       const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
       const ourCost = mean(costs('strowger (1 worker)'));
       const theirCost = mean(costs('rtpengine (userspace, 1 thread)'));
+      // A call is 100 packets/s through the relay.
+      const perCore = (cost: number) => Math.floor(1e6 / (cost * 100));
       console.log(
         `CPU per relayed packet at lossless levels, mean: strowger ${ourCost.toFixed(2)} µs, rtpengine ` +
-          `${theirCost.toFixed(2)} µs; ratio strowger/rtpengine ${(ourCost / theirCost).toFixed(2)}`,
+          `${theirCost.toFixed(2)} µs; ratio strowger/rtpengine ${(ourCost / theirCost).toFixed(2)} ` +
+          `(a whole core at that cost: strowger ${perCore(ourCost)} calls, rtpengine ${perCore(theirCost)})`,
       );
     }
     if (CONFERENCE_LEVELS.length) {
       progress('conferences:');
       await conferenceBench(binary, strowger);
     }
+    reportProbe('after');
   } finally {
     if (typeof peer !== 'string') await peer.stop();
     await strowger.stop();

@@ -72,6 +72,20 @@ export function compileLoadGenerator(): string {
   return binary;
 }
 
+/** How much of a CPU a thread placed there actually gets (see --probe-ms in rtp-load.c). */
+export interface CpuProbe {
+  /** Share of the time the thread ran, 0–1. */
+  available: number;
+  maxGapMs: number;
+}
+
+export function probeCpu(binary: string, placement: Placement, milliseconds: number): CpuProbe {
+  const [command, args] = placedCommand(binary, ['--probe-ms', String(milliseconds)], placement);
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`rtp-load --probe-ms failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as CpuProbe;
+}
+
 /** One run of the generator: bound sockets first, streams and results after. */
 export class LoadRun {
   private constructor(

@@ -25,6 +25,10 @@
  *   audio (a conference mix); per socket, packets received and the intervals between them.
  *
  * --relay-pid PID: CPU seconds of that process (all its threads) over the measurement window.
+ *
+ * --probe-ms MS instead: spins for MS and prints {"available":share,"maxGapMs":ms}, the share of
+ * the time this thread actually ran and its longest absence. Run at top priority on an idle CPU it
+ * should be ~1; on an oversubscribed virtual machine it shows how much of the CPU the host takes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -274,6 +278,21 @@ static void drain(int socket_index) {
 	}
 }
 
+/* Gaps longer than this between two clock reads are time the thread did not run. */
+#define PROBE_GAP_NS 20000LL
+
+static int probe(int milliseconds) {
+	int64_t start = clock_ns(CLOCK_MONOTONIC), end = start + milliseconds * 1000000LL, absent = 0, longest = 0;
+	for (int64_t before = start, now; (now = clock_ns(CLOCK_MONOTONIC)) < end; before = now) {
+		if (now - before > PROBE_GAP_NS) {
+			absent += now - before;
+			if (now - before > longest) longest = now - before;
+		}
+	}
+	printf("{\"available\":%.3f,\"maxGapMs\":%.3f}\n", 1 - (double)absent / (end - start), longest / 1e6);
+	return 0;
+}
+
 static int compare_by_socket(const void *a, const void *b) {
 	return streams[*(const int *)a].socket - streams[*(const int *)b].socket;
 }
@@ -296,6 +315,7 @@ int main(int argc, char **argv) {
 		else if (!strcmp(argv[i], "--round-ms")) round_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--relay-pid")) relay_pid = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--mode")) conference_mode = !strcmp(argv[i + 1], "conference");
+		else if (!strcmp(argv[i], "--probe-ms")) return probe(atoi(argv[i + 1]));
 		else {
 			fprintf(stderr, "unknown option %s\n", argv[i]);
 			return 2;
