@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -40,5 +40,13 @@ describe('embedded PostgreSQL settings', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('rejects with the reason when the database cannot be created', async () => {
+    const notADirectory = join(dataDir, 'plain-file');
+    writeFileSync(notADirectory, '');
+    await expect(createEmbeddedClient(join(notADirectory, 'db'))).rejects.toThrow(
+      /creating the embedded database in .*plain-file\/db failed: .*(ENOTDIR|not a directory)/is,
+    );
   });
 });
