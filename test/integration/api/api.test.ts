@@ -521,6 +521,10 @@ describe('OpenAPI document', () => {
         'DELETE /api/v1/conferences/{id}',
         'POST /api/v1/conferences/{id}/participants',
         'DELETE /api/v1/conferences/{id}/participants/{connectionId}',
+        'GET /api/v1/recordings',
+        'POST /api/v1/recordings',
+        'DELETE /api/v1/recordings/{id}',
+        'GET /api/v1/recordings/files/{name}',
         'GET /metrics',
       ].sort(),
     );
