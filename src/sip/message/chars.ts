@@ -46,13 +46,34 @@ export const URIC = table(ALPHANUM, MARK, '%', ';/?:@&=+$,');
 /** tel: numbers (RFC 3966 phonedigit-hex, visual separators, '*', '#'). */
 export const TEL_CHAR = table('0123456789abcdefABCDEF', '+-.()*#%');
 
-/** True when every character of s[start, end) is in the table (non-ASCII never is). */
+/**
+ * The received octets a string was decoded from, while the parser reads it: `mirrorText`
+ * holds Latin-1 characters, one per octet, so mirrorText.charCodeAt(i) ===
+ * mirrorOctets[mirrorDelta + i]. The scans below index those octets instead of calling
+ * String#charCodeAt, which costs about three times as much per character. The mirror is only
+ * ever consulted for that very string, so a scan of any other string is unaffected.
+ */
+const NO_OCTETS = new Uint8Array(0);
+let mirrorText: string | undefined;
+let mirrorOctets: Uint8Array = NO_OCTETS;
+let mirrorDelta = 0;
+
+/** Declares that text.charCodeAt(i) === octets[delta + i] for every i until `forgetOctets`. */
+export function mirrorTextOctets(text: string, octets: Uint8Array, delta: number): void {
+  mirrorText = text;
+  mirrorOctets = octets;
+  mirrorDelta = delta;
+}
+
+/** Ends the mirror, so that neither the text nor the octets (which the caller may reuse) are held. */
+export function forgetOctets(): void {
+  mirrorText = undefined;
+  mirrorOctets = NO_OCTETS;
+}
+
+/** True when every character of s[start, end) is in the table (non-ASCII never is); a scan like `runEnd`'s. */
 export function allIn(t: Uint8Array, s: string, start = 0, end = s.length): boolean {
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || t[c] === 0) return false;
-  }
-  return true;
+  return runEnd(t, s, start, end) >= end;
 }
 
 export function isIn(t: Uint8Array, c: number): boolean {
@@ -66,11 +87,22 @@ let runMarks = 0;
 export function runEnd(t: Uint8Array, s: string, start: number, end: number): number {
   let marks = 0;
   let i = start;
-  for (; i < end; i++) {
-    const c = s.charCodeAt(i);
-    const kind = c < 128 ? t[c]! : 0;
-    if (kind === 0) break;
-    marks |= kind;
+  if (s === mirrorText) {
+    const octets = mirrorOctets;
+    const delta = mirrorDelta;
+    for (; i < end; i++) {
+      const c = octets[i + delta]!;
+      const kind = c < 128 ? t[c]! : 0;
+      if (kind === 0) break;
+      marks |= kind;
+    }
+  } else {
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
+      const kind = c < 128 ? t[c]! : 0;
+      if (kind === 0) break;
+      marks |= kind;
+    }
   }
   runMarks = marks;
   return i;
@@ -94,7 +126,31 @@ export function lowerRun(s: string, start: number, end: number): string {
  * of the block for every element it reads, or many short elements would cost quadratic time.
  */
 export function indexIn(s: string, c: number, start: number, end: number): number {
+  if (s === mirrorText) {
+    const octets = mirrorOctets;
+    const delta = mirrorDelta;
+    for (let i = start; i < end; i++) if (octets[i + delta] === c) return i;
+    return -1;
+  }
   for (let i = start; i < end; i++) if (s.charCodeAt(i) === c) return i;
+  return -1;
+}
+
+/** The index of the first control character or space (octets up to 0x20, and DEL) in s[start, end), or -1. */
+export function controlIndex(s: string, start: number, end: number): number {
+  if (s === mirrorText) {
+    const octets = mirrorOctets;
+    const delta = mirrorDelta;
+    for (let i = start; i < end; i++) {
+      const c = octets[i + delta]!;
+      if (c <= 0x20 || c === 0x7f) return i;
+    }
+    return -1;
+  }
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return i;
+  }
   return -1;
 }
 

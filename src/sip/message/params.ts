@@ -1,5 +1,5 @@
 /** Generic header parameters (RFC 3261 §25.1 generic-param) and comma-list splitting. */
-import { GEN_VALUE, isIn, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
+import { GEN_VALUE, runEnd, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
 import { quotedStringEnd } from './escape.js';
 import { failAt, lastReadFailure } from './failure.js';
 import type { Result } from './types.js';
@@ -28,7 +28,7 @@ export const lastParam = { nameStart: 0, nameEnd: 0, valueStart: -1, valueEnd: -
 export function readParam(s: string, i: number, end: number, rule: string): number {
   i = skipSpace(s, i + 1, end);
   const nameStart = i;
-  while (i < end && isIn(TOKEN, s.charCodeAt(i))) i++;
+  i = runEnd(TOKEN, s, i, end);
   if (i === nameStart) return failAt(rule, 'empty parameter name', i);
   const nameEnd = i;
   i = skipSpace(s, i, end);
@@ -44,7 +44,7 @@ export function readParam(s: string, i: number, end: number, rule: string): numb
         return failAt(rule, `unterminated quoted value of parameter ${name}`, valueStart);
       }
     } else {
-      while (i < end && isIn(GEN_VALUE, s.charCodeAt(i))) i++;
+      i = runEnd(GEN_VALUE, s, i, end);
       if (i === valueStart) {
         const name = s.slice(nameStart, nameEnd).toLowerCase();
         return failAt(rule, `empty value of parameter ${name}`, i);

@@ -1,5 +1,5 @@
 /** Parsing one whole SIP message: a UDP datagram or one framed stream message (RFC 3261 §7, §18.3). */
-import { parseBoundedInt } from './chars.js';
+import { forgetOctets, mirrorTextOctets, parseBoundedInt } from './chars.js';
 import { block, decodeUtf8, splitHeaderBlock } from './header-block.js';
 import { HeaderFields } from './headers.js';
 import { Request, Response } from './message.js';
@@ -33,7 +33,13 @@ const LFLF = Buffer.from('\n\n');
  * stateless 400 can be answered (see `createResponseFromHeaders`).
  */
 export function parseMessage(data: Buffer, options?: ParseOptions): Result<SipMessage, ParseFailure> {
-  const parsed = readMessage(data, options?.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+  let parsed: Request | Response | ParseFailure;
+  try {
+    parsed = readMessage(data, options?.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+  } finally {
+    // Views read later must not scan `data`, which the caller may reuse once it has the message.
+    forgetOctets();
+  }
   return parsed instanceof Request || parsed instanceof Response
     ? { ok: true, value: parsed }
     : { ok: false, error: parsed };
@@ -60,6 +66,7 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   }
   const complete = crlf >= 0 || lf >= 0;
   const head = data.toString('latin1', start, headEnd);
+  mirrorTextOctets(head, data, start);
   // RFC 3261 §7.3.1, §25.1: CR only ever ends a line; a bare CR would split lines differently
   // in every other parser, and must not reach a Reason-Phrase or header value.
   for (let cr = head.indexOf('\r'); cr >= 0; cr = head.indexOf('\r', cr + 2)) {

@@ -3,7 +3,7 @@
  * message, and the views the transaction and dialog layers read on every message built while
  * they are checked.
  */
-import { parseBoundedInt } from './chars.js';
+import { controlIndex, parseBoundedInt } from './chars.js';
 import { cseqIn, parseCSeq } from './cseq.js';
 import type { HeaderBlock } from './header-block.js';
 import {
@@ -117,12 +117,7 @@ function fieldInteger(fields: HeaderFields, field: number, max: number): number 
 
 /** callid = word [ "@" word ]; characters beyond `word` are tolerated, spaces and controls are not. */
 function isCallId(s: string, start: number, end: number): boolean {
-  if (start === end) return false;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f) return false;
-  }
-  return true;
+  return start < end && controlIndex(s, start, end) < 0;
 }
 
 /** The rule a failure of field number `field` names: the header's canonical spelling. */

@@ -1,6 +1,6 @@
 /** The Via header field (RFC 3261 §20.42, §25.1 via-parm; RFC 3581 rport; RFC 5118 §4.5). */
 import { isIPv6 } from 'node:net';
-import { HOST_CHAR, isIn, lowerRun, parseBoundedInt, runEnd, skipSpace, TOKEN } from './chars.js';
+import { HOST_CHAR, lowerRun, parseBoundedInt, runEnd, skipSpace, TOKEN } from './chars.js';
 import { fail, failAt, lastReadFailure, refuse } from './failure.js';
 import { isIPv4At } from './ip.js';
 import { formatParams, lastParam, readParam, setParam } from './params.js';
@@ -205,9 +205,7 @@ function isIpAddress(s: string, start: number, end: number): boolean {
 }
 
 function tokenEnd(s: string, start: number, end: number): number {
-  let i = start;
-  while (i < end && isIn(TOKEN, s.charCodeAt(i))) i++;
-  return i;
+  return runEnd(TOKEN, s, start, end);
 }
 
 /** Formats one via-parm: branch first, then other parameters, received and rport. */

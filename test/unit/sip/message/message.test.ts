@@ -99,6 +99,14 @@ describe('parseMessage', () => {
     expect(serializeMessage(m).toString('latin1')).toBe(OPTIONS);
   });
 
+  it('reads views after parsing from the message, not from the datagram, which the caller may reuse', () => {
+    const data = Buffer.from(OPTIONS.replace('v: ', 'v: SIP/2.0/TCP 198.51.100.4;branch=z9hG4bKtop\r\nv: '), 'latin1');
+    const m = parse(data);
+    data.fill(0x20);
+    expect(m.via.map((via) => via.host)).toEqual(['198.51.100.4', '192.0.2.1']);
+    expect(m.headers.get('Supported')).toBe('replaces, timer');
+  });
+
   it('rejects messages above maxSize before parsing', () => {
     const result = parseMessage(Buffer.from(OPTIONS), { maxSize: 64 });
     expect(!result.ok && result.error.rule).toBe('message-size');
