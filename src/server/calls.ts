@@ -126,6 +126,7 @@ export function startCalls(options: {
       engine: options.conferences.engine,
       mediaTimeoutMs: options.conferences.mediaTimeoutMs,
       core,
+      ...(options.media ? { anchor: options.media.anchor } : {}),
       ...(options.conferences.address === undefined ? {} : { address: options.conferences.address }),
       logger: logger.child({ module: 'conference' }),
     });
