@@ -29,6 +29,8 @@ import {
   type MediaEvent,
 } from '../../media/index.js';
 import { type BridgeSession, readAnswer, readOffer, writeAnswer, writeOffer } from './bridge-session.js';
+import { isG711 } from './codecs.js';
+import type { HandedOverLeg, MediaAnchor } from './media-anchor.js';
 
 /** The device kind of the bridge's connections. */
 export const CONFERENCE_BRIDGE = 'conference';
@@ -57,6 +59,11 @@ export interface ConferenceReach {
 export interface ConferenceBridgeOptions extends ConferenceSettings {
   readonly engine: MediaEngine;
   readonly core: CallCore;
+  /**
+   * The anchor of the node's calls: a party a transfer brings to a room from an anchored call is
+   * handed over with the endpoint it already sends to. Without it such a call cannot join.
+   */
+  readonly anchor?: MediaAnchor;
   /** Address written in SDP; the endpoints' own when left out. */
   readonly address?: string;
   /** A participant sending no RTP for this long is hung up (the engine's timeout); 0 never. */
@@ -143,7 +150,7 @@ interface Participant {
   readonly direction: 'in' | 'out';
   readonly number: string;
   readonly joinedAt: number;
-  readonly session: BridgeSession;
+  session: BridgeSession;
   state: ParticipantState;
   /** Set once allocated; a participant gone before that releases it when it arrives. */
   endpoint: Endpoint | undefined;
@@ -419,25 +426,16 @@ class Bridge implements ConferenceBridge {
   /** A call reached the bridge: the factory opens a room, a room's number joins it. */
   private async offered(connection: Connection, offer: MediaDescription | undefined): Promise<void> {
     const { core } = this.options;
-    const number = connection.device.number;
-    let room = this.roomsByNumber.get(number);
-    if (number === this.options.factoryNumber) {
-      const opened = this.openRoom(true);
-      if (!opened.ok) {
-        this.logger.warn({ callId: connection.callId, reason: opened.reason }, 'conference refused');
-        await Promise.resolve();
-        core.reportFailed(connection.id, 'resourcesNotAvailable');
-        return;
-      }
-      room = opened.room;
-    }
-    if (room === undefined || room.ending) {
-      await Promise.resolve();
-      core.reportFailed(connection.id, 'destNotObtainable');
-      return;
-    }
+    const room = await this.roomFor(connection);
+    if (room === undefined) return;
     const caller = core.callOf(connection.id)?.connections.find((party) => party.direction === 'originating');
     const participant = this.participant(room, 'in', caller?.number ?? '', connection.id);
+    // A transfer brought a party of an anchored call here: it comes with the endpoint it sends to.
+    const handed = caller && (await this.options.anchor?.handOver(connection.callId, caller.id));
+    if (handed) {
+      await this.takeIn(participant, connection, handed);
+      return;
+    }
     // RFC 3261 §13.2.1 lets an INVITE leave the offer to the 2xx; the bridge needs the caller's.
     const terms = offer === undefined ? undefined : readOffer(offer, this.agent);
     if (terms === undefined || !terms.ok) {
@@ -453,39 +451,81 @@ class Bridge implements ConferenceBridge {
     const answer = writeAnswer(terms.lines, participant.session, this.address(endpoint), endpoint.rtpPort);
     // Not ok when the caller gave up meanwhile: the release has taken the participant out.
     if (!core.reportAnswered(connection.id, answer).ok) return;
-    participant.state = 'joined';
     await this.mix(participant, terms.terms.listens);
   }
 
   /**
-   * The bridge's own call was answered (`dialOut`). The answer comes as the called party wrote
-   * it, while a SIP leg that anchors media sent that party the anchor's endpoint: the bridge
-   * offers again through the call (RFC 3264 §8), which the anchor rewrites both ways and
-   * connects, and takes the answer to that.
+   * The room a call to the bridge joins: the factory opens one (RFC 4579 §5.1), a room's number
+   * names one. Otherwise the call is refused, after the core's offer has returned.
    */
+  private async roomFor(connection: Connection): Promise<Room | undefined> {
+    const number = connection.device.number;
+    let room: Room | undefined;
+    let cause: Cause = 'destNotObtainable';
+    if (number === this.options.factoryNumber) {
+      const opened = this.openRoom(true);
+      if (opened.ok) room = opened.room;
+      else {
+        this.logger.warn({ callId: connection.callId, reason: opened.reason }, 'conference refused');
+        cause = 'resourcesNotAvailable';
+      }
+    } else room = this.roomsByNumber.get(number);
+    if (room !== undefined && !room.ending) return room;
+    await Promise.resolve();
+    this.options.core.reportFailed(connection.id, cause);
+    return undefined;
+  }
+
+  /**
+   * A party of an anchored call moved here (a blind transfer to the room's number, RFC 4579
+   * §5.5, or the API's pull): the bridge mixes the endpoint the party already sends to, so that
+   * nothing is sent to it while its session carries G.711 alone (RFC 3264 §8: an unchanged
+   * session needs no new offer; the answer to the core carries no description). A party whose
+   * session allows another codec is offered G.711 anew on the same port.
+   */
+  private async takeIn(
+    participant: Participant,
+    connection: Connection,
+    handed: HandedOverLeg,
+  ): Promise<void> {
+    participant.session = { sessionId: handed.sessionId, version: handed.version };
+    if (!this.own(participant, handed.endpoint)) return;
+    if (!this.options.core.reportAnswered(connection.id).ok) return;
+    const audio = handed.formats.filter((format) => format.codec !== 'telephone-event');
+    if (audio.length > 0 && audio.every((format) => isG711(format.codec))) await this.mix(participant, true);
+    else await this.reoffer(participant, connection);
+  }
+
+  /** The bridge's own call was answered (`dialOut`). */
   private async accepted(connection: Connection): Promise<void> {
     const participant = this.participants.get(connection.id);
-    const endpoint = participant?.endpoint;
-    if (participant === undefined || participant.gone || endpoint === undefined) return;
+    if (participant !== undefined) await this.reoffer(participant, connection);
+  }
+
+  /**
+   * Offers the participant G.711 at its endpoint through the call (RFC 3264 §8) and takes the
+   * answer. A called party answers the bridge's call as it wrote it, while a SIP leg that anchors
+   * media sent it the anchor's endpoint: the new offer is rewritten by the anchor both ways and
+   * the two endpoints connected. A party handed over with another codec is told G.711.
+   */
+  private async reoffer(participant: Participant, connection: Connection): Promise<void> {
+    const endpoint = participant.endpoint;
+    if (participant.gone || endpoint === undefined) return;
     const offer = writeOffer(participant.session, this.address(endpoint), endpoint.rtpPort);
     const answered = await this.options.core.updateSession(connection.id, { kind: 'offer', media: offer });
     if (participant.gone) return;
     const terms = answered.ok && answered.media !== undefined ? readAnswer(answered.media) : undefined;
     if (terms === undefined) {
-      this.logger.warn({ callId: connection.callId }, 'the called party answered without G.711');
+      this.logger.warn({ callId: connection.callId }, 'the participant answered without G.711');
       this.options.core.clear(connection.id, 'incompatibleDestination');
       return;
     }
     try {
-      await this.options.engine.update(endpoint.id, {
-        ...terms.settings,
-        mediaTimeoutMs: this.options.mediaTimeoutMs,
-      });
+      await this.options.engine.update(endpoint.id, terms.settings);
     } catch (error) {
       this.failParticipant(participant, error);
       return;
     }
-    participant.state = 'joined';
     await this.mix(participant, terms.listens);
   }
 
@@ -562,26 +602,38 @@ class Bridge implements ConferenceBridge {
       this.failParticipant(participant, error);
       return undefined;
     }
+    return this.own(participant, endpoint) ? endpoint : undefined;
+  }
+
+  /** The participant's endpoint from now on; released at once when the participant has gone meanwhile. */
+  private own(participant: Participant, endpoint: Endpoint): boolean {
     if (participant.gone) {
-      await this.options.engine.release(endpoint.id).catch(() => undefined);
-      return undefined;
+      this.options.engine.release(endpoint.id).catch(() => undefined);
+      return false;
     }
     participant.endpoint = endpoint;
     this.byEndpoint.set(endpoint.id, participant);
-    return endpoint;
+    return true;
   }
 
-  /** Puts the participant in the room's mix, or takes it out while it holds the call. */
+  /**
+   * Puts the participant in the room's mix, or takes it out while it holds the call. A holding
+   * participant may send nothing (RFC 3264 §8.4): its media timeout is off until it retrieves,
+   * as the anchor does for the holder of a call.
+   */
   private async mix(participant: Participant, listens: boolean): Promise<void> {
-    const { engine } = this.options;
+    const { engine, mediaTimeoutMs, gainDb } = this.options;
     const endpoint = participant.endpoint;
-    if (endpoint === undefined || participant.gone || participant.mixed === listens) return;
+    const wasMixed = participant.mixed;
+    if (endpoint === undefined || participant.gone) return;
+    if (participant.state !== 'joining' && wasMixed === listens) return;
     participant.mixed = listens;
     participant.state = listens ? 'joined' : 'held';
     try {
       const conference = await participant.room.conference;
-      if (listens) await engine.join(conference, endpoint.id, { gainDb: this.options.gainDb });
-      else await engine.leave(conference, endpoint.id);
+      await engine.update(endpoint.id, { mediaTimeoutMs: listens ? mediaTimeoutMs : 0 });
+      if (listens) await engine.join(conference, endpoint.id, { gainDb });
+      else if (wasMixed) await engine.leave(conference, endpoint.id);
     } catch (error) {
       this.failParticipant(participant, error);
     }

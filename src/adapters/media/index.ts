@@ -18,14 +18,6 @@ export {
   type RoomView,
 } from './conference-bridge.js';
 export {
-  type ConferenceResult,
-  type ConferenceService,
-  type ConferenceServiceOptions,
-  createConferenceService,
-  type LeaveResult,
-  type LegRef,
-} from './conference-service.js';
-export {
   DEFAULT_DURATION_MS,
   type DtmfMessage,
   type InfoFormat,
@@ -41,6 +33,7 @@ export { type DtmfAction, dtmfAction } from './dtmf-interworking.js';
 export {
   type AnchorResult,
   createMediaAnchor,
+  type HandedOverLeg,
   type HoldOutcome,
   type LegPolicy,
   type MediaAnchor,

@@ -104,6 +104,16 @@ export type AnchorResult =
 export type Outcome = { ok: true } | { ok: false; reason: string };
 /** `joined` false: the legs cannot take each other's media as negotiated and need a new offer. */
 export type JoinOutcome = { ok: true; joined: boolean } | { ok: false; reason: string };
+/** An endpoint the anchor gave away, with what the party was last told of it. */
+export interface HandedOverLeg {
+  readonly endpoint: Endpoint;
+  /** The formats of the last description the leg sent or was sent, preferred first. */
+  readonly formats: readonly PayloadFormat[];
+  /** Our side of the party's session (RFC 3264 §8): a new owner goes on with its id and version. */
+  readonly sessionId: number;
+  readonly version: number;
+}
+
 export type HoldOutcome = { ok: true; moh: boolean; reason?: string } | { ok: false; reason: string };
 
 export interface MediaAnchor {
@@ -145,12 +155,16 @@ export interface MediaAnchor {
   join(callId: string): Promise<JoinOutcome>;
   /** Returns the call's ports to the engine. */
   release(callId: string): Promise<void>;
-  /** The endpoint of a leg, for the conference and recording services. */
+  /** The endpoint of a leg, for the recording service. */
   endpointOf(callId: string, legId: string): string | null;
-  /** Takes a leg's endpoint out of the call's relay (a conference owns it); null when unknown. */
-  borrowEndpoint(callId: string, legId: string): string | null;
-  /** Gives a borrowed endpoint back; the call's relay resumes when neither leg is borrowed or held. */
-  returnEndpoint(callId: string, legId: string): Promise<Outcome>;
+  /**
+   * Gives a leg's endpoint to a new owner (the conference bridge takes in a party a transfer
+   * brought to it): the anchor forgets the leg without releasing its ports, and the owner
+   * releases them. The endpoint keeps its port, codecs, remote and stream, relays nothing and
+   * plays nothing. Runs after the call's earlier operations (the move that brought the leg);
+   * null when the call has no such anchored leg.
+   */
+  handOver(callId: string, legId: string): Promise<HandedOverLeg | null>;
   /** Called with every leg whose endpoint the anchor releases. */
   onLegReleased(listener: (callId: string, legId: string, endpointId: string) => void): () => void;
   /** Anchored calls right now. */
@@ -169,7 +183,6 @@ interface LegState {
   sends: boolean;
   /** The packet duration the leg asked for (a=ptime, RFC 4566 §6), for the media the engine makes. */
   ptime?: number;
-  borrowed: boolean;
   /** RFC 3264 §8: our side of this leg's session: one id, a version per new description. */
   sessionId: number;
   version: number;
@@ -433,7 +446,6 @@ class Anchor implements MediaAnchor {
         await this.engine.update(holder.endpoint.id, { mediaTimeoutMs: 0 });
         const source = this.musicFor(held, mohClass);
         if (typeof source === 'string') return { ok: true, moh: false, reason: source };
-        if (held.borrowed) return { ok: true, moh: false, reason: 'the held leg is in a conference' };
         await this.engine.play(held.endpoint.id, source);
         return { ok: true, moh: true };
       } catch (error) {
@@ -471,7 +483,7 @@ class Anchor implements MediaAnchor {
       if (call.holder !== leg) return { ok: false, reason: `leg ${legId} does not hold call ${callId}` };
       try {
         call.holder = null;
-        if (other && !other.borrowed) await this.engine.stopPlay(other.endpoint.id);
+        if (other) await this.engine.stopPlay(other.endpoint.id);
         await this.engine.update(leg.endpoint.id, { mediaTimeoutMs: this.timeoutFor(call, leg) });
         await this.relayIfFree(call);
         return { ok: true };
@@ -487,28 +499,58 @@ class Anchor implements MediaAnchor {
     return this.serialOver([fromCallId, toCallId], async (): Promise<Outcome> => {
       const found = this.legs(fromCallId, legId);
       if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${fromCallId}` };
-      const { call: from, leg } = found;
-      if (leg.borrowed) return { ok: false, reason: `leg ${legId} is in a conference` };
       const to = this.callStates.get(toCallId) ?? { id: toCallId, legs: [], offer: null, holder: null };
       if (to.legs.length >= 2 || to.offer)
         return { ok: false, reason: `call ${toCallId} has no room for another leg` };
-      const hearsMusic = from.holder !== null && from.holder !== leg;
-      from.legs.splice(from.legs.indexOf(leg), 1);
-      if (from.holder === leg) from.holder = null;
-      await this.dropOffer(from, leg);
-      if (from.legs.length === 0) this.callStates.delete(fromCallId);
+      const { leg } = found;
+      const hearsMusic = await this.detach(found.call, leg);
       to.legs.push(leg);
       this.callStates.set(toCallId, to);
       this.byEndpoint.set(leg.endpoint.id, { call: to, leg });
       try {
-        await this.engine.disconnect(leg.endpoint.id);
-        if (hearsMusic) await this.engine.stopPlay(leg.endpoint.id);
+        await this.quieten(leg, hearsMusic);
         await this.engine.update(leg.endpoint.id, { mediaTimeoutMs: this.timeoutFor(to, leg) });
         return { ok: true };
       } catch (error) {
         return { ok: false, reason: describeError(error) };
       }
     });
+  }
+
+  handOver(callId: string, legId: string): Promise<HandedOverLeg | null> {
+    return this.serial(callId, async (): Promise<HandedOverLeg | null> => {
+      const found = this.legs(callId, legId);
+      if (!found) return null;
+      const { leg } = found;
+      const hearsMusic = await this.detach(found.call, leg);
+      this.byEndpoint.delete(leg.endpoint.id);
+      try {
+        await this.quieten(leg, hearsMusic);
+      } catch (error) {
+        this.options.logger?.warn({ err: error, callId, legId }, 'handed-over endpoint not quietened');
+      }
+      const { endpoint, formats, sessionId, version } = leg;
+      return { endpoint, formats, sessionId, version };
+    });
+  }
+
+  /**
+   * Takes a leg out of its call: the leg's hold ends with it, an offer it took part in is
+   * dropped, an empty call is forgotten. True when the leg was hearing music on hold.
+   */
+  private async detach(call: CallState, leg: LegState): Promise<boolean> {
+    const hearsMusic = call.holder !== null && call.holder !== leg;
+    call.legs.splice(call.legs.indexOf(leg), 1);
+    if (call.holder === leg) call.holder = null;
+    await this.dropOffer(call, leg);
+    if (call.legs.length === 0) this.callStates.delete(call.id);
+    return hearsMusic;
+  }
+
+  /** A leg leaving its call relays nothing more and hears no more music on hold. */
+  private async quieten(leg: LegState, hearsMusic: boolean): Promise<void> {
+    await this.engine.disconnect(leg.endpoint.id);
+    if (hearsMusic) await this.engine.stopPlay(leg.endpoint.id);
   }
 
   releaseLeg(callId: string, legId: string): Promise<void> {
@@ -521,7 +563,7 @@ class Anchor implements MediaAnchor {
       if (call.holder === leg) {
         call.holder = null;
         // The held party no longer hears music on hold from a party that has gone.
-        if (other && !other.borrowed) await this.engine.stopPlay(other.endpoint.id).catch(() => undefined);
+        if (other) await this.engine.stopPlay(other.endpoint.id).catch(() => undefined);
       }
       await this.releaseEndpoint(leg.endpoint.id);
       this.notifyReleased(callId, legId, leg.endpoint.id);
@@ -600,9 +642,9 @@ class Anchor implements MediaAnchor {
     if (!owner) return;
     const { call, leg } = owner;
     const expected = event.method === 'rfc4733' ? 'rtp-nte' : 'inband';
-    if (leg.policy.dtmfRelay !== expected || call.holder || leg.borrowed) return;
+    if (leg.policy.dtmfRelay !== expected || call.holder) return;
     const other = call.legs.find((candidate) => candidate !== leg);
-    if (!other?.id || other.borrowed) return;
+    if (!other?.id) return;
     const action = dtmfAction(expected, other.policy.dtmfRelay);
     // NOTIFY announces the key as it goes down; everything else needs the real duration.
     if (event.state === 'begin' && action !== 'sip-notify') return;
@@ -657,27 +699,6 @@ class Anchor implements MediaAnchor {
     return this.legs(callId, legId)?.leg.endpoint.id ?? null;
   }
 
-  borrowEndpoint(callId: string, legId: string): string | null {
-    const found = this.legs(callId, legId);
-    if (!found) return null;
-    found.leg.borrowed = true;
-    return found.leg.endpoint.id;
-  }
-
-  returnEndpoint(callId: string, legId: string): Promise<Outcome> {
-    return this.serial(callId, async (): Promise<Outcome> => {
-      const found = this.legs(callId, legId);
-      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${callId}` };
-      found.leg.borrowed = false;
-      try {
-        await this.relayIfFree(found.call);
-        return { ok: true };
-      } catch (error) {
-        return { ok: false, reason: describeError(error) };
-      }
-    });
-  }
-
   onLegReleased(listener: (callId: string, legId: string, endpointId: string) => void): () => void {
     this.releaseListeners.add(listener);
     return () => this.releaseListeners.delete(listener);
@@ -724,10 +745,10 @@ class Anchor implements MediaAnchor {
 
   // --- helpers ---------------------------------------------------------------------------------
 
-  /** Connects the call's two endpoints unless one is held, borrowed or not answered yet. */
+  /** Connects the call's two endpoints unless one is held or not answered yet. */
   private async relayIfFree(call: CallState): Promise<void> {
     const [a, b] = call.legs;
-    if (!a || !b || call.holder || a.borrowed || b.borrowed || call.offer) return;
+    if (!a || !b || call.holder || call.offer) return;
     await this.engine.connect(a.endpoint.id, b.endpoint.id, { transcode: this.options.transcode !== false });
   }
 
@@ -748,7 +769,6 @@ class Anchor implements MediaAnchor {
       endpoint,
       formats: [],
       sends: true,
-      borrowed: false,
       sessionId: this.nextSessionId++,
       version: 0,
     };

@@ -72,6 +72,11 @@ export class CallMedia {
 
   constructor(private readonly options: CallMediaOptions) {}
 
+  /** The anchor the calls' media go through (the conference bridge takes moved parties from it). */
+  get anchor(): MediaAnchor {
+    return this.options.anchor;
+  }
+
   /** Binds the anchor's callbacks to the legs of one call signalling. */
   attach(legs: CallMediaLegs): void {
     if (this.legs !== undefined && this.legs !== legs)

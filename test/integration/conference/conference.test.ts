@@ -125,6 +125,16 @@ function expectHears(dn: string, others: readonly string[], from: number): void 
   expect(share(steady, TONES[dn]!), `${dn} does not hear itself`).toBeLessThan(0.02);
 }
 
+/** `dn` calls `dialed` and is answered; the answer is kept as where it sends its RTP. */
+async function call(dn: string, dialed: string): Promise<Dialog> {
+  const party = phones.get(dn)!;
+  const { response, dialog } = await (await dial(party, node.asMediaNode, dn, dialed)).waitFor('final');
+  expect(response.status).toBe(200);
+  if (dialog === undefined) throw new Error('the 200 made no dialog');
+  party.received.push(response.body.toString());
+  return dialog;
+}
+
 describe('conferences through the API', () => {
   it('dials three phones into a room: each hears the other two at the mix gain and not itself', async () => {
     await Promise.all([phone('201'), phone('202'), phone('203', 'alaw')]);
@@ -195,16 +205,6 @@ describe('conferences through the API', () => {
 });
 
 describe('conferences from phones', () => {
-  /** `dn` calls `dialed` and is answered; the answer is kept as where it sends its RTP. */
-  async function call(dn: string, dialed: string): Promise<Dialog> {
-    const party = phones.get(dn)!;
-    const { response, dialog } = await (await dial(party, node.asMediaNode, dn, dialed)).waitFor('final');
-    expect(response.status).toBe(200);
-    if (dialog === undefined) throw new Error('the 200 made no dialog');
-    party.received.push(response.body.toString());
-    return dialog;
-  }
-
   it('opens a room at the factory number, joins by its number, and the last two fall back to a call', async () => {
     await Promise.all([phone('201'), phone('202'), phone('203')]);
     await call('201', FACTORY_NUMBER);
@@ -243,5 +243,64 @@ describe('conferences from phones', () => {
     const { response } = await attempt.waitFor('final');
     expect(response.status).toBe(503);
     expect(node.bridge.rooms()).toHaveLength(MAX_CONFERENCES);
+  });
+});
+
+describe('parties of anchored calls moved into a room', () => {
+  /** The sipfrag status lines of the NOTIFYs `dn` receives (RFC 3515 §2.4.5). */
+  function notifications(dn: string): string[] {
+    const frags: string[] = [];
+    phones.get(dn)!.stack.onRequest('NOTIFY', (incoming) => {
+      frags.push(incoming.request.body.toString().trim());
+      incoming.reply(200);
+    });
+    return frags;
+  }
+
+  it('blind REFER to the room: the party keeps its endpoint, hears the room, and falls back to a call with audio', async () => {
+    await Promise.all([phone('201'), phone('202'), phone('203')]);
+    const inRoom = await call('203', FACTORY_NUMBER);
+    const [room] = node.bridge.rooms();
+    if (room === undefined) throw new Error('the factory opened no room');
+    await call('201', '202');
+    const transferring = phones.get('202')!;
+    const frags = notifications('202');
+    const targetBefore = phones.get('201')!.target;
+
+    const referred = await transferring.stack.requestInDialog(transferring.dialog!, 'REFER', {
+      headers: [['Refer-To', `<sip:${room.number}@127.0.0.1>`]],
+    });
+    expect(referred.status).toBe(202);
+    await eventually(() => transferring.byes.length === 1, 'the BYE to the transferring phone');
+    await eventually(() => frags.includes('SIP/2.0 200 OK'), 'the NOTIFY of the transfer’s success');
+    await eventually(
+      () => node.bridge.room(room.id)?.participants.filter((p) => p.state === 'joined').length === 2,
+      'two participants joined',
+    );
+    // The bridge mixes the endpoint 201 already sends to: 201 is sent nothing new.
+    expect(phones.get('201')!.reinvites).toHaveLength(0);
+    expect(phones.get('201')!.target).toEqual(targetBefore);
+    let marks = await talk(['201', '203']);
+    expectHears('201', ['203'], marks.get('201')!);
+    expectHears('203', ['201'], marks.get('203')!);
+
+    // 202 dials in, 203 leaves: 201 and 202 fall back to a plain call and hear each other.
+    await call('202', room.number);
+    await eventually(() => node.bridge.room(room.id)?.participants.length === 3, 'three participants');
+    expect((await phones.get('203')!.stack.requestInDialog(inRoom, 'BYE')).status).toBe(200);
+    await eventually(() => node.bridge.rooms().length === 0, 'the room ended');
+    await eventually(
+      () => phones.get('201')!.reinvites.length === 1 && phones.get('202')!.reinvites.length === 1,
+      'both re-invited toward each other',
+    );
+    marks = await talk(['201', '202']);
+    for (const [dn, other] of [
+      ['201', '202'],
+      ['202', '201'],
+    ] as const) {
+      const audio = heard(phones.get(dn)!, marks.get(dn)!);
+      expect(audio.length, `audio at ${dn}`).toBeGreaterThan(30 * 160);
+      expect(share(audio.subarray(10 * 160), TONES[other]!), `${dn} hears ${other}`).toBeGreaterThan(0.9);
+    }
   });
 });

@@ -42,7 +42,11 @@ function demoSnapshot() {
   return snapshotOfConfiguration(validated.file.configuration);
 }
 
-export async function startConferenceNode(maxConferences: number): Promise<ConferenceNode> {
+/** `mediaTimeoutMs`: no RTP for this long from a party that should send hangs it up; 0 (default) never. */
+export async function startConferenceNode(
+  maxConferences: number,
+  mediaTimeoutMs = 0,
+): Promise<ConferenceNode> {
   const snapshot = demoSnapshot();
   const server = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
   const locations = new Map<string, LineLocation[]>();
@@ -62,13 +66,13 @@ export async function startConferenceNode(maxConferences: number): Promise<Confe
     address: '127.0.0.1',
     portRange: [base, base + 99],
     workers: 1,
-    mediaTimeoutMs: 0,
+    mediaTimeoutMs,
     maxConferences,
   });
   const { anchor, media } = startCallMedia({
     engine,
     snapshot: () => snapshot,
-    mediaTimeoutMs: 0,
+    mediaTimeoutMs,
     musicOnHold: {},
     logger: pino({ level: 'silent' }),
   });
@@ -82,11 +86,12 @@ export async function startConferenceNode(maxConferences: number): Promise<Confe
   bridge = createConferenceBridge({
     engine,
     core,
+    anchor,
     maxConferences,
     gainDb: GAIN_DB,
     factoryNumber: FACTORY_NUMBER,
     roomPrefix: '*8',
-    mediaTimeoutMs: 0,
+    mediaTimeoutMs,
     callingSearchSpace: 'internal-css',
   });
   const running = bridge;

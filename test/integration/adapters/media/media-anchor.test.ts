@@ -4,7 +4,6 @@ import path from 'node:path';
 import { parse } from 'sdp-transform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createConferenceService,
   createMediaAnchor,
   createRecordingService,
   type DtmfMessage,
@@ -257,77 +256,6 @@ describe('media anchor with the real engine', () => {
     await holder.until(() => audioFrom(holder, 0).length >= 5, 5000, 'voice back to the holder');
     await anchor.release('hold');
     await Promise.all([holder.close(), held.close()]);
-  });
-
-  it('mixes a three-party conference: each hears the other two and not itself; the last two fall back', async () => {
-    const conferences = createConferenceService({ engine, anchor, gainDb: 0 });
-    const [alice, bob, carol] = await Promise.all([RtpPeer.create(), RtpPeer.create(), RtpPeer.create()]);
-    // Alice called Bob, then Carol; her phone talks on the second call's stream.
-    const first = await call('conf-1', alice, bob, ['ulaw', 'ulaw'], ['rtp-nte', 'rtp-nte']);
-    const second = await call('conf-2', alice, carol, ['ulaw', 'ulaw'], ['rtp-nte', 'rtp-nte']);
-    const created = await conferences.create();
-    if (!created.ok) throw new Error(created.reason);
-    for (const leg of [
-      { callId: 'conf-2', legId: 'a' },
-      { callId: 'conf-1', legId: 'b' },
-      { callId: 'conf-2', legId: 'b' },
-    ])
-      expect(await conferences.join(created.id, leg)).toEqual({ ok: true });
-    const speakers: Array<[RtpPeer, Endpoint, number]> = [
-      [alice, second.callerSendsTo, 500],
-      [bob, first.calleeSendsTo, 1100],
-      [carol, second.calleeSendsTo, 1700],
-    ];
-    for (const [peer] of speakers) peer.received.length = 0;
-    await Promise.all(
-      speakers.map(([peer, to, frequency]) => peer.stream(to, tone(frequency, 40, 'ulaw', 6000), 0)),
-    );
-    for (const [peer, , own] of speakers) {
-      await peer.until(() => audioFrom(peer, 0).length >= 40, 5000, 'mix');
-      const mix = decodeAll(audioFrom(peer, 0).slice(10, 35), 'ulaw');
-      const others = speakers
-        .filter(([, , frequency]) => frequency !== own)
-        .map(([, , frequency]) => frequency);
-      for (const frequency of others) expect(share(mix, frequency)).toBeGreaterThan(0.25);
-      expect(share(mix, own)).toBeLessThan(0.02);
-    }
-    const left = await conferences.leave(created.id, { callId: 'conf-2', legId: 'b' });
-    expect(left).toEqual({
-      ok: true,
-      remaining: 0,
-      fellBack: [
-        { callId: 'conf-2', legId: 'a' },
-        { callId: 'conf-1', legId: 'b' },
-      ],
-    });
-    bob.received.length = 0;
-    await alice.stream(second.callerSendsTo, tone(500, 10, 'ulaw'), 0);
-    await bob.until(() => audioFrom(bob, 0).length >= 10, 5000, 'plain call after the conference');
-    conferences.close();
-    await anchor.release('conf-1');
-    await anchor.release('conf-2');
-    await Promise.all([alice.close(), bob.close(), carol.close()]);
-  });
-
-  it('reports the max-conferences limit clearly', async () => {
-    const small = await createMediaEngine({
-      address: '127.0.0.1',
-      portRange: [42100, 42109],
-      workers: 0,
-      mediaTimeoutMs: 0,
-      maxConferences: 1,
-    });
-    const service = createConferenceService({
-      engine: small,
-      anchor: createMediaAnchor({ engine: small, codecs: {}, mediaTimeoutMs: 0 }),
-    });
-    expect((await service.create()).ok).toBe(true);
-    expect(await service.create()).toEqual({
-      ok: false,
-      code: 'conference-limit',
-      reason: 'at most 1 conferences at once (max-conferences)',
-    });
-    await small.close();
   });
 
   it('records a leg to a WAV file named after the call, whatever the Call-ID holds', async () => {
