@@ -304,3 +304,98 @@ describe('parties of anchored calls moved into a room', () => {
     }
   });
 });
+
+describe('a party of an anchored call moved in through the API', () => {
+  it('POST participants {connectionId}: its other party hands it on, it keeps its endpoint and hears the room', async () => {
+    await Promise.all([phone('201'), phone('202'), phone('203')]);
+    const created = await request('POST', '/conferences', { numbers: ['203'] });
+    expect(created.status).toBe(201);
+    await call('201', '202');
+    const connection = node.core
+      .calls()
+      .flatMap((active) => active.connections)
+      .find((party) => party.number === '201');
+    if (connection === undefined) throw new Error('no connection of 201');
+    const targetBefore = phones.get('201')!.target;
+    const added = await request('POST', `/conferences/${created.json.id}/participants`, {
+      connectionId: connection.id,
+    });
+    expect(added.status).toBe(202);
+    await eventually(() => phones.get('202')!.byes.length === 1, 'the BYE to the party that handed 201 on');
+    await eventually(
+      () => node.bridge.room(created.json.id)?.participants.filter((p) => p.state === 'joined').length === 2,
+      'two participants joined',
+    );
+    expect(phones.get('201')!.reinvites).toHaveLength(0);
+    expect(phones.get('201')!.target).toEqual(targetBefore);
+    const marks = await talk(['201', '203']);
+    expectHears('201', ['203'], marks.get('201')!);
+    expectHears('203', ['201'], marks.get('203')!);
+  });
+});
+
+describe('media timeout of a participant on hold', () => {
+  let timed: ConferenceNode;
+  const TIMEOUT_MS = 600;
+
+  beforeAll(async () => {
+    timed = await startConferenceNode(MAX_CONFERENCES, TIMEOUT_MS);
+  });
+  afterAll(() => timed.close());
+
+  it('keeps a silent participant while it holds the call and hangs it up once it retrieves and stays silent', async () => {
+    const [holder, talker] = await Promise.all([startPhone('ulaw'), startPhone('ulaw')]);
+    registerPhone(timed, '201', holder);
+    registerPhone(timed, '202', talker);
+    try {
+      const holding = await joined(holder, '201', FACTORY_NUMBER);
+      const [room] = timed.bridge.rooms();
+      if (room === undefined) throw new Error('the factory opened no room');
+      await joined(talker, '202', room.number);
+      // RFC 3264 §8.4: 201 holds and sends nothing from then on; 202 talks on.
+      const held = await holder.stack.requestInDialog(holding, 'INVITE', {
+        body: holder.sdp('sendonly'),
+        contentType: 'application/sdp',
+      });
+      expect(held.status).toBe(200);
+      await talker.rtp.stream(
+        talker.target,
+        toneFrames(1100, (4 * TIMEOUT_MS) / 20, 'ulaw'),
+        PAYLOAD_TYPE.ulaw,
+      );
+      expect(holder.byes).toHaveLength(0);
+      expect(
+        timed.bridge
+          .room(room.id)
+          ?.participants.map((p) => p.state)
+          .sort(),
+      ).toEqual(['held', 'joined']);
+
+      const retrieved = await holder.stack.requestInDialog(holding, 'INVITE', {
+        body: holder.sdp(),
+        contentType: 'application/sdp',
+      });
+      expect(retrieved.status).toBe(200);
+      await talker.rtp.stream(
+        talker.target,
+        toneFrames(1100, (4 * TIMEOUT_MS) / 20, 'ulaw'),
+        PAYLOAD_TYPE.ulaw,
+      );
+      await eventually(() => holder.byes.length === 1, 'the silent participant hung up');
+    } finally {
+      for (const active of timed.core.calls())
+        for (const connection of active.connections) timed.core.clear(connection.id);
+      await Promise.all([holder.close(), talker.close()]);
+    }
+  });
+
+  /** `party` on line `dn` calls `dialed` at the timed node; it sends a few frames so it counts as sending. */
+  async function joined(party: MediaParty, dn: string, dialed: string): Promise<Dialog> {
+    const { response, dialog } = await (await dial(party, timed.asMediaNode, dn, dialed)).waitFor('final');
+    expect(response.status).toBe(200);
+    if (dialog === undefined) throw new Error('the 200 made no dialog');
+    party.received.push(response.body.toString());
+    await party.rtp.stream(party.target, toneFrames(500, 5, 'ulaw'), PAYLOAD_TYPE.ulaw);
+    return dialog;
+  }
+});
