@@ -146,12 +146,17 @@ function rtpengineContender(engine: Rtpengine): Contender {
 const lossOf = (r: LoadResult) => (r.sent ? r.lost / r.sent : 0);
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-/** The median round's p50 and p99, and the best round's p99. */
-const typical = (r: LoadResult) => ({
-  p50: median(r.rounds.map((round) => round.p50Us)),
-  p99: median(r.rounds.map((round) => round.p99Us)),
-  bestP99: Math.min(...r.rounds.map((round) => round.p99Us)),
-});
+/** Rounds in which something arrived (an empty round has no quantiles). */
+const measuredRounds = (r: LoadResult) => r.rounds.filter((round) => round.received > 0);
+/** The median round's p50 and p99, and the best round's p99 (NaN when nothing arrived). */
+const typical = (r: LoadResult) => {
+  const rounds = measuredRounds(r);
+  return {
+    p50: median(rounds.map((round) => round.p50Us)),
+    p99: median(rounds.map((round) => round.p99Us)),
+    bestP99: rounds.length ? Math.min(...rounds.map((round) => round.p99Us)) : Number.NaN,
+  };
+};
 const cpuShare = (r: LoadResult) => (r.relayCpuSeconds < 0 ? null : r.relayCpuSeconds / r.seconds);
 const ms = (us: number) => (us / 1000).toFixed(3);
 
@@ -213,7 +218,7 @@ function printRelayTable(rows: Row[]): Map<string, number> {
       const own = typical(r);
       const isFloor = contender === direct.name;
       const cpu = cpuShare(r);
-      const passing = r.rounds.filter(
+      const passing = measuredRounds(r).filter(
         (round) => round.p99Us - (isFloor ? 0 : base.bestP99) < LATENCY_LIMIT_US,
       );
       return [
