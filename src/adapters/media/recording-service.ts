@@ -239,6 +239,8 @@ class Recordings implements RecordingService {
     } catch (error) {
       if (error instanceof MediaError && error.code === 'busy')
         return { ok: false, code: 'already-recording', reason: error.message };
+      if (isGone(error))
+        return { ok: false, code: 'not-anchored', reason: `connection ${connectionId} was released` };
       return { ok: false, code: 'failed', reason: describe(error) };
     } finally {
       this.starting.delete(connectionId);
