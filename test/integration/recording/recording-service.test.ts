@@ -65,7 +65,12 @@ function audibleFrames(wav: Buffer): number {
 
 beforeAll(async () => {
   const base = 45_000 + Math.floor(Math.random() * 200) * 50;
-  engine = await createMediaEngine({ address: '127.0.0.1', portRange: [base, base + 49], workers: 1 });
+  engine = await createMediaEngine({
+    address: '127.0.0.1',
+    portRange: [base, base + 49],
+    workers: 1,
+    mediaTimeoutMs: 0,
+  });
   anchor = createMediaAnchor({ engine, codecs: {}, mediaTimeoutMs: 0 });
   folder = await mkdtemp(path.join(tmpdir(), 'strowger-recordings-'));
   recordings = createRecordingService({
