@@ -106,7 +106,7 @@ export interface RecordingService {
   openFile(name: string): Promise<OpenFileResult>;
   /** Recordings in progress. */
   readonly count: number;
-  /** Stops listening to the anchor; recordings still running end with their endpoints. */
+  /** Stops listening to the anchor and the engine; recordings still running end with their endpoints. */
   close(): void;
 }
 
@@ -139,7 +139,7 @@ class Recordings implements RecordingService {
   private readonly byId = new Map<string, Running>();
   /** Connections whose recording is being set up, so that two requests cannot race. */
   private readonly starting = new Set<string>();
-  /** Endpoints of recordings being set up, and whether the anchor released them meanwhile. */
+  /** Endpoints of recordings being set up, and whether they were released meanwhile. */
   private readonly startingEndpoints = new Map<string, boolean>();
   private readonly now: () => number;
   private readonly stopListening: () => void;
@@ -147,18 +147,29 @@ class Recordings implements RecordingService {
 
   constructor(private readonly options: RecordingServiceOptions) {
     this.now = options.now ?? Date.now;
-    // The engine finishes a recorder before it releases its endpoint: the file is complete here.
-    this.stopListening = options.anchor.onLegReleased((_callId, _legId, endpointId) => {
-      if (this.startingEndpoints.has(endpointId)) this.startingEndpoints.set(endpointId, true);
-      for (const running of this.byId.values()) {
-        if (running.endpointId !== endpointId) continue;
-        this.byId.delete(running.id);
-        options.logger?.debug(
-          { recording: running.id, connectionId: running.connectionId, file: running.file },
-          'recording ended with its leg',
-        );
-      }
+    // The engine finishes a recorder before it releases its endpoint: the file is complete by
+    // then. The anchor tells of the legs it releases; the engine's final counters tell of every
+    // endpoint, also one the anchor handed over (a party moved into a conference room).
+    const stopAnchor = options.anchor.onLegReleased((_callId, _legId, endpointId) => this.ended(endpointId));
+    const stopEngine = options.engine.onEvent((event) => {
+      if (event.type === 'stats') this.ended(event.stats.endpointId);
     });
+    this.stopListening = () => {
+      stopAnchor();
+      stopEngine();
+    };
+  }
+
+  private ended(endpointId: string): void {
+    if (this.startingEndpoints.has(endpointId)) this.startingEndpoints.set(endpointId, true);
+    for (const running of this.byId.values()) {
+      if (running.endpointId !== endpointId) continue;
+      this.byId.delete(running.id);
+      this.options.logger?.debug(
+        { recording: running.id, connectionId: running.connectionId, file: running.file },
+        'recording ended with its leg',
+      );
+    }
   }
 
   get count(): number {
