@@ -418,8 +418,9 @@ async function measure(start: () => Promise<Server>, files: InjectionFiles): Pro
     const warmUpPorts = await Promise.all(files.warmUp.map(() => freePort('UDP')));
     await load(server, files.warmUp, warmUpPorts, WARMUP_LINES / SIPP_PROCESSES);
     await sleep(SETTLE_MS);
-    const pssBefore = pssBytes(server.processes());
+    // After the full GC of the heap reading, so that garbage left by start-up or load is not counted.
     const heapBefore = await server.heapUsedAfterGc?.();
+    const pssBefore = pssBytes(server.processes());
     // Each sipp process keeps its port through every phase, as a phone keeps its address:port from
     // one refresh to the next: a registrar may treat a binding that moves as new.
     const ports = await Promise.all(files.lines.map(() => freePort('UDP')));
@@ -427,8 +428,9 @@ async function measure(start: () => Promise<Server>, files: InjectionFiles): Pro
     if (initial.successful !== LINES)
       console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
     await sleep(SETTLE_MS);
-    const pssAfter = pssBytes(server.processes());
+    // After the full GC of the heap reading, so that garbage left by start-up or load is not counted.
     const heapAfter = await server.heapUsedAfterGc?.();
+    const pssAfter = pssBytes(server.processes());
     await load(server, files.lines, ports, WARMUP_CALLS / SIPP_PROCESSES);
     const refresh = await load(server, files.lines, ports, MEASURED_CALLS / SIPP_PROCESSES);
     return { server: server.name, initial, refresh, pssBefore, pssAfter, heapBefore, heapAfter };
