@@ -428,7 +428,6 @@ async function measure(start: () => Promise<Server>, files: InjectionFiles): Pro
     if (initial.successful !== LINES)
       console.warn(`${server.name}: ${initial.successful} of ${LINES} lines registered`);
     await sleep(SETTLE_MS);
-    // After the full GC of the heap reading, so that garbage left by start-up or load is not counted.
     const heapAfter = await server.heapUsedAfterGc?.();
     const pssAfter = pssBytes(server.processes());
     await load(server, files.lines, ports, WARMUP_CALLS / SIPP_PROCESSES);
