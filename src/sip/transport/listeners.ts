@@ -3,6 +3,7 @@
  * configured listener. What arrives on them is handed to the callbacks given here.
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import {
   createServer as createHttpServer,
   type Server as HttpServer,
@@ -10,7 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, isIPv6, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, isIP, isIPv6, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Endpoint, ListenerOptions } from './types.js';
 import { httpErrorResponse } from './ws-handshake.js';
@@ -58,6 +59,20 @@ function checkBufferSize(name: string, value: number | undefined): void {
   }
 }
 
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * dgram resolves the destination of every datagram, even an IP literal, through dns.lookup,
+ * which answers a literal on the next tick: a deferred callback per message sent. Every target
+ * the transport sends to is a literal already (RFC 3263 resolution happens above), so a literal
+ * is answered at once and only a name goes to the resolver.
+ */
+function literalFirstLookup(address: string, options: LookupOneOptions, callback: LookupCallback): void {
+  const family = isIP(address);
+  if (family !== 0) callback(null, address, family);
+  else dnsLookup(address, options, callback);
+}
+
 export function bindUdp(
   options: ListenerOptions,
   onDatagram: (datagram: Buffer, remote: RemoteInfo, listener: UdpListener) => void,
@@ -66,7 +81,7 @@ export function bindUdp(
   checkBufferSize('receiveBufferSize', options.receiveBufferSize);
   checkBufferSize('sendBufferSize', options.sendBufferSize);
   const ipv6 = isIPv6(options.address);
-  const socket = createSocket({ type: ipv6 ? 'udp6' : 'udp4' });
+  const socket = createSocket({ type: ipv6 ? 'udp6' : 'udp4', lookup: literalFirstLookup });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(options.port, options.address, () => {
