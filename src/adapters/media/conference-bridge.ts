@@ -11,6 +11,7 @@
  */
 import type {
   CallCore,
+  CallEvent,
   Cause,
   Connection,
   CoreLogger,
@@ -188,6 +189,9 @@ class Bridge implements ConferenceBridge {
   private readonly wallClock: () => number;
   private readonly slotWidth: number;
   private readonly stopEvents: () => void;
+  private readonly stopCallEvents: () => void;
+  /** Calls a participant's device handed to the factory number, with the room they join. */
+  private readonly handedToRoom = new Map<string, Room>();
   private nextRoom = 0;
   private nextSession = Math.floor(Date.now() / 1000);
 
@@ -197,6 +201,7 @@ class Bridge implements ConferenceBridge {
     this.wallClock = options.wallClock ?? Date.now;
     this.slotWidth = String(options.maxConferences).length;
     this.stopEvents = options.engine.onEvent((event) => this.onEngineEvent(event));
+    this.stopCallEvents = options.core.events.on((event) => this.onCallEvent(event));
     this.driver = {
       offer: (connection, _call, offer) => void this.offered(connection, offer),
       progress: () => undefined,
@@ -322,6 +327,7 @@ class Bridge implements ConferenceBridge {
 
   async close(): Promise<void> {
     this.stopEvents();
+    this.stopCallEvents();
     await Promise.all([...this.roomsById.keys()].map((id) => this.endRoom(id)));
   }
 
@@ -460,9 +466,10 @@ class Bridge implements ConferenceBridge {
    */
   private async roomFor(connection: Connection): Promise<Room | undefined> {
     const number = connection.device.number;
-    let room: Room | undefined;
+    let room = this.handedToRoom.get(connection.callId);
     let cause: Cause = 'destNotObtainable';
-    if (number === this.options.factoryNumber) {
+    if (room !== undefined) this.handedToRoom.delete(connection.callId);
+    else if (number === this.options.factoryNumber) {
       const opened = this.openRoom(true);
       if (opened.ok) room = opened.room;
       else {
@@ -664,6 +671,31 @@ class Bridge implements ConferenceBridge {
     if (participant.state === 'joining' && participant.direction === 'in')
       this.options.core.reportFailed(participant.connectionId, 'resourcesNotAvailable');
     else this.options.core.clear(participant.connectionId, 'resourcesNotAvailable');
+  }
+
+  /**
+   * RFC 4579 §5.4: a participant's phone hands the party of its other call to the focus (a REFER
+   * with Replaces in its dialog with the room, which the SIP legs take as a transfer to the
+   * number the phone reached the room on). Reached through the factory number, that party joins
+   * the phone's room rather than a new one.
+   */
+  private onCallEvent(event: CallEvent): void {
+    if (event.type === 'callCleared') this.handedToRoom.delete(event.callId);
+    if (event.type !== 'transferred' || event.cause !== 'singleStepTransfer') return;
+    if (event.transferredToDevice !== this.options.factoryNumber) return;
+    const room = this.roomOfDevice(event.transferringDevice);
+    if (room !== undefined) this.handedToRoom.set(event.callId, room);
+  }
+
+  /** The room a device takes part in (its call with the bridge), if any. */
+  private roomOfDevice(deviceId: string): Room | undefined {
+    const { core } = this.options;
+    for (const participant of this.participants.values()) {
+      const parties = core.callOf(participant.connectionId)?.connections;
+      if (parties?.some((party) => party.id !== participant.connectionId && party.deviceId === deviceId))
+        return participant.room;
+    }
+    return undefined;
   }
 
   private onEngineEvent(event: MediaEvent): void {

@@ -8,6 +8,7 @@
  */
 import type { CallCore, Cause, ConnectionView } from '../../core/index.js';
 import { dialogKey, type IncomingRequest, parseNameAddr, type Uri } from '../../sip/index.js';
+import { CONFERENCE_BRIDGE } from '../media/index.js';
 import type { Leg, LegContext } from './leg.js';
 
 /**
@@ -112,7 +113,7 @@ export class ReferHandling {
       const done =
         target.kind === 'blind'
           ? await this.blind(leg, target.number)
-          : consulted !== undefined && (await this.consultative(leg, consulted));
+          : consulted !== undefined && (await this.consultativeOrConference(leg, consulted));
       await this.notify(leg, done ? '200 OK' : '503 Service Unavailable', true);
     } finally {
       finished();
@@ -132,6 +133,19 @@ export class ReferHandling {
   private async blind(leg: Leg, number: string): Promise<boolean> {
     if (await this.handedOff(leg, number, 'singleStepTransfer')) return true;
     return this.context.core.singleStepTransfer(leg.connectionId, number).ok;
+  }
+
+  /**
+   * RFC 4579 §5.4: a REFER with Replaces sent to a focus (its dialog's other party is the
+   * conference bridge) asks it to bring in the party of the replaced dialog. That party is handed
+   * on to the number the phone reached the room on (single step transfer), which releases the
+   * phone's leg of that call; the phone stays in the room. Any other is a consultative transfer.
+   */
+  private async consultativeOrConference(leg: Leg, consulted: Leg): Promise<boolean> {
+    const { core } = this.context;
+    const focus = otherParty(core, leg.connectionId);
+    if (focus?.deviceKind !== CONFERENCE_BRIDGE) return this.consultative(leg, consulted);
+    return core.singleStepTransfer(consulted.connectionId, focus.number).ok;
   }
 
   /**

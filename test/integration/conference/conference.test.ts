@@ -135,6 +135,16 @@ async function call(dn: string, dialed: string): Promise<Dialog> {
   return dialog;
 }
 
+/** The sipfrag status lines of the NOTIFYs `dn` receives (RFC 3515 §2.4.5). */
+function notifications(dn: string): string[] {
+  const frags: string[] = [];
+  phones.get(dn)!.stack.onRequest('NOTIFY', (incoming) => {
+    frags.push(incoming.request.body.toString().trim());
+    incoming.reply(200);
+  });
+  return frags;
+}
+
 describe('conferences through the API', () => {
   it('dials three phones into a room: each hears the other two at the mix gain and not itself', async () => {
     await Promise.all([phone('201'), phone('202'), phone('203', 'alaw')]);
@@ -247,16 +257,6 @@ describe('conferences from phones', () => {
 });
 
 describe('parties of anchored calls moved into a room', () => {
-  /** The sipfrag status lines of the NOTIFYs `dn` receives (RFC 3515 §2.4.5). */
-  function notifications(dn: string): string[] {
-    const frags: string[] = [];
-    phones.get(dn)!.stack.onRequest('NOTIFY', (incoming) => {
-      frags.push(incoming.request.body.toString().trim());
-      incoming.reply(200);
-    });
-    return frags;
-  }
-
   it('blind REFER to the room: the party keeps its endpoint, hears the room, and falls back to a call with audio', async () => {
     await Promise.all([phone('201'), phone('202'), phone('203')]);
     const inRoom = await call('203', FACTORY_NUMBER);
@@ -398,4 +398,40 @@ describe('media timeout of a participant on hold', () => {
     await party.rtp.stream(party.target, toneFrames(500, 5, 'ulaw'), PAYLOAD_TYPE.ulaw);
     return dialog;
   }
+});
+
+describe('REFER to the focus (RFC 4579 §5.4)', () => {
+  it('a participant brings in its other call’s party by Replaces: that call’s leg is released, the phone stays, all three hear each other', async () => {
+    await Promise.all([phone('201'), phone('202'), phone('203')]);
+    const inRoom = await call('201', FACTORY_NUMBER);
+    const roomSession = phones.get('201')!.received.at(-1)!;
+    const [room] = node.bridge.rooms();
+    if (room === undefined) throw new Error('the factory opened no room');
+    await call('203', room.number);
+    const consultation = await call('201', '202');
+    const frags = notifications('201');
+    const { callId, localTag, remoteTag } = consultation.id;
+    const replaces = encodeURIComponent(`${callId};to-tag=${remoteTag};from-tag=${localTag}`);
+    const controller = phones.get('201')!;
+    const referred = await controller.stack.requestInDialog(inRoom, 'REFER', {
+      headers: [['Refer-To', `<sip:${room.number}@127.0.0.1?Replaces=${replaces}>`]],
+    });
+    expect(referred.status).toBe(202);
+    await eventually(() => frags.includes('SIP/2.0 200 OK'), 'the NOTIFY of the REFER’s success');
+    await eventually(
+      () => node.bridge.room(room.id)?.participants.filter((p) => p.state === 'joined').length === 3,
+      'three participants joined',
+    );
+    // Only the consultation call's leg is released; 202 keeps its endpoint.
+    expect(controller.byes).toHaveLength(1);
+    expect(controller.byes[0]?.headers.get('Call-ID')).toBe(callId);
+    expect(phones.get('202')!.reinvites).toHaveLength(0);
+    expect(node.bridge.rooms()).toHaveLength(1);
+    // 201 talks in its call with the room again.
+    controller.received.push(roomSession);
+    const marks = await talk(['201', '202', '203']);
+    expectHears('201', ['202', '203'], marks.get('201')!);
+    expectHears('202', ['201', '203'], marks.get('202')!);
+    expectHears('203', ['201', '202'], marks.get('203')!);
+  });
 });
