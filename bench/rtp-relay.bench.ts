@@ -148,8 +148,8 @@ function rtpengineContender(engine: Rtpengine): Contender {
 const lossOf = (r: LoadResult) => (r.sent ? r.lost / r.sent : 0);
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-/** Rounds in which something arrived (an empty round has no quantiles). */
-const measuredRounds = (r: LoadResult) => r.rounds.filter((round) => round.received > 0);
+/** Rounds with quantiles (nothing arrived, or no two mixes to one participant, gives none). */
+const measuredRounds = (r: LoadResult) => r.rounds.filter((round) => round.received > 0 && round.p99Us >= 0);
 /** The median round's p50 and p99, and the best round's p99 (NaN when nothing arrived). */
 const typical = (r: LoadResult) => {
   const rounds = measuredRounds(r);
@@ -381,6 +381,16 @@ async function main(): Promise<void> {
   const peer = await Rtpengine.start(RELAY);
   if (typeof peer === 'string') console.log(`PEER MISSING: ${peer}`);
   else contenders.push(rtpengineContender(peer));
+  // Interrupted (Ctrl-C, timeout): stop the daemon and the relay process rather than orphan them.
+  const stopAll = async () => {
+    if (typeof peer !== 'string') await peer.stop();
+    await strowger.stop();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void stopAll().finally(() => process.exit(130));
+    });
+  }
 
   try {
     progress('relayed calls:');
@@ -421,8 +431,7 @@ async function main(): Promise<void> {
     }
     reportProbe('after');
   } finally {
-    if (typeof peer !== 'string') await peer.stop();
-    await strowger.stop();
+    await stopAll();
   }
 }
 
