@@ -123,34 +123,61 @@ class Controller implements MediaEngine {
   private nextEndpoint = 1;
   private nextConference = 1;
   private closed = false;
+  private threadsStarting: Promise<void> | undefined;
 
   constructor(private readonly options: MediaEngineOptions) {
     this.pool = new PortPool(options.portRange[0], options.portRange[1]);
     this.maxConferences = options.maxConferences ?? 12;
   }
 
+  /**
+   * The engine on this thread (workers: 0) starts at once. Worker threads start with the first
+   * endpoint or conference instead: each costs 5–10 MB of resident memory and there is one per
+   * spare core, which an idle node (no call yet) has no use for.
+   */
   async start(): Promise<void> {
-    const count = this.options.workers ?? Math.max(1, availableParallelism() - 1);
-    const common = {
+    if (this.workerCount() > 0) return;
+    this.workers.push(
+      new InlineWorkerLink({
+        ...this.workerOptions(),
+        index: 0,
+        clock: this.options.clock ?? systemClock,
+        onExit: () => undefined,
+      }),
+    );
+  }
+
+  private workerCount(): number {
+    return this.options.workers ?? Math.max(1, availableParallelism() - 1);
+  }
+
+  private workerOptions() {
+    return {
       address: this.options.address,
       mediaTimeoutMs: this.options.mediaTimeoutMs,
       onEvent: (event: MediaEvent) => this.emit(event),
     };
-    if (count === 0) {
-      this.workers.push(
-        new InlineWorkerLink({
-          ...common,
-          index: 0,
-          clock: this.options.clock ?? systemClock,
-          onExit: () => undefined,
-        }),
-      );
-      return;
-    }
+  }
+
+  /** Resolves once the worker threads run; a failed start is tried again by the next call. */
+  private threadsReady(): Promise<void> {
+    if (this.workerCount() === 0) return Promise.resolve();
+    this.threadsStarting ??= this.startThreads().catch((error: unknown) => {
+      this.threadsStarting = undefined;
+      throw error;
+    });
+    return this.threadsStarting;
+  }
+
+  private async startThreads(): Promise<void> {
     const threads: ThreadWorkerLink[] = [];
-    for (let index = 0; index < count; index++) {
+    for (let index = 0; index < this.workerCount(); index++) {
       threads.push(
-        new ThreadWorkerLink({ ...common, index, onExit: (reason) => this.workerLost(index, reason) }),
+        new ThreadWorkerLink({
+          ...this.workerOptions(),
+          index,
+          onExit: (reason) => this.workerLost(index, reason),
+        }),
       );
     }
     try {
@@ -181,6 +208,8 @@ class Controller implements MediaEngine {
   }
 
   async allocate(options: AllocateOptions = {}): Promise<Endpoint> {
+    this.assertOpen();
+    await this.threadsReady();
     this.assertOpen();
     const worker = options.near ? this.endpointRecord(options.near).worker : this.leastLoadedWorker();
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
@@ -304,6 +333,8 @@ class Controller implements MediaEngine {
 
   async createConference(options: ConferenceOptions = {}): Promise<Conference> {
     this.assertOpen();
+    await this.threadsReady();
+    this.assertOpen();
     if (this.conferences.size >= this.maxConferences) {
       throw new MediaError(
         'conference-limit',
@@ -414,6 +445,8 @@ class Controller implements MediaEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Threads still starting are closed with the others; a start that failed left none.
+    await this.threadsStarting?.catch(() => undefined);
     for (const id of [...this.endpoints.keys()]) {
       await this.release(id).catch((error: unknown) =>
         this.options.logger?.warn({ err: error, endpointId: id }, 'endpoint release failed during close'),
