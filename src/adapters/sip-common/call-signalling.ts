@@ -56,6 +56,8 @@ export interface IncomingCall {
   readonly followFlow: boolean;
   /** The offer as it goes to the core; default the INVITE's body. */
   readonly media?: MediaDescription | undefined;
+  /** Header fields added to the 18x and 2xx the caller is sent. */
+  readonly answerHeaders?: readonly [string, string][];
 }
 
 export interface CallSignalling {
@@ -190,6 +192,7 @@ class Signalling implements CallSignalling {
       incoming,
       sessionTimer.kind === 'accept' ? sessionTimer.terms : undefined,
       call.followFlow,
+      call.answerHeaders,
     );
     incoming.onCancel(() => {
       if (leg.ended) return;

@@ -35,6 +35,8 @@ export interface Dial {
    * credentials after a 401/407 (RFC 3261 §22.2), or again after a timeout. Undefined gives up.
    */
   next?(failed: DialAttempt, response: SipResponse): DialAttempt | undefined;
+  /** Sees each 18x and the 2xx that answers, before the core hears of it (a trunk reads Call-Info). */
+  onResponse?(response: SipResponse): void;
 }
 
 type CalleeState = 'inviting' | 'early' | 'confirmed' | 'ended';
@@ -162,6 +164,7 @@ export class CalleeLeg extends Leg {
       this.provisionalSeen = true;
       if (this.pendingCancel) this.sendCancel(this.pendingCancel.reason);
       if (!this.pending) return undefined;
+      this.dial?.onResponse?.(response);
       this.state = 'early';
       const early = mediaOf(response);
       if (early) this.receivedMedia = early;
@@ -169,6 +172,7 @@ export class CalleeLeg extends Leg {
       return undefined;
     }
     if (status >= 300) return response;
+    if (this.pending) this.dial?.onResponse?.(response);
     // Answered: there is nothing left to cancel or to try again.
     this.attempt = undefined;
     this.dial = undefined;

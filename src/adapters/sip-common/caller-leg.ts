@@ -30,6 +30,8 @@ export class CallerLeg extends Leg {
     private terms: SessionTimerTerms | undefined,
     /** In-dialog requests go back over the INVITE's flow (a phone) rather than by the route set (a carrier). */
     followFlow: boolean,
+    /** Header fields the adapter adds to the 18x and 2xx (a trunk's Call-Info). */
+    private readonly answerHeaders: readonly [string, string][] = [],
   ) {
     super(context);
     this.incoming = incoming;
@@ -56,7 +58,11 @@ export class CallerLeg extends Leg {
     this.state = 'early';
     if (media) this.sentMedia = media;
     // RFC 3261 §12.1.1: a provisional response that creates an early dialog carries a Contact.
-    this.incoming?.reply(media ? 183 : 180, undefined, { ...bodyOf(media), contact: this.contact() });
+    this.incoming?.reply(media ? 183 : 180, undefined, {
+      ...bodyOf(media),
+      headers: [...this.answerHeaders],
+      contact: this.contact(),
+    });
   }
 
   /** The called side answered: 2xx with its session description. */
@@ -65,7 +71,7 @@ export class CallerLeg extends Leg {
     if ((this.state !== 'offering' && this.state !== 'early') || incoming === undefined) return;
     this.state = 'confirmed';
     if (media) this.sentMedia = media;
-    const headers = this.terms ? sessionTimerHeaders(this.terms) : [];
+    const headers = [...this.answerHeaders, ...(this.terms ? sessionTimerHeaders(this.terms) : [])];
     this.incoming = undefined;
     this.confirm(incoming.accept({ ...bodyOf(media), headers, contact: this.contact() }));
     if (this.terms) this.timer.start(this.terms);
