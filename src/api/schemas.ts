@@ -328,6 +328,11 @@ export const ConferenceRoom = Type.Object({
 
 const dialledNumber = Type.String({ pattern: '^\\+?[0-9*#]{1,32}$' });
 
+const connectionId = Type.String({
+  pattern: '^[0-9]{1,12}\\.[0-9]{1,6}$',
+  description: 'A CSTA connection id.',
+});
+
 /** A room at most this large is opened in one request; more join one by one. */
 const MAX_NUMBERS_AT_OPEN = 16;
 
@@ -339,16 +344,25 @@ export const ConferenceRoomRequest = Type.Object(
         description: 'Numbers the bridge calls into the new room at once (routed like calls from the room).',
       }),
     ),
+    heldConnectionId: Type.Optional({
+      ...connectionId,
+      description:
+        "Ad hoc conference (with `activeConnectionId`): a device's held connection; its other party joins the room and the connection is released.",
+    }),
+    activeConnectionId: Type.Optional({
+      ...connectionId,
+      description:
+        'The same device’s connected connection in another call: its other party joins the room, and so does the device, keeping its dialog.',
+    }),
   },
-  { ...closed, description: 'Send `{}` for an empty room.' },
+  {
+    ...closed,
+    description:
+      'Send `{}` for an empty room, `numbers` to call them in, or `heldConnectionId` and `activeConnectionId` for an ad hoc conference of a device’s two calls.',
+  },
 );
 
 export const ConferenceRoomParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }, closed);
-
-const connectionId = Type.String({
-  pattern: '^[0-9]{1,12}\\.[0-9]{1,6}$',
-  description: 'A CSTA connection id.',
-});
 
 export const ConferenceParticipantParams = Type.Object(
   { id: Type.String({ pattern: '^[0-9]{1,12}$' }), connectionId },

@@ -208,6 +208,11 @@ export interface ConferenceControl {
     dialed: string,
   ): Promise<ConferenceOutcome<{ readonly callId: string; readonly connectionId: string }>>;
   pull(roomId: string, connectionId: string): ConferenceOutcome<{ readonly callId: string }>;
+  /** Opens a room with a device's held and active calls' parties and the device itself (ad hoc). */
+  adHoc(
+    heldConnectionId: string,
+    activeConnectionId: string,
+  ): Promise<ConferenceOutcome<{ readonly room: ConferenceRoomView }>>;
   drop(roomId: string, connectionId: string): ConferenceOutcome;
   endRoom(roomId: string): Promise<ConferenceOutcome>;
   readonly counts: { readonly rooms: number; readonly participants: number };

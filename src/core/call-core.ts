@@ -60,13 +60,26 @@ export type OperationError =
   /** The connection is not in a state that allows the operation. */
   | 'invalidConnectionState'
   /** The device's driver cannot do it. */
-  | 'notSupported';
+  | 'notSupported'
+  /** The number to call cannot be routed (ECMA-269 invalidCalledDevice). */
+  | 'invalidCalledDevice';
 
 export type OperationResult = { readonly ok: true } | { readonly ok: false; readonly error: OperationError };
 
 /** A single step transfer's new call: the transferred party calling the number dialled. */
 export type SingleStepTransferResult =
   | { readonly ok: true; readonly callId: string }
+  | { readonly ok: false; readonly error: OperationError };
+
+/**
+ * A conference's new calls to the bridge number, each led by the party that moved into it: the
+ * held call's other party, the active call's other party, the controller.
+ */
+export type ConferenceResult =
+  | {
+      readonly ok: true;
+      readonly callIds: { readonly held: string; readonly active: string; readonly controller: string };
+    }
   | { readonly ok: false; readonly error: OperationError };
 
 export type MakeCallResult =
@@ -103,6 +116,14 @@ export interface CallCore {
    * call's other party, and their sessions are renegotiated with each other.
    */
   transfer(heldConnectionId: string, activeConnectionId: string): OperationResult;
+  /**
+   * ECMA-269 ConferenceCall for a conference bridge reached at `dialed`: a device with a held
+   * call (`heldConnectionId`) and a connected one (`activeConnectionId`) joins both. Each other
+   * party, and the device's active connection itself, moves into its own new call to `dialed`
+   * (with its identifier and the adapter's context, so no dialog changes); the held connection
+   * is cleared. Nothing changes when a call to `dialed` cannot be routed.
+   */
+  conference(heldConnectionId: string, activeConnectionId: string, dialed: string): ConferenceResult;
 
   // Reports from the adapters about their devices.
   /** The terminating device is alerting; `media` is its early session description, if any. */
@@ -171,7 +192,10 @@ type RouteOk = Extract<RouteResult, { ok: true }>;
 
 const NO_DIVERSIONS: readonly Diversion[] = Object.freeze([]);
 
-type ConnectionEventType = Exclude<CallEvent['type'], 'callCleared' | 'diverted' | 'transferred'>;
+type ConnectionEventType = Exclude<
+  CallEvent['type'],
+  'callCleared' | 'diverted' | 'transferred' | 'conferenced'
+>;
 
 class CallConnection implements Connection {
   state: ConnectionState;
@@ -640,6 +664,62 @@ class Core implements CallCore {
     this.endCall(secondary, 'transfer');
     void this.reconnect(transferred, consulted);
     return { ok: true };
+  }
+
+  conference(heldConnectionId: string, activeConnectionId: string, dialed: string): ConferenceResult {
+    const held = this.connections.get(heldConnectionId);
+    const active = this.connections.get(activeConnectionId);
+    if (!held || !active) return { ok: false, error: 'invalidConnectionId' };
+    if (
+      held.call === active.call ||
+      held.device.id !== active.device.id ||
+      held.state !== 'held' ||
+      active.state !== 'connected'
+    )
+      return { ok: false, error: 'invalidConnectionState' };
+    const heldParty = otherParty(held);
+    const activeParty = otherParty(active);
+    if (heldParty === undefined || activeParty === undefined)
+      return { ok: false, error: 'invalidConnectionState' };
+    if (typeof dialed !== 'string') return { ok: false, error: 'invalidCalledDevice' };
+    // Every party's call is routed before anything moves: a number that cannot be reached leaves
+    // both calls as they were rather than hanging the parties up. As for a transfer, the
+    // controller's calling search space routes them and each party presents its own number.
+    const moves = [heldParty, activeParty, active].map((party) => ({
+      party,
+      oldCall: party.call,
+      routed: this.route({ ...held.device, number: party.device.number }, dialed),
+    }));
+    for (const { routed } of moves) if (!routed.ok) return { ok: false, error: 'invalidCalledDevice' };
+    const primary = held.call;
+    const secondary = active.call;
+    const calls = moves.map(({ party, oldCall }) => {
+      const call = this.newCall(dialed, party.device, party.media);
+      this.move(party, call, 'originating');
+      if (this.listeners.size > 0)
+        this.emit({
+          type: 'conferenced',
+          callId: call.id,
+          cause: 'conference',
+          at: this.clock.now(),
+          primaryOldCall: primary.id,
+          secondaryOldCall: secondary.id,
+          conferencingDevice: held.device.id,
+          addedParty: party.device.id,
+          conferenceNumber: dialed,
+          conferenceConnections: [{ connection: connectionRef(party), oldCallId: oldCall.id }],
+        });
+      return call;
+    });
+    this.release(held, 'conference');
+    this.endCall(primary, 'conference');
+    this.endCall(secondary, 'conference');
+    moves.forEach(({ routed }, index) => {
+      const call = calls[index] as Call;
+      if (routed.ok) this.place(call, routed);
+    });
+    const [heldCall, activeCall, controllerCall] = calls as [Call, Call, Call];
+    return { ok: true, callIds: { held: heldCall.id, active: activeCall.id, controller: controllerCall.id } };
   }
 
   /** Moves a connection, with its identifier and the adapter's context, into another call. */

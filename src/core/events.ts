@@ -120,7 +120,29 @@ export interface TransferredEvent extends EventBase {
   readonly transferredConnections: readonly TransferredConnection[];
 }
 
-/** A connection a transfer moved into another call; it keeps its identifier. */
+/**
+ * §17.2.3: a device joined its held and active calls into a conference (ConferenceCall, cause
+ * `conference`). The mixing is a bridge device, so instead of one merged call every party gets
+ * its own call with the bridge's number: one event per such call, `callId`, naming the one
+ * connection that moved into it. The controller's active connection moves too (its dialog stays,
+ * its other party becomes the bridge); its held connection is cleared.
+ */
+export interface ConferencedEvent extends EventBase {
+  readonly type: 'conferenced';
+  /** The controller's held call. */
+  readonly primaryOldCall: string;
+  /** The controller's active call. */
+  readonly secondaryOldCall: string;
+  readonly conferencingDevice: string;
+  /** The device whose connection moved into `callId`: a party of either call, or the controller. */
+  readonly addedParty: string;
+  /** The number every party now calls: the conference bridge's. */
+  readonly conferenceNumber: string;
+  /** ECMA-269 conferenceConnections: the connection that moved into `callId` and the call it left. */
+  readonly conferenceConnections: readonly TransferredConnection[];
+}
+
+/** A connection a transfer or a conference moved into another call; it keeps its identifier. */
 export interface TransferredConnection {
   /** The connection in its new call. */
   readonly connection: ConnectionRef;
@@ -144,6 +166,7 @@ export type CallEvent =
   | ConnectionClearedEvent
   | DivertedEvent
   | TransferredEvent
+  | ConferencedEvent
   | CallClearedEvent;
 
 export type CallEventListener = (event: CallEvent) => void;

@@ -47,6 +47,8 @@ export type Cause =
   | 'transfer'
   /** A device handed its call on to another number (ECMA-269 SingleStepTransferCall). */
   | 'singleStepTransfer'
+  /** A device joined its held and active calls into a conference (ECMA-269 ConferenceCall). */
+  | 'conference'
   /**
    * Not an ECMA-269 cause: call forwarding came back to a number it had left (SIP 482). CSTA
    * presents it as `blocked`.

@@ -14,6 +14,7 @@ import type {
   CallEvent,
   Cause,
   Connection,
+  ConnectionView,
   CoreLogger,
   DeviceDriver,
   DeviceRef,
@@ -130,6 +131,16 @@ export interface ConferenceBridge {
    * hands it on (ECMA-269 SingleStepTransferCall) to the room's number.
    */
   pull(roomId: string, connectionId: string): BridgeResult<{ readonly callId: string }>;
+  /**
+   * Ad hoc conference (CUCM's Conference softkey, ECMA-269 ConferenceCall): a device's held call
+   * and its active call join a new room. Both other parties and the device's active connection
+   * move into calls to the room's number with the endpoints they already send to, so the device
+   * keeps its active dialog; its held connection is released.
+   */
+  adHoc(
+    heldConnectionId: string,
+    activeConnectionId: string,
+  ): Promise<BridgeResult<{ readonly room: RoomView }>>;
   /** Hangs a participant up (by its connection id in the room). */
   drop(roomId: string, connectionId: string): BridgeResult;
   /** Hangs every participant up and frees the room. */
@@ -280,28 +291,74 @@ class Bridge implements ConferenceBridge {
   pull(roomId: string, connectionId: string): BridgeResult<{ callId: string }> {
     const room = this.roomsById.get(roomId);
     if (room === undefined || room.ending) return noRoom(roomId);
-    const { core } = this.options;
-    const call = core.callOf(connectionId);
-    const party = call?.connections.find((connection) => connection.id === connectionId);
-    const other = call?.connections.find(
-      (connection) =>
-        connection.id !== connectionId && (connection.state === 'connected' || connection.state === 'held'),
-    );
-    if (party === undefined || other === undefined || call?.phase !== 'connected')
-      return {
-        ok: false,
-        code: 'invalid-connection',
-        reason: `connection ${connectionId} is not in a connected call`,
-      };
+    const found = this.partyAndOther(connectionId);
+    if (typeof found === 'string') return { ok: false, code: 'invalid-connection', reason: found };
+    const { party, other } = found;
     if (party.deviceKind === CONFERENCE_BRIDGE || other.deviceKind === CONFERENCE_BRIDGE)
       return {
         ok: false,
         code: 'invalid-connection',
         reason: `connection ${connectionId} is in a conference`,
       };
-    const moved = core.singleStepTransfer(other.id, room.number);
+    const moved = this.options.core.singleStepTransfer(other.id, room.number);
     if (!moved.ok) return { ok: false, code: 'invalid-connection', reason: moved.error };
     return { ok: true, callId: moved.callId };
+  }
+
+  async adHoc(
+    heldConnectionId: string,
+    activeConnectionId: string,
+  ): Promise<BridgeResult<{ room: RoomView }>> {
+    const refused = this.notControllerPair(heldConnectionId, activeConnectionId);
+    if (refused !== undefined) return { ok: false, code: 'invalid-connection', reason: refused };
+    const opened = await this.createRoom();
+    if (!opened.ok) return opened;
+    const room = this.roomsById.get(opened.room.id);
+    if (room === undefined || room.ending) return noRoom(opened.room.id);
+    // The calls may have changed while the engine made the room: the core checks them again.
+    const joined = this.options.core.conference(heldConnectionId, activeConnectionId, room.number);
+    if (joined.ok) return { ok: true, room: this.view(room) };
+    await this.end(room, () => undefined);
+    return {
+      ok: false,
+      code: 'invalid-connection',
+      reason: `connections ${heldConnectionId} and ${activeConnectionId} not conferenced (${joined.error})`,
+    };
+  }
+
+  /**
+   * Why two connections are not one device's held and active calls, each with another party
+   * that is not a conference already; undefined when they are.
+   */
+  private notControllerPair(heldConnectionId: string, activeConnectionId: string): string | undefined {
+    const held = this.partyAndOther(heldConnectionId);
+    const active = this.partyAndOther(activeConnectionId);
+    if (typeof held === 'string') return held;
+    if (typeof active === 'string') return active;
+    if (held.call === active.call) return 'the held and the active connection are in the same call';
+    if (held.party.deviceId !== active.party.deviceId)
+      return 'the held and the active connection are not the same device’s';
+    if (held.party.state !== 'held') return `connection ${heldConnectionId} is not held`;
+    if (active.party.state !== 'connected') return `connection ${activeConnectionId} is not connected`;
+    if (held.other.deviceKind === CONFERENCE_BRIDGE || active.other.deviceKind === CONFERENCE_BRIDGE)
+      return 'one of the calls is a conference already';
+    return undefined;
+  }
+
+  /** A connection of a connected two-party call and its other party, or why it is not one. */
+  private partyAndOther(
+    connectionId: string,
+  ): { call: string; party: ConnectionView; other: ConnectionView } | string {
+    const call = this.options.core.callOf(connectionId);
+    const party = call?.connections.find((connection) => connection.id === connectionId);
+    const other = call?.connections.find(
+      (connection) =>
+        connection.id !== connectionId && (connection.state === 'connected' || connection.state === 'held'),
+    );
+    if (call === undefined || party === undefined) return `no connection ${connectionId}`;
+    if (other === undefined || call.phase !== 'connected')
+      return `connection ${connectionId} is not in a connected two-party call`;
+    return { call: call.id, party, other };
   }
 
   drop(roomId: string, connectionId: string): BridgeResult {

@@ -16,7 +16,7 @@ import type {
   MediaDescription,
   SessionUpdate,
   SessionUpdateResult,
-  TransferredEvent,
+  TransferredConnection,
 } from '../../core/index.js';
 import type { SipLogger } from '../../sip/index.js';
 import {
@@ -289,36 +289,38 @@ export class CallMedia {
   };
 
   private onCallEvent(event: CallEvent): void {
-    if (event.type === 'transferred') this.transferred(event);
+    if (event.type === 'transferred')
+      this.moved(event.callId, event.transferringDevice, event.transferredConnections);
+    // A conference moves each party, the controller's active leg included, into its own call
+    // with the bridge, which takes the endpoint over from there (`handOver`).
+    if (event.type === 'conferenced')
+      this.moved(event.callId, event.conferencingDevice, event.conferenceConnections);
     if (event.type !== 'callCleared') return;
     this.warnings.delete(event.callId);
     void this.options.anchor.release(event.callId);
   }
 
   /**
-   * A transfer moved connections into `event.callId`: their endpoints follow them there, in
-   * place of the transferring party's, which it takes away when it leaves. Whoever was on hold
-   * here is held no more (the transferring party held them).
+   * A transfer or a conference moved `connections` into `callId`: their endpoints follow them
+   * there, in place of the party's of `movingDevice` that stays behind, which it takes away when
+   * it leaves. Whoever was on hold here is held no more (the moving device held them).
    */
-  private transferred(event: TransferredEvent): void {
+  private moved(callId: string, movingDevice: string, connections: readonly TransferredConnection[]): void {
     const legs = this.legs;
-    const call = legs?.core.call(event.callId);
+    const call = legs?.core.call(callId);
     if (legs === undefined || call === undefined) return;
     const { anchor } = this.options;
-    const moved = new Set(event.transferredConnections.map(({ connection }) => connection.connectionId));
+    const moved = new Set(connections.map(({ connection }) => connection.connectionId));
     for (const connection of call.connections) {
       const leg = legs.legsByConnection.get(connection.id);
       if (leg !== undefined) this.heldHere.delete(leg);
-      if (connection.deviceId === event.transferringDevice && !moved.has(connection.id))
-        void anchor.releaseLeg(event.callId, connection.id);
+      if (connection.deviceId === movingDevice && !moved.has(connection.id))
+        void anchor.releaseLeg(callId, connection.id);
     }
-    for (const { connection, oldCallId } of event.transferredConnections) {
-      void anchor.moveLeg(connection.connectionId, oldCallId, event.callId).then((outcome) => {
+    for (const { connection, oldCallId } of connections) {
+      void anchor.moveLeg(connection.connectionId, oldCallId, callId).then((outcome) => {
         if (!outcome.ok)
-          legs.logger.debug(
-            { callId: event.callId, reason: outcome.reason },
-            'media not moved with the transfer',
-          );
+          legs.logger.debug({ callId, reason: outcome.reason }, 'media not moved with the transfer');
       });
     }
   }

@@ -1,6 +1,7 @@
 /**
- * Conference rooms on the bridge (`/conferences`): list, open, add a participant by dialling out
- * or by moving a party of a call in, drop one, end a room. Refusals carry the bridge's reason:
+ * Conference rooms on the bridge (`/conferences`): list, open (empty, dialling out, or ad hoc
+ * from a device's held and active calls), add a participant by dialling out or by moving a party
+ * of a call in, drop one, end a room. Refusals carry the bridge's reason:
  * 503 when `max-conferences` rooms are running, 404 for an unknown room or participant, 409 for
  * a connection or number that cannot join.
  */
@@ -69,17 +70,32 @@ export function registerConferenceRoutes(
     {
       schema: {
         tags,
-        summary: 'Open a room, calling `numbers` into it; others join by its number or are added later',
+        summary:
+          'Open a room, calling `numbers` into it or joining a device’s held and active calls (ad hoc); others join by its number or are added later',
         body: ConferenceRoomRequest,
-        response: { 201: ConferenceRoom, 400: ErrorBody, ...errors },
+        response: { 201: ConferenceRoom, 400: ErrorBody, 409: ErrorBody, ...errors },
       },
     },
     withBridge(async (bridge, request, reply) => {
+      const { numbers, heldConnectionId, activeConnectionId } = request.body as {
+        numbers?: string[];
+        heldConnectionId?: string;
+        activeConnectionId?: string;
+      };
+      if (heldConnectionId !== undefined || activeConnectionId !== undefined) {
+        if (heldConnectionId === undefined || activeConnectionId === undefined || numbers !== undefined)
+          return sendError(
+            reply,
+            400,
+            'body: an ad hoc conference takes heldConnectionId and activeConnectionId, without numbers',
+          );
+        const conferenced = await bridge.adHoc(heldConnectionId, activeConnectionId);
+        return conferenced.ok ? reply.code(201).send(conferenced.room) : refuse(reply, conferenced);
+      }
       const opened = await bridge.createRoom();
       if (!opened.ok) return refuse(reply, opened);
       // A number that cannot be called is left out; the room lists who is being called.
-      const { numbers = [] } = request.body as { numbers?: string[] };
-      for (const number of numbers) await bridge.dialOut(opened.room.id, number);
+      for (const number of numbers ?? []) await bridge.dialOut(opened.room.id, number);
       return reply.code(201).send(bridge.room(opened.room.id) ?? opened.room);
     }),
   );
