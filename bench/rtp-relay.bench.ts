@@ -10,7 +10,9 @@
  * and the best round, as timing benchmarks take the minimum, and how many rounds met the limit.
  * Capacity is the highest level with zero loss over the whole window, added p99 < 1 ms in the
  * best round, and a direct path showing the generator kept up. On a quiet machine the median
- * and the best round agree.
+ * and the best round agree. Each level runs --repeat times, contenders taking turns, and each
+ * keeps its least disturbed run; a spinning probe before and after reports how much of each
+ * pinned CPU the machine actually gave.
  *
  * Peer: Debian's rtpengine (`rtpengine-daemon`) in userspace mode with one worker thread,
  * relaying the same streams. Strowger runs its media engine with one worker thread, set up
@@ -25,7 +27,7 @@
  *        [--priority nice|normal]
  * Relays and generator run at nice -20 by default (root or CAP_SYS_NICE; see
  * bench/rtp/placement.ts): on a shared machine the other load otherwise decides the latency.
- * Defaults finish in about five minutes; longer windows and higher levels are flags.
+ * Defaults finish in about three minutes; longer windows and higher levels are flags.
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
