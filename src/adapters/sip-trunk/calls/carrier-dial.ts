@@ -18,9 +18,11 @@ import {
   type SipStack,
   type Uri,
 } from '../../../sip/index.js';
+import { NOTIFY_MAX_DURATION_MS } from '../../media/index.js';
 import type { Dial, DialAttempt } from '../../sip-common/index.js';
 import { bodyOf, diversionHeaders } from '../../sip-common/index.js';
 import { type ResolvedTrunkConfig, TRUNK_DEFAULTS } from '../trunk-config.js';
+import { notifyRelayHeader } from './notify-relay.js';
 import type { OutgoingNumbers } from './trunk-reach.js';
 
 export interface CarrierDialInput {
@@ -35,6 +37,8 @@ export interface CarrierDialInput {
   readonly target: () => Endpoint | undefined;
   /** The forwards of a forwarded call, with how the carrier sees the forwarding numbers (RFC 5806). */
   readonly diversions?: { readonly list: readonly Diversion[]; readonly present: (number: string) => string };
+  /** Announce Cisco NOTIFY DTMF relay (Call-Info) from our Contact. */
+  readonly notifyRelay?: boolean;
 }
 
 /**
@@ -93,6 +97,7 @@ export function carrierDial(input: CarrierDialInput): Dial | undefined {
       headers.push(['P-Asserted-Identity', `<sip:${numbers.calling}@${host}>`]);
     if (input.diversions)
       headers.push(...diversionHeaders(input.diversions.list, host, input.diversions.present));
+    if (input.notifyRelay) headers.push(notifyRelayHeader(contact, NOTIFY_MAX_DURATION_MS));
     headers.push(...authorization);
     const invite = createRequest({
       method: 'INVITE',

@@ -7,6 +7,8 @@
  *   (its server in service, answering its challenges) or to a SIP address such as a voicemail
  *   pilot.
  * Everything after the INVITE (180/183/200/ACK, BYE, CANCEL, re-INVITE) is the legs' as for phones.
+ * On `sip-notify` trunks the INVITE and the 18x/2xx to the carrier announce NOTIFY DTMF relay
+ * (Call-Info).
  */
 import type { CallCore, CallView, Connection, MediaDescription } from '../../../core/index.js';
 import {
@@ -40,6 +42,7 @@ import type { TrunkAdapter } from '../trunk-adapter.js';
 import { type CarrierDialInput, carrierDial } from './carrier-dial.js';
 import { type CarrierNumbering, CarrierServices, UNTRANSLATED } from './carrier-services.js';
 import { applyCodecPreference, encodingsOf } from './codec-preference.js';
+import { notifyRelayAnswer, relaysByNotify, withNotifyRelayAnswer } from './notify-relay.js';
 import { SIP_TRUNK, type TrunkReach } from './trunk-reach.js';
 
 export interface SipTrunkCallHandlerOptions {
@@ -130,6 +133,7 @@ export function createSipTrunkCallHandler(options: SipTrunkCallHandlerOptions): 
     }
     const { request } = incoming;
     const displayName = request.from.displayName?.slice(0, MAX_DISPLAY_NAME);
+    const answerHeaders = notifyRelayAnswer(stack, incoming, trunks.trunkConfig(admission.trunk), logger);
     signalling.startCall(incoming, {
       device: {
         kind: SIP_TRUNK,
@@ -141,6 +145,7 @@ export function createSipTrunkCallHandler(options: SipTrunkCallHandlerOptions): 
       // A carrier's in-dialog requests follow its Record-Route and Contact (RFC 3261 §12.2.1.1).
       followFlow: false,
       media: offer.media,
+      ...(answerHeaders === undefined ? {} : { answerHeaders }),
     });
     return true;
   });
@@ -166,6 +171,7 @@ function callCarrier(
   };
   const offer = applyCodecPreference(media, encodingsOf(trunk.config.codecs));
   if (!offer.ok) return 'incompatibleDestination';
+  const notifyRelay = relaysByNotify(trunk.config);
   let dial: Dial | undefined;
   try {
     dial = carrierDial({
@@ -177,13 +183,18 @@ function callCarrier(
       assertedIdentity: extras.assertedIdentity,
       target,
       ...(extras.diversions === undefined ? {} : { diversions: extras.diversions }),
+      notifyRelay,
     });
   } catch {
     // A translated number no URI can carry.
     return 'destOutOfOrder';
   }
   if (dial === undefined) return 'resourcesNotAvailable';
-  startLeg(signalling, connection, dial);
+  startLeg(
+    signalling,
+    connection,
+    notifyRelay ? withNotifyRelayAnswer(dial, trunk.name, signalling.context.logger) : dial,
+  );
   return 'started';
 }
 
