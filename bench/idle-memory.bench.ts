@@ -240,7 +240,7 @@ async function main(): Promise<void> {
       'array buffers',
       'WASM resident',
       'RSS / on PostgreSQL',
-      '< 150 MB',
+      '< 150 MiB',
     ],
     rows.map(([name, figures]) =>
       figures
