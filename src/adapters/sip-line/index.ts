@@ -8,7 +8,7 @@ export {
   modelMismatch,
   parseUserAgent,
 } from './device-identity.js';
-export type { RegistrationPersistence, RegistrationRows } from './persistence.js';
+export type { PersistenceMode, RegistrationPersistence, RegistrationRows } from './persistence.js';
 export type {
   AdmissionPolicy,
   AutoRegistrationHook,
