@@ -149,7 +149,8 @@ export class CallMedia {
     if (update.kind !== 'offer' || parties === undefined) return relay(update);
     const { anchor } = this.options;
     const { callId, self, other } = parties;
-    if (anchor.endpointOf(callId, other.id) === null) return relay(update);
+    if (anchor.endpointOf(callId, other.id) === null)
+      return relay(update.transfer === true ? this.ownDescription(other, update) : update);
     if (update.transfer === true) return this.rejoin(parties, update, relay);
     const policies = { offerer: this.policyOfView(other), answerer: this.policyOfView(self) };
     const offered = await anchor.anchorOffer(callId, other.id, update.media, policies);
@@ -160,6 +161,21 @@ export class CallMedia {
     if (!result.ok || result.media === undefined) return result;
     const answered = await anchor.anchorAnswer(callId, self.id, result.media, policies.answerer);
     return answered.ok ? { ok: true, media: answered.media } : { ok: false, failure: 'rejected' };
+  }
+
+  /**
+   * A transfer's offer toward a party whose new call is not anchored (the conference bridge's
+   * fall back) carries the core's copy of the other party's description, which is the anchor's
+   * rewrite when that party's last exchange was answered here (a hold): the party is offered the
+   * other's own latest description instead, so that the two send to each other (RFC 3725 §4.2,
+   * descriptions passed end to end).
+   */
+  private ownDescription(
+    other: ConnectionView,
+    update: Extract<SessionUpdate, { kind: 'offer' }>,
+  ): SessionUpdate {
+    const own = this.legs?.legsByConnection.get(other.id)?.receivedMedia;
+    return own === undefined ? update : { ...update, media: own };
   }
 
   /**
