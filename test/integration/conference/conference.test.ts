@@ -4,12 +4,10 @@
  * and the fall back of the last two to a plain call. The audio each phone hears is measured
  * (Goertzel share and fitted amplitude), not assumed.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConferenceControl, ConferenceRoomView } from '../../../src/api/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConferenceRoomView } from '../../../src/api/index.js';
 import { formatConferences } from '../../../src/cli/show.js';
 import type { Dialog } from '../../../src/sip/index.js';
-import { openDemoStore, type RunningApi, startApi } from '../api/api-fixture.js';
-import { sleep } from '../media/rtp-peer.js';
 import {
   dial,
   eventually,
@@ -20,130 +18,13 @@ import {
   startPhone,
   toneFrames,
 } from '../media-calls/harness.js';
-import {
-  type ConferenceNode,
-  FACTORY_NUMBER,
-  GAIN_DB,
-  registerPhone,
-  startConferenceNode,
-  toneAmplitude,
-} from './harness.js';
+import { type ConferenceNode, FACTORY_NUMBER, registerPhone, startConferenceNode } from './harness.js';
+import { TONES, useConferenceNode } from './suite.js';
 
 const MAX_CONFERENCES = 2;
-/** toneFrames' amplitude. */
-const SENT_AMPLITUDE = 12_000;
-const TONES: Record<string, number> = { '201': 500, '202': 1100, '203': 1700 };
 
-let node: ConferenceNode;
-let api: RunningApi;
-let disposeStore: () => Promise<void>;
-const phones = new Map<string, MediaParty>();
-
-beforeAll(async () => {
-  node = await startConferenceNode(MAX_CONFERENCES);
-  const demo = await openDemoStore();
-  disposeStore = () => demo.dispose();
-  api = await startApi({ store: demo.store, conferences: node.bridge satisfies ConferenceControl });
-});
-
-afterAll(async () => {
-  await api.server.close();
-  await node.close();
-  await disposeStore();
-});
-
-afterEach(async () => {
-  for (const room of node.bridge.rooms()) await node.bridge.endRoom(room.id);
-  for (const call of node.core.calls())
-    for (const connection of call.connections) node.core.clear(connection.id);
-  await Promise.all([...phones.values()].map((phone) => phone.close()));
-  phones.clear();
-});
-
-async function phone(dn: string, law: 'ulaw' | 'alaw' = 'ulaw'): Promise<MediaParty> {
-  const party = await startPhone(law);
-  registerPhone(node, dn, party);
-  phones.set(dn, party);
-  return party;
-}
-
-/** The fields the tests read of the API's answers (a room, a list of rooms, an error). */
-interface Answer {
-  readonly id: string;
-  readonly message: string;
-  readonly participants: readonly { readonly number: string }[];
-  readonly length: number;
-  readonly [index: number]: Answer;
-}
-
-async function request(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: Answer }> {
-  const response = await fetch(`${api.url}/api/v1${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
-}
-
-/** Every phone sends its own tone toward where the node told it, at once. */
-async function talk(dns: readonly string[], frames = 60): Promise<Map<string, number>> {
-  const marks = new Map<string, number>();
-  for (const dn of dns) marks.set(dn, phones.get(dn)!.rtp.received.length);
-  await Promise.all(
-    dns.map((dn) => {
-      const party = phones.get(dn)!;
-      return party.rtp.stream(
-        party.target,
-        toneFrames(TONES[dn]!, frames, party.law),
-        PAYLOAD_TYPE[party.law],
-      );
-    }),
-  );
-  await sleep(200);
-  return marks;
-}
-
-/** `dn` heard, after the mixer's start-up, each of `others` at the mix gain and not itself. */
-function expectHears(dn: string, others: readonly string[], from: number): void {
-  const party = phones.get(dn)!;
-  const audio = heard(party, from);
-  expect(audio.length, `audio at ${dn}`).toBeGreaterThan(30 * 160);
-  const steady = audio.subarray(10 * 160, 40 * 160);
-  for (const other of others) {
-    expect(share(steady, TONES[other]!), `${dn} hears ${other}`).toBeGreaterThan(0.2);
-    // CME `gain -6`: each voice enters the mix at half its amplitude.
-    const gain = toneAmplitude(steady, TONES[other]!) / SENT_AMPLITUDE;
-    expect(gain, `gain of ${other} at ${dn}`).toBeGreaterThan(10 ** (GAIN_DB / 20) * 0.8);
-    expect(gain, `gain of ${other} at ${dn}`).toBeLessThan(10 ** (GAIN_DB / 20) * 1.2);
-  }
-  expect(share(steady, TONES[dn]!), `${dn} does not hear itself`).toBeLessThan(0.02);
-}
-
-/** `dn` calls `dialed` and is answered; the answer is kept as where it sends its RTP. */
-async function call(dn: string, dialed: string): Promise<Dialog> {
-  const party = phones.get(dn)!;
-  const { response, dialog } = await (await dial(party, node.asMediaNode, dn, dialed)).waitFor('final');
-  expect(response.status).toBe(200);
-  if (dialog === undefined) throw new Error('the 200 made no dialog');
-  party.received.push(response.body.toString());
-  return dialog;
-}
-
-/** The sipfrag status lines of the NOTIFYs `dn` receives (RFC 3515 §2.4.5). */
-function notifications(dn: string): string[] {
-  const frags: string[] = [];
-  phones.get(dn)!.stack.onRequest('NOTIFY', (incoming) => {
-    frags.push(incoming.request.body.toString().trim());
-    incoming.reply(200);
-  });
-  return frags;
-}
+const suite = useConferenceNode(MAX_CONFERENCES);
+const { phone, phones, request, talk, expectHears, call, notifications } = suite;
 
 describe('conferences through the API', () => {
   it('dials three phones into a room: each hears the other two at the mix gain and not itself', async () => {
@@ -156,7 +37,7 @@ describe('conferences through the API', () => {
     const added = await request('POST', `/conferences/${id}/participants`, { number: '203' });
     expect(added.status).toBe(202);
     await eventually(
-      () => node.bridge.room(id)?.participants.filter((p) => p.state === 'joined').length === 3,
+      () => suite.node.bridge.room(id)?.participants.filter((p) => p.state === 'joined').length === 3,
       'three participants joined',
     );
     const listed = await request('GET', '/conferences');
@@ -218,24 +99,24 @@ describe('conferences from phones', () => {
   it('opens a room at the factory number, joins by its number, and the last two fall back to a call', async () => {
     await Promise.all([phone('201'), phone('202'), phone('203')]);
     await call('201', FACTORY_NUMBER);
-    const [room] = node.bridge.rooms();
+    const [room] = suite.node.bridge.rooms();
     if (room === undefined) throw new Error('the factory opened no room');
     await call('202', room.number);
     const leaving = await call('203', room.number);
-    await eventually(() => node.bridge.room(room.id)?.participants.length === 3, 'three participants');
+    await eventually(() => suite.node.bridge.room(room.id)?.participants.length === 3, 'three participants');
     const marks = await talk(['201', '202', '203']);
     expectHears('202', ['201', '203'], marks.get('202')!);
 
     // 203 hangs up: 201 and 202 talk on without the bridge.
     const bye = await phones.get('203')!.stack.requestInDialog(leaving, 'BYE');
     expect(bye.status).toBe(200);
-    await eventually(() => node.bridge.rooms().length === 0, 'the room ended');
+    await eventually(() => suite.node.bridge.rooms().length === 0, 'the room ended');
     await eventually(
       () => phones.get('201')!.reinvites.length === 1 && phones.get('202')!.reinvites.length === 1,
       'both re-invited toward each other',
     );
-    expect(node.core.calls()).toHaveLength(1);
-    const [plain] = node.core.calls();
+    expect(suite.node.core.calls()).toHaveLength(1);
+    const [plain] = suite.node.core.calls();
     expect(plain?.connections.map((connection) => connection.number).sort()).toEqual(['201', '202']);
     const from = phones.get('202')!.rtp.received.length;
     const caller = phones.get('201')!;
@@ -248,11 +129,11 @@ describe('conferences from phones', () => {
 
   it('refuses the factory number with 503 when max-conferences rooms are running', async () => {
     await phone('201');
-    for (let i = 0; i < MAX_CONFERENCES; i++) expect((await node.bridge.createRoom()).ok).toBe(true);
-    const attempt = await dial(phones.get('201')!, node.asMediaNode, '201', FACTORY_NUMBER);
+    for (let i = 0; i < MAX_CONFERENCES; i++) expect((await suite.node.bridge.createRoom()).ok).toBe(true);
+    const attempt = await dial(phones.get('201')!, suite.node.asMediaNode, '201', FACTORY_NUMBER);
     const { response } = await attempt.waitFor('final');
     expect(response.status).toBe(503);
-    expect(node.bridge.rooms()).toHaveLength(MAX_CONFERENCES);
+    expect(suite.node.bridge.rooms()).toHaveLength(MAX_CONFERENCES);
   });
 });
 
@@ -260,7 +141,7 @@ describe('parties of anchored calls moved into a room', () => {
   it('blind REFER to the room: the party keeps its endpoint, hears the room, and falls back to a call with audio', async () => {
     await Promise.all([phone('201'), phone('202'), phone('203')]);
     const inRoom = await call('203', FACTORY_NUMBER);
-    const [room] = node.bridge.rooms();
+    const [room] = suite.node.bridge.rooms();
     if (room === undefined) throw new Error('the factory opened no room');
     await call('201', '202');
     const transferring = phones.get('202')!;
@@ -274,7 +155,7 @@ describe('parties of anchored calls moved into a room', () => {
     await eventually(() => transferring.byes.length === 1, 'the BYE to the transferring phone');
     await eventually(() => frags.includes('SIP/2.0 200 OK'), 'the NOTIFY of the transfer’s success');
     await eventually(
-      () => node.bridge.room(room.id)?.participants.filter((p) => p.state === 'joined').length === 2,
+      () => suite.node.bridge.room(room.id)?.participants.filter((p) => p.state === 'joined').length === 2,
       'two participants joined',
     );
     // The bridge mixes the endpoint 201 already sends to: 201 is sent nothing new.
@@ -286,9 +167,9 @@ describe('parties of anchored calls moved into a room', () => {
 
     // 202 dials in, 203 leaves: 201 and 202 fall back to a plain call and hear each other.
     await call('202', room.number);
-    await eventually(() => node.bridge.room(room.id)?.participants.length === 3, 'three participants');
+    await eventually(() => suite.node.bridge.room(room.id)?.participants.length === 3, 'three participants');
     expect((await phones.get('203')!.stack.requestInDialog(inRoom, 'BYE')).status).toBe(200);
-    await eventually(() => node.bridge.rooms().length === 0, 'the room ended');
+    await eventually(() => suite.node.bridge.rooms().length === 0, 'the room ended');
     await eventually(
       () => phones.get('201')!.reinvites.length === 1 && phones.get('202')!.reinvites.length === 1,
       'both re-invited toward each other',
@@ -311,7 +192,7 @@ describe('a party of an anchored call moved in through the API', () => {
     const created = await request('POST', '/conferences', { numbers: ['203'] });
     expect(created.status).toBe(201);
     await call('201', '202');
-    const connection = node.core
+    const connection = suite.node.core
       .calls()
       .flatMap((active) => active.connections)
       .find((party) => party.number === '201');
@@ -323,7 +204,9 @@ describe('a party of an anchored call moved in through the API', () => {
     expect(added.status).toBe(202);
     await eventually(() => phones.get('202')!.byes.length === 1, 'the BYE to the party that handed 201 on');
     await eventually(
-      () => node.bridge.room(created.json.id)?.participants.filter((p) => p.state === 'joined').length === 2,
+      () =>
+        suite.node.bridge.room(created.json.id)?.participants.filter((p) => p.state === 'joined').length ===
+        2,
       'two participants joined',
     );
     expect(phones.get('201')!.reinvites).toHaveLength(0);
@@ -405,7 +288,7 @@ describe('REFER to the focus (RFC 4579 §5.4)', () => {
     await Promise.all([phone('201'), phone('202'), phone('203')]);
     const inRoom = await call('201', FACTORY_NUMBER);
     const roomSession = phones.get('201')!.received.at(-1)!;
-    const [room] = node.bridge.rooms();
+    const [room] = suite.node.bridge.rooms();
     if (room === undefined) throw new Error('the factory opened no room');
     await call('203', room.number);
     const consultation = await call('201', '202');
@@ -419,14 +302,14 @@ describe('REFER to the focus (RFC 4579 §5.4)', () => {
     expect(referred.status).toBe(202);
     await eventually(() => frags.includes('SIP/2.0 200 OK'), 'the NOTIFY of the REFER’s success');
     await eventually(
-      () => node.bridge.room(room.id)?.participants.filter((p) => p.state === 'joined').length === 3,
+      () => suite.node.bridge.room(room.id)?.participants.filter((p) => p.state === 'joined').length === 3,
       'three participants joined',
     );
     // Only the consultation call's leg is released; 202 keeps its endpoint.
     expect(controller.byes).toHaveLength(1);
     expect(controller.byes[0]?.headers.get('Call-ID')).toBe(callId);
     expect(phones.get('202')!.reinvites).toHaveLength(0);
-    expect(node.bridge.rooms()).toHaveLength(1);
+    expect(suite.node.bridge.rooms()).toHaveLength(1);
     // 201 talks in its call with the room again.
     controller.received.push(roomSession);
     const marks = await talk(['201', '202', '203']);
