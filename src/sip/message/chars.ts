@@ -1,6 +1,8 @@
 /**
- * Character classes of the RFC 3261 §25 grammar as 128-entry lookup tables, so that the parser
- * checks a character with one array read instead of a regular expression.
+ * Character classes of the RFC 3261 §25 grammar as lookup tables, so that the parser checks a
+ * character with one array read instead of a regular expression. A table has an entry for
+ * every octet (those above 0x7f are in no class), so that a scan of received octets indexes it
+ * without a range check.
  */
 
 /**
@@ -11,7 +13,7 @@ export const UPPER = 2;
 export const PERCENT = 4;
 
 function table(...sets: string[]): Uint8Array {
-  const t = new Uint8Array(128);
+  const t = new Uint8Array(256);
   for (const set of sets) for (let i = 0; i < set.length; i++) t[set.charCodeAt(i)] = 1;
   for (let c = 0x41; c <= 0x5a; c++) if (t[c] !== 0) t[c] = 1 | UPPER;
   if (t[0x25] !== 0) t[0x25] = 1 | PERCENT;
@@ -71,6 +73,36 @@ export function forgetOctets(): void {
   mirrorOctets = NO_OCTETS;
 }
 
+/** The marks (UPPER, PERCENT) of the run `runEnd` or `octetRunEnd` scanned last (scanning is synchronous). */
+let runMarks = 0;
+
+/**
+ * The received octets behind `s` while the parser reads it, else undefined: s.charCodeAt(i) is
+ * octets[i + octetDelta()]. Readers of the common forms scan these octets start to end in one
+ * pass and slice `s` only for the strings they build.
+ */
+export function octetsOf(s: string): Uint8Array | undefined {
+  return s === mirrorText ? mirrorOctets : undefined;
+}
+
+/** Where the text `octetsOf` answered for starts in its octets. */
+export function octetDelta(): number {
+  return mirrorDelta;
+}
+
+/** `runEnd` over octets: the end of the run of class `t` in o[start, end); `runHad` tells its marks. */
+export function octetRunEnd(t: Uint8Array, o: Uint8Array, start: number, end: number): number {
+  let marks = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const kind = t[o[i]!]!;
+    if (kind === 0) break;
+    marks |= kind;
+  }
+  runMarks = marks;
+  return i;
+}
+
 /** True when every character of s[start, end) is in the table (non-ASCII never is); a scan like `runEnd`'s. */
 export function allIn(t: Uint8Array, s: string, start = 0, end = s.length): boolean {
   return runEnd(t, s, start, end) >= end;
@@ -79,9 +111,6 @@ export function allIn(t: Uint8Array, s: string, start = 0, end = s.length): bool
 export function isIn(t: Uint8Array, c: number): boolean {
   return c < 128 && t[c] !== 0;
 }
-
-/** The marks (UPPER, PERCENT) of the run `runEnd` scanned last (scanning is synchronous). */
-let runMarks = 0;
 
 /** The end of the run of characters of table `t` in s[start, end); `runHad` tells which marks it met. */
 export function runEnd(t: Uint8Array, s: string, start: number, end: number): number {

@@ -1,6 +1,19 @@
 /** The Via header field (RFC 3261 §20.42, §25.1 via-parm; RFC 3581 rport; RFC 5118 §4.5). */
 import { isIPv6 } from 'node:net';
-import { HOST_CHAR, lowerRun, parseBoundedInt, runEnd, skipSpace, TOKEN } from './chars.js';
+import {
+  GEN_VALUE,
+  HOST_CHAR,
+  lowerRun,
+  octetDelta,
+  octetRunEnd,
+  octetsOf,
+  parseBoundedInt,
+  runEnd,
+  runHad,
+  skipSpace,
+  TOKEN,
+  UPPER,
+} from './chars.js';
 import { fail, failAt, lastReadFailure, refuse } from './failure.js';
 import { isIPv4At } from './ip.js';
 import { formatParams, lastParam, readParam, setParam } from './params.js';
@@ -64,6 +77,11 @@ const NO_VALUE = -1;
  * index reached or -1 (see `lastReadFailure`).
  */
 function readViaParm(s: string, start: number, end: number, via: Via | undefined): number {
+  const octets = octetsOf(s);
+  if (octets !== undefined) {
+    const reached = readCommonViaParm(s, octets, start, end, via);
+    if (reached !== NOT_COMMON) return reached;
+  }
   let i = skipSpace(s, start, end);
   if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
     i += 8;
@@ -116,6 +134,115 @@ function readViaParm(s: string, start: number, end: number, via: Via | undefined
     i = skipSpace(s, portEnd, end);
   }
   return readViaParams(s, i, end, via);
+}
+
+/** `readCommonViaParm`'s answer for a via-parm it leaves to the full reader. */
+const NOT_COMMON = -2;
+
+/**
+ * The via-parm nearly every sender writes, read from the received octets o in one pass:
+ * `SIP/2.0/` transport SP host [":" port] and only branch, received and rport parameters,
+ * without LWS inside. Returns the index reached (at `end` or a comma), having filled `via` as
+ * `readViaParm` would, or NOT_COMMON (with `via` untouched) for anything else, valid or not,
+ * which the full reader then reads and words the failure of.
+ */
+function readCommonViaParm(
+  s: string,
+  o: Uint8Array,
+  start: number,
+  end: number,
+  via: Via | undefined,
+): number {
+  const delta = octetDelta();
+  const e = end + delta;
+  let i = start + delta;
+  while (i < e && (o[i] === 0x20 || o[i] === 0x09)) i++;
+  if (
+    i + 8 >= e ||
+    o[i] !== 0x53 ||
+    o[i + 1] !== 0x49 ||
+    o[i + 2] !== 0x50 ||
+    o[i + 3] !== 0x2f ||
+    o[i + 4] !== 0x32 ||
+    o[i + 5] !== 0x2e ||
+    o[i + 6] !== 0x30 ||
+    o[i + 7] !== 0x2f
+  ) {
+    return NOT_COMMON;
+  }
+  const transportStart = i + 8;
+  const transportEnd = octetRunEnd(TOKEN, o, transportStart, e);
+  const hostStart = transportEnd + 1;
+  if (transportEnd === transportStart || o[transportEnd] !== 0x20 || hostStart >= e) return NOT_COMMON;
+  const hostEnd = octetRunEnd(HOST_CHAR, o, hostStart, e);
+  if (hostEnd === hostStart) return NOT_COMMON;
+  const hostUpper = runHad(UPPER);
+  i = hostEnd;
+  let port = -1;
+  if (i < e && o[i] === 0x3a) {
+    const portStart = ++i;
+    port = 0;
+    while (i < e && i - portStart < 5 && o[i]! >= 0x30 && o[i]! <= 0x39) port = port * 10 + o[i++]! - 0x30;
+    if (i === portStart || port > 65535) return NOT_COMMON;
+  }
+  let branch = ABSENT;
+  let branchEnd = 0;
+  let received = ABSENT;
+  let receivedEnd = 0;
+  let rport = ABSENT;
+  let rportEnd = 0;
+  while (i < e && o[i] === 0x3b) {
+    const nameStart = i + 1;
+    const nameEnd = octetRunEnd(TOKEN, o, nameStart, e);
+    let valueStart = NO_VALUE;
+    i = nameEnd;
+    if (i < e && o[i] === 0x3d) {
+      valueStart = i + 1;
+      i = octetRunEnd(GEN_VALUE, o, valueStart, e);
+      if (i === valueStart) return NOT_COMMON;
+    }
+    const length = nameEnd - nameStart;
+    const first = o[nameStart]! | 0x20;
+    if (length === 6 && first === 0x62 && spellsLowerIn(o, nameStart, 'branch')) {
+      branch = valueStart;
+      branchEnd = i;
+    } else if (length === 8 && first === 0x72 && spellsLowerIn(o, nameStart, 'received')) {
+      received = valueStart;
+      receivedEnd = i;
+    } else if (length === 5 && first === 0x72 && spellsLowerIn(o, nameStart, 'rport')) {
+      rport = valueStart;
+      rportEnd = i;
+    } else {
+      return NOT_COMMON;
+    }
+  }
+  if (i < e && o[i] !== 0x2c) return NOT_COMMON;
+  // A branch or received without value, an IPv6 or bracketed received, an odd rport: the full
+  // reader words the failure or reads the rarer form.
+  if (branch === NO_VALUE || received === NO_VALUE) return NOT_COMMON;
+  if (received >= 0 && !isIPv4At(s, received - delta, receivedEnd - delta)) return NOT_COMMON;
+  let rportValue: number | true = true;
+  if (rport >= 0) {
+    rportValue = parseBoundedInt(s, 65535, rport - delta, rportEnd - delta);
+    if (rportValue < 0) return NOT_COMMON;
+  }
+  if (via !== undefined) {
+    via.host = hostUpper
+      ? s.slice(hostStart - delta, hostEnd - delta).toLowerCase()
+      : s.slice(hostStart - delta, hostEnd - delta);
+    via.transport = transportAt(s, transportStart - delta, transportEnd - delta);
+    if (port >= 0) via.port = port;
+    if (branch >= 0) via.branch = s.slice(branch - delta, branchEnd - delta);
+    if (received >= 0) via.received = s.slice(received - delta, receivedEnd - delta);
+    if (rport !== ABSENT) via.rport = rportValue;
+  }
+  return i - delta;
+}
+
+/** Whether o at `start` spells the lower-case letters `lower` in any letter case (o holds token characters). */
+function spellsLowerIn(o: Uint8Array, start: number, lower: string): boolean {
+  for (let i = 1; i < lower.length; i++) if ((o[start + i]! | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
