@@ -35,6 +35,8 @@ export interface TrunkConfig {
   readonly hostRegistrar?: boolean;
   /** `supplementary-service sip refer | moved-temporarily`, kept for the call handling. Both default true. */
   readonly supplementary?: { readonly refer?: boolean; readonly movedTemporarily?: boolean };
+  /** `dtmf-relay rtp-nte | sip-notify | sip-info | inband`, kept for the call handling. */
+  readonly dtmfRelay?: string;
 }
 
 export interface TrunkRegistrarConfig {

@@ -15,7 +15,7 @@ import {
 } from '../../../sip/index.js';
 import { NOTIFY_MAX_DURATION_MS, notifyCallInfo } from '../../media/index.js';
 import type { Dial } from '../../sip-common/index.js';
-import type { ResolvedTrunkConfig } from '../trunk-config.js';
+import type { ResolvedTrunkConfig, TrunkConfig } from '../trunk-config.js';
 
 /** What a carrier's Call-Info announced. */
 export interface NotifyRelayOffer {
@@ -31,12 +31,9 @@ const MAX_DURATION_MS = 0xffff;
 /** Shorter than any key press a gateway plays: such a value is read as this. */
 const MIN_DURATION_MS = 100;
 
-/**
- * Whether the trunk relays digits by NOTIFY. The node's trunks are its configuration's
- * (`dtmfRelay` among their settings), which the adapter's own trunk type leaves to the calls.
- */
-export function relaysByNotify(config: object): boolean {
-  return 'dtmfRelay' in config && config.dtmfRelay === 'sip-notify';
+/** Whether the trunk relays digits by NOTIFY (`dtmf-relay sip-notify`). */
+export function relaysByNotify(config: Pick<TrunkConfig, 'dtmfRelay'>): boolean {
+  return config.dtmfRelay === 'sip-notify';
 }
 
 /** The Call-Info field announcing NOTIFY relay from `contact` (its host and port, as IOS writes it). */
