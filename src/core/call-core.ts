@@ -685,15 +685,16 @@ class Core implements CallCore {
     // Every party's call is routed before anything moves: a number that cannot be reached leaves
     // both calls as they were rather than hanging the parties up. As for a transfer, the
     // controller's calling search space routes them and each party presents its own number.
-    const moves = [heldParty, activeParty, active].map((party) => ({
-      party,
-      oldCall: party.call,
-      routed: this.route({ ...held.device, number: party.device.number }, dialed),
-    }));
-    for (const { routed } of moves) if (!routed.ok) return { ok: false, error: 'invalidCalledDevice' };
+    const moves: { party: CallConnection; routed: RouteOk }[] = [];
+    for (const party of [heldParty, activeParty, active]) {
+      const routed = this.route({ ...held.device, number: party.device.number }, dialed);
+      if (!routed.ok) return { ok: false, error: 'invalidCalledDevice' };
+      moves.push({ party, routed });
+    }
     const primary = held.call;
     const secondary = active.call;
-    const calls = moves.map(({ party, oldCall }) => {
+    const calls = moves.map(({ party }) => {
+      const oldCallId = party.callId;
       const call = this.newCall(dialed, party.device, party.media);
       this.move(party, call, 'originating');
       if (this.listeners.size > 0)
@@ -707,19 +708,16 @@ class Core implements CallCore {
           conferencingDevice: held.device.id,
           addedParty: party.device.id,
           conferenceNumber: dialed,
-          conferenceConnections: [{ connection: connectionRef(party), oldCallId: oldCall.id }],
+          conferenceConnections: [{ connection: connectionRef(party), oldCallId }],
         });
       return call;
     });
     this.release(held, 'conference');
     this.endCall(primary, 'conference');
     this.endCall(secondary, 'conference');
-    moves.forEach(({ routed }, index) => {
-      const call = calls[index] as Call;
-      if (routed.ok) this.place(call, routed);
-    });
-    const [heldCall, activeCall, controllerCall] = calls as [Call, Call, Call];
-    return { ok: true, callIds: { held: heldCall.id, active: activeCall.id, controller: controllerCall.id } };
+    const [fromHeld, fromActive, fromController] = calls as [Call, Call, Call];
+    for (const [index, { routed }] of moves.entries()) this.place(calls[index] as Call, routed);
+    return { ok: true, callIds: { held: fromHeld.id, active: fromActive.id, controller: fromController.id } };
   }
 
   /** Moves a connection, with its identifier and the adapter's context, into another call. */
