@@ -1,10 +1,22 @@
 /** name-addr / addr-spec with header parameters (RFC 3261 §20.10, §25.1). */
-import { indexIn, isIn, isSpace, skipSpace, skipSpaceBack, TOKEN } from './chars.js';
+import {
+  GEN_VALUE,
+  indexIn,
+  isIn,
+  isSpace,
+  octetDelta,
+  octetRunEnd,
+  octetsOf,
+  skipSpace,
+  skipSpaceBack,
+  TOKEN,
+} from './chars.js';
 import { quotedContent, quotedStringEnd, quoteString } from './escape.js';
 import { lastReadFailure, lastReadMessage, refuse } from './failure.js';
-import { addLastParam, formatParams, readParam } from './params.js';
+import { addLastParam, formatParams, readParam, setParam } from './params.js';
 import type { NameAddr, Result } from './types.js';
-import { emptyUri, formatUri, readUri } from './uri.js';
+import { emptyUri, formatUri, NOT_COMMON, readCommonSipUri, readUri } from './uri.js';
+import { lowerTokenAt } from './words.js';
 
 /**
  * Parses `[display-name] <URI> *(;param)` or `addr-spec *(;param)`. In the addr-spec form
@@ -23,8 +35,72 @@ export function parseNameAddrIn(s: string, start: number, end: number): Result<N
 
 /** The name-addr s[start, end), or undefined with `lastReadFailure` set when invalid. */
 export function nameAddrIn(s: string, start: number, end: number): NameAddr | undefined {
+  const octets = octetsOf(s);
+  if (octets !== undefined) {
+    const common: NameAddr = { uri: emptyUri(), params: {} };
+    if (readCommonNameAddr(s, octets, start, end, common)) return common;
+  }
   const nameAddr: NameAddr = { uri: emptyUri(), params: {} };
   return readNameAddr(s, start, end, nameAddr) ? nameAddr : undefined;
+}
+
+/**
+ * The name-addr nearly every sender writes, read from the received octets o in one pass:
+ * [quoted display name without quoted-pairs, LWS] "<" common sip URI ">" and parameters without
+ * LWS, their values tokens, hosts or quoted strings without quoted-pairs. Fills `nameAddr` as
+ * `readNameAddr` would and returns true, or returns false for anything else, valid or not
+ * (`nameAddr` then partly filled), which `readNameAddr` reads and words the failure of.
+ */
+function readCommonNameAddr(
+  s: string,
+  o: Uint8Array,
+  start: number,
+  end: number,
+  nameAddr: NameAddr,
+): boolean {
+  const delta = octetDelta();
+  const e = end + delta;
+  let i = start + delta;
+  while (i < e && (o[i] === 0x20 || o[i] === 0x09)) i++;
+  if (i < e && o[i] === 0x22) {
+    const nameStart = i + 1;
+    i = quotedEnd(o, i, e);
+    if (i < 0) return false;
+    nameAddr.displayName = s.slice(nameStart - delta, i - 1 - delta);
+    while (i < e && (o[i] === 0x20 || o[i] === 0x09)) i++;
+  }
+  if (i >= e || o[i] !== 0x3c) return false;
+  i = readCommonSipUri(s, o, delta, i + 1, e, nameAddr.uri);
+  if (i === NOT_COMMON || i >= e || o[i] !== 0x3e) return false;
+  i++;
+  while (i < e && o[i] === 0x3b) {
+    const nameStart = i + 1;
+    const nameEnd = octetRunEnd(TOKEN, o, nameStart, e);
+    if (nameEnd === nameStart) return false;
+    let value: string | null = null;
+    i = nameEnd;
+    if (i < e && o[i] === 0x3d) {
+      const valueStart = i + 1;
+      i =
+        valueStart < e && o[valueStart] === 0x22
+          ? quotedEnd(o, valueStart, e)
+          : octetRunEnd(GEN_VALUE, o, valueStart, e);
+      if (i <= valueStart) return false;
+      value = s.slice(valueStart - delta, i - delta);
+    }
+    setParam(nameAddr.params, lowerTokenAt(s, nameStart - delta, nameEnd - delta), value);
+  }
+  return i === e;
+}
+
+/** The index after the quoted-string at o[start] === '"' closing before `end`, or -1 when it is unterminated or has a quoted-pair. */
+function quotedEnd(o: Uint8Array, start: number, end: number): number {
+  for (let i = start + 1; i < end; i++) {
+    const c = o[i];
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) return -1;
+  }
+  return -1;
 }
 
 /** Validates s[start, end) and fills `nameAddr`. False with `lastReadFailure` set when invalid. */

@@ -7,6 +7,7 @@ import {
   indexIn,
   isIn,
   lowerRun,
+  octetRunEnd,
   PARAM_CHAR,
   PASSWORD,
   PERCENT,
@@ -15,6 +16,7 @@ import {
   runHad,
   SCHEME,
   TEL_CHAR,
+  UPPER,
   URIC,
   USER,
 } from './chars.js';
@@ -69,6 +71,75 @@ export function readUri(s: string, start: number, end: number, uri: Uri | undefi
 }
 
 const OTHER = '';
+
+/** `readCommonSipUri`'s answer for a URI it leaves to the full reader. */
+export const NOT_COMMON = -2;
+
+/**
+ * The sip: or sips: URI nearly every sender writes, read from the received octets o in one
+ * pass from o[start] up to the first octet that cannot continue it, before `end`: lower-case
+ * scheme, [user "@"] hostname or IPv4 [":" port] and URI parameters, without escapes, password
+ * or headers. `delta` maps an index of o to one of `s` (see `octetsOf`). Returns the index of
+ * o reached, having filled `uri` as `readUri` would, or NOT_COMMON for anything else, valid or
+ * not: the caller then hands the URI to `readUri` with a fresh `uri`.
+ */
+export function readCommonSipUri(
+  s: string,
+  o: Uint8Array,
+  delta: number,
+  start: number,
+  end: number,
+  uri: Uri | undefined,
+): number {
+  let i = start + 4;
+  if (i >= end || o[start] !== 0x73 || o[start + 1] !== 0x69 || o[start + 2] !== 0x70) return NOT_COMMON;
+  let scheme = 'sip';
+  if (o[start + 3] === 0x73) {
+    scheme = 'sips';
+    i++;
+  }
+  if (o[i - 1] !== 0x3a) return NOT_COMMON;
+  // userinfo is told from host by its "@": a user run that stops elsewhere was the host.
+  const userStart = i;
+  const userEnd = octetRunEnd(USER, o, userStart, end);
+  let hostStart = userStart;
+  if (userEnd < end && o[userEnd] === 0x40) {
+    if (userEnd === userStart || runHad(PERCENT)) return NOT_COMMON;
+    hostStart = userEnd + 1;
+  }
+  const hostEnd = octetRunEnd(HOST_CHAR, o, hostStart, end);
+  if (hostEnd === hostStart) return NOT_COMMON;
+  const hostUpper = runHad(UPPER);
+  i = hostEnd;
+  let port = -1;
+  if (i < end && o[i] === 0x3a) {
+    const portStart = ++i;
+    port = 0;
+    while (i < end && i - portStart < 5 && o[i]! >= 0x30 && o[i]! <= 0x39) port = port * 10 + o[i++]! - 0x30;
+    if (i === portStart || port > 65535) return NOT_COMMON;
+  }
+  if (uri !== undefined) {
+    uri.scheme = scheme;
+    if (hostStart > userStart) uri.user = s.slice(userStart - delta, userEnd - delta);
+    const host = s.slice(hostStart - delta, hostEnd - delta);
+    uri.host = hostUpper ? host.toLowerCase() : host;
+    if (port >= 0) uri.port = port;
+  }
+  while (i < end && o[i] === 0x3b) {
+    const nameStart = i + 1;
+    const nameEnd = octetRunEnd(PARAM_CHAR, o, nameStart, end);
+    if (nameEnd === nameStart || runHad(PERCENT)) return NOT_COMMON;
+    let value: string | null = null;
+    i = nameEnd;
+    if (i < end && o[i] === 0x3d) {
+      i = octetRunEnd(PARAM_CHAR, o, nameEnd + 1, end);
+      if (i === nameEnd + 1 || runHad(PERCENT)) return NOT_COMMON;
+      if (uri !== undefined) value = s.slice(nameEnd + 1 - delta, i - delta);
+    }
+    if (uri !== undefined) setParam(uri.params, lowerTokenAt(s, nameStart - delta, nameEnd - delta), value);
+  }
+  return i;
+}
 
 /** 'sip', 'sips' or 'tel' for those schemes in any letter case, else OTHER. */
 function schemeKind(s: string, start: number, colon: number): string {
