@@ -196,6 +196,21 @@ describe('conference (ECMA-269 ConferenceCall through the bridge)', () => {
     for (const id of Object.values(result.callIds)) expect(core.call(id)?.phase).toBe('connected');
   });
 
+  it('moves the controller’s connection of a call it answered as the calling side of its call to the room', () => {
+    const held = connected('201', '202');
+    core.hold(held.caller.id);
+    const incoming = connected('203', '201');
+    const result = core.conference(held.caller.id, incoming.callee.id, ROOM);
+    if (!result.ok) throw new Error(result.error);
+    const controllerCall = core.call(result.callIds.controller);
+    expect(controllerCall?.calling).toBe('201');
+    expect(controllerCall?.connections[0]).toMatchObject({
+      id: incoming.callee.id,
+      direction: 'originating',
+    });
+    expect(core.call(result.callIds.active)?.connections[0]).toMatchObject({ id: incoming.caller.id });
+  });
+
   it('refuses connections that are not one device’s held and active calls, and changes nothing', () => {
     const { held, active } = controller();
     const other = connected('204', '205');
