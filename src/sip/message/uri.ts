@@ -7,7 +7,9 @@ import {
   indexIn,
   isIn,
   lowerRun,
+  octetDelta,
   octetRunEnd,
+  octetsOf,
   PARAM_CHAR,
   PASSWORD,
   PERCENT,
@@ -53,6 +55,14 @@ export function emptyUri(): Uri {
  * URI_WITHOUT_HEADERS, URI_WITH_HEADERS, or -1 (see `lastReadFailure`).
  */
 export function readUri(s: string, start: number, end: number, uri: Uri | undefined): number {
+  // Validating only (a Request-URI): the common form is read in one pass over the octets.
+  const octets = uri === undefined ? octetsOf(s) : undefined;
+  if (octets !== undefined) {
+    const delta = octetDelta();
+    if (readCommonSipUri(s, octets, delta, start + delta, end + delta, undefined) === end + delta) {
+      return URI_WITHOUT_HEADERS;
+    }
+  }
   const colon = s.indexOf(':', start);
   if (colon <= start || colon >= end) return failAt(RULE, 'URI has no scheme', start);
   const first = s.charCodeAt(start) | 0x20;
