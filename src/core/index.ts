@@ -5,6 +5,7 @@
 export {
   type CallCore,
   type CallCoreOptions,
+  type ConferenceResult,
   createCallCore,
   type MakeCallRequest,
   type MakeCallResult,
