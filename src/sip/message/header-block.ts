@@ -54,7 +54,7 @@ const scratchRanges: number[] = [];
 const SCRATCH_KEPT = 256;
 
 /**
- * Splits the header lines of head[pos, ..) into `block`: unfolds continuation lines
+ * Splits the header lines of head[pos, headEnd) into `block`: unfolds continuation lines
  * (RFC 3261 §7.3.1), allows SP/HTAB before the colon (HCOLON), trims values. `head` is
  * data[headStart, ..) read as Latin-1, so that names are recognised in the octets. A name spelt
  * a known way is a token by construction, so only other names are checked character by
@@ -65,6 +65,7 @@ export function splitHeaderBlock(
   headStart: number,
   head: string,
   pos: number,
+  headEnd: number,
   hasHighBytes: boolean,
 ): SipParseError | undefined {
   const names = scratchNames;
@@ -78,10 +79,10 @@ export function splitHeaderBlock(
   let repeated = FIELD_OTHER;
   let bareLf = false;
   let failure: SipParseError | undefined;
-  const length = head.length;
+  const length = headEnd;
   while (pos < length) {
     let nl = head.indexOf('\n', pos);
-    if (nl < 0) nl = length;
+    if (nl < 0 || nl > length) nl = length;
     let end = nl;
     if (end > pos && head.charCodeAt(end - 1) === 0x0d) end--;
     else if (nl < length) bareLf = true;

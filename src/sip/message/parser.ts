@@ -1,4 +1,5 @@
 /** Parsing one whole SIP message: a UDP datagram or one framed stream message (RFC 3261 §7, §18.3). */
+import { isAscii } from 'node:buffer';
 import { forgetOctets, mirrorTextOctets, parseBoundedInt } from './chars.js';
 import { block, decodeUtf8, splitHeaderBlock } from './header-block.js';
 import { HeaderFields } from './headers.js';
@@ -50,47 +51,49 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   let start = 0;
   while (start < data.length && (data[start] === 0x0d || data[start] === 0x0a)) start++;
   if (start === data.length) return { rule: 'start-line', message: 'empty message' };
-  // The header block ends with the empty line: `headEnd` excludes it, the body follows it. Bare
-  // LF line ends (a common implementation bug) are tolerated when there is no CRLFCRLF at all;
-  // without an empty line a datagram is complete by definition, so its headers end with it.
-  let headEnd = data.length;
-  let bodyStart = data.length;
-  const crlf = data.indexOf(CRLFCRLF, start);
-  const lf = crlf < 0 ? data.indexOf(LFLF, start) : -1;
-  if (crlf >= 0) {
-    headEnd = crlf + 2;
-    bodyStart = crlf + 4;
-  } else if (lf >= 0) {
-    headEnd = lf + 1;
-    bodyStart = lf + 2;
-  }
-  const complete = crlf >= 0 || lf >= 0;
-  const head = data.toString('latin1', start, headEnd);
-  mirrorTextOctets(head, data, start);
-  // RFC 3261 §7.3.1, §25.1: CR only ever ends a line; a bare CR would split lines differently
-  // in every other parser, and must not reach a Reason-Phrase or header value.
-  for (let cr = head.indexOf('\r'); cr >= 0; cr = head.indexOf('\r', cr + 2)) {
-    if (head.charCodeAt(cr + 1) !== 0x0a) {
-      return { rule: 'message-header', message: 'bare CR in the header block', offset: cr };
+  // The header block ends with the empty line: `headEnd` (counted, like every offset, from
+  // `start`) excludes it, the body follows it. The text holds the body too, so that the header
+  // block needs no second search.
+  const text = data.toString('latin1', start);
+  mirrorTextOctets(text, data, start);
+  let headEnd = crlfHeadEnd(text);
+  let bodyStart = headEnd + 2;
+  let complete = true;
+  if (headEnd < 0) {
+    // Bare LF line ends (a common implementation bug) are tolerated when there is no CRLFCRLF
+    // at all; without an empty line a datagram is complete by definition, so its headers end
+    // with it.
+    const crlf = data.indexOf(CRLFCRLF, start);
+    const lf = crlf < 0 ? data.indexOf(LFLF, start) : -1;
+    complete = crlf >= 0 || lf >= 0;
+    headEnd = crlf >= 0 ? crlf + 2 - start : lf >= 0 ? lf + 1 - start : text.length;
+    bodyStart = crlf >= 0 ? headEnd + 2 : lf >= 0 ? headEnd + 1 : text.length;
+    // RFC 3261 §7.3.1, §25.1: CR only ever ends a line; a bare CR would split lines differently
+    // in every other parser, and must not reach a Reason-Phrase or header value.
+    for (let cr = text.indexOf('\r'); cr >= 0 && cr < headEnd; cr = text.indexOf('\r', cr + 2)) {
+      if (cr + 1 >= headEnd || text.charCodeAt(cr + 1) !== 0x0a) {
+        return { rule: 'message-header', message: 'bare CR in the header block', offset: cr };
+      }
     }
   }
-  let lineEnd = head.indexOf('\n');
-  if (lineEnd < 0) lineEnd = head.length;
-  const startLineEnd = lineEnd > 0 && head.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd;
-  const isRequest = !isStatusLine(head, startLineEnd);
+  let lineEnd = text.indexOf('\n');
+  if (lineEnd < 0 || lineEnd > headEnd) lineEnd = headEnd;
+  const startLineEnd = lineEnd > 0 && text.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd;
+  const isRequest = !isStatusLine(text, startLineEnd);
   // A Latin-1 string's UTF-8 length exceeds its length exactly when it has octets above 0x7f.
-  const hasHighBytes = Buffer.byteLength(head, 'utf8') !== head.length;
-  const splitFailure = splitHeaderBlock(data, start, head, lineEnd + 1, hasHighBytes);
+  const hasHighBytes = !isAscii(data) && Buffer.byteLength(text.slice(0, headEnd), 'utf8') !== headEnd;
+  const splitFailure = splitHeaderBlock(data, start, text, lineEnd + 1, headEnd, hasHighBytes);
   if (splitFailure !== undefined) return { ...splitFailure, isRequest };
-  const fields = new HeaderFields(block.names, block.values, block.keys, head, block.ranges);
+  const fields = new HeaderFields(block.names, block.values, block.keys, text, block.ranges);
 
   const lineFailure = isRequest
-    ? checkRequestLine(head, startLineEnd, hasHighBytes)
-    : checkStatusLine(head, startLineEnd);
+    ? checkRequestLine(text, startLineEnd, hasHighBytes)
+    : checkStatusLine(text, startLineEnd);
   if (lineFailure !== undefined) return rejected(lineFailure, isRequest, fields);
   const contentLength = checkRequiredHeaders(fields, block);
   if (typeof contentLength !== 'number') return rejected(contentLength, isRequest, fields);
 
+  bodyStart += start;
   let bodyEnd = data.length;
   if (contentLength >= 0) {
     if (bodyStart + contentLength > data.length) {
@@ -108,15 +111,15 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
       const message = `CSeq method ${cseq.method} does not match request method ${method}`;
       return rejected({ rule: 'CSeq', message, header: 'cseq' }, isRequest, fields);
     }
-    const version = versionAt(head, uriEnd + 1, startLineEnd)!;
-    message = new Request(method, undefined, version, fields, body, head.slice(uriStart, uriEnd));
+    const version = versionAt(text, uriEnd + 1, startLineEnd)!;
+    message = new Request(method, undefined, version, fields, body, text.slice(uriStart, uriEnd));
   } else {
-    const sp1 = head.indexOf(' ');
-    const reason = head.slice(Math.min(sp1 + 5, startLineEnd), startLineEnd);
+    const sp1 = text.indexOf(' ');
+    const reason = text.slice(Math.min(sp1 + 5, startLineEnd), startLineEnd);
     message = new Response(
-      parseBoundedInt(head, 699, sp1 + 1, sp1 + 4),
+      parseBoundedInt(text, 699, sp1 + 1, sp1 + 4),
       hasHighBytes ? decodeUtf8(reason) : reason,
-      versionAt(head, 0, sp1)!,
+      versionAt(text, 0, sp1)!,
       fields,
       body,
     );
@@ -127,12 +130,25 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
       data,
       start,
       end: bodyEnd,
-      startLine: head.slice(0, startLineEnd),
+      startLine: text.slice(0, startLineEnd),
       headersVersion: fields.version,
       body,
     };
   }
   return message;
+}
+
+/**
+ * Where the header block of `text` ends (after the CRLF of its last line) when it is closed by
+ * CRLFCRLF and every CR before that ends a line; else -1, and the caller looks closer. One
+ * search per line finds both.
+ */
+function crlfHeadEnd(text: string): number {
+  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 2)) {
+    if (text.charCodeAt(cr + 1) !== 0x0a) return -1;
+    if (text.charCodeAt(cr + 2) === 0x0d && text.charCodeAt(cr + 3) === 0x0a) return cr + 2;
+  }
+  return -1;
 }
 
 /** A message without body shares this one: nothing can be written into zero octets. */
