@@ -29,7 +29,7 @@ export function dtmfAction(from: DtmfRelay, to: DtmfRelay): DtmfAction {
 export class NotifySequence {
   private down: DtmfDigit | null = null;
 
-  constructor(private readonly maxDurationMs = NOTIFY_MAX_DURATION_MS) {}
+  constructor(readonly maxDurationMs = NOTIFY_MAX_DURATION_MS) {}
 
   /** The NOTIFYs for `digit` going down (`end` false) or coming up after `durationMs`. */
   next(digit: DtmfDigit, end: boolean, durationMs: number): DtmfMessage[] {

@@ -50,6 +50,11 @@ export interface LegPolicy {
   dtmfRelay: DtmfRelay;
   /** Body of the INFOs sent to a 'sip-info' leg. Default 'dtmf-relay'. */
   dtmfInfoFormat?: InfoFormat;
+  /**
+   * The duration of the key-down NOTIFYs sent to a 'sip-notify' leg: the max-duration its far
+   * end and we agreed on in Call-Info (Cisco `notify telephone-event`). Default 2000 ms.
+   */
+  notifyMaxDurationMs?: number;
 }
 
 /** The policies of the two legs an offer crosses. */
@@ -140,6 +145,11 @@ export interface MediaAnchor {
     legId: string,
     request: { method: string; contentType: string; body: Buffer; event?: string },
   ): Promise<Outcome>;
+  /**
+   * The NOTIFY max-duration a leg's far end agreed to once its call was anchored (a carrier's
+   * Call-Info read after the offer): the leg's later key-down NOTIFYs carry it.
+   */
+  setNotifyMaxDuration(callId: string, legId: string, maxDurationMs: number): Promise<Outcome>;
   /**
    * Moves a leg's endpoint from one call to another (a transfer): it keeps its port and its
    * outgoing stream (RFC 3550 §5.1, §8.2: SSRC, sequence numbers and timestamps run on), leaves
@@ -625,6 +635,15 @@ class Anchor implements MediaAnchor {
     });
   }
 
+  setNotifyMaxDuration(callId: string, legId: string, maxDurationMs: number): Promise<Outcome> {
+    return this.serial(callId, async (): Promise<Outcome> => {
+      const found = this.legs(callId, legId);
+      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${callId}` };
+      found.leg.policy = { ...found.leg.policy, notifyMaxDurationMs: maxDurationMs };
+      return { ok: true };
+    });
+  }
+
   private onEngineEvent(event: MediaEvent): void {
     if (event.type === 'timeout') {
       const owner = this.byEndpoint.get(event.endpointId);
@@ -673,9 +692,10 @@ class Anchor implements MediaAnchor {
           infoMessage(digit.digit, duration, leg.policy.dtmfInfoFormat),
         );
       } else if (action === 'sip-notify') {
+        const maxDurationMs = leg.policy.notifyMaxDurationMs ?? NOTIFY_MAX_DURATION_MS;
         let sequence = this.notifySequences.get(leg);
-        if (!sequence) {
-          sequence = new NotifySequence();
+        if (sequence?.maxDurationMs !== maxDurationMs) {
+          sequence = new NotifySequence(maxDurationMs);
           this.notifySequences.set(leg, sequence);
         }
         for (const message of sequence.next(digit.digit, digit.end, duration))

@@ -62,6 +62,8 @@ export const MEDIA_TIMEOUT_CAUSE: Cause = 'mediaTimeout';
 
 /** 488 Warnings kept for callers still to be refused; more calls than this failing at once lose theirs. */
 const MAX_WARNINGS = 1024;
+/** NOTIFY durations kept for live connections; past this many the oldest is forgotten (2000 ms again). */
+const MAX_NOTIFY_DURATIONS = 65_536;
 
 export class CallMedia {
   private legs: CallMediaLegs | undefined;
@@ -69,6 +71,8 @@ export class CallMedia {
   private readonly heldHere = new WeakSet<Leg>();
   /** The anchor's Warning for a call whose offer it refused, until the caller is refused with it. */
   private readonly warnings = new Map<string, string>();
+  /** NOTIFY max-durations agreed with `sip-notify` legs' far ends, by connection, until it clears. */
+  private readonly notifyDurations = new Map<string, number>();
 
   constructor(private readonly options: CallMediaOptions) {}
 
@@ -126,6 +130,22 @@ export class CallMedia {
     if (result.ok && moved !== undefined && sameSession(result.media, moved.sentMedia))
       return { ok: true, media: undefined };
     return this.legMedia(result);
+  }
+
+  /**
+   * The far end of a `sip-notify` leg agreed to `maxDurationMs` in Call-Info (Cisco `notify
+   * telephone-event`): the key-down NOTIFYs the anchor sends it carry that duration.
+   */
+  notifyMaxDuration(connectionId: string, maxDurationMs: number): void {
+    if (this.notifyDurations.size >= MAX_NOTIFY_DURATIONS && !this.notifyDurations.has(connectionId)) {
+      const oldest = this.notifyDurations.keys().next();
+      if (!oldest.done) this.notifyDurations.delete(oldest.value);
+    }
+    this.notifyDurations.set(connectionId, maxDurationMs);
+    const callId = this.legs?.core.callOf(connectionId)?.id;
+    // The leg's policy reached the anchor with its call's offer, which may have been before now.
+    if (callId !== undefined)
+      void this.options.anchor.setNotifyMaxDuration(callId, connectionId, maxDurationMs);
   }
 
   /** The Warning of a 488 for the caller of a call whose media the anchor refused (RFC 3261 §20.43). */
@@ -311,6 +331,7 @@ export class CallMedia {
     // with the bridge, which takes the endpoint over from there (`handOver`).
     if (event.type === 'conferenced')
       this.moved(event.callId, event.conferencingDevice, event.conferenceConnections);
+    if (event.type === 'connectionCleared') this.notifyDurations.delete(event.droppedConnection.connectionId);
     if (event.type !== 'callCleared') return;
     this.warnings.delete(event.callId);
     void this.options.anchor.release(event.callId);
@@ -366,7 +387,9 @@ export class CallMedia {
   }
 
   private policyOfView(connection: ConnectionView): LegPolicy {
-    return this.options.policyOf({ kind: connection.deviceKind, id: connection.deviceId });
+    const policy = this.options.policyOf({ kind: connection.deviceKind, id: connection.deviceId });
+    const notifyMaxDurationMs = this.notifyDurations.get(connection.id);
+    return notifyMaxDurationMs === undefined ? policy : { ...policy, notifyMaxDurationMs };
   }
 
   private legMedia(result: AnchorResult): LegMedia {

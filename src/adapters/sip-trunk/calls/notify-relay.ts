@@ -86,6 +86,12 @@ function readEntry(entry: string): NotifyRelayOffer | undefined {
   return event ? { maxDurationMs } : undefined;
 }
 
+/** What we answer a carrier's INVITE on a `sip-notify` trunk with, and the max-duration agreed. */
+export interface NotifyRelayAnswer {
+  readonly headers: [string, string][];
+  readonly maxDurationMs: number;
+}
+
 /**
  * The Call-Info of our 18x/2xx to a carrier's INVITE on a `sip-notify` trunk, with the lower of
  * the two max-durations (Cisco `notify telephone-event`). A carrier that announced nothing is
@@ -96,24 +102,34 @@ export function notifyRelayAnswer(
   incoming: IncomingRequest,
   trunk: ResolvedTrunkConfig | undefined,
   logger: SipLogger,
-): [string, string][] | undefined {
+): NotifyRelayAnswer | undefined {
   if (trunk === undefined || !relaysByNotify(trunk.config)) return undefined;
   const offer = readNotifyRelay(incoming.request);
   logNotifyRelay(logger, trunk.name, offer);
   const contact = stack.contact(incoming.info.local.protocol);
-  return [notifyRelayHeader(contact, negotiatedDuration(offer))];
+  const maxDurationMs = negotiatedDuration(offer);
+  return { headers: [notifyRelayHeader(contact, maxDurationMs)], maxDurationMs };
 }
 
 /**
- * Reads the carrier's Call-Info in the 18x/2xx of our INVITE on a `sip-notify` trunk; what the
- * 2xx leaves known is logged once.
+ * Reads the carrier's Call-Info in the 18x/2xx of our INVITE on a `sip-notify` trunk and tells
+ * `agreed` the max-duration both sides use, before the response reaches the call; what the 2xx
+ * leaves known is logged once.
  */
-export function withNotifyRelayAnswer(dial: Dial, trunk: string, logger: SipLogger): Dial {
+export function withNotifyRelayAnswer(
+  dial: Dial,
+  trunk: string,
+  logger: SipLogger,
+  agreed: (maxDurationMs: number) => void,
+): Dial {
   let offer: NotifyRelayOffer | undefined;
   return {
     ...dial,
     onResponse: (response) => {
-      offer ??= readNotifyRelay(response);
+      if (offer === undefined) {
+        offer = readNotifyRelay(response);
+        if (offer !== undefined) agreed(negotiatedDuration(offer));
+      }
       if (response.status >= 200) logNotifyRelay(logger, trunk, offer);
     },
   };

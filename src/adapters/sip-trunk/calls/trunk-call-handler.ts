@@ -133,22 +133,46 @@ export function createSipTrunkCallHandler(options: SipTrunkCallHandlerOptions): 
     }
     const { request } = incoming;
     const displayName = request.from.displayName?.slice(0, MAX_DISPLAY_NAME);
-    const answerHeaders = notifyRelayAnswer(stack, incoming, trunks.trunkConfig(admission.trunk), logger);
-    signalling.startCall(incoming, {
-      device: {
-        kind: SIP_TRUNK,
-        id: admission.trunk,
-        number: callingNumberOf(request),
-        ...(displayName ? { displayName } : {}),
-      },
-      dialed: dialedNumberOf(request),
-      // A carrier's in-dialog requests follow its Record-Route and Contact (RFC 3261 §12.2.1.1).
-      followFlow: false,
-      media: offer.media,
-      ...(answerHeaders === undefined ? {} : { answerHeaders }),
-    });
+    const notifyRelay = notifyRelayAnswer(stack, incoming, trunks.trunkConfig(admission.trunk), logger);
+    const start = () =>
+      signalling.startCall(incoming, {
+        device: {
+          kind: SIP_TRUNK,
+          id: admission.trunk,
+          number: callingNumberOf(request),
+          ...(displayName ? { displayName } : {}),
+        },
+        dialed: dialedNumberOf(request),
+        // A carrier's in-dialog requests follow its Record-Route and Contact (RFC 3261 §12.2.1.1).
+        followFlow: false,
+        media: offer.media,
+        ...(notifyRelay === undefined ? {} : { answerHeaders: notifyRelay.headers }),
+      });
+    const media = signalling.context.media;
+    if (notifyRelay === undefined || media === undefined) start();
+    else {
+      const connectionId = originatedBy(signalling.context.core, start);
+      if (connectionId !== undefined) media.notifyMaxDuration(connectionId, notifyRelay.maxDurationMs);
+    }
     return true;
   });
+}
+
+/**
+ * The connection of the call `start` places (the core announces it as it is made, synchronously),
+ * or undefined when none was placed (a request refused before the core saw it).
+ */
+function originatedBy(core: CallCore, start: () => void): string | undefined {
+  let connectionId: string | undefined;
+  const stop = core.events.on((event) => {
+    if (event.type === 'originated') connectionId ??= event.originatingConnection.connectionId;
+  });
+  try {
+    start();
+  } finally {
+    stop();
+  }
+  return connectionId;
 }
 
 type CarrierOutcome = 'started' | 'resourcesNotAvailable' | 'incompatibleDestination' | 'destOutOfOrder';
@@ -193,7 +217,11 @@ function callCarrier(
   startLeg(
     signalling,
     connection,
-    notifyRelay ? withNotifyRelayAnswer(dial, trunk.name, signalling.context.logger) : dial,
+    notifyRelay
+      ? withNotifyRelayAnswer(dial, trunk.name, signalling.context.logger, (maxDurationMs) =>
+          signalling.context.media?.notifyMaxDuration(connection.id, maxDurationMs),
+        )
+      : dial,
   );
   return 'started';
 }
