@@ -8,6 +8,7 @@ import {
   fieldOfKey,
   keyByLowerCase,
   knownFieldAt,
+  knownFieldBeforeColon,
   knownSpellingKey,
 } from './header-names.js';
 import type { SipParseError } from './types.js';
@@ -105,31 +106,41 @@ export function splitHeaderBlock(
         ranges[2 * last] = -1;
       }
     } else {
-      const colon = head.indexOf(':', pos);
-      const nameEnd = colon < 0 || colon >= end ? pos : skipSpaceBack(head, colon, pos);
-      if (nameEnd === pos) {
-        failure = headerLineFailure(head, pos, end);
-        break;
-      }
+      // A name spelt a known way and followed by its colon is recognised without a colon search.
       let field: number;
-      const known = knownFieldAt(data, headStart + pos, headStart + nameEnd);
-      if (known !== undefined) {
-        names[count] = known.name;
-        keys[count] = known.key;
-        field = known.field;
+      let colon: number;
+      const spelt = knownFieldBeforeColon(data, headStart + pos, headStart + end);
+      if (spelt !== undefined) {
+        names[count] = spelt.name;
+        keys[count] = spelt.key;
+        field = spelt.field;
+        colon = pos + spelt.name.length;
       } else {
-        const name = head.slice(pos, nameEnd);
-        let key = knownSpellingKey(name);
-        if (key === undefined) {
-          if (!allIn(TOKEN, name)) {
-            failure = { rule: 'header-name', message: 'header field name is not a token', offset: pos };
-            break;
-          }
-          key = keyByLowerCase(name);
+        colon = head.indexOf(':', pos);
+        const nameEnd = colon < 0 || colon >= end ? pos : skipSpaceBack(head, colon, pos);
+        if (nameEnd === pos) {
+          failure = headerLineFailure(head, pos, end);
+          break;
         }
-        names[count] = name;
-        keys[count] = key;
-        field = fieldOfKey(key);
+        const known = knownFieldAt(data, headStart + pos, headStart + nameEnd);
+        if (known !== undefined) {
+          names[count] = known.name;
+          keys[count] = known.key;
+          field = known.field;
+        } else {
+          const name = head.slice(pos, nameEnd);
+          let key = knownSpellingKey(name);
+          if (key === undefined) {
+            if (!allIn(TOKEN, name)) {
+              failure = { rule: 'header-name', message: 'header field name is not a token', offset: pos };
+              break;
+            }
+            key = keyByLowerCase(name);
+          }
+          names[count] = name;
+          keys[count] = key;
+          field = fieldOfKey(key);
+        }
       }
       if (field !== FIELD_OTHER) {
         // RFC 4475 §3.3.8, §3.3.9: of these only Via may occur more than once.

@@ -153,12 +153,19 @@ function shape(length: number, first: number): number {
   return (length << 5) | (first & 0x1f);
 }
 
+/** The same spellings by their first octet. */
+const BY_FIRST: Array<KnownField[] | undefined> = Array.from({ length: 256 }, () => undefined);
+
 function addKnown(name: string, key: string): void {
   if (name.length > MAX_KNOWN_LENGTH) throw new Error(`header name ${name} is too long to be known`);
   const at = shape(name.length, name.charCodeAt(0));
+  const known = { name, key, field: fieldOfKey(key), octets: Buffer.from(name, 'latin1') };
   const bucket = BY_SHAPE[at] ?? [];
-  bucket.push({ name, key, field: fieldOfKey(key), octets: Buffer.from(name, 'latin1') });
+  bucket.push(known);
   BY_SHAPE[at] = bucket;
+  const sameFirst = BY_FIRST[name.charCodeAt(0)] ?? [];
+  sameFirst.push(known);
+  BY_FIRST[name.charCodeAt(0)] = sameFirst;
 }
 
 for (const name of CANONICAL) {
@@ -190,6 +197,26 @@ export function knownFieldAt(data: Uint8Array, start: number, end: number): Know
     const field = bucket[i]!;
     const octets = field.octets;
     if (octets[0] !== first) continue;
+    let k = 1;
+    while (k < length && data[start + k] === octets[k]) k++;
+    if (k === length) return field;
+  }
+  return undefined;
+}
+
+/**
+ * The known field spelt at data[start] and directly followed by its colon before `end`, if
+ * any: then the name ends there and the colon need not be searched for. No spelling contains
+ * a colon, so at most one matches.
+ */
+export function knownFieldBeforeColon(data: Uint8Array, start: number, end: number): KnownField | undefined {
+  const bucket = BY_FIRST[data[start]!];
+  if (bucket === undefined) return undefined;
+  for (let i = 0; i < bucket.length; i++) {
+    const field = bucket[i]!;
+    const octets = field.octets;
+    const length = octets.length;
+    if (start + length >= end || data[start + length] !== 0x3a) continue;
     let k = 1;
     while (k < length && data[start + k] === octets[k]) k++;
     if (k === length) return field;
