@@ -33,9 +33,12 @@ import {
 import { type BridgeSession, readAnswer, readOffer, writeAnswer, writeOffer } from './bridge-session.js';
 import { isG711 } from './codecs.js';
 import type { HandedOverLeg, MediaAnchor } from './media-anchor.js';
+import { warningValue } from './negotiation.js';
 
 /** The device kind of the bridge's connections. */
 export const CONFERENCE_BRIDGE = 'conference';
+/** The Warning text (RFC 3261 §20.43, code 399) of a factory call refused at the room limit. */
+const MAX_CONFERENCES_TEXT = 'max-conferences reached';
 /** The one bridge device; rooms are told apart by the number a connection was reached on. */
 const BRIDGE_ID = 'conference-bridge';
 const BRIDGE_NAME = 'Conference';
@@ -531,7 +534,13 @@ class Bridge implements ConferenceBridge {
       if (opened.ok) room = opened.room;
       else {
         this.logger.warn({ callId: connection.callId, reason: opened.reason }, 'conference refused');
-        cause = 'resourcesNotAvailable';
+        // Q.850 42, congestion: the caller's SIP leg answers 503 with Retry-After (RFC 3261
+        // §21.5.4) and the Warning left with the anchor, which the core's cause cannot carry.
+        cause = 'networkCongestion';
+        this.options.anchor?.leaveWarning(
+          connection.callId,
+          warningValue(this.agent, 399, MAX_CONFERENCES_TEXT),
+        );
       }
     } else room = this.roomsByNumber.get(number);
     if (room !== undefined && !room.ending) return room;

@@ -175,6 +175,13 @@ export interface MediaAnchor {
    * null when the call has no such anchored leg.
    */
   handOver(callId: string, legId: string): Promise<HandedOverLeg | null>;
+  /**
+   * Leaves the Warning (RFC 3261 §20.43) the SIP caller of `callId` is refused with: the anchor's
+   * own for a 488, or a media service's (the conference bridge's at max-conferences).
+   */
+  leaveWarning(callId: string, warning: string): void;
+  /** The Warning left for `callId`, once; forgotten when the call is released. */
+  takeWarning(callId: string): string | undefined;
   /** Called with every leg whose endpoint the anchor releases. */
   onLegReleased(listener: (callId: string, legId: string, endpointId: string) => void): () => void;
   /** Anchored calls right now. */
@@ -218,6 +225,9 @@ export function createMediaAnchor(options: MediaAnchorOptions): MediaAnchor {
   return new Anchor(options);
 }
 
+/** Warnings kept for callers still to be refused; more calls than this failing at once lose theirs. */
+const MAX_WARNINGS = 1024;
+
 /** Shortest and longest digit the anchor produces from a signalled or detected one. */
 const SHORTEST_DIGIT_MS = 40;
 const LONGEST_DIGIT_MS = 5000;
@@ -229,6 +239,8 @@ class Anchor implements MediaAnchor {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** The NOTIFY state of each `sip-notify` leg, gone with the leg. */
   private readonly notifySequences = new WeakMap<LegState, NotifySequence>();
+  /** Warnings left for callers still to be refused, oldest first. */
+  private readonly warnings = new Map<string, string>();
   private readonly releaseListeners = new Set<(callId: string, legId: string, endpointId: string) => void>();
   private readonly stopEvents: () => void;
   private readonly agent: string;
@@ -724,7 +736,22 @@ class Anchor implements MediaAnchor {
     return () => this.releaseListeners.delete(listener);
   }
 
+  leaveWarning(callId: string, warning: string): void {
+    if (this.warnings.size >= MAX_WARNINGS && !this.warnings.has(callId)) {
+      const oldest = this.warnings.keys().next();
+      if (!oldest.done) this.warnings.delete(oldest.value);
+    }
+    this.warnings.set(callId, warning);
+  }
+
+  takeWarning(callId: string): string | undefined {
+    const warning = this.warnings.get(callId);
+    this.warnings.delete(callId);
+    return warning;
+  }
+
   release(callId: string): Promise<void> {
+    this.warnings.delete(callId);
     return this.serial(callId, async () => {
       const call = this.callStates.get(callId);
       if (!call) return;

@@ -60,8 +60,6 @@ export interface CallMediaLegs {
 /** The cause a call cleared by a media timeout ends with (its BYEs carry it as a Q.850 Reason). */
 export const MEDIA_TIMEOUT_CAUSE: Cause = 'mediaTimeout';
 
-/** 488 Warnings kept for callers still to be refused; more calls than this failing at once lose theirs. */
-const MAX_WARNINGS = 1024;
 /** NOTIFY durations kept for live connections; past this many the oldest is forgotten (2000 ms again). */
 const MAX_NOTIFY_DURATIONS = 65_536;
 
@@ -69,8 +67,6 @@ export class CallMedia {
   private legs: CallMediaLegs | undefined;
   /** Legs whose party is on hold here (the holder's offer was answered locally). */
   private readonly heldHere = new WeakSet<Leg>();
-  /** The anchor's Warning for a call whose offer it refused, until the caller is refused with it. */
-  private readonly warnings = new Map<string, string>();
   /** NOTIFY max-durations agreed with `sip-notify` legs' far ends, by connection, until it clears. */
   private readonly notifyDurations = new Map<string, number>();
 
@@ -106,7 +102,7 @@ export class CallMedia {
       offerer: this.policyOfView(calling),
       answerer: this.options.policyOf(called),
     });
-    if (!result.ok && result.warning !== undefined) this.keepWarning(callId, result.warning);
+    if (!result.ok && result.warning !== undefined) this.options.anchor.leaveWarning(callId, result.warning);
     return this.legMedia(result);
   }
 
@@ -124,7 +120,7 @@ export class CallMedia {
     if (media === undefined || answering === undefined || anchor.endpointOf(callId, calling.id) === null)
       return { ok: true, media };
     const result = await anchor.anchorAnswer(callId, answering.id, media, this.policyOfView(answering));
-    if (!result.ok && result.warning !== undefined) this.keepWarning(callId, result.warning);
+    if (!result.ok && result.warning !== undefined) anchor.leaveWarning(callId, result.warning);
     // A transferred party already in its dialog keeps its endpoint: no new offer unless it changed.
     const moved = this.transferredParty(calling.id);
     if (result.ok && moved !== undefined && sameSession(result.media, moved.sentMedia))
@@ -148,11 +144,12 @@ export class CallMedia {
       void this.options.anchor.setNotifyMaxDuration(callId, connectionId, maxDurationMs);
   }
 
-  /** The Warning of a 488 for the caller of a call whose media the anchor refused (RFC 3261 §20.43). */
+  /**
+   * The Warning (RFC 3261 §20.43) for the refused caller of a call: a 488's when the anchor
+   * refused its media, or the reason a media service (the conference bridge) left.
+   */
   takeWarning(callId: string): string | undefined {
-    const warning = this.warnings.get(callId);
-    this.warnings.delete(callId);
-    return warning;
+    return this.options.anchor.takeWarning(callId);
   }
 
   /**
@@ -333,7 +330,6 @@ export class CallMedia {
       this.moved(event.callId, event.conferencingDevice, event.conferenceConnections);
     if (event.type === 'connectionCleared') this.notifyDurations.delete(event.droppedConnection.connectionId);
     if (event.type !== 'callCleared') return;
-    this.warnings.delete(event.callId);
     void this.options.anchor.release(event.callId);
   }
 
@@ -366,14 +362,6 @@ export class CallMedia {
   private transferredParty(connectionId: string): Leg | undefined {
     const leg = this.legs?.legsByConnection.get(connectionId);
     return leg?.confirmed ? leg : undefined;
-  }
-
-  private keepWarning(callId: string, warning: string): void {
-    if (this.warnings.size >= MAX_WARNINGS) {
-      const oldest = this.warnings.keys().next();
-      if (!oldest.done) this.warnings.delete(oldest.value);
-    }
-    this.warnings.set(callId, warning);
   }
 
   private partiesOf(connectionId: string): Parties | undefined {

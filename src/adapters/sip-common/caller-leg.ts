@@ -4,8 +4,9 @@
  * its release a final error response or a BYE.
  */
 import type { Cause, MediaDescription } from '../../core/index.js';
-import type { Endpoint, IncomingRequest, TransportProtocol } from '../../sip/index.js';
-import { statusForCause } from './causes.js';
+import type { Endpoint, IncomingRequest, NameAddr, TransportProtocol } from '../../sip/index.js';
+import { CONFERENCE_BRIDGE } from '../media/index.js';
+import { retryAfterForCause, statusForCause } from './causes.js';
 import { Leg, type LegContext } from './leg.js';
 import { bodyOf, mediaOf } from './media.js';
 import { SessionTimer, type SessionTimerTerms, sessionTimerHeaders } from './session-timer.js';
@@ -73,7 +74,8 @@ export class CallerLeg extends Leg {
     if (media) this.sentMedia = media;
     const headers = [...this.answerHeaders, ...(this.terms ? sessionTimerHeaders(this.terms) : [])];
     this.incoming = undefined;
-    this.confirm(incoming.accept({ ...bodyOf(media), headers, contact: this.contact() }));
+    const contact = this.answeredByFocus() ? focusContact(this.contact()) : this.contact();
+    this.confirm(incoming.accept({ ...bodyOf(media), headers, contact }));
     if (this.terms) this.timer.start(this.terms);
   }
 
@@ -110,11 +112,12 @@ export class CallerLeg extends Leg {
     if (incoming === undefined) return;
     this.incoming = undefined;
     const status = statusForCause(cause);
+    const headers: [string, string][] = [];
     // RFC 3261 §21.4.26: a 488 may say why in a Warning; 305 is "Incompatible media format" (§20.43).
-    const headers: [string, string][] =
-      status === 488
-        ? [['Warning', warning ?? `305 ${this.contact().uri.host} "Incompatible media format"`]]
-        : [];
+    if (status === 488) warning ??= `305 ${this.contact().uri.host} "Incompatible media format"`;
+    if (warning !== undefined) headers.push(['Warning', warning]);
+    const retryAfter = status === 503 ? retryAfterForCause(cause) : undefined;
+    if (retryAfter !== undefined) headers.push(['Retry-After', String(retryAfter)]);
     incoming.reply(status, undefined, { headers });
   }
 
@@ -148,6 +151,16 @@ export class CallerLeg extends Leg {
     return this.context.stack.contact(this.protocol);
   }
 
+  /** Whether the party that answered is the conference bridge, a focus (RFC 4579 §3.1). */
+  private answeredByFocus(): boolean {
+    const call = this.context.core.callOf(this.connectionId);
+    return (
+      call?.connections.some(
+        (party) => party.id !== this.connectionId && party.deviceKind === CONFERENCE_BRIDGE,
+      ) ?? false
+    );
+  }
+
   private end(): void {
     this.state = 'ended';
     this.timer.stop();
@@ -177,4 +190,9 @@ export class CallerLeg extends Leg {
     if (dialog) this.bye(dialog);
     this.context.core.reportCleared(this.connectionId, 'normalClearing');
   }
+}
+
+/** RFC 4579 §3.1, §5.1: a focus's Contact carries the `isfocus` feature parameter (RFC 3840). */
+function focusContact(contact: NameAddr): NameAddr {
+  return { ...contact, params: { ...contact.params, isfocus: null } };
 }

@@ -37,6 +37,17 @@ export function statusForCause(cause: Cause): number {
 }
 
 /**
+ * Seconds a caller refused with 503 for `cause` is asked to wait (RFC 3261 §21.5.4, §20.33):
+ * congestion (Q.850 42, e.g. every conference room in use) clears as calls end; other 503s say
+ * nothing about when they clear.
+ */
+export function retryAfterForCause(cause: Cause): number | undefined {
+  return cause === 'networkCongestion' ? CONGESTION_RETRY_AFTER_S : undefined;
+}
+
+const CONGESTION_RETRY_AFTER_S = 30;
+
+/**
  * Q.850 41, temporary failure: "the network is not functioning correctly and the condition is
  * not likely to last a long period of time; the user may wish to try another call attempt
  * almost immediately". A media path gone silent is such a failure of the network between a
