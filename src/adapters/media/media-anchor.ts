@@ -198,6 +198,12 @@ interface LegState {
   formats: PayloadFormat[];
   /** Whether the leg said it sends media (sendrecv or sendonly). */
   sends: boolean;
+  /**
+   * A transfer took the leg, or the party holding it, away while it was held: the recvonly
+   * answered here for it was ours, not the party's (which kept sending), so its media timeout
+   * comes back once it is joined to a talking party.
+   */
+  heldUntilTransfer: boolean;
   /** The packet duration the leg asked for (a=ptime, RFC 4566 §6), for the media the engine makes. */
   ptime?: number;
   /** RFC 3264 §8: our side of this leg's session: one id, a version per new description. */
@@ -331,6 +337,7 @@ class Anchor implements MediaAnchor {
       }
       offerer.formats = offered;
       offerer.sends = sending(line.direction);
+      offerer.heldUntilTransfer = false;
       offerer.ptime = line.ptime;
       if (!existing) this.callStates.set(callId, call);
       if (!call.legs.includes(offerer)) call.legs.push(offerer);
@@ -388,6 +395,7 @@ class Anchor implements MediaAnchor {
       to.policy = policy;
       to.formats = answered;
       to.sends = sending(line.direction);
+      to.heldUntilTransfer = false;
       to.ptime = line.ptime;
       offer.from.formats = back;
       if (!call.legs.includes(to)) call.legs.push(to);
@@ -526,6 +534,7 @@ class Anchor implements MediaAnchor {
         return { ok: false, reason: `call ${toCallId} has no room for another leg` };
       const { leg } = found;
       const hearsMusic = await this.detach(found.call, leg);
+      leg.heldUntilTransfer = hearsMusic;
       to.legs.push(leg);
       this.callStates.set(toCallId, to);
       this.byEndpoint.set(leg.endpoint.id, { call: to, leg });
@@ -585,7 +594,10 @@ class Anchor implements MediaAnchor {
       if (call.holder === leg) {
         call.holder = null;
         // The held party no longer hears music on hold from a party that has gone.
-        if (other) await this.engine.stopPlay(other.endpoint.id).catch(() => undefined);
+        if (other) {
+          other.heldUntilTransfer = true;
+          await this.engine.stopPlay(other.endpoint.id).catch(() => undefined);
+        }
       }
       await this.releaseEndpoint(leg.endpoint.id);
       this.notifyReleased(callId, legId, leg.endpoint.id);
@@ -602,6 +614,13 @@ class Anchor implements MediaAnchor {
         return { ok: true, joined: false };
       try {
         await this.relayIfFree(call);
+        // Connected to a talking party again: a leg held until the transfer sends as before.
+        for (const leg of [a, b]) {
+          if (!leg.heldUntilTransfer) continue;
+          leg.heldUntilTransfer = false;
+          leg.sends = true;
+          await this.engine.update(leg.endpoint.id, { mediaTimeoutMs: this.timeoutFor(call, leg) });
+        }
         return { ok: true, joined: true };
       } catch (error) {
         return { ok: false, reason: describeError(error) };
@@ -816,6 +835,7 @@ class Anchor implements MediaAnchor {
       endpoint,
       formats: [],
       sends: true,
+      heldUntilTransfer: false,
       sessionId: this.nextSessionId++,
       version: 0,
     };
