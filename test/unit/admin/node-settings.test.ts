@@ -55,7 +55,10 @@ describe('resolveNodeSettings', () => {
   });
 
   it('reads node.registrar.persistence from the file, and STROWGER_REGISTRAR_PERSISTENCE over it', () => {
-    const parsed = validateConfigText('node:\n  registrar: { persistence: write-through }\n', 'strowger.yaml');
+    const parsed = validateConfigText(
+      'node:\n  registrar: { persistence: write-through }\n',
+      'strowger.yaml',
+    );
     const file = parsed.ok ? parsed.file.node : {};
     expect(file).toEqual({ registrarPersistence: 'write-through' });
     const fromFile = resolveNodeSettings({ file });
