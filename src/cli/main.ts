@@ -40,9 +40,17 @@ program
   .option('--media-anchor <on|off>', 'RTP through Strowger (default on: MOH, DTMF interworking, transcoding)')
   .option('--media-address <address>', 'address put in SDP for anchored media')
   .option('--media-port-range <min-max>', 'RTP ports (default 16384-32767)')
+  .option('--media-workers <n>', 'RTP engine worker threads (default: one per spare core; 0 inline)')
+  .option('--media-timeout-seconds <s>', 'clear a call after this long without RTP (0 never)')
   .option('--music-on-hold <file>', 'WAV or AU file for the default MOH class')
   .option('--music-on-hold-g729 <file>', 'G.729 MOH (WAV, AU or raw .g729) for parties that talk G.729')
   .option('--media-recordings <folder>', 'folder of call recordings (default <data-dir>/recordings)')
+  .option('--max-conferences <n>', 'conference rooms at once (CME max-conferences, default 12)')
+  .option('--conference-gain-db <dB>', 'gain of every voice in a conference mix (default -6)')
+  .option('--conference-factory-number <number>', 'number that opens an ad hoc conference (RFC 4579 factory)')
+  .option('--conference-room-prefix <digits>', 'prefix of conference room numbers (default *8)')
+  .option('--conference-css <name>', 'calling search space of the bridge when it dials out')
+  .option('--registrar-persistence <mode>', 'write-back (default: bindings stored within 1 s) or write-through')
   .option('--admin-token <token>', 'token the management API requires (default $STROWGER_ADMIN_TOKEN)')
   .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
   .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
@@ -65,6 +73,14 @@ program
       mediaAnchor: options.mediaAnchor,
       mediaAddress: options.mediaAddress,
       mediaPortRange: options.mediaPortRange,
+      mediaWorkers: options.mediaWorkers,
+      mediaTimeoutSeconds: options.mediaTimeoutSeconds,
+      conferenceMax: options.maxConferences,
+      conferenceGainDb: options.conferenceGainDb,
+      conferenceFactoryNumber: options.conferenceFactoryNumber,
+      conferenceRoomPrefix: options.conferenceRoomPrefix,
+      conferenceCallingSearchSpace: options.conferenceCss,
+      registrarPersistence: options.registrarPersistence,
       musicOnHold: options.musicOnHold,
       musicOnHoldG729: options.musicOnHoldG729,
       mediaRecordings: options.mediaRecordings,
