@@ -120,6 +120,8 @@ export interface HandedOverLeg {
 }
 
 export type HoldOutcome = { ok: true; moh: boolean; reason?: string } | { ok: false; reason: string };
+/** `tone` false: the party hears no tone, for `reason` (no G.711 codec, its call was answered). */
+export type RingbackOutcome = { ok: true; tone: boolean; reason?: string } | { ok: false; reason: string };
 
 export interface MediaAnchor {
   /** Rewrites an offer from `legId` for the other leg of the call. */
@@ -139,6 +141,12 @@ export interface MediaAnchor {
   /** `legId` puts the other leg on hold: the other leg hears MOH, `legId`'s endpoint goes silent. */
   hold(callId: string, legId: string, mohClass?: string): Promise<HoldOutcome>;
   retrieve(callId: string, legId: string): Promise<Outcome>;
+  /**
+   * Plays the ringback tone to `legId` while its offer waits for the other party's answer (the
+   * target of a blind transfer rings). The first answer stops it, early or final (RFC 3960 §3:
+   * early media wins over local ringback); its stream runs on into the relayed media.
+   */
+  ringback(callId: string, legId: string): Promise<RingbackOutcome>;
   /** A DTMF INFO or NOTIFY received on `legId`, produced again on the other leg. */
   receiveDtmf(
     callId: string,
@@ -204,6 +212,8 @@ interface LegState {
    * comes back once it is joined to a talking party.
    */
   heldUntilTransfer: boolean;
+  /** The engine plays the ringback tone to the leg. */
+  ringback: boolean;
   /** The packet duration the leg asked for (a=ptime, RFC 4566 §6), for the media the engine makes. */
   ptime?: number;
   /** RFC 3264 §8: our side of this leg's session: one id, a version per new description. */
@@ -400,6 +410,8 @@ class Anchor implements MediaAnchor {
       offer.from.formats = back;
       if (!call.legs.includes(to)) call.legs.push(to);
       call.offer = null;
+      // The party's stream goes on from the tone to the answerer's media (RFC 3550 §5.1).
+      await this.silence(offer.from);
       await this.engine.update(to.endpoint.id, {
         codecs: codecSpecs(answered),
         detectInbandDtmf: policy.dtmfRelay === 'inband',
@@ -472,6 +484,7 @@ class Anchor implements MediaAnchor {
       if (!held) return { ok: false, reason: `call ${callId} has no other leg to hold` };
       try {
         call.holder = holder;
+        held.ringback = false; // music on hold takes the player's place
         await this.engine.disconnect(holder.endpoint.id);
         await this.engine.update(holder.endpoint.id, { mediaTimeoutMs: 0 });
         const source = this.musicFor(held, mohClass);
@@ -521,6 +534,37 @@ class Anchor implements MediaAnchor {
         return { ok: false, reason: describeError(error) };
       }
     });
+  }
+
+  // --- ringback ------------------------------------------------------------------------------
+
+  ringback(callId: string, legId: string): Promise<RingbackOutcome> {
+    return this.serial(callId, async (): Promise<RingbackOutcome> => {
+      const found = this.legs(callId, legId);
+      if (!found) return { ok: false, reason: `no anchored leg ${legId} in call ${callId}` };
+      const { call, leg } = found;
+      // Once answered (an early answer included) the party hears the other side instead.
+      if (call.offer?.from !== leg || found.other || call.holder)
+        return { ok: true, tone: false, reason: 'the call is answered' };
+      // Tones are made in G.711; G.729 is never encoded here (see musicFor).
+      if (!leg.formats.some((format) => isG711(format.codec)))
+        return { ok: true, tone: false, reason: 'the party has no G.711 codec for a tone' };
+      if (leg.ringback) return { ok: true, tone: true };
+      try {
+        await this.engine.play(leg.endpoint.id, { kind: 'tone', tone: 'ringback' });
+        leg.ringback = true;
+        return { ok: true, tone: true };
+      } catch (error) {
+        return { ok: false, reason: describeError(error) };
+      }
+    });
+  }
+
+  /** Stops the ringback tone a leg hears, if it does. */
+  private async silence(leg: LegState): Promise<void> {
+    if (!leg.ringback) return;
+    leg.ringback = false;
+    await this.engine.stopPlay(leg.endpoint.id);
   }
 
   // --- transfers -------------------------------------------------------------------------------
@@ -578,10 +622,11 @@ class Anchor implements MediaAnchor {
     return hearsMusic;
   }
 
-  /** A leg leaving its call relays nothing more and hears no more music on hold. */
+  /** A leg leaving its call relays nothing more and hears no more music on hold or ringback. */
   private async quieten(leg: LegState, hearsMusic: boolean): Promise<void> {
     await this.engine.disconnect(leg.endpoint.id);
     if (hearsMusic) await this.engine.stopPlay(leg.endpoint.id);
+    await this.silence(leg);
   }
 
   releaseLeg(callId: string, legId: string): Promise<void> {
@@ -836,6 +881,7 @@ class Anchor implements MediaAnchor {
       formats: [],
       sends: true,
       heldUntilTransfer: false,
+      ringback: false,
       sessionId: this.nextSessionId++,
       version: 0,
     };

@@ -328,6 +328,7 @@ export class CallMedia {
     // with the bridge, which takes the endpoint over from there (`handOver`).
     if (event.type === 'conferenced')
       this.moved(event.callId, event.conferencingDevice, event.conferenceConnections);
+    if (event.type === 'delivered') this.alerting(event.callId);
     if (event.type === 'connectionCleared') this.notifyDurations.delete(event.droppedConnection.connectionId);
     if (event.type !== 'callCleared') return;
     void this.options.anchor.release(event.callId);
@@ -356,6 +357,26 @@ export class CallMedia {
           legs.logger.debug({ callId, reason: outcome.reason }, 'media not moved with the transfer');
       });
     }
+  }
+
+  /**
+   * The target of a blind transfer rings: the party moved to it hears ringback, as CUCM and CME
+   * play it, since its dialog is long past the 180 that would have its phone ring back. The tone
+   * waits until the driver has anchored what the alerting brought: early media wins over it
+   * (RFC 3960 §3), and the anchor stops it at the first answer.
+   */
+  private alerting(callId: string): void {
+    const calling = this.legs?.core.call(callId)?.connections.find((c) => c.direction === 'originating');
+    if (calling === undefined || this.transferredParty(calling.id) === undefined) return;
+    queueMicrotask(() => {
+      void this.options.anchor.ringback(callId, calling.id).then((outcome) => {
+        if (!outcome.ok || !outcome.tone)
+          this.legs?.logger.debug(
+            { callId, reason: outcome.reason },
+            'no ringback for the transferred party',
+          );
+      });
+    });
   }
 
   /** The leg of a party already in its dialog when its call starts: a transfer moved it there. */
