@@ -6,6 +6,7 @@
  * tone with it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MediaAnchor } from '../../../src/adapters/media/index.js';
 import { tonePlan } from '../../../src/media/tone-generator.js';
 import type { Dialog, IncomingRequest, Endpoint as SipEndpoint } from '../../../src/sip/index.js';
 import { createRequest, createSipStack, generateCallId, generateTag } from '../../../src/sip/index.js';
@@ -46,7 +47,11 @@ const parties: MediaParty[] = [];
 /** The carrier's gateways: their stack is the node's carrier, closed with the node. */
 const gateways: MediaParty[] = [];
 
+/** Undo `watchRingback`. */
+const unwatch: (() => void)[] = [];
+
 afterEach(async () => {
+  for (const undo of unwatch.splice(0)) undo();
   await Promise.all([
     ...parties.splice(0).map((party) => party.close()),
     ...gateways.splice(0).map((gateway) => gateway.rtp.close()),
@@ -81,6 +86,24 @@ async function gatewayRinging(
   gateways.push(gateway);
   node.carrier.onInvite = onInvite;
   return gateway;
+}
+
+type RingbackOutcome = Awaited<ReturnType<MediaAnchor['ringback']>>;
+
+/** What the node's anchor answers each request to play ringback, in order. */
+function watchRingback(node: MediaNode): RingbackOutcome[] {
+  const outcomes: RingbackOutcome[] = [];
+  const { anchor } = node;
+  const ringback = anchor.ringback;
+  unwatch.push(() => {
+    anchor.ringback = ringback;
+  });
+  anchor.ringback = async (callId, legId) => {
+    const outcome = await ringback.call(anchor, callId, legId);
+    outcomes.push(outcome);
+    return outcome;
+  };
+  return outcomes;
 }
 
 /** `party` answers the INVITE it was left with its own description. */
@@ -197,11 +220,13 @@ describe('ringback for a blind-transferred party', () => {
     });
     await answered(node, a, '201', '202');
     const start = a.rtp.received.length;
+    const outcomes = watchRingback(node);
 
     const response = await refer(b, b.dialog as Dialog, `<sip:${PSTN_NUMBER}@127.0.0.1>`);
     expect(response.status).toBe(202);
     await eventually(() => ringing !== undefined, 'the INVITE to the carrier');
     await hearsRingback(a, start);
+    expect(outcomes).toEqual([{ ok: true, tone: true }]);
     // 2 s of tone, then the 4 s pause: silence, in the same stream.
     const pauseFrames = 20;
     await a.rtp.until(
@@ -235,11 +260,15 @@ describe('ringback for a blind-transferred party', () => {
     });
     await answered(node, a, '201', '202');
     const start = a.rtp.received.length;
+    const outcomes = watchRingback(node);
 
     const response = await refer(b, b.dialog as Dialog, `<sip:${PSTN_NUMBER}@127.0.0.1>`);
     expect(response.status).toBe(202);
     await eventually(() => early !== undefined, 'the 183 from the carrier');
     await sleep(100);
+    // The 183 alerts and brings early media at once: the anchor, asked for ringback only once
+    // the early answer is anchored, plays none.
+    expect(outcomes).toEqual([{ ok: true, tone: false, reason: 'the call is answered' }]);
     // The carrier's announcement, sent to the node's endpoint for it.
     await gateway.rtp.stream(gateway.target, toneFrames(EARLY_MEDIA_HZ, 40, 'ulaw'), PAYLOAD_TYPE.ulaw);
     await a.rtp.until(() => heard(a, start).length >= 30 * FRAME, 3000, 'the early media');
