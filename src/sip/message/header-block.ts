@@ -85,9 +85,9 @@ export function splitHeaderBlock(
     let nl = head.indexOf('\n', pos);
     if (nl < 0 || nl > length) nl = length;
     let end = nl;
-    if (end > pos && head.charCodeAt(end - 1) === 0x0d) end--;
+    if (end > pos && data[headStart + end - 1] === 0x0d) end--;
     else if (nl < length) bareLf = true;
-    if (isSpace(head.charCodeAt(pos))) {
+    if (isSpace(data[headStart + pos]!)) {
       const last = count - 1;
       if (last < 0) {
         failure = {
@@ -147,9 +147,12 @@ export function splitHeaderBlock(
         if (first[field]! < 0) first[field] = count;
         else if (field !== FIELD_VIA && repeated === FIELD_OTHER) repeated = field;
       }
-      const valueStart = skipSpace(head, colon + 1, end);
+      let valueStart = colon + 1;
+      while (valueStart < end && isSpace(data[headStart + valueStart]!)) valueStart++;
+      let valueEnd = end;
+      while (valueEnd > valueStart && isSpace(data[headStart + valueEnd - 1]!)) valueEnd--;
       ranges[2 * count] = valueStart;
-      ranges[2 * count + 1] = skipSpaceBack(head, end, valueStart);
+      ranges[2 * count + 1] = valueEnd;
       count++;
     }
     pos = nl + 1;
