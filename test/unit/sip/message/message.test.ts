@@ -100,7 +100,10 @@ describe('parseMessage', () => {
   });
 
   it('reads views after parsing from the message, not from the datagram, which the caller may reuse', () => {
-    const data = Buffer.from(OPTIONS.replace('v: ', 'v: SIP/2.0/TCP 198.51.100.4;branch=z9hG4bKtop\r\nv: '), 'latin1');
+    const data = Buffer.from(
+      OPTIONS.replace('v: ', 'v: SIP/2.0/TCP 198.51.100.4;branch=z9hG4bKtop\r\nv: '),
+      'latin1',
+    );
     const m = parse(data);
     data.fill(0x20);
     expect(m.via.map((via) => via.host)).toEqual(['198.51.100.4', '192.0.2.1']);

@@ -4,8 +4,6 @@
  * same readers. These tests hold the readers to the full parsers' verdicts, check that in-place
  * reading respects field bounds, and that views and lazily sliced values read back right.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cseqIn } from '../../../../src/sip/message/cseq.js';
 import {
@@ -23,7 +21,7 @@ import {
 import { nameAddrIn } from '../../../../src/sip/message/name-addr.js';
 import { readUri } from '../../../../src/sip/message/uri.js';
 import { readViaList } from '../../../../src/sip/message/via.js';
-import { testdataPath } from '../../../helpers/testdata.js';
+import { fieldValues } from './hostile-values.js';
 
 const OPTIONS = [
   'OPTIONS sip:bob@example.com SIP/2.0',
@@ -50,35 +48,6 @@ function rejection(text: string): { rule: string; header?: string } {
   const parsed = parseMessage(Buffer.from(text, 'latin1'));
   if (parsed.ok) throw new Error('expected a rejection');
   return { rule: parsed.error.rule, header: parsed.error.header };
-}
-
-/** Every header value of both torture corpora, and each of them cut and spliced, as hostile field values. */
-function fieldValues(): string[] {
-  const values = new Set<string>();
-  for (const corpus of ['sip-torture-rfc4475', 'sip-torture-rfc5118']) {
-    const dir = testdataPath(corpus);
-    for (const file of readdirSync(dir)) {
-      if (file === 'README.md' || file === 'SHA256SUMS') continue;
-      const text = readFileSync(join(dir, file), 'latin1');
-      const head = text.split(/\r?\n\r?\n/)[0] ?? '';
-      for (const line of head.split(/\r?\n/).slice(1)) {
-        const colon = line.indexOf(':');
-        if (colon > 0) values.add(line.slice(colon + 1).trim());
-      }
-    }
-  }
-  const seeds = [...values];
-  const out = [...seeds];
-  for (const [n, value] of seeds.entries()) {
-    for (let cut = 0; cut <= value.length; cut += 3) {
-      out.push(value.slice(0, cut));
-      out.push(value.slice(cut));
-      out.push(value.slice(0, cut) + (seeds[(n + cut) % seeds.length] ?? ''));
-      out.push(`${value.slice(0, cut)} ${value.slice(cut)}`);
-      out.push(`${value.slice(0, cut)}"${value.slice(cut)}`);
-    }
-  }
-  return out;
 }
 
 describe('validators agree with the building parsers', () => {
