@@ -9,6 +9,7 @@
  * Rooms are reached by number: the factory number (RFC 4579 §5.1, conference factory URI)
  * creates a room and joins the caller; a room's own number joins it (meet-me).
  */
+import type { ConferenceSettings } from '../../admin/index.js';
 import type {
   CallCore,
   CallEvent,
@@ -42,19 +43,6 @@ const MAX_CONFERENCES_TEXT = 'max-conferences reached';
 /** The one bridge device; rooms are told apart by the number a connection was reached on. */
 const BRIDGE_ID = 'conference-bridge';
 const BRIDGE_NAME = 'Conference';
-
-export interface ConferenceSettings {
-  /** Rooms at once (CME `max-conferences`). */
-  readonly maxConferences: number;
-  /** Gain of every participant's voice in the mix, in dB (CME `gain -6`). */
-  readonly gainDb: number;
-  /** Dialling it creates a room and joins the caller; null for none. */
-  readonly factoryNumber: string | null;
-  /** Rooms are numbered this prefix and the room's slot, zero-padded to the width of `maxConferences`. */
-  readonly roomPrefix: string;
-  /** The calling search space of the bridge's own calls (dial-out); null: numbers in no partition only. */
-  readonly callingSearchSpace: string | null;
-}
 
 /** The bridge device's `reach`: what routing needs of the bridge as a caller. */
 export interface ConferenceReach {

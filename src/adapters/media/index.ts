@@ -11,7 +11,6 @@ export {
   type ConferenceBridge,
   type ConferenceBridgeOptions,
   type ConferenceReach,
-  type ConferenceSettings,
   createConferenceBridge,
   type ParticipantState,
   type ParticipantView,
