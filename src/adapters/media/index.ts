@@ -40,6 +40,7 @@ export {
   type MediaTimeout,
   type OfferPolicy,
   type Outcome,
+  type RingbackOutcome,
 } from './media-anchor.js';
 export { type DtmfRelay, type Negotiation, type NegotiationPolicy, negotiate } from './negotiation.js';
 export {

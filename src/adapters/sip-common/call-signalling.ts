@@ -255,14 +255,16 @@ class Signalling implements CallSignalling {
         );
       },
       progress: (connection, media) => {
-        const leg = callerLeg(connection.context);
-        if (leg === undefined) return;
+        const leg = dialogLeg(connection.context);
+        // A party a transfer moved is already in its dialog, whichever side of it it was: the
+        // early media (RFC 3960 §3) is anchored into its stream as it is for a caller.
+        if (leg === undefined || !(leg instanceof CallerLeg || leg.confirmed)) return;
         this.whenAnchored(
           connection,
           this.answerFor(anchoring, connection, leg, media, true),
-          (anchored) => leg.progress(anchored),
+          (anchored) => callerLeg(leg)?.progress(anchored),
           // The caller still hears it ring, without early media.
-          () => leg.progress(undefined),
+          () => callerLeg(leg)?.progress(undefined),
         );
       },
       accept: (connection, media) => {

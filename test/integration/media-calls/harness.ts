@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { parse } from 'sdp-transform';
+import { expect } from 'vitest';
 import type { MediaAnchor } from '../../../src/adapters/media/index.js';
 import { createSipCallHandler, type LineLocation } from '../../../src/adapters/sip-line/calls/index.js';
 import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls/index.js';
@@ -28,6 +29,7 @@ import {
   generateCallId,
   generateTag,
   type IncomingRequest,
+  type InviteResponse,
   type Endpoint as SipEndpoint,
   type SipRequest,
   type SipStack,
@@ -43,6 +45,10 @@ const ENCODING: Record<Law, string> = { ulaw: 'PCMU', alaw: 'PCMA' };
 export const EVENT_PT = 101;
 /** The demo MOH: a steady tone the held party can be told to hear. */
 export const MOH_HZ = 523;
+/** A PSTN number the example's dial plan routes to the carrier (9 is the access code). */
+export const PSTN_NUMBER = '95125551234';
+/** Line 201's DID: the carrier's calls to it ring phone 201. */
+export const DID_201 = '5123781201';
 /** The example's phones of lines 201 and 202. */
 export const PHONE_201 = 'SEP0008A37128E9';
 export const PHONE_202 = 'SEP0008A3465C7F';
@@ -207,6 +213,141 @@ export async function carrierGateway(node: MediaNode, law: Law): Promise<MediaPa
   const gateway = new MediaParty(node.carrier.stack, await RtpPeer.create(), law, false);
   node.carrier.onInvite = (incoming) => gateway.invited(incoming);
   return gateway;
+}
+
+/**
+ * The parties a test file starts, closed after each test. The carrier's gateways share the
+ * node's carrier stack, which closes with the node: only their RTP peers are closed here.
+ */
+export class Parties {
+  private readonly phones: MediaParty[] = [];
+  private readonly gateways: MediaParty[] = [];
+
+  async phone(law: Law): Promise<MediaParty> {
+    const party = await startPhone(law);
+    this.phones.push(party);
+    return party;
+  }
+
+  /** A phone that leaves its new INVITEs to `onInvite` (to ring, or answer early, first). */
+  async ringingPhone(law: Law, onInvite: (incoming: IncomingRequest) => void): Promise<MediaParty> {
+    const stack = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+    const party = new MediaParty(stack, await RtpPeer.create(), law, false);
+    stack.onRequest('INVITE', (incoming) => {
+      if (incoming.dialog) party.invited(incoming);
+      else onInvite(incoming);
+    });
+    this.phones.push(party);
+    return party;
+  }
+
+  /**
+   * The carrier's gateway the node calls: the carrier's proxy screens the INVITEs and leaves
+   * new ones to `onInvite`, or to the gateway to answer at once without it.
+   */
+  async gateway(
+    node: MediaNode,
+    law: Law,
+    onInvite?: (incoming: IncomingRequest) => void,
+  ): Promise<MediaParty> {
+    const gateway = await carrierGateway(node, law);
+    if (onInvite) node.carrier.onInvite = onInvite;
+    this.gateways.push(gateway);
+    return gateway;
+  }
+
+  /**
+   * The carrier's gateway that calls the node (`carrierDials`): it takes every INVITE of the
+   * carrier's stack, so that the re-INVITEs of its call reach it and are counted.
+   */
+  async callingGateway(node: MediaNode, law: Law): Promise<MediaParty> {
+    const gateway = new MediaParty(node.carrier.stack, await RtpPeer.create(), law);
+    this.gateways.push(gateway);
+    return gateway;
+  }
+
+  closeAll(): Promise<unknown> {
+    return Promise.all([
+      ...this.phones.splice(0).map((party) => party.close()),
+      ...this.gateways.splice(0).map((gateway) => gateway.rtp.close()),
+    ]);
+  }
+}
+
+/** Clears every call left at the node. */
+export function clearCalls(node: MediaNode): void {
+  for (const call of node.core.calls())
+    for (const connection of call.connections) node.core.clear(connection.id);
+}
+
+/**
+ * The carrier's `gateway` calls `number` at the node, as a PSTN caller; its final response. The
+ * answer it got is kept in `gateway.received`, its dialog in `gateway.dialog`.
+ */
+export async function carrierDials(
+  node: MediaNode,
+  gateway: MediaParty,
+  number: string,
+  headers: readonly [string, string][] = [],
+): Promise<InviteResponse> {
+  const target = node.server.listening()[0] as SipEndpoint;
+  const invite = createRequest({
+    method: 'INVITE',
+    uri: `sip:${number}@127.0.0.1:${target.port}`,
+    from: `"PSTN caller" <sip:5125550100@127.0.0.2>;tag=${generateTag()}`,
+    to: `<sip:${number}@127.0.0.1>`,
+    callId: generateCallId(),
+    cseq: 1,
+    contact: gateway.stack.contact('UDP'),
+    body: gateway.sdp(),
+    contentType: 'application/sdp',
+    headers: [...headers],
+  });
+  const final = await new CallAttempt(gateway.stack.invite(invite, { target })).waitFor('final');
+  if (final.response.status === 200) {
+    gateway.received.push(final.response.body.toString());
+    gateway.dialog = final.dialog;
+  }
+  return final;
+}
+
+/** `caller` calls `dialed` from line `dn` and the called phone answers; the caller's dialog. */
+export async function dialAnswered(
+  node: MediaNode,
+  caller: MediaParty,
+  dn: string,
+  dialed: string,
+): Promise<Dialog> {
+  const { response, dialog } = await (await dial(caller, node, dn, dialed)).waitFor('final');
+  expect(response.status).toBe(200);
+  if (dialog === undefined) throw new Error('the 200 made no dialog');
+  caller.received.push(response.body.toString());
+  return dialog;
+}
+
+/** `from` transfers the other party of `dialog` to `referTo` (RFC 3515); the REFER's response. */
+export function refer(from: MediaParty, dialog: Dialog, referTo: string) {
+  return from.stack.requestInDialog(dialog, 'REFER', { headers: [['Refer-To', referTo]] });
+}
+
+/**
+ * `a` and `b` talk (1000 Hz and 1500 Hz) toward where the node last told them; each hears the
+ * other cleanly and, at `a`, none of the `absent` frequencies (the tone it heard before).
+ */
+export async function hearEachOther(a: MediaParty, b: MediaParty, absent: readonly number[]): Promise<void> {
+  const [fromA, fromB] = [a.rtp.received.length, b.rtp.received.length];
+  await Promise.all([
+    a.rtp.stream(a.target, toneFrames(1000, 50, a.law), PAYLOAD_TYPE[a.law]),
+    b.rtp.stream(b.target, toneFrames(1500, 50, b.law), PAYLOAD_TYPE[b.law]),
+  ]);
+  await a.rtp.until(() => heard(a, fromA).length >= 40 * 160, 3000, 'the voice at the first party');
+  await b.rtp.until(() => heard(b, fromB).length >= 40 * 160, 3000, 'the voice at the second party');
+  // The first frames may still be the earlier tone or silence while the relay is set up.
+  const atA = heard(a, fromA).subarray(-30 * 160);
+  const atB = heard(b, fromB).subarray(-30 * 160);
+  expect(toneSnrDb(atA, 1500)).toBeGreaterThan(25);
+  expect(toneSnrDb(atB, 1000)).toBeGreaterThan(25);
+  expect(absent.reduce((sum, frequency) => sum + share(atA, frequency), 0)).toBeLessThan(0.01);
 }
 
 /** Resolves once `condition` holds, looked at every 10 ms; rejects after `ms`. */
