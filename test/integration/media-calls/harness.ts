@@ -431,6 +431,25 @@ export function toneFrames(frequency: number, frames: number, law: Law): Uint8Ar
   });
 }
 
+/**
+ * A key pressed in the audio: its DTMF pair (`lowHz` with `highHz`, Q.23) for 200 ms, then
+ * 200 ms of silence, as 20 ms G.711 μ-law frames.
+ */
+export function keyInBand(lowHz: number, highHz: number): Uint8Array[] {
+  const low = sine(lowHz, 1600, 6000);
+  const high = sine(highHz, 1600, 6000);
+  const frames: Uint8Array[] = [];
+  for (let frame = 0; frame < 20; frame++) {
+    const samples = new Int16Array(160);
+    if (frame < 10)
+      for (let i = 0; i < 160; i++) samples[i] = (low[frame * 160 + i] ?? 0) + (high[frame * 160 + i] ?? 0);
+    const payload = new Uint8Array(160);
+    encodeFrame('ulaw', samples, payload);
+    frames.push(payload);
+  }
+  return frames;
+}
+
 /** The audio a party received in its law since packet `from`. */
 export function heard(party: MediaParty, from = 0): Int16Array {
   const payloads = party.rtp.received

@@ -6,33 +6,30 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readInfo } from '../../../src/adapters/media/index.js';
 import { MEDIA_TIMEOUT_CAUSE } from '../../../src/adapters/sip-common/index.js';
 import type { TrunkConfig } from '../../../src/admin/index.js';
-import { encodeFrame } from '../../../src/media/index.js';
 import { readTelephoneEvent, writeTelephoneEvent } from '../../../src/media/telephone-event.js';
 import type { Dialog } from '../../../src/sip/index.js';
 import { sleep } from '../media/rtp-peer.js';
 import {
-  carrierGateway,
   dial,
   EVENT_PT,
   eventually,
   heard,
+  keyInBand,
   type MediaNode,
   type MediaParty,
+  Parties,
   PHONE_202,
+  PSTN_NUMBER,
   register,
   share,
-  sine,
   startMediaNode,
-  startPhone,
 } from './harness.js';
 
-const PSTN_NUMBER = '95125551234';
-
 let node: MediaNode | undefined;
-const parties: MediaParty[] = [];
+const parties = new Parties();
 
 afterEach(async () => {
-  await Promise.all(parties.splice(0).map((party) => party.close()));
+  await parties.closeAll();
   await node?.close();
   node = undefined;
 });
@@ -42,9 +39,8 @@ async function callOut(
   trunk: Partial<TrunkConfig>,
 ): Promise<{ phone: MediaParty; gateway: MediaParty; dialog: Dialog }> {
   node = await startMediaNode({ trunk });
-  const phone = await startPhone('ulaw');
-  parties.push(phone);
-  const gateway = await carrierGateway(node, 'ulaw');
+  const phone = await parties.phone('ulaw');
+  const gateway = await parties.gateway(node, 'ulaw');
   const attempt = await dial(phone, node, '201', PSTN_NUMBER);
   const { response } = await attempt.waitFor('final');
   expect(response.status).toBe(200);
@@ -112,18 +108,7 @@ describe('DTMF interworking on anchored calls', () => {
     expect(share(tones, 1336)).toBeLessThan(0.05);
 
     // The carrier keys 9 in its audio (852 Hz with 1477 Hz, 200 ms), then silence.
-    const low = sine(852, 1600, 6000);
-    const high = sine(1477, 1600, 6000);
-    const frames: Uint8Array[] = [];
-    for (let frame = 0; frame < 20; frame++) {
-      const samples = new Int16Array(160);
-      if (frame < 10)
-        for (let i = 0; i < 160; i++) samples[i] = (low[frame * 160 + i] ?? 0) + (high[frame * 160 + i] ?? 0);
-      const payload = new Uint8Array(160);
-      encodeFrame('ulaw', samples, payload);
-      frames.push(payload);
-    }
-    await gateway.rtp.stream(gateway.target, frames, 0);
+    await gateway.rtp.stream(gateway.target, keyInBand(852, 1477), 0);
     await phone.rtp.until(() => eventsAt(phone).includes(9), 3000, 'RFC 4733 events for 9');
   });
 });
@@ -131,9 +116,8 @@ describe('DTMF interworking on anchored calls', () => {
 describe('media refused and media lost', () => {
   it('answers 488 with the Warning of the anchor when the trunk takes only a codec the phone lacks', async () => {
     node = await startMediaNode({ trunk: { codecs: ['g729'] } });
-    const phone = await startPhone('ulaw');
-    parties.push(phone);
-    const gateway = await carrierGateway(node, 'ulaw');
+    const phone = await parties.phone('ulaw');
+    const gateway = await parties.gateway(node, 'ulaw');
     const attempt = await dial(phone, node, '201', PSTN_NUMBER);
     const { response } = await attempt.waitFor('final');
     expect(response.status).toBe(488);
@@ -144,9 +128,8 @@ describe('media refused and media lost', () => {
 
   it('clears a call whose parties send no RTP, with the media timeout cause', async () => {
     node = await startMediaNode({ mediaTimeoutMs: 1000 });
-    const caller = await startPhone('ulaw');
-    const called = await startPhone('alaw');
-    parties.push(caller, called);
+    const caller = await parties.phone('ulaw');
+    const called = await parties.phone('alaw');
     register(node, '202', called, PHONE_202);
     const { response } = await (await dial(caller, node, '201', '202')).waitFor('final');
     expect(response.status).toBe(200);

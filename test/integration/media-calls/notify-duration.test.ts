@@ -5,31 +5,29 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeTelephoneEvent } from '../../../src/media/telephone-event.js';
-import type { Endpoint as SipEndpoint, SipRequest } from '../../../src/sip/index.js';
-import { createRequest, generateCallId, generateTag } from '../../../src/sip/index.js';
-import { CallAttempt } from '../adapters/sip-line-calls/harness.js';
-import { RtpPeer, sleep } from '../media/rtp-peer.js';
+import type { SipRequest } from '../../../src/sip/index.js';
+import { sleep } from '../media/rtp-peer.js';
 import {
+  carrierDials,
+  DID_201,
   dial,
   EVENT_PT,
   eventually,
   type MediaNode,
-  MediaParty,
+  type MediaParty,
+  Parties,
+  PSTN_NUMBER,
   register,
   startMediaNode,
-  startPhone,
 } from './harness.js';
 
-const PSTN_NUMBER = '95125551234';
-/** Line 201's DID: the carrier's calls to it ring phone 201. */
-const DID_201 = '5123781201';
 const CARRIER_CALL_INFO = '<sip:192.0.2.9:5060>;method="NOTIFY;Event=telephone-event;Duration=700"';
 
 let node: MediaNode | undefined;
-const parties: MediaParty[] = [];
+const parties = new Parties();
 
 afterEach(async () => {
-  await Promise.all(parties.splice(0).map((party) => party.close()));
+  await parties.closeAll();
   await node?.close();
   node = undefined;
 });
@@ -76,10 +74,8 @@ async function keyDownAndUp(phone: MediaParty, notifies: SipRequest[]): Promise<
 describe('the NOTIFY max-duration agreed with the carrier', () => {
   it('a carrier answering our INVITE with Duration=700 gets key-down NOTIFYs of 700 ms', async () => {
     node = await startMediaNode({ trunk: { dtmfRelay: 'sip-notify' } });
-    const phone = await startPhone('ulaw');
-    parties.push(phone);
-    const gateway = new MediaParty(node.carrier.stack, await RtpPeer.create(), 'ulaw', false);
-    node.carrier.onInvite = (incoming) => {
+    const phone = await parties.phone('ulaw');
+    const gateway: MediaParty = await parties.gateway(node, 'ulaw', (incoming) => {
       gateway.received.push(incoming.request.body.toString());
       incoming.reply(180, undefined, { headers: [['Call-Info', CARRIER_CALL_INFO]] });
       gateway.dialog = incoming.accept({
@@ -87,7 +83,7 @@ describe('the NOTIFY max-duration agreed with the carrier', () => {
         contentType: 'application/sdp',
         headers: [['Call-Info', CARRIER_CALL_INFO]],
       });
-    };
+    });
     const notifies = collectNotifies(gateway);
     const { response } = await (await dial(phone, node, '201', PSTN_NUMBER)).waitFor('final');
     expect(response.status).toBe(200);
@@ -98,31 +94,14 @@ describe('the NOTIFY max-duration agreed with the carrier', () => {
 
   it('a carrier calling in with Duration=700 gets key-down NOTIFYs of 700 ms', async () => {
     node = await startMediaNode({ trunk: { dtmfRelay: 'sip-notify' } });
-    const phone = await startPhone('ulaw');
-    parties.push(phone);
+    const phone = await parties.phone('ulaw');
     register(node, '201', phone, 'SEP000000000201');
-    const gateway = new MediaParty(node.carrier.stack, await RtpPeer.create(), 'ulaw');
+    const gateway = await parties.callingGateway(node, 'ulaw');
     const notifies = collectNotifies(gateway);
-    const target = node.server.listening()[0] as SipEndpoint;
-    const invite = createRequest({
-      method: 'INVITE',
-      uri: `sip:${DID_201}@127.0.0.1:${target.port}`,
-      from: `"PSTN caller" <sip:5125550100@127.0.0.2>;tag=${generateTag()}`,
-      to: `<sip:${DID_201}@127.0.0.1>`,
-      callId: generateCallId(),
-      cseq: 1,
-      contact: gateway.stack.contact('UDP'),
-      body: gateway.sdp(),
-      contentType: 'application/sdp',
-      headers: [['Call-Info', CARRIER_CALL_INFO]],
-    });
-    const { response, dialog } = await new CallAttempt(gateway.stack.invite(invite, { target })).waitFor(
-      'final',
-    );
+    const { response } = await carrierDials(node, gateway, DID_201, [['Call-Info', CARRIER_CALL_INFO]]);
     expect(response.status).toBe(200);
     // Our 200 announces the agreed value, the lower of the two.
     expect(response.headers.get('Call-Info')).toMatch(/Duration=700"/);
-    gateway.dialog = dialog;
 
     expect(await keyDownAndUp(phone, notifies)).toEqual([700, 100]);
   });

@@ -21,11 +21,10 @@ import {
   createMediaEngine,
   decodeFrame,
   type Endpoint,
-  encodeFrame,
   type MediaEngine,
 } from '../../../src/media/index.js';
 import { RtpPeer } from '../media/rtp-peer.js';
-import { share, sine } from './harness.js';
+import { keyInBand, share } from './harness.js';
 
 /** A leg's description: G.711 μ-law alone (no leg here relays RFC 4733 events). */
 function sdp(peer: RtpPeer) {
@@ -185,18 +184,7 @@ describe('sip-notify interworking through the anchor', () => {
     expect(signals).toHaveLength(0);
 
     // The in-band party keys # (941 Hz with 1477 Hz) for 200 ms, then silence.
-    const low = sine(941, 1600, 6000);
-    const high = sine(1477, 1600, 6000);
-    const frames: Uint8Array[] = [];
-    for (let frame = 0; frame < 20; frame++) {
-      const samples = new Int16Array(160);
-      if (frame < 10)
-        for (let i = 0; i < 160; i++) samples[i] = (low[frame * 160 + i] ?? 0) + (high[frame * 160 + i] ?? 0);
-      const payload = new Uint8Array(160);
-      encodeFrame('ulaw', samples, payload);
-      frames.push(payload);
-    }
-    await b.stream(bSendsTo, frames, 0);
+    await b.stream(bSendsTo, keyInBand(941, 1477), 0);
     await until(() => notifies('a').length >= 2, 'the NOTIFYs of #');
     const [down, up] = notifies('a');
     expect(down).toEqual({ digit: '#', durationMs: 2000, end: false });

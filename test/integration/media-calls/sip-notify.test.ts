@@ -9,17 +9,16 @@ import { readTelephoneEvent, writeTelephoneEvent } from '../../../src/media/tele
 import type { Dialog, SipRequest } from '../../../src/sip/index.js';
 import { sleep } from '../media/rtp-peer.js';
 import {
-  carrierGateway,
   dial,
   EVENT_PT,
   eventually,
   type MediaNode,
   type MediaParty,
+  Parties,
+  PSTN_NUMBER,
   startMediaNode,
-  startPhone,
 } from './harness.js';
 
-const PSTN_NUMBER = '95125551234';
 /** Every DTMF key with its RFC 4733 §3.2 event code. */
 const KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
 /** The phone's telephone-event payload type: not the 101 everybody uses, so a copied number shows. */
@@ -28,10 +27,10 @@ const PHONE_EVENT_PT = 96;
 const KEYED_MS = 120;
 
 let node: MediaNode | undefined;
-const parties: MediaParty[] = [];
+const parties = new Parties();
 
 afterEach(async () => {
-  await Promise.all(parties.splice(0).map((party) => party.close()));
+  await parties.closeAll();
   await node?.close();
   node = undefined;
 });
@@ -46,9 +45,8 @@ interface NotifyCall {
 /** Phone 201 calls the PSTN over a sip-notify trunk, offering telephone-event at PHONE_EVENT_PT. */
 async function callOverNotifyTrunk(): Promise<NotifyCall> {
   node = await startMediaNode({ trunk: { dtmfRelay: 'sip-notify' } });
-  const phone = await startPhone('ulaw');
-  parties.push(phone);
-  const gateway = await carrierGateway(node, 'ulaw');
+  const phone = await parties.phone('ulaw');
+  const gateway = await parties.gateway(node, 'ulaw');
   const notifies: SipRequest[] = [];
   gateway.stack.onRequest('NOTIFY', (incoming) => {
     notifies.push(incoming.request);

@@ -6,84 +6,38 @@
  * in the BYE's Reason (RFC 3326).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Dialog, Endpoint as SipEndpoint } from '../../../src/sip/index.js';
-import { createRequest, generateCallId, generateTag } from '../../../src/sip/index.js';
-import { CallAttempt } from '../adapters/sip-line-calls/harness.js';
-import { RtpPeer, sleep } from '../media/rtp-peer.js';
+import type { Dialog } from '../../../src/sip/index.js';
+import { sleep } from '../media/rtp-peer.js';
 import {
-  carrierGateway,
-  dial,
+  carrierDials,
+  clearCalls,
+  DID_201,
+  dialAnswered,
   eventually,
   heard,
+  hearEachOther,
   type Law,
   type MediaNode,
-  MediaParty,
+  type MediaParty,
   MOH_HZ,
-  PAYLOAD_TYPE,
+  Parties,
   PHONE_201,
   PHONE_202,
+  PSTN_NUMBER,
+  refer,
   register,
   share,
   startMediaNode,
-  startPhone,
-  toneFrames,
-  toneSnrDb,
 } from './harness.js';
 
-const PSTN_NUMBER = '95125551234';
-/** Line 201's DID: the carrier's calls to it ring phone 201. */
-const DID_201 = '5123781201';
-
-const parties: MediaParty[] = [];
-/** The carrier's gateways: their stack is the node's carrier, closed with the node. */
-const gateways: MediaParty[] = [];
-
-afterEach(async () => {
-  await Promise.all([
-    ...parties.splice(0).map((party) => party.close()),
-    ...gateways.splice(0).map((gateway) => gateway.rtp.close()),
-  ]);
-});
-
-async function phone(law: Law): Promise<MediaParty> {
-  const party = await startPhone(law);
-  parties.push(party);
-  return party;
-}
+const parties = new Parties();
+afterEach(() => parties.closeAll());
 
 /** The carrier's gateway calling `number` at the node; answered by the phone the number reaches. */
 async function carrierCalls(node: MediaNode, law: Law, number: string): Promise<MediaParty> {
-  // The carrier's stack answers re-INVITEs through this party (it places no call of its own here).
-  const gateway = new MediaParty(node.carrier.stack, await RtpPeer.create(), law);
-  gateways.push(gateway);
-  const target = node.server.listening()[0] as SipEndpoint;
-  const invite = createRequest({
-    method: 'INVITE',
-    uri: `sip:${number}@127.0.0.1:${target.port}`,
-    from: `"PSTN caller" <sip:5125550100@127.0.0.2>;tag=${generateTag()}`,
-    to: `<sip:${number}@127.0.0.1>`,
-    callId: generateCallId(),
-    cseq: 1,
-    contact: gateway.stack.contact('UDP'),
-    body: gateway.sdp(),
-    contentType: 'application/sdp',
-  });
-  const { response, dialog } = await new CallAttempt(gateway.stack.invite(invite, { target })).waitFor(
-    'final',
-  );
-  expect(response.status).toBe(200);
-  gateway.received.push(response.body.toString());
-  gateway.dialog = dialog;
+  const gateway = await parties.callingGateway(node, law);
+  expect((await carrierDials(node, gateway, number)).response.status).toBe(200);
   return gateway;
-}
-
-/** `caller` calls `dialed` from line `dn`; the called phone answers. Returns the caller's dialog. */
-async function answered(node: MediaNode, caller: MediaParty, dn: string, dialed: string): Promise<Dialog> {
-  const { response, dialog } = await (await dial(caller, node, dn, dialed)).waitFor('final');
-  expect(response.status).toBe(200);
-  if (dialog === undefined) throw new Error('the 200 made no dialog');
-  caller.received.push(response.body.toString());
-  return dialog;
 }
 
 /** `holder` puts its party on hold (RFC 3264 §8.4 sendonly) in `dialog`. */
@@ -95,34 +49,10 @@ async function hold(holder: MediaParty, dialog: Dialog): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-function refer(from: MediaParty, dialog: Dialog, referTo: string) {
-  return from.stack.requestInDialog(dialog, 'REFER', { headers: [['Refer-To', referTo]] });
-}
-
 /** `a` hears music on hold from packet `from` on. */
 async function hearsMusic(a: MediaParty, from: number): Promise<void> {
   await a.rtp.until(() => heard(a, from).length >= 30 * 160, 3000, 'music on hold');
   expect(share(heard(a, from).subarray(10 * 160), MOH_HZ)).toBeGreaterThan(0.8);
-}
-
-/**
- * `a` and `b` talk (1000 Hz and 1500 Hz) to where the node last told them; each must hear the
- * other's tone cleanly and no music on hold.
- */
-async function hearEachOther(a: MediaParty, b: MediaParty): Promise<void> {
-  const [fromA, fromB] = [a.rtp.received.length, b.rtp.received.length];
-  await Promise.all([
-    a.rtp.stream(a.target, toneFrames(1000, 50, a.law), PAYLOAD_TYPE[a.law]),
-    b.rtp.stream(b.target, toneFrames(1500, 50, b.law), PAYLOAD_TYPE[b.law]),
-  ]);
-  await a.rtp.until(() => heard(a, fromA).length >= 40 * 160, 3000, 'the voice at the first party');
-  await b.rtp.until(() => heard(b, fromB).length >= 40 * 160, 3000, 'the voice at the second party');
-  // The first frames may still be music on hold or silence while the relay is set up.
-  const atA = heard(a, fromA).subarray(-30 * 160);
-  const atB = heard(b, fromB).subarray(-30 * 160);
-  expect(toneSnrDb(atA, 1500)).toBeGreaterThan(25);
-  expect(toneSnrDb(atB, 1000)).toBeGreaterThan(25);
-  expect(share(atA, MOH_HZ)).toBeLessThan(0.01);
 }
 
 /** Every packet `party` received from packet `from` on came in one RTP stream (RFC 3550 §5.1). */
@@ -144,18 +74,14 @@ describe('transfers of anchored calls (μ-law trunk)', () => {
     node = await startMediaNode();
   });
   afterAll(() => node.close());
-  afterEach(() => {
-    for (const call of node.core.calls())
-      for (const connection of call.connections) node.core.clear(connection.id);
-  });
+  afterEach(() => clearCalls(node));
 
   it('blind: 202 holds 201 and transfers it to the PSTN; 201 keeps its endpoint and hears the carrier', async () => {
-    const a = await phone('ulaw');
-    const b = await phone('ulaw');
+    const a = await parties.phone('ulaw');
+    const b = await parties.phone('ulaw');
     register(node, '202', b, PHONE_202);
-    const gateway = await carrierGateway(node, 'ulaw');
-    gateways.push(gateway);
-    await answered(node, a, '201', '202');
+    const gateway = await parties.gateway(node, 'ulaw');
+    await dialAnswered(node, a, '201', '202');
     const bDialog = b.dialog as Dialog;
     const mohStart = a.rtp.received.length;
     await hold(b, bDialog);
@@ -173,7 +99,7 @@ describe('transfers of anchored calls (μ-law trunk)', () => {
     // 201 is sent nothing new: it goes on sending to the same port.
     expect(a.reinvites).toHaveLength(0);
     expect(a.target).toEqual(targetBefore);
-    await hearEachOther(a, gateway);
+    await hearEachOther(a, gateway, [MOH_HZ]);
     oneStream(a, mohStart);
     expect(node.core.calls().map((call) => call.connections.map((c) => c.number))).toEqual([
       // The carrier is dialled without the access code.
@@ -182,8 +108,8 @@ describe('transfers of anchored calls (μ-law trunk)', () => {
   });
 
   it('consultative: 201 holds the carrier, consults 202 and joins them (Replaces); nobody is re-INVITEd', async () => {
-    const b = await phone('ulaw');
-    const c = await phone('ulaw');
+    const b = await parties.phone('ulaw');
+    const c = await parties.phone('ulaw');
     register(node, '201', b, PHONE_201);
     register(node, '202', c, PHONE_202);
     const a = await carrierCalls(node, 'ulaw', DID_201);
@@ -192,7 +118,7 @@ describe('transfers of anchored calls (μ-law trunk)', () => {
     await hold(b, held);
     await hearsMusic(a, mohStart);
 
-    const consultation = await answered(node, b, '201', '202');
+    const consultation = await dialAnswered(node, b, '201', '202');
     const { callId, localTag, remoteTag } = consultation.id;
     const replaces = encodeURIComponent(`${callId};to-tag=${remoteTag};from-tag=${localTag}`);
     const response = await refer(b, held, `<sip:202@127.0.0.1?Replaces=${replaces}>`);
@@ -205,7 +131,7 @@ describe('transfers of anchored calls (μ-law trunk)', () => {
 
     expect(a.reinvites).toHaveLength(0);
     expect(c.reinvites).toHaveLength(0);
-    await hearEachOther(a, c);
+    await hearEachOther(a, c, [MOH_HZ]);
     oneStream(a, mohStart);
   });
 });
@@ -219,8 +145,8 @@ describe('a transfer across μ-law and A-law', () => {
   afterAll(() => node.close());
 
   it('transfers an A-law carrier call blind from 201 to a μ-law 202, transcoded both ways', async () => {
-    const b = await phone('ulaw');
-    const c = await phone('ulaw');
+    const b = await parties.phone('ulaw');
+    const c = await parties.phone('ulaw');
     register(node, '201', b, PHONE_201);
     register(node, '202', c, PHONE_202);
     const a = await carrierCalls(node, 'alaw', DID_201);
@@ -234,9 +160,8 @@ describe('a transfer across μ-law and A-law', () => {
     // 202 is offered μ-law through the transcoder and answers it.
     expect(c.received[0]).toMatch(/a=rtpmap:0 PCMU\/8000/);
     expect(a.reinvites).toHaveLength(0);
-    await hearEachOther(a, c);
-    for (const call of node.core.calls())
-      for (const connection of call.connections) node.core.clear(connection.id);
+    await hearEachOther(a, c, [MOH_HZ]);
+    clearCalls(node);
   });
 });
 
@@ -244,10 +169,10 @@ describe('media timeout', () => {
   it('clears a silent call with the mediaTimeout cause, in the record and as the BYEs’ Q.850 Reason', async () => {
     const node = await startMediaNode({ mediaTimeoutMs: 1000 });
     try {
-      const caller = await phone('ulaw');
-      const called = await phone('alaw');
+      const caller = await parties.phone('ulaw');
+      const called = await parties.phone('alaw');
       register(node, '202', called, PHONE_202);
-      await answered(node, caller, '201', '202');
+      await dialAnswered(node, caller, '201', '202');
       await eventually(() => caller.byes.length > 0 && called.byes.length > 0, 'the BYEs of the timeout');
       await eventually(() => node.records.length === 1, 'the call record');
       expect(node.records[0]?.cause).toBe('mediaTimeout');

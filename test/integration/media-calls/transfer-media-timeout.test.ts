@@ -5,29 +5,27 @@
  * stays silent is cleared with the mediaTimeout cause.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Dialog, Endpoint as SipEndpoint } from '../../../src/sip/index.js';
-import { createRequest, generateCallId, generateTag } from '../../../src/sip/index.js';
-import { CallAttempt } from '../adapters/sip-line-calls/harness.js';
-import { RtpPeer } from '../media/rtp-peer.js';
+import type { Dialog } from '../../../src/sip/index.js';
 import {
+  carrierDials,
+  DID_201,
   dial,
   eventually,
   type MediaNode,
-  MediaParty,
+  type MediaParty,
   PAYLOAD_TYPE,
+  Parties,
   PHONE_201,
   PHONE_202,
   register,
   startMediaNode,
-  startPhone,
   toneFrames,
 } from './harness.js';
 
-const DID_201 = '5123781201';
 const MEDIA_TIMEOUT_MS = 1500;
 
 let node: MediaNode | undefined;
-const parties: MediaParty[] = [];
+const parties = new Parties();
 /** The senders of the parties that keep talking until the test ends. */
 let talking = true;
 const senders: Promise<void>[] = [];
@@ -35,7 +33,7 @@ const senders: Promise<void>[] = [];
 afterEach(async () => {
   talking = false;
   await Promise.all(senders.splice(0));
-  await Promise.all(parties.splice(0).map((party) => party.close()));
+  await parties.closeAll();
   await node?.close();
   node = undefined;
 });
@@ -53,31 +51,14 @@ function keepTalking(party: MediaParty): void {
 describe('media timeout after a transfer', () => {
   it('arms the timeout of a party moved while held once it is joined to a talking party', async () => {
     node = await startMediaNode({ mediaTimeoutMs: MEDIA_TIMEOUT_MS });
-    const b = await startPhone('ulaw');
-    const c = await startPhone('ulaw');
-    parties.push(b, c);
+    const b = await parties.phone('ulaw');
+    const c = await parties.phone('ulaw');
     register(node, '201', b, PHONE_201);
     register(node, '202', c, PHONE_202);
-    const carrier = new MediaParty(node.carrier.stack, await RtpPeer.create(), 'ulaw');
-    parties.push(carrier);
+    const carrier = await parties.callingGateway(node, 'ulaw');
 
     // The carrier calls 201 and talks until 201 holds it (RFC 3264 §8.4 sendonly).
-    const target = node.server.listening()[0] as SipEndpoint;
-    const invite = createRequest({
-      method: 'INVITE',
-      uri: `sip:${DID_201}@127.0.0.1:${target.port}`,
-      from: `"PSTN caller" <sip:5125550100@127.0.0.2>;tag=${generateTag()}`,
-      to: `<sip:${DID_201}@127.0.0.1>`,
-      callId: generateCallId(),
-      cseq: 1,
-      contact: carrier.stack.contact('UDP'),
-      body: carrier.sdp(),
-      contentType: 'application/sdp',
-    });
-    const first = await new CallAttempt(carrier.stack.invite(invite, { target })).waitFor('final');
-    expect(first.response.status).toBe(200);
-    carrier.received.push(first.response.body.toString());
-    carrier.dialog = first.dialog;
+    expect((await carrierDials(node, carrier, DID_201)).response.status).toBe(200);
     keepTalking(b);
     const held = b.dialog as Dialog;
     const holding = await b.stack.requestInDialog(held, 'INVITE', {
