@@ -17,12 +17,7 @@ import {
   readNotify,
   type SignalledDigit,
 } from '../../../src/adapters/media/index.js';
-import {
-  createMediaEngine,
-  decodeFrame,
-  type Endpoint,
-  type MediaEngine,
-} from '../../../src/media/index.js';
+import { createMediaEngine, decodeFrame, type Endpoint, type MediaEngine } from '../../../src/media/index.js';
 import { RtpPeer } from '../media/rtp-peer.js';
 import { keyInBand, share } from './harness.js';
 
