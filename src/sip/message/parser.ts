@@ -54,7 +54,7 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   // The header block ends with the empty line: `headEnd` (counted, like every offset, from
   // `start`) excludes it, the body follows it. The text holds the body too, so that the header
   // block needs no second search.
-  const text = data.toString('latin1', start);
+  let text = data.toString('latin1', start);
   mirrorTextOctets(text, data, start);
   let headEnd = crlfHeadEnd(text);
   let bodyStart = headEnd + 2;
@@ -75,6 +75,11 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
         return { rule: 'message-header', message: 'bare CR in the header block', offset: cr };
       }
     }
+  }
+  if (text.length - headEnd > RETAINED_BODY_TEXT) {
+    // The header fields keep the text: a large body is not kept twice, as octets and as text.
+    text = data.toString('latin1', start, start + headEnd);
+    mirrorTextOctets(text, data, start);
   }
   let lineEnd = text.indexOf('\n');
   if (lineEnd < 0 || lineEnd > headEnd) lineEnd = headEnd;
@@ -150,6 +155,9 @@ function crlfHeadEnd(text: string): number {
   }
   return -1;
 }
+
+/** Above this many octets after the header block, the text of the header fields is decoded again without them. */
+const RETAINED_BODY_TEXT = 1024;
 
 /** A message without body shares this one: nothing can be written into zero octets. */
 const EMPTY_BODY = Buffer.alloc(0);

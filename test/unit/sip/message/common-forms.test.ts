@@ -14,6 +14,7 @@ import {
   parseViaList,
   type Result,
   type SipMessage,
+  serializeMessage,
 } from '../../../../src/sip/message/index.js';
 import { readUri, URI_WITH_HEADERS } from '../../../../src/sip/message/uri.js';
 import { fieldValues } from './hostile-values.js';
@@ -227,6 +228,20 @@ describe('header block framing', () => {
     const text = `${[...lines, ...tail, `Content-Length: ${body.length}`].join('\r\n')}\r\n\r\n${body}`;
     const parsed = parseMessage(Buffer.from(text, 'latin1'));
     expect(parsed.ok && parsed.value.body.toString('latin1')).toBe(body);
+  });
+
+  it('reads the fields of a message with a large body, and writes it back unchanged', () => {
+    const body = 'a=x\r\n'.repeat(600);
+    const text = `${[...lines, 'Subject: big', ...tail, `Content-Length: ${body.length}`].join('\r\n')}\r\n\r\n${body}`;
+    const parsed = parseMessage(Buffer.from(text, 'latin1'));
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.value.headers.get('Subject')).toBe('big');
+    expect(parsed.value.to.uri.user).toBe('bob');
+    expect(parsed.value.body.toString('latin1')).toBe(body);
+    parsed.value.headers.set('Subject', 'changed');
+    expect(serializeMessage(parsed.value).toString('latin1')).toBe(
+      text.replace('Subject: big', 'Subject: changed'),
+    );
   });
 
   it('tolerates bare LF line ends only when no CRLFCRLF closes the block', () => {
