@@ -7,7 +7,6 @@
 import { parse } from 'sdp-transform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createMediaAnchor,
   type DtmfMessage,
   type DtmfRelay,
   infoMessage,
@@ -17,7 +16,8 @@ import {
   readNotify,
   type SignalledDigit,
 } from '../../../src/adapters/media/index.js';
-import { createMediaEngine, decodeFrame, type Endpoint, type MediaEngine } from '../../../src/media/index.js';
+import { decodeFrame, type Endpoint } from '../../../src/media/index.js';
+import { type AnchoredEngine, startAnchoredEngine } from '../media/anchored-engine.js';
 import { RtpPeer } from '../media/rtp-peer.js';
 import { keyInBand, share } from './harness.js';
 
@@ -49,35 +49,23 @@ interface Signal {
 }
 
 describe('sip-notify interworking through the anchor', () => {
-  let engine: MediaEngine;
+  let anchored: AnchoredEngine;
   let anchor: MediaAnchor;
   const signals: Signal[] = [];
   const peers: RtpPeer[] = [];
   let calls = 0;
 
   beforeAll(async () => {
-    const base = 30_000 + Math.floor(Math.random() * 100) * 100;
-    engine = await createMediaEngine({
-      address: '127.0.0.1',
-      portRange: [base, base + 99],
-      workers: 1,
-      mediaTimeoutMs: 0,
-    });
-    anchor = createMediaAnchor({
-      engine,
-      codecs: {},
-      mediaTimeoutMs: 0,
+    anchored = await startAnchoredEngine(30_000, {
       onDtmfSignal: (_callId, legId, message) => signals.push({ legId, message }),
     });
+    anchor = anchored.anchor;
   });
   afterEach(async () => {
     signals.length = 0;
     await Promise.all(peers.splice(0).map((peer) => peer.close()));
   });
-  afterAll(async () => {
-    anchor.close();
-    await engine.close();
-  });
+  afterAll(() => anchored.close());
 
   /** Leg 'a' (`from`) calls leg 'b' (`to`); returns the call, its peers and where each sends. */
   async function call(from: DtmfRelay, to: DtmfRelay) {

@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMediaAnchor, type MediaAnchor } from '../../../src/adapters/media/index.js';
-import { createMediaEngine, decodeFrame, type MediaEngine } from '../../../src/media/index.js';
+import type { MediaAnchor } from '../../../src/adapters/media/index.js';
+import { decodeFrame } from '../../../src/media/index.js';
 import { encodeWav } from '../../../src/media/wav-writer.js';
 import { share, sine } from '../media-calls/harness.js';
+import { type AnchoredEngine, peerSdp as sdp, startAnchoredEngine } from './anchored-engine.js';
 import { G729_FRAME_BYTES as FRAME_BYTES, numberedFrames } from './g729-frames.js';
 import { type ReceivedPacket, RtpPeer } from './rtp-peer.js';
 
@@ -19,15 +20,6 @@ const G729_PT = 18;
 /** 5 s of 10 ms frames. */
 const FRAMES = 500;
 const G711_MOH_HZ = 440;
-
-function sdp(peer: RtpPeer, codec: 'G729' | 'PCMU', ptime?: number) {
-  const pt = codec === 'G729' ? G729_PT : 0;
-  const lines = ['v=0', 'o=peer 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0'];
-  lines.push(`m=audio ${peer.port} RTP/AVP ${pt}`, `a=rtpmap:${pt} ${codec}/8000`);
-  if (codec === 'G729') lines.push('a=fmtp:18 annexb=no');
-  if (ptime !== undefined) lines.push(`a=ptime:${ptime}`);
-  return { contentType: 'application/sdp', body: Buffer.from(`${lines.join('\r\n')}\r\n`) };
-}
 
 const ofType = (peer: RtpPeer, payloadType: number) =>
   peer.received.filter((packet) => packet.header.payloadType === payloadType);
@@ -39,7 +31,7 @@ const frameNumbers = (packet: ReceivedPacket) =>
   );
 
 describe('G.729 music on hold', () => {
-  let engine: MediaEngine;
+  let anchored: AnchoredEngine;
   let anchor: MediaAnchor;
   let folder: string;
   let g729File: Buffer;
@@ -51,27 +43,17 @@ describe('G.729 music on hold', () => {
     g729File = numberedFrames(FRAMES);
     writeFileSync(path.join(folder, 'moh.g729'), g729File);
     writeFileSync(path.join(folder, 'moh.wav'), encodeWav(sine(G711_MOH_HZ, 16000), 8000, 1));
-    const base = 34_000 + Math.floor(Math.random() * 100) * 100;
-    engine = await createMediaEngine({
-      address: '127.0.0.1',
-      portRange: [base, base + 99],
-      workers: 1,
-      mediaTimeoutMs: 0,
-    });
-    anchor = createMediaAnchor({
-      engine,
-      codecs: {},
-      mediaTimeoutMs: 0,
+    anchored = await startAnchoredEngine(34_000, {
       musicOnHold: { default: path.join(folder, 'moh.wav') },
       musicOnHoldG729: { default: path.join(folder, 'moh.g729') },
     });
+    anchor = anchored.anchor;
   });
   afterEach(async () => {
     await Promise.all(peers.splice(0).map((peer) => peer.close()));
   });
   afterAll(async () => {
-    anchor.close();
-    await engine.close();
+    await anchored.close();
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -154,19 +136,9 @@ describe('G.729 music on hold', () => {
 
 describe('G.729 music on hold not configured', () => {
   it('leaves a G.729-only held party without MOH, as before', async () => {
-    const base = 44_000 + Math.floor(Math.random() * 100) * 100;
-    const engine = await createMediaEngine({
-      address: '127.0.0.1',
-      portRange: [base, base + 99],
-      workers: 1,
-      mediaTimeoutMs: 0,
-    });
     const folder = mkdtempSync(path.join(tmpdir(), 'strowger-g711-moh-'));
     writeFileSync(path.join(folder, 'moh.wav'), encodeWav(sine(G711_MOH_HZ, 8000), 8000, 1));
-    const anchor = createMediaAnchor({
-      engine,
-      codecs: {},
-      mediaTimeoutMs: 0,
+    const { anchor, close } = await startAnchoredEngine(44_000, {
       musicOnHold: { default: path.join(folder, 'moh.wav') },
     });
     const [held, holder] = [await RtpPeer.create(), await RtpPeer.create()];
@@ -184,8 +156,7 @@ describe('G.729 music on hold not configured', () => {
         reason: 'the held leg has no G.711 codec for MOH',
       });
     } finally {
-      anchor.close();
-      await Promise.all([held.close(), holder.close(), engine.close()]);
+      await Promise.all([held.close(), holder.close(), close()]);
       rmSync(folder, { recursive: true, force: true });
     }
   });

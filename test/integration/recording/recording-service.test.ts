@@ -9,37 +9,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createMediaAnchor,
   createRecordingService,
   type MediaAnchor,
   type RecordingService,
 } from '../../../src/adapters/media/index.js';
-import { createMediaEngine, type MediaEngine } from '../../../src/media/index.js';
+import { type AnchoredEngine, peerSdp, startAnchoredEngine } from '../media/anchored-engine.js';
 import { RtpPeer } from '../media/rtp-peer.js';
 import { sdpTarget, toneFrames } from '../media-calls/harness.js';
 
 const POLICY = { codecs: 'any', dtmfRelay: 'rtp-nte' as const };
 
-let engine: MediaEngine;
+let anchored: AnchoredEngine;
 let anchor: MediaAnchor;
 let folder: string;
 let recordings: RecordingService;
 /** The core's view: which call each connection is in. */
 const calls = new Map<string, string>();
 let clock = Date.parse('2026-01-02T03:04:05Z');
-
-function peerSdp(peer: RtpPeer) {
-  const body = [
-    'v=0',
-    'o=peer 1 1 IN IP4 127.0.0.1',
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${peer.port} RTP/AVP 0`,
-    '',
-  ].join('\r\n');
-  return { contentType: 'application/sdp', body: Buffer.from(body) };
-}
 
 /** Call `callId` between connections `a` and `b`; returns where `a`'s party sends its RTP. */
 async function call(callId: string, a: string, b: string, x: RtpPeer, y: RtpPeer) {
@@ -64,17 +50,11 @@ function audibleFrames(wav: Buffer): number {
 }
 
 beforeAll(async () => {
-  const base = 45_000 + Math.floor(Math.random() * 200) * 50;
-  engine = await createMediaEngine({
-    address: '127.0.0.1',
-    portRange: [base, base + 49],
-    workers: 1,
-    mediaTimeoutMs: 0,
-  });
-  anchor = createMediaAnchor({ engine, codecs: {}, mediaTimeoutMs: 0 });
+  anchored = await startAnchoredEngine(45_000);
+  anchor = anchored.anchor;
   folder = await mkdtemp(path.join(tmpdir(), 'strowger-recordings-'));
   recordings = createRecordingService({
-    engine,
+    engine: anchored.engine,
     anchor,
     folder: path.join(folder, 'made-on-first-use'),
     callOf: (connectionId) => calls.get(connectionId),
@@ -84,8 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   recordings.close();
-  anchor.close();
-  await engine.close();
+  await anchored.close();
   await rm(folder, { recursive: true, force: true });
 });
 

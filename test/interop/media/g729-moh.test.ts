@@ -10,9 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMediaAnchor, type MediaAnchor } from '../../../src/adapters/media/index.js';
-import { createMediaEngine, type MediaEngine } from '../../../src/media/index.js';
+import type { MediaAnchor } from '../../../src/adapters/media/index.js';
 import { interopAvailable } from '../../helpers/interop.js';
+import {
+  type AnchoredEngine,
+  peerSdp,
+  startAnchoredEngine,
+} from '../../integration/media/anchored-engine.js';
 import { G729_FRAME_BYTES, numberedFrames } from '../../integration/media/g729-frames.js';
 import { RtpPeer } from '../../integration/media/rtp-peer.js';
 
@@ -34,15 +38,9 @@ function ffmpegDecode(file: string): Buffer {
   return result.stdout;
 }
 
-function sdp(peer: RtpPeer) {
-  const lines = ['v=0', 'o=peer 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0'];
-  lines.push(`m=audio ${peer.port} RTP/AVP 18`, 'a=rtpmap:18 G729/8000', 'a=fmtp:18 annexb=no');
-  return { contentType: 'application/sdp', body: Buffer.from(`${lines.join('\r\n')}\r\n`) };
-}
-
 describe.skipIf(!canRun)('G.729 MOH decoded by FFmpeg', () => {
   let folder: string;
-  let engine: MediaEngine;
+  let anchored: AnchoredEngine | undefined;
   let anchor: MediaAnchor;
 
   beforeAll(async () => {
@@ -53,23 +51,13 @@ describe.skipIf(!canRun)('G.729 MOH decoded by FFmpeg', () => {
       ...['-c:a', 'copy', '-f', 'wav', path.join(folder, 'moh.g729.wav')],
     ]);
     if (wrapped.status !== 0) throw new Error(`ffmpeg could not write the WAV: ${wrapped.stderr}`);
-    const base = 46_000 + Math.floor(Math.random() * 100) * 100;
-    engine = await createMediaEngine({
-      address: '127.0.0.1',
-      portRange: [base, base + 99],
-      workers: 1,
-      mediaTimeoutMs: 0,
-    });
-    anchor = createMediaAnchor({
-      engine,
-      codecs: {},
-      mediaTimeoutMs: 0,
+    anchored = await startAnchoredEngine(46_000, {
       musicOnHoldG729: { default: path.join(folder, 'moh.g729.wav') },
     });
+    anchor = anchored.anchor;
   });
   afterAll(async () => {
-    anchor.close();
-    await engine?.close();
+    await anchored?.close();
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -77,9 +65,12 @@ describe.skipIf(!canRun)('G.729 MOH decoded by FFmpeg', () => {
     const [held, holder] = [await RtpPeer.create(), await RtpPeer.create()];
     try {
       const policy = { codecs: 'any', dtmfRelay: 'rtp-nte' as const };
-      const offered = await anchor.anchorOffer('c', 'held', sdp(held), { offerer: policy, answerer: policy });
+      const offered = await anchor.anchorOffer('c', 'held', peerSdp(held, 'G729'), {
+        offerer: policy,
+        answerer: policy,
+      });
       expect(offered.ok).toBe(true);
-      expect((await anchor.anchorAnswer('c', 'holder', sdp(holder), policy)).ok).toBe(true);
+      expect((await anchor.anchorAnswer('c', 'holder', peerSdp(holder, 'G729'), policy)).ok).toBe(true);
       expect(await anchor.hold('c', 'holder')).toEqual({ ok: true, moh: true });
       await held.until(() => held.received.length >= PACKETS, 5000, `${PACKETS} G.729 packets`);
       const packets = held.received.slice(0, PACKETS);
