@@ -7,6 +7,7 @@
 import { FRAME_MS, type FrameTicker } from './frame-ticker.js';
 import { G729_FRAME_BYTES, G729_FRAME_MS, G729_FRAME_SAMPLES, type G729Clip } from './g729-file.js';
 import { GeneratorClock } from './outgoing-stream.js';
+import { SharedClipSource } from './player.js';
 import type { FrameProducer, RelayEndpoint } from './relay-endpoint.js';
 import { allocateRtp, RTP_HEADER_LENGTH } from './rtp-packet.js';
 
@@ -22,21 +23,10 @@ export function framesPerPacket(ptimeMs: number | undefined): number {
   return Math.max(1, frames);
 }
 
-/** One G.729 MOH class: a looping clip whose position is a function of the frame clock. */
-export class SharedG729Source {
-  listeners = 0;
-  private readonly startTick: number;
-
-  constructor(
-    readonly clip: G729Clip,
-    private readonly ticker: FrameTicker,
-  ) {
-    this.startTick = ticker.ticks;
-  }
-
-  /** The frame every listener is at now. */
-  get position(): number {
-    return ((this.ticker.ticks - this.startTick) * FRAMES_PER_TICK) % this.clip.count;
+/** One G.729 MOH class: its position in 10 ms frames. */
+export class SharedG729Source extends SharedClipSource<G729Clip> {
+  constructor(clip: G729Clip, ticker: FrameTicker) {
+    super(clip, ticker, FRAMES_PER_TICK, clip.count);
   }
 }
 

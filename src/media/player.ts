@@ -74,20 +74,33 @@ export class ClipPlayer implements FrameProducer {
   }
 }
 
-/** One MOH class: a looping clip whose position is a function of the frame clock. */
-export class SharedSource {
+/**
+ * One MOH class of any format: a looping clip of `length` units (samples, frames) whose position
+ * is a function of the frame clock, `unitsPerTick` on at each tick.
+ */
+export class SharedClipSource<Clip> {
   listeners = 0;
   private readonly startTick: number;
 
   constructor(
-    readonly clip: AudioClip,
+    readonly clip: Clip,
     private readonly ticker: FrameTicker,
+    private readonly unitsPerTick: number,
+    private readonly length: number,
   ) {
     this.startTick = ticker.ticks;
   }
 
+  /** The unit every listener is at now. */
   get position(): number {
-    return ((this.ticker.ticks - this.startTick) * FRAME_SAMPLES) % this.clip.length;
+    return ((this.ticker.ticks - this.startTick) * this.unitsPerTick) % this.length;
+  }
+}
+
+/** One G.711 MOH class: its position in samples. */
+export class SharedSource extends SharedClipSource<AudioClip> {
+  constructor(clip: AudioClip, ticker: FrameTicker) {
+    super(clip, ticker, FRAME_SAMPLES, clip.length);
   }
 }
 
