@@ -50,7 +50,10 @@ program
   .option('--conference-factory-number <number>', 'number that opens an ad hoc conference (RFC 4579 factory)')
   .option('--conference-room-prefix <digits>', 'prefix of conference room numbers (default *8)')
   .option('--conference-css <name>', 'calling search space of the bridge when it dials out')
-  .option('--registrar-persistence <mode>', 'write-back (default: bindings stored within 1 s) or write-through')
+  .option(
+    '--registrar-persistence <mode>',
+    'write-back (default: bindings stored within 1 s) or write-through',
+  )
   .option('--admin-token <token>', 'token the management API requires (default $STROWGER_ADMIN_TOKEN)')
   .option('--tftp-port <port>', 'TFTP port for phone configuration files (default 69; off to disable)')
   .option('--provisioning-http-port <port>', 'HTTP port for phone configuration files (default 6970)')
