@@ -14,8 +14,10 @@ import {
   checkRequestSemantics,
   createDigestServer,
   type DigestAlgorithm,
+  type DigestHashName,
   type DigestSecret,
   type DigestServer,
+  digestHa1,
   type Endpoint,
   type IncomingRequest,
   parseContacts,
@@ -146,7 +148,17 @@ export class Registrar {
    * that they take the same path, and about the same time, as a wrong password: the answers
    * never tell whether a user name exists.
    */
-  private readonly decoy: DigestSecret = { password: randomBytes(24).toString('base64url') };
+  private readonly decoy: HashedSecret = { ha1: {} };
+  private readonly decoyPassword = randomBytes(24).toString('base64url');
+  /**
+   * Each configured phone's password in HA1 form (RFC 7616 §3.4.2), per hash, computed at the
+   * first REGISTER that uses the hash rather than at every one. Keyed by the snapshot's phone
+   * object: a new configuration brings new objects, so a changed password is never answered from
+   * here, and the old entries go with their snapshot.
+   */
+  private readonly secrets = new WeakMap<PhoneSnapshot, HashedSecret>();
+  /** The Date value of the last 200 and the wall-clock second it names: one string per second. */
+  private dateValue = { second: Number.NaN, text: '' };
   /** Live bindings per phone, kept by the adapter's binding events: the phones registered here. */
   private readonly bindingsByPhone = new Map<string, number>();
 
@@ -192,7 +204,7 @@ export class Registrar {
     let claimed: string | undefined;
     const verdict = this.digest.verify(request, {
       proxy: false,
-      lookup: (username) => {
+      lookup: (username, _realm, hash) => {
         claimed = username;
         if (
           auto !== undefined &&
@@ -200,7 +212,7 @@ export class Registrar {
           !snapshot.phonesBySipUsername.has(username)
         )
           return { password: auto.account.password };
-        return this.secretOf(snapshot, username);
+        return this.secretOf(snapshot, username, hash);
       },
     });
     if (verdict.status === 'missing' || verdict.status === 'stale') {
@@ -466,10 +478,16 @@ export class Registrar {
     return ['Warning', `${WARNING_CODE} ${this.options.realm} ${quoteString(text)}`];
   }
 
-  private secretOf(snapshot: ConfigSnapshot, username: string): DigestSecret {
+  private secretOf(snapshot: ConfigSnapshot, username: string, hash: DigestHashName): DigestSecret {
     const phone = snapshot.phonesBySipUsername.get(username);
-    if (phone === undefined || phone.protocol !== 'sip' || phone.sipPassword === null) return this.decoy;
-    return { password: phone.sipPassword };
+    if (phone === undefined || phone.protocol !== 'sip' || phone.sipPassword === null)
+      return withHa1(this.decoy, hash, username, this.options.realm, this.decoyPassword);
+    let secret = this.secrets.get(phone);
+    if (secret === undefined) {
+      secret = { ha1: {} };
+      this.secrets.set(phone, secret);
+    }
+    return withHa1(secret, hash, username, this.options.realm, phone.sipPassword);
   }
 
   private challenge(incoming: IncomingRequest, stale: boolean): void {
@@ -516,9 +534,34 @@ export class Registrar {
     const headers: [string, string][] = bindings.map((binding) => ['Contact', formatBinding(binding, now)]);
     // RFC 3327 §5.3: the stored Path goes back to a UA that said it supports path.
     if (supported.includes('path')) for (const value of path) headers.push(['Path', value]);
-    headers.push(['Date', new Date(this.options.wallClock()).toUTCString()]);
+    headers.push(['Date', this.date()]);
     return headers;
   }
+
+  /** RFC 3261 §20.17: an HTTP-date, which counts whole seconds, so one string serves a second. */
+  private date(): string {
+    const wall = this.options.wallClock();
+    const second = Math.floor(wall / 1000);
+    if (second !== this.dateValue.second) this.dateValue = { second, text: new Date(wall).toUTCString() };
+    return this.dateValue.text;
+  }
+}
+
+type HashedSecret = { readonly ha1: Partial<Record<DigestHashName, string>> };
+
+/**
+ * `secret` with its HA1 for `hash`, computed now if it is missing. The decoy's is computed once
+ * too, for the first unknown name: later unknown users cost what a known phone's refresh does.
+ */
+function withHa1(
+  secret: HashedSecret,
+  hash: DigestHashName,
+  username: string,
+  realm: string,
+  password: string,
+): HashedSecret {
+  secret.ha1[hash] ??= digestHa1(hash, username, realm, password);
+  return secret;
 }
 
 /** The `+sip.instance` of the first Contact that has one (RFC 5626 §4.1), unquoted. */

@@ -43,7 +43,15 @@ export interface DigestServerOptions {
 /** What the server keeps for a user: the password or H(username:realm:password) per hash. */
 export type DigestSecret = { password: string } | { ha1: Partial<Record<DigestHashName, string>> };
 
-export type DigestLookup = (username: string, realm: string) => DigestSecret | undefined;
+/**
+ * A user's secret. `hash` is the one the credentials use: a lookup that keeps HA1 forms (RFC 7616
+ * §3.4.2) needs only that one.
+ */
+export type DigestLookup = (
+  username: string,
+  realm: string,
+  hash: DigestHashName,
+) => DigestSecret | undefined;
 
 export interface DigestChallengeOptions {
   /** true for a proxy (407, Proxy-Authenticate), false for a UAS or registrar (401, WWW-Authenticate). */
@@ -195,9 +203,9 @@ export function createDigestServer(options: DigestServerOptions): DigestServer {
     // RFC 2617 §3.2.2.5: the digest must be for the resource in the Request-Line.
     if (!digestUriMatches(credentials.uri, request.uri)) return invalid('uri', 'uri is not the Request-URI');
 
-    const secret = lookup(credentials.username, realm);
-    if (secret === undefined) return invalid('unknown-user', `No user "${credentials.username}"`);
     const hash = hashOf(algorithm);
+    const secret = lookup(credentials.username, realm, hash);
+    if (secret === undefined) return invalid('unknown-user', `No user "${credentials.username}"`);
     const ha1 =
       'password' in secret ? digestHa1(hash, credentials.username, realm, secret.password) : secret.ha1[hash];
     if (ha1 === undefined) return invalid('algorithm', `No ${hash} secret for "${credentials.username}"`);

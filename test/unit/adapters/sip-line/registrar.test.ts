@@ -70,6 +70,25 @@ describe('authentication (RFC 3261 §22)', () => {
     expect(harness.adapter.stats().authFailures).toBe(3);
   });
 
+  it('checks a password changed by a new configuration, not the one it hashed before', async () => {
+    expect((await harness.register({ dn: '201', contacts: [CONTACT] }, PHONE_201)).status).toBe(200);
+    const changed = demoSnapshot();
+    const phone = changed.phonesBySipUsername.get('201');
+    if (phone === undefined) throw new Error('phone 201 missing from the demo snapshot');
+    const renewed = { ...phone, sipPassword: 'renewed-201' };
+    harness.snapshot = {
+      ...changed,
+      phonesBySipUsername: new Map([...changed.phonesBySipUsername, ['201', renewed]]),
+    };
+    const old = await harness.register({ dn: '201', contacts: [CONTACT] }, PHONE_201);
+    expect(old.status).toBe(401);
+    const fresh = await harness.register(
+      { dn: '201', contacts: [CONTACT] },
+      { username: '201', password: 'renewed-201' },
+    );
+    expect(fresh.status).toBe(200);
+  });
+
   it('refuses with 403 a line that is not on the authenticated phone', async () => {
     const response = await harness.register({ dn: '202', contacts: [CONTACT] }, PHONE_201);
     expect(response.status).toBe(403);

@@ -107,6 +107,18 @@ describe('verify', () => {
     });
   });
 
+  it('asks the lookup for the secret of the hash the credentials use, so it may keep one HA1 per hash', () => {
+    const { server } = setup({ algorithms: ['MD5'] });
+    const request = signedRegister(server.challenge({ proxy: false }).values);
+    const asked: string[] = [];
+    const lookup = (_username: string, _realm: string, hash: string) => {
+      asked.push(hash);
+      return { ha1: { MD5: digestHa1('MD5', 'alice', REALM, 'wonderland') } };
+    };
+    expect(server.verify(request, { proxy: false, lookup }).status).toBe('ok');
+    expect(asked).toEqual(['MD5']);
+  });
+
   it('reads Proxy-Authorization for a proxy', () => {
     const { server } = setup();
     const request = signedRegister(server.challenge({ proxy: true }).values, {
