@@ -189,15 +189,6 @@ export class Registrar {
       incoming.reply(rejection.status, rejection.reason, { headers: rejection.headers });
       return;
     }
-    const contacts = parseContacts(request);
-    const attempt: Attempt = {
-      incoming,
-      identity: identifyDevice(request, contacts.ok ? instanceOf(contacts.value) : null),
-      contacts,
-      line: lineUser(request.to.uri),
-      device: null,
-    };
-
     // RFC 3261 §10.3 step 3: authenticate, as a configured phone or as the auto-registration account.
     const snapshot = this.options.snapshot();
     const auto = this.options.admission.autoRegistration;
@@ -219,6 +210,15 @@ export class Registrar {
       this.challenge(incoming, verdict.status === 'stale');
       return;
     }
+    // Read only now: half of all REGISTERs are the bare first one of the handshake, answered above.
+    const contacts = parseContacts(request);
+    const attempt: Attempt = {
+      incoming,
+      identity: identifyDevice(request, contacts.ok ? instanceOf(contacts.value) : null),
+      contacts,
+      line: lineUser(request.to.uri),
+      device: null,
+    };
     const named = attempt.identity.deviceName;
     const unknown = named !== null && !snapshot.phones.has(named);
     if (verdict.status === 'invalid') {
