@@ -64,9 +64,11 @@ export class ServerTransactionTable {
     else this.nonInviteCount--;
   }
 
-  /** The transaction a received request (retransmission or ACK) belongs to. */
-  match(request: SipRequest, topVia: Via): AnyServerTransaction | undefined {
-    const key = serverKey(topVia, request.method);
+  /**
+   * The transaction a received request (retransmission or ACK) belongs to; `key` is its
+   * `serverKey`, which the caller keeps for a new transaction when nothing matches.
+   */
+  match(request: SipRequest, topVia: Via, key: string | undefined): AnyServerTransaction | undefined {
     const found =
       key !== undefined
         ? this.byKey.get(key)

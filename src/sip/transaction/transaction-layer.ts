@@ -196,7 +196,8 @@ class DefaultTransactionLayer implements TransactionLayer {
       this.warnings.warn('request-without-via', { source: info.source }, 'dropped a request without Via');
       return;
     }
-    const existing = this.servers.match(request, topVia);
+    const key = serverKey(topVia, request.method);
+    const existing = this.servers.match(request, topVia, key);
     if (existing !== undefined) {
       existing.receiveRequest(request, info);
       return;
@@ -214,7 +215,6 @@ class DefaultTransactionLayer implements TransactionLayer {
       return;
     }
     this.pendingServers++;
-    const key = serverKey(topVia, request.method);
     if (request.method === 'INVITE') {
       const transaction = new InviteServerTransaction(
         this.context,
