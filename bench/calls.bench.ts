@@ -48,6 +48,7 @@ import { hasProgram } from '../test/helpers/interop.js';
 import { freePort } from '../test/helpers/ports.js';
 import { type SippProcess, startSipp } from '../test/helpers/sipp.js';
 import { demoSnapshot } from '../test/integration/adapters/sip-line-calls/harness.js';
+import { kamailioCore } from './lib/kamailio.js';
 import { printTable } from './lib/measure.js';
 import { cpuSeconds, processTree } from './lib/proc-stats.js';
 import { type FloodResult, runFlood } from './lib/sipp-flood.js';
@@ -330,13 +331,7 @@ async function heldCallMemory(port: number, active: () => number): Promise<HeldM
 
 function kamailioConfig(port: number, uass: Uas[]): string {
   return [
-    '#!KAMAILIO',
-    'debug=1',
-    'log_stderror=yes',
-    'children=1',
-    'disable_tcp=yes',
-    'auto_aliases=no',
-    `listen=udp:${ADDRESS}:${port}`,
+    ...kamailioCore(ADDRESS, port),
     `mpath="${MODULE_PATH}"`,
     'loadmodule "tm.so"',
     'loadmodule "sl.so"',

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { hasProgram } from '../test/helpers/interop.js';
 import { freePort } from '../test/helpers/ports.js';
 import { runCompiled } from './calls.bench.js';
+import { kamailioCore } from './lib/kamailio.js';
 import { printTable } from './lib/measure.js';
 import { processTree, pssBytes } from './lib/proc-stats.js';
 
@@ -97,13 +98,7 @@ async function idleKamailio(work: string): Promise<number> {
   writeFileSync(
     configFile,
     [
-      '#!KAMAILIO',
-      'debug=1',
-      'log_stderror=yes',
-      'children=1',
-      'disable_tcp=yes',
-      'auto_aliases=no',
-      `listen=udp:${ADDRESS}:${port}`,
+      ...kamailioCore(ADDRESS, port),
       `mpath="${MODULE_PATH}"`,
       'loadmodule "tm.so"',
       'loadmodule "sl.so"',

@@ -41,6 +41,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
 import { runSipp, type SippResult } from '../test/helpers/sipp.js';
+import { kamailioCore } from './lib/kamailio.js';
 import { printTable } from './lib/measure.js';
 import { answersOptions } from './lib/options-probe.js';
 import { cpuSeconds, processTree, pssBytes } from './lib/proc-stats.js';
@@ -127,14 +128,7 @@ function writeKamailioPasswords(dir: string): void {
 /** The peer's kamailio.cfg: digest auth against the htable, registrar with usrloc in memory. */
 function kamailioConfig(port: number, tablesDir: string): string {
   return [
-    '#!KAMAILIO',
-    'debug=1',
-    'log_stderror=yes',
-    // One SIP worker besides the attendant and timer processes: the counterpart of one event loop.
-    'children=1',
-    'disable_tcp=yes',
-    'auto_aliases=no',
-    `listen=udp:${ADDRESS}:${port}`,
+    ...kamailioCore(ADDRESS, port),
     `mpath="${KAMAILIO_MODULES}"`,
     'loadmodule "sl.so"',
     'loadmodule "pv.so"',

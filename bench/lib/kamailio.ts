@@ -13,9 +13,24 @@ import { answersOptions } from './options-probe.js';
 export type KamailioMode = 'stateless' | 'stateful';
 
 /**
- * The whole kamailio.cfg. `children=1` with a single UDP listener gives one SIP worker process
- * (besides the attendant and timer processes), the counterpart of one Node event loop.
- * Stateless: sl_send_reply builds the 200 and forgets the request. Stateful: t_newtran creates
+ * The global lines every benchmark's kamailio.cfg starts with: logs to stderr, no TCP, one UDP
+ * listener and one SIP worker process besides the attendant and timer processes
+ * (`children=1`), the counterpart of one Node event loop.
+ */
+export function kamailioCore(address: string, port: number): string[] {
+  return [
+    '#!KAMAILIO',
+    'debug=1',
+    'log_stderror=yes',
+    'children=1',
+    'disable_tcp=yes',
+    'auto_aliases=no',
+    `listen=udp:${address}:${port}`,
+  ];
+}
+
+/**
+ * The whole kamailio.cfg of the transaction benchmark. Stateless: sl_send_reply builds the 200 and forgets the request. Stateful: t_newtran creates
  * the server transaction (absorbing retransmissions, RFC 3261 §17.2.2) and t_reply answers in
  * it; tm keeps it for its wait_timer (5 s by default) where RFC 3261 timer J would be 32 s.
  * Modules load from the path compiled into the package (no mpath), whatever the architecture.
@@ -32,13 +47,7 @@ export function kamailioConfig(address: string, port: number, mode: KamailioMode
           '    t_reply("200", "OK");',
         ];
   return [
-    '#!KAMAILIO',
-    'debug=1',
-    'log_stderror=yes',
-    'children=1',
-    'disable_tcp=yes',
-    'auto_aliases=no',
-    `listen=udp:${address}:${port}`,
+    ...kamailioCore(address, port),
     // tm before sl: sl binds to tm's API when tm is loaded.
     ...(mode === 'stateful' ? ['loadmodule "tm.so"'] : []),
     'loadmodule "sl.so"',
