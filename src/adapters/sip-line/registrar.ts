@@ -15,11 +15,13 @@ import {
   createDigestServer,
   type DigestAlgorithm,
   type DigestHashName,
+  type DigestLookup,
   type DigestSecret,
   type DigestServer,
   digestHa1,
   type Endpoint,
   type IncomingRequest,
+  ownedText,
   parseContacts,
   quoteString,
   type Result,
@@ -152,11 +154,23 @@ export class Registrar {
   private readonly decoyPassword = randomBytes(24).toString('base64url');
   /**
    * Each configured phone's password in HA1 form (RFC 7616 §3.4.2), per hash, computed at the
-   * first REGISTER that uses the hash rather than at every one. Keyed by the snapshot's phone
-   * object: a new configuration brings new objects, so a changed password is never answered from
-   * here, and the old entries go with their snapshot.
+   * first REGISTER that uses the hash rather than at every one, by SIP username: one lookup
+   * finds the phone and its secret. Only for the snapshot named here: a new configuration starts
+   * an empty table, so a changed password is never answered from it, and it never holds more
+   * entries than the snapshot has phones.
    */
-  private readonly secrets = new WeakMap<PhoneSnapshot, HashedSecret>();
+  private credentials: { snapshot: ConfigSnapshot | undefined; byUsername: Map<string, PhoneCredential> } = {
+    snapshot: undefined,
+    byUsername: new Map(),
+  };
+  /**
+   * The digest lookup, made once rather than per REGISTER: `verify` calls it synchronously, so
+   * the snapshot of the REGISTER being verified and the user name it claimed travel in these
+   * two fields.
+   */
+  private readonly lookup: DigestLookup = (username, _realm, hash) => this.secretOf(username, hash);
+  private verifying: ConfigSnapshot | undefined;
+  private claimed: string | undefined;
   /** The Date value of the last 200 and the wall-clock second it names: one string per second. */
   private dateValue = { second: Number.NaN, text: '' };
   /** Live bindings per phone, kept by the adapter's binding events: the phones registered here. */
@@ -192,20 +206,11 @@ export class Registrar {
     // RFC 3261 §10.3 step 3: authenticate, as a configured phone or as the auto-registration account.
     const snapshot = this.options.snapshot();
     const auto = this.options.admission.autoRegistration;
-    let claimed: string | undefined;
-    const verdict = this.digest.verify(request, {
-      proxy: false,
-      lookup: (username, _realm, hash) => {
-        claimed = username;
-        if (
-          auto !== undefined &&
-          username === auto.account.username &&
-          !snapshot.phonesBySipUsername.has(username)
-        )
-          return { password: auto.account.password };
-        return this.secretOf(snapshot, username, hash);
-      },
-    });
+    this.verifying = snapshot;
+    this.claimed = undefined;
+    const verdict = this.digest.verify(request, { proxy: false, lookup: this.lookup });
+    const claimed = this.claimed;
+    this.verifying = undefined;
     if (verdict.status === 'missing' || verdict.status === 'stale') {
       this.challenge(incoming, verdict.status === 'stale');
       return;
@@ -478,16 +483,28 @@ export class Registrar {
     return ['Warning', `${WARNING_CODE} ${this.options.realm} ${quoteString(text)}`];
   }
 
-  private secretOf(snapshot: ConfigSnapshot, username: string, hash: DigestHashName): DigestSecret {
+  /** The digest secret of `username` in the snapshot being verified (see `lookup`). */
+  private secretOf(username: string, hash: DigestHashName): DigestSecret {
+    const snapshot = this.verifying as ConfigSnapshot;
+    this.claimed = username;
+    let credentials = this.credentials;
+    if (credentials.snapshot !== snapshot) {
+      credentials = { snapshot, byUsername: new Map() };
+      this.credentials = credentials;
+    }
+    const known = credentials.byUsername.get(username);
+    if (known !== undefined) return withHa1(known.secret, hash, username, this.options.realm, known.password);
     const phone = snapshot.phonesBySipUsername.get(username);
+    if (phone === undefined) {
+      const auto = this.options.admission.autoRegistration;
+      if (auto !== undefined && username === auto.account.username)
+        return { password: auto.account.password };
+    }
     if (phone === undefined || phone.protocol !== 'sip' || phone.sipPassword === null)
       return withHa1(this.decoy, hash, username, this.options.realm, this.decoyPassword);
-    let secret = this.secrets.get(phone);
-    if (secret === undefined) {
-      secret = { ha1: {} };
-      this.secrets.set(phone, secret);
-    }
-    return withHa1(secret, hash, username, this.options.realm, phone.sipPassword);
+    const credential: PhoneCredential = { password: phone.sipPassword, secret: { ha1: {} } };
+    credentials.byUsername.set(ownedText(username), credential);
+    return withHa1(credential.secret, hash, username, this.options.realm, credential.password);
   }
 
   private challenge(incoming: IncomingRequest, stale: boolean): void {
@@ -549,6 +566,12 @@ export class Registrar {
 
 type HashedSecret = { readonly ha1: Partial<Record<DigestHashName, string>> };
 
+/** A configured phone's password and the HA1 forms computed from it so far. */
+interface PhoneCredential {
+  readonly password: string;
+  readonly secret: HashedSecret;
+}
+
 /**
  * `secret` with its HA1 for `hash`, computed now if it is missing. The decoy's is computed once
  * too, for the first unknown name: later unknown users cost what a known phone's refresh does.
@@ -580,8 +603,10 @@ function lineUser(to: Uri): string | null {
 
 /** The phone's appearance of the line a REGISTER's To names, if it has one. */
 function lineFor(phone: PhoneSnapshot, to: Uri): LineAppearanceSnapshot | undefined {
-  if ((to.scheme !== 'sip' && to.scheme !== 'sips') || to.user === undefined) return undefined;
-  return phone.lines.find((appearance) => appearance.line.dn === to.user);
+  const user = to.user;
+  if ((to.scheme !== 'sip' && to.scheme !== 'sips') || user === undefined) return undefined;
+  for (const appearance of phone.lines) if (appearance.line.dn === user) return appearance;
+  return undefined;
 }
 
 function formatBinding(binding: Binding, now: number): string {

@@ -110,6 +110,18 @@ function sameDigest(expected: string, received: string): boolean {
   return timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(received, 'latin1'));
 }
 
+/** Stands for the nonce in a challenge template: a base64url nonce never contains a space. */
+const NONCE_MARK = ' nonce ';
+
+/**
+ * A formatted challenge's text before and after its nonce (quoted as is: no character needs
+ * escaping). The last marker is the nonce's: only the realm, which comes before, is free text.
+ */
+function splitAtNonce(value: string): [string, string] {
+  const at = value.lastIndexOf(NONCE_MARK);
+  return [value.slice(0, at), value.slice(at + NONCE_MARK.length)];
+}
+
 /** Options are configuration: a bad one is a programming error and throws at creation. */
 function validate(options: DigestServerOptions, algorithms: readonly DigestAlgorithm[]): void {
   if (options.realm === '' || !isQuotable(options.realm))
@@ -137,16 +149,30 @@ export function createDigestServer(options: DigestServerOptions): DigestServer {
   const nonces = new NonceCodec(options.secret ?? randomBytes(32), realm);
   const counts = new NonceCountWindow(options.maxNonces ?? DEFAULT_MAX_NONCES, lifetimeMs);
 
+  // Only the nonce differs between two challenges: each value is written once around a marker,
+  // per algorithm and stale flag, and a challenge joins the two halves around its nonce.
+  const templates = (stale: boolean) =>
+    algorithms.map((algorithm) =>
+      splitAtNonce(
+        formatDigestChallenge({
+          realm,
+          nonce: NONCE_MARK,
+          algorithm,
+          qop: [...offeredQop],
+          stale,
+          userhash: false,
+        }),
+      ),
+    );
+  const freshTemplates = templates(false);
+  const staleTemplates = templates(true);
+
   function challenge({ proxy, stale = false }: DigestChallengeOptions): DigestChallengeHeaders {
     // One nonce serves every algorithm offered: the client answers only one of them.
     const nonce = nonces.issue(clock.now());
-    return {
-      name: proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate',
-      status: proxy ? 407 : 401,
-      values: algorithms.map((algorithm) =>
-        formatDigestChallenge({ realm, nonce, algorithm, qop: [...offeredQop], stale, userhash: false }),
-      ),
-    };
+    const values: string[] = [];
+    for (const [head, tail] of stale ? staleTemplates : freshTemplates) values.push(head + nonce + tail);
+    return { name: proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate', status: proxy ? 407 : 401, values };
   }
 
   /**

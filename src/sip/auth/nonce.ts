@@ -8,8 +8,12 @@
  * salt | counter) truncated to 16 bytes. The counter keeps one process's nonces apart and the
  * salt those of processes sharing a secret; unpredictability comes from the HMAC, so no random
  * bytes are drawn per challenge.
+ *
+ * The HMAC (RFC 2104 §2) is computed from its definition, H(K ⊕ opad | H(K ⊕ ipad | text)),
+ * over buffers that hold the padded key from the start: two one-shot hashes cost about two
+ * thirds of an HMAC object, which would set up the key again for every nonce.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import crypto, { randomBytes, timingSafeEqual } from 'node:crypto';
 
 const TIME_BYTES = 8;
 const SALT_OFFSET = TIME_BYTES;
@@ -25,18 +29,55 @@ const NONCE_BYTES = PAYLOAD_BYTES + MAC_BYTES;
  */
 const CANONICAL = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
+/** RFC 2104 §2: SHA-256 works on 64-byte blocks; a longer key is hashed first. */
+const BLOCK_BYTES = 64;
+const HASH_BYTES = 32;
+const IPAD = 0x36;
+const OPAD = 0x5c;
+
+type OneShotHash = (algorithm: string, data: Buffer, outputEncoding: 'buffer') => Buffer;
+/** One-shot hashing (Node 20.12 and later); earlier versions take the Hash object. */
+const oneShot: OneShotHash =
+  typeof crypto.hash === 'function'
+    ? (crypto.hash as OneShotHash)
+    : (algorithm, data) => crypto.createHash(algorithm).update(data).digest();
+
+/** HMAC-SHA-256 of `realm | payload` under one key, with the key's pads laid out once. */
+class RealmMac {
+  /** K ⊕ ipad | realm | payload: the payload is written in place before each hash. */
+  private readonly inner: Buffer;
+  /** K ⊕ opad | inner hash. */
+  private readonly outer = Buffer.alloc(BLOCK_BYTES + HASH_BYTES);
+  private readonly payloadOffset: number;
+
+  constructor(secret: Buffer, realm: Buffer, payloadBytes: number) {
+    const key = secret.length > BLOCK_BYTES ? oneShot('sha256', secret, 'buffer') : secret;
+    this.payloadOffset = BLOCK_BYTES + realm.length;
+    this.inner = Buffer.alloc(this.payloadOffset + payloadBytes);
+    for (let i = 0; i < BLOCK_BYTES; i++) {
+      const byte = key[i] ?? 0;
+      this.inner[i] = byte ^ IPAD;
+      this.outer[i] = byte ^ OPAD;
+    }
+    realm.copy(this.inner, BLOCK_BYTES);
+  }
+
+  of(payload: Buffer): Buffer {
+    payload.copy(this.inner, this.payloadOffset);
+    oneShot('sha256', this.inner, 'buffer').copy(this.outer, BLOCK_BYTES);
+    return oneShot('sha256', this.outer, 'buffer');
+  }
+}
+
 export class NonceCodec {
   private readonly salt = randomBytes(4).readUInt32BE(0);
   private counter = 0;
-  private readonly realm: Buffer;
+  private readonly macs: RealmMac;
   /** Reused by `issue` and `issuedAt`: both finish with it before returning. */
   private readonly scratch = Buffer.alloc(NONCE_BYTES);
 
-  constructor(
-    private readonly secret: Buffer,
-    realm: string,
-  ) {
-    this.realm = Buffer.from(realm, 'utf8');
+  constructor(secret: Buffer, realm: string) {
+    this.macs = new RealmMac(secret, Buffer.from(realm, 'utf8'), PAYLOAD_BYTES);
   }
 
   issue(now: number): string {
@@ -60,6 +101,6 @@ export class NonceCodec {
   }
 
   private mac(payload: Buffer): Buffer {
-    return createHmac('sha256', this.secret).update(this.realm).update(payload).digest();
+    return this.macs.of(payload);
   }
 }

@@ -66,6 +66,22 @@ describe('challenge', () => {
     expect(first.ok && first.value.stale).toBe(true);
   });
 
+  it('writes a fresh nonce into each challenge, whatever text the realm holds', () => {
+    const realm = 'a " nonce " realm';
+    const { server } = setup({ realm, algorithms: ['SHA-256', 'MD5'] });
+    const [first, second] = [
+      server.challenge({ proxy: false }),
+      server.challenge({ proxy: false, stale: true }),
+    ];
+    const parsed = [...first.values, ...second.values].map((value) => parseDigestChallenge(value));
+    const nonces = parsed.map((p) => (p.ok ? p.value.nonce : ''));
+    expect(parsed.map((p) => p.ok && p.value.realm)).toEqual([realm, realm, realm, realm]);
+    expect(parsed.map((p) => p.ok && p.value.stale)).toEqual([false, false, true, true]);
+    expect(nonces[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(nonces[1]).toBe(nonces[0]);
+    expect(nonces[2]).not.toBe(nonces[0]);
+  });
+
   it('refuses a configuration it cannot honour', () => {
     expect(() => createDigestServer({ realm: 'a\r\nb' })).toThrow();
     expect(() => createDigestServer({ realm: REALM, algorithms: [] })).toThrow();

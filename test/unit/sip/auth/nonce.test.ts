@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NonceCodec } from '../../../../src/sip/auth/nonce.js';
 
@@ -34,6 +35,19 @@ describe('NonceCodec', () => {
     const nonce = sibling.issue(5);
     expect(issued.has(nonce)).toBe(false);
     expect(codec.issuedAt(nonce)).toBe(5);
+  });
+
+  it.each([
+    ['a 32-byte', 32],
+    ['a block-sized', 64],
+    ['a longer-than-a-block', 100],
+  ])('ends in the RFC 2104 HMAC-SHA-256 of realm and payload under %s secret', (_, length) => {
+    const secret = Buffer.from(Array.from({ length }, (_unused, i) => (i * 37 + 11) & 0xff));
+    const bytes = Buffer.from(new NonceCodec(secret, 'strowger.example').issue(42.5), 'base64url');
+    const payload = bytes.subarray(0, 16);
+    const expected = createHmac('sha256', secret).update('strowger.example').update(payload).digest();
+    expect(bytes.readDoubleBE(0)).toBe(42.5);
+    expect(bytes.subarray(16).toString('hex')).toBe(expected.subarray(0, 16).toString('hex'));
   });
 
   it("refuses the standard base64 alphabet's spelling of a nonce", () => {
