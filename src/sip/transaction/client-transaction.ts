@@ -92,7 +92,7 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
   }
 
   protected transmit(message: SipRequest): void {
-    this.context.transport.send(message, this.target, this.options).then(undefined, this.sendFailed);
+    this.context.transport.transmit(message, this.target, this.options, this.sendSettled);
   }
 
   protected deliver(response: SipResponse, info: ReceiveInfo | undefined): void {
@@ -121,9 +121,8 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
    * a 503, unless the TU already has its final response (a failed ACK or retransmission then
    * only ends the transaction).
    */
-  private readonly sendFailed = (reason: unknown): void => {
-    if (this.current === 'terminated') return;
-    const error = reason instanceof Error ? reason : new Error(String(reason));
+  private readonly sendSettled = (error: Error | undefined): void => {
+    if (error === undefined || this.current === 'terminated') return;
     this.context.logger.debug(
       { callId: this.sent?.callId, branch: this.branch, err: error },
       'client transaction transport failure',

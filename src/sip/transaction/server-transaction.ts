@@ -121,10 +121,13 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
   }
 
   private sendPrepared(prepared: PreparedResponse, response?: SipResponse): void {
-    this.context.transport
-      .sendPrepared(prepared, response)
-      .then(undefined, (error: unknown) => this.sendFailed(error));
+    this.context.transport.transmitPrepared(prepared, response, this.sendSettled);
   }
+
+  /** One callback for every send of the transaction, rather than one per send. */
+  private readonly sendSettled = (error: Error | undefined): void => {
+    if (error !== undefined) this.sendFailed(error);
+  };
 
   /** Replays the last response, byte for byte, for a retransmitted request. */
   protected retransmit(): void {

@@ -44,7 +44,8 @@ export function hostForVia(address: string): string {
  */
 export function canonicalAddress(host: string): string {
   const bare = stripBrackets(host).toLowerCase();
-  if (!isIPv6(bare)) return bare;
+  // Every IPv6 address has a colon: IPv4 and names skip the (costly) IPv6 grammar, per datagram.
+  if (bare.indexOf(':') < 0 || !isIPv6(bare)) return bare;
   const compressed = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(compressed);
   if (mapped) return mapped[1]!;

@@ -24,6 +24,7 @@ import {
   type MeteredTransportLayer,
   type PreparedResponse,
   type ReceiveInfo,
+  type SendDone,
   type SendOptions,
   type TlsClientOptions,
   TransportError,
@@ -157,11 +158,32 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
     };
   }
 
-  async send(message: SipMessage, target: Endpoint, options: SendOptions = {}): Promise<void> {
-    const bytes = serializeMessage(message);
+  send(message: SipMessage, target: Endpoint, options?: SendOptions): Promise<void> {
+    return promised((done) => this.transmit(message, target, options, done));
+  }
+
+  transmit(message: SipMessage, target: Endpoint, options: SendOptions | undefined, done: SendDone): void {
+    let bytes: Buffer;
+    try {
+      bytes = serializeMessage(message);
+    } catch (error) {
+      later(done, error as Error);
+      return;
+    }
     this.notify('out', message, bytes, target);
-    if (target.protocol === 'UDP') return this.sendDatagram(bytes, target, options.local);
-    const reused = this.reusable(target, options.connectionId);
+    if (target.protocol === 'UDP') {
+      this.sendDatagram(bytes, target, options?.local, done);
+      return;
+    }
+    this.sendOnStream(bytes, target, options?.connectionId).then(() => done(undefined), done);
+  }
+
+  private async sendOnStream(
+    bytes: Buffer,
+    target: Endpoint,
+    connectionId: string | undefined,
+  ): Promise<void> {
+    const reused = this.reusable(target, connectionId);
     await this.sendOnConnection(reused ?? (await this.connect(target)), bytes, target);
   }
 
@@ -191,12 +213,17 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
   }
 
   sendPrepared(prepared: PreparedResponse, response?: SipResponse): Promise<void> {
+    return promised((done) => this.transmitPrepared(prepared, response, done));
+  }
+
+  transmitPrepared(prepared: PreparedResponse, response: SipResponse | undefined, done: SendDone): void {
     const target = prepared.target;
     if (target.protocol === 'UDP') {
       this.notifyPrepared(prepared, response, target);
-      return this.sendDatagram(prepared.bytes, target, prepared.local);
+      this.sendDatagram(prepared.bytes, target, prepared.local, done);
+      return;
     }
-    return this.sendPreparedOnStream(prepared, response);
+    this.sendPreparedOnStream(prepared, response).then(() => done(undefined), done);
   }
 
   private async sendPreparedOnStream(
@@ -335,13 +362,14 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
     if (!failure.isRequest || failure.headers === undefined) return;
     const reply = this.statelessResponse(failure.headers, 400, `Bad Request (${reasonToken(failure.rule)})`);
     if (reply === undefined) return;
-    const sent = connection
-      ? connection.sendMessage(reply)
-      : this.sendDatagram(reply, source, local).then(() => reply.length);
-    if (connection) this.countOut(source.protocol, reply.length);
-    sent.catch((error: unknown) =>
-      this.logger.debug({ error, source }, 'could not send a stateless error response'),
-    );
+    const unsent = (error: unknown) =>
+      this.logger.debug({ error, source }, 'could not send a stateless error response');
+    if (connection) {
+      connection.sendMessage(reply).catch(unsent);
+      this.countOut(source.protocol, reply.length);
+    } else {
+      this.sendDatagram(reply, source, local, (error) => error && unsent(error));
+    }
   }
 
   /** A stateless response built from the fields of a rejected request; undefined without a Via. */
@@ -498,29 +526,29 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
 
   // --- datagrams ---------------------------------------------------------------------------
 
-  private sendDatagram(bytes: Buffer, target: Endpoint, local: Endpoint | undefined): Promise<void> {
+  /** One datagram, reported to `done` through dgram's own callback: no Promise per message. */
+  private sendDatagram(bytes: Buffer, target: Endpoint, local: Endpoint | undefined, done: SendDone): void {
     const listener = this.udpListenerFor(target.address, local);
     if (listener === undefined) {
-      return Promise.reject(new TransportError('no UDP listener for this address family', target));
+      later(done, new TransportError('no UDP listener for this address family', target));
+      return;
     }
     // A dual-stack IPv6 socket reaches IPv4 peers through their mapped address.
     const address =
       listener.ipv6 && target.address.includes('.') ? `::ffff:${target.address}` : target.address;
-    return new Promise((resolve, reject) => {
-      const done = (error: Error | null): void => {
+    try {
+      listener.socket.send(bytes, target.port, address, (error: Error | null) => {
         if (error) {
-          reject(new TransportError(`send failed: ${error.message}`, target));
+          done(new TransportError(`send failed: ${error.message}`, target));
           return;
         }
         this.countOut('UDP', bytes.length);
-        resolve();
-      };
-      try {
-        listener.socket.send(bytes, target.port, address, done);
-      } catch (error) {
-        done(error as Error); // bad port or closed socket, thrown synchronously by dgram
-      }
-    });
+        done(undefined);
+      });
+    } catch (error) {
+      // Bad port or closed socket, thrown synchronously by dgram.
+      later(done, new TransportError(`send failed: ${(error as Error).message}`, target));
+    }
   }
 
   private udpListenerFor(address: string, local: Endpoint | undefined): UdpListener | undefined {
@@ -546,6 +574,18 @@ class SipTransportLayer implements MeteredTransportLayer, StreamReceiver {
       'SIP transport socket error',
     );
   }
+}
+
+/** A callback-style send as a Promise, for the public `send*` methods. */
+function promised(start: (done: SendDone) => void): Promise<void> {
+  return new Promise((resolve, reject) =>
+    start((error) => (error === undefined ? resolve() : reject(error))),
+  );
+}
+
+/** Reports a failure found before anything was handed to a socket: never from inside the caller's call. */
+function later(done: SendDone, error: Error): void {
+  queueMicrotask(() => done(error));
 }
 
 /** RFC 5626 §4.4.1-style keep-alives and stray line ends on UDP: nothing to parse or log. */

@@ -48,6 +48,9 @@ export interface PreparedResponse {
   readonly connectionId: string | undefined;
 }
 
+/** Hears how one send ended: undefined when the message left, else why it could not. */
+export type SendDone = (error: Error | undefined) => void;
+
 /** Error raised when a message cannot be sent; the transaction layer turns it into a 503 (RFC 3261 §8.1.3.1). */
 export class TransportError extends Error {
   constructor(
@@ -82,6 +85,13 @@ export interface TransportLayer {
    * message observer sees `response` when given, else the message parsed back from the bytes.
    */
   sendPrepared(prepared: PreparedResponse, response?: SipResponse): Promise<void>;
+  /**
+   * `send` without a Promise, for the transaction layer's sends: `done` is called once, never
+   * before this returns, with undefined when the message left and the error when it did not.
+   */
+  transmit(message: SipMessage, target: Endpoint, options: SendOptions | undefined, done: SendDone): void;
+  /** `sendPrepared` without a Promise, reporting to `done` as `transmit` does. */
+  transmitPrepared(prepared: PreparedResponse, response: SipResponse | undefined, done: SendDone): void;
   /** The sent-by (host and port) to put in a Via for messages leaving over `protocol`. */
   viaSentBy(protocol: TransportProtocol): { host: string; port: number };
   /** Listeners actually bound (ports resolved when 0 was asked for). */

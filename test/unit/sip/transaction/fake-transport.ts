@@ -6,6 +6,8 @@ import {
   type Endpoint,
   type PreparedResponse,
   type ReceiveInfo,
+  type SendDone,
+  type SendOptions,
   TransportError,
   type TransportLayer,
   type TransportProtocol,
@@ -38,8 +40,17 @@ export class FakeTransport implements TransportLayer {
   }
 
   send(message: SipMessage, target: Endpoint): Promise<void> {
+    return settled(this.request(message, target));
+  }
+
+  transmit(message: SipMessage, target: Endpoint, _options: SendOptions | undefined, done: SendDone): void {
+    reportLater(done, this.request(message, target));
+  }
+
+  /** Records a request; the failure the send reports, if any. */
+  private request(message: SipMessage, target: Endpoint): Error | undefined {
     this.sent.push({ message, at: this.clock.now(), target });
-    return this.failing ? Promise.reject(new TransportError('unreachable', target)) : Promise.resolve();
+    return this.failing ? new TransportError('unreachable', target) : undefined;
   }
 
   sendResponse(response: SipResponse, requestInfo?: ReceiveInfo): Promise<void> {
@@ -67,13 +78,20 @@ export class FakeTransport implements TransportLayer {
 
   /** Records the message as sent (parsed back from the bytes when not given, as the real layer's observer sees it). */
   sendPrepared(prepared: PreparedResponse, response?: SipResponse): Promise<void> {
+    return settled(this.prepared(prepared, response));
+  }
+
+  transmitPrepared(prepared: PreparedResponse, response: SipResponse | undefined, done: SendDone): void {
+    reportLater(done, this.prepared(prepared, response));
+  }
+
+  /** Records a prepared response; the failure the send reports, if any. */
+  private prepared(prepared: PreparedResponse, response: SipResponse | undefined): Error | undefined {
     const parsed = parseMessage(prepared.bytes);
     const message = response ?? (parsed.ok ? parsed.value : undefined);
-    if (message === undefined) return Promise.reject(new Error('prepared bytes do not parse'));
+    if (message === undefined) return new Error('prepared bytes do not parse');
     this.sent.push({ message, at: this.clock.now(), bytes: prepared.bytes });
-    return this.failing
-      ? Promise.reject(new TransportError('connection lost', prepared.target))
-      : Promise.resolve();
+    return this.failing ? new TransportError('connection lost', prepared.target) : undefined;
   }
 
   viaSentBy(_protocol: TransportProtocol): { host: string; port: number } {
@@ -103,4 +121,13 @@ export class FakeTransport implements TransportLayer {
   take(): SipMessage[] {
     return this.sent.splice(0).map((entry) => entry.message);
   }
+}
+
+function settled(failure: Error | undefined): Promise<void> {
+  return failure === undefined ? Promise.resolve() : Promise.reject(failure);
+}
+
+/** As the real layer does: the outcome arrives after the sending call has returned. */
+function reportLater(done: SendDone, failure: Error | undefined): void {
+  queueMicrotask(() => done(failure));
 }
