@@ -1,11 +1,11 @@
 /** Parsing one whole SIP message: a UDP datagram or one framed stream message (RFC 3261 §7, §18.3). */
 import { isAscii } from 'node:buffer';
-import { forgetOctets, mirrorTextOctets, parseBoundedInt } from './chars.js';
+import { forgetOctets, mirrorTextOctets } from './chars.js';
 import { block, decodeUtf8, splitHeaderBlock } from './header-block.js';
 import { HeaderFields } from './headers.js';
 import { Request, Response } from './message.js';
 import { built, checkRequiredHeaders } from './required-headers.js';
-import { checkRequestLine, checkStatusLine, isStatusLine, requestLine, versionAt } from './start-line.js';
+import { checkRequestLine, checkStatusLine, isStatusLine, startLine } from './start-line.js';
 import type { ParseFailure, Result, SipMessage, SipParseError } from './types.js';
 
 /** Largest message accepted unless the caller says otherwise: the largest UDP payload. */
@@ -111,23 +111,16 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   const cseq = built.cseq!;
   let message: Request | Response;
   if (isRequest) {
-    const { method, uriStart, uriEnd } = requestLine;
+    const { method, uriStart, uriEnd } = startLine;
     if (cseq.method !== method) {
       const message = `CSeq method ${cseq.method} does not match request method ${method}`;
       return rejected({ rule: 'CSeq', message, header: 'cseq' }, isRequest, fields);
     }
-    const version = versionAt(text, uriEnd + 1, startLineEnd)!;
-    message = new Request(method, undefined, version, fields, body, text.slice(uriStart, uriEnd));
+    message = new Request(method, undefined, startLine.version, fields, body, text.slice(uriStart, uriEnd));
   } else {
-    const sp1 = text.indexOf(' ');
-    const reason = text.slice(Math.min(sp1 + 5, startLineEnd), startLineEnd);
-    message = new Response(
-      parseBoundedInt(text, 699, sp1 + 1, sp1 + 4),
-      hasHighBytes ? decodeUtf8(reason) : reason,
-      versionAt(text, 0, sp1)!,
-      fields,
-      body,
-    );
+    const reason = text.slice(startLine.reasonStart, startLineEnd);
+    const decoded = hasHighBytes ? decodeUtf8(reason) : reason;
+    message = new Response(startLine.status, decoded, startLine.version, fields, body);
   }
   message.adoptViews(fields, built.topVias, built.from!, built.to!, built.callId, cseq);
   if (contentLength >= 0 && complete && !block.bareLf) {

@@ -34,12 +34,16 @@ export function isStatusLine(head: string, end: number): boolean {
   return end >= 4 && startsWithSipSlash(head, 0);
 }
 
-/** The method of the Request-Line `checkRequestLine` last accepted, and where its Request-URI lies. */
-export const requestLine = { method: '', uriStart: 0, uriEnd: 0 };
+/**
+ * What `checkRequestLine` or `checkStatusLine` last accepted, so that the start line is read
+ * once (checking is synchronous, so one record serves every call): the version, and the method
+ * and where the Request-URI lies, or the status and where the Reason-Phrase starts.
+ */
+export const startLine = { version: SIP_2_0, method: '', uriStart: 0, uriEnd: 0, status: 0, reasonStart: 0 };
 
 /**
  * Request-Line = Method SP Request-URI SP SIP-Version in head[0, end), single SPs only
- * (RFC 4475 §3.1.2.9–10). Returns the failure, or undefined with `requestLine` set.
+ * (RFC 4475 §3.1.2.9–10). Returns the failure, or undefined with `startLine` set.
  */
 export function checkRequestLine(
   head: string,
@@ -62,8 +66,8 @@ export function checkRequestLine(
   if (known === undefined && !allIn(TOKEN, head, 0, sp1)) {
     return { rule: 'Method', message: 'method is not a token' };
   }
-  if (versionAt(head, sp2 + 1, end) === undefined)
-    return { rule: 'SIP-Version', message: 'bad SIP-Version in Request-Line' };
+  const version = versionAt(head, sp2 + 1, end);
+  if (version === undefined) return { rule: 'SIP-Version', message: 'bad SIP-Version in Request-Line' };
   if (hasHighBytes && !isAscii(head, sp1 + 1, sp2)) {
     return { rule: 'Request-URI', message: 'raw non-ASCII octets in Request-URI' };
   }
@@ -72,23 +76,29 @@ export function checkRequestLine(
   // RFC 3261 §19.1.1 (table): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
   if (uri === URI_WITH_HEADERS)
     return { rule: 'Request-URI', message: 'Request-URI must not contain headers' };
-  requestLine.method = known ?? head.slice(0, sp1);
-  requestLine.uriStart = sp1 + 1;
-  requestLine.uriEnd = sp2;
+  startLine.version = version;
+  startLine.method = known ?? head.slice(0, sp1);
+  startLine.uriStart = sp1 + 1;
+  startLine.uriEnd = sp2;
   return undefined;
 }
 
-/** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase in head[0, end); Status-Code is 3DIGIT 100-699. */
+/**
+ * Status-Line = SIP-Version SP Status-Code SP Reason-Phrase in head[0, end); Status-Code is
+ * 3DIGIT 100-699. Returns the failure, or undefined with `startLine` set.
+ */
 export function checkStatusLine(head: string, end: number): SipParseError | undefined {
   const sp1 = head.indexOf(' ');
-  if (sp1 < 0 || sp1 >= end || versionAt(head, 0, sp1) === undefined) {
-    return { rule: 'SIP-Version', message: 'bad SIP-Version in Status-Line' };
-  }
+  const version = sp1 < 0 || sp1 >= end ? undefined : versionAt(head, 0, sp1);
+  if (version === undefined) return { rule: 'SIP-Version', message: 'bad SIP-Version in Status-Line' };
   const codeEnd = sp1 + 4;
   const status = codeEnd <= end ? parseBoundedInt(head, 699, sp1 + 1, codeEnd) : -1;
   if (status < 100 || (codeEnd < end && head.charCodeAt(codeEnd) !== 0x20)) {
     return { rule: 'Status-Code', message: 'Status-Code is not three digits from 100 to 699' };
   }
+  startLine.version = version;
+  startLine.status = status;
+  startLine.reasonStart = Math.min(codeEnd + 1, end);
   return undefined;
 }
 
