@@ -73,6 +73,7 @@ function readCommonNameAddr(
   i = readCommonSipUri(s, o, delta, i + 1, e, nameAddr.uri);
   if (i === NOT_COMMON || i >= e || o[i] !== 0x3e) return false;
   i++;
+  let count = 0;
   while (i < e && o[i] === 0x3b) {
     const nameStart = i + 1;
     const nameEnd = octetRunEnd(TOKEN, o, nameStart, e);
@@ -88,7 +89,10 @@ function readCommonNameAddr(
       if (i <= valueStart) return false;
       value = s.slice(valueStart - delta, i - delta);
     }
-    setParam(nameAddr.params, lowerTokenAt(s, nameStart - delta, nameEnd - delta), value);
+    const name = lowerTokenAt(s, nameStart - delta, nameEnd - delta);
+    // A lone tag (nearly every From and To) as a literal: a keyed store of a varying name costs more.
+    if (count++ === 0 && name === 'tag') nameAddr.params = { tag: value };
+    else setParam(nameAddr.params, name, value);
   }
   return i === e;
 }
