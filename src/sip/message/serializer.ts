@@ -5,14 +5,53 @@ import { Request, Response } from './message.js';
 import type { SipMessage } from './types.js';
 import { formatUri } from './uri.js';
 
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * The head of the message being written. Writing each part here and copying the head once into
+ * a Buffer of its exact size leaves one allocation per message, where joining the head into a
+ * string made a string per field, a flattened copy and a second pass to count its UTF-8 bytes.
+ * A head that outgrew KEPT_SCRATCH does not keep its larger buffer.
+ */
+const KEPT_SCRATCH = 16 * 1024;
+let scratch = Buffer.allocUnsafe(KEPT_SCRATCH);
+/** Set while a head is written, so that a re-entrant call (a SipHeaders of a caller's own) gets a buffer of its own. */
+let writing = false;
+
 function startLineOf(message: SipMessage): string {
-  const line =
-    message.kind === 'request'
-      ? `${message.method} ${message instanceof Request ? message.uriText() : formatUri(message.uri)} ${message.version}`
-      : `${message.version} ${message.status} ${message.reason}`;
-  if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0)
-    throw new TypeError('SIP start line contains CR or LF');
-  return line;
+  return message.kind === 'request'
+    ? `${message.method} ${message instanceof Request ? message.uriText() : formatUri(message.uri)} ${message.version}`
+    : `${message.version} ${message.status} ${message.reason}`;
+}
+
+/** Room for `bytes` more after `at`, keeping what was written. */
+function reserve(at: number, bytes: number): void {
+  if (at + bytes <= scratch.length) return;
+  const larger = Buffer.allocUnsafe(Math.max(2 * scratch.length, at + bytes));
+  scratch.copy(larger, 0, 0, at);
+  scratch = larger;
+}
+
+/** Writes `text` at `at` and returns where it ends: ASCII octet by octet, anything else as UTF-8. */
+function put(text: string, at: number): number {
+  // A UTF-16 unit takes at most 3 octets of UTF-8 (a surrogate pair takes 4 for its 2).
+  reserve(at, 3 * text.length);
+  const out = scratch;
+  const start = at;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return start + out.write(text, start, 'utf8');
+    out[at++] = code;
+  }
+  return at;
+}
+
+function putField(name: string, value: string, at: number): number {
+  at = put(name, at);
+  at = put(': ', at);
+  at = put(value, at);
+  return put('\r\n', at);
 }
 
 /**
@@ -23,36 +62,78 @@ function startLineOf(message: SipMessage): string {
  * copying (the result shares memory with the parsed datagram).
  */
 export function serializeMessage(message: SipMessage): Buffer {
-  const startLine = startLineOf(message);
   if (message instanceof Request || message instanceof Response) {
     const received = message.headersAndBodyUnchanged();
-    if (received !== undefined && received.startLine === startLine) {
+    if (received !== undefined && received.startLine === startLineOf(message)) {
       return received.data.subarray(received.start, received.end);
     }
   }
+  if (writing) return withOwnScratch(message);
+  writing = true;
+  try {
+    return writeMessage(message);
+  } finally {
+    writing = false;
+    if (scratch.length > KEPT_SCRATCH) scratch = Buffer.allocUnsafe(KEPT_SCRATCH);
+  }
+}
+
+function withOwnScratch(message: SipMessage): Buffer {
+  const outer = scratch;
+  scratch = Buffer.allocUnsafe(KEPT_SCRATCH);
+  try {
+    return writeMessage(message);
+  } finally {
+    scratch = outer;
+  }
+}
+
+function writeMessage(message: SipMessage): Buffer {
+  let at = 0;
+  if (message.kind === 'request') {
+    at = put(message.method, at);
+    at = put(' ', at);
+    at = put(message instanceof Request ? message.uriText() : formatUri(message.uri), at);
+    at = put(' ', at);
+    at = put(message.version, at);
+  } else {
+    at = put(message.version, at);
+    at = put(' ', at);
+    at = put(String(message.status), at);
+    at = put(' ', at);
+    at = put(message.reason, at);
+  }
+  // No octet of a multi-octet UTF-8 sequence is CR or LF: the octets tell.
+  for (let i = 0; i < at; i++) {
+    const octet = scratch[i];
+    if (octet === CR || octet === LF) throw new TypeError('SIP start line contains CR or LF');
+  }
+  at = put('\r\n', at);
   const body = message.body;
-  let head = `${startLine}\r\n`;
+  const length = String(body.length);
   let wroteLength = false;
-  const writeField = (name: string, value: string, key: string): void => {
-    if (key === 'content-length') {
-      if (!wroteLength) head += `${name}: ${body.length}\r\n`;
-      wroteLength = true;
-    } else {
-      head += `${name}: ${value}\r\n`;
-    }
-  };
   const headers = message.headers;
   if (headers instanceof HeaderFields) {
-    for (let i = 0; i < headers.size; i++)
-      writeField(headers.nameAt(i), headers.valueAt(i), headers.keyAt(i));
+    for (let i = 0; i < headers.size; i++) {
+      if (headers.keyAt(i) !== 'content-length') at = putField(headers.nameAt(i), headers.valueAt(i), at);
+      else if (!wroteLength) {
+        at = putField(headers.nameAt(i), length, at);
+        wroteLength = true;
+      }
+    }
   } else {
-    for (const { name, value } of headers.fields()) writeField(name, value, headerKey(name));
+    for (const { name, value } of headers.fields()) {
+      if (headerKey(name) !== 'content-length') at = putField(name, value, at);
+      else if (!wroteLength) {
+        at = putField(name, length, at);
+        wroteLength = true;
+      }
+    }
   }
-  if (!wroteLength) head += `Content-Length: ${body.length}\r\n`;
-  head += '\r\n';
-  const headLength = Buffer.byteLength(head, 'utf8');
-  const out = Buffer.allocUnsafe(headLength + body.length);
-  out.write(head, 0, headLength, 'utf8');
-  body.copy(out, headLength);
+  if (!wroteLength) at = putField('Content-Length', length, at);
+  at = put('\r\n', at);
+  const out = Buffer.allocUnsafe(at + body.length);
+  scratch.copy(out, 0, 0, at);
+  body.copy(out, at);
   return out;
 }
