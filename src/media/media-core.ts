@@ -39,7 +39,13 @@ import {
 
 const HOUSEKEEPING_MS = 100;
 const THREAD_STAT = '/proc/thread-self/stat';
-const TONES: ReadonlySet<string> = new Set<CallProgressTone>(['dial', 'ringback', 'busy', 'reorder']);
+const TONES: ReadonlySet<string> = new Set<CallProgressTone>([
+  'dial',
+  'ringback',
+  'busy',
+  'reorder',
+  'notInService',
+]);
 const REGIONS: ReadonlySet<string> = new Set<ToneRegion>(['north-america', 'itu']);
 
 type FileSource = Extract<PlaySource, { kind: 'file' }>;

@@ -74,48 +74,84 @@ export function dtmfTone(digit: DtmfDigit, durationMs: number): Int16Array {
   return samples;
 }
 
-export interface TonePlan {
+/** A stretch of a tone: these components together (none: silence) for `ms`. */
+export interface ToneStep {
   components: readonly ToneComponent[];
-  /** On/off durations in ms, repeated; an empty cadence is a continuous tone. */
-  cadence: readonly number[];
+  ms: number;
 }
+
+/** A call-progress tone as steps played in turn and repeated. */
+export interface TonePlan {
+  steps: readonly ToneStep[];
+}
+
+/** A tone cadenced on and off (both durations in ms); without `offMs` a continuous tone, looped per second. */
+function cadenced(components: readonly ToneComponent[], onMs = 1000, offMs = 0): TonePlan {
+  const on = { components, ms: onMs };
+  return { steps: offMs > 0 ? [on, { components: [], ms: offMs }] : [on] };
+}
+
+/** Three segments of a special information tone (ITU-T Q.35 / E.180 §2.4), then a silence. */
+function specialInformationTone(
+  segments: readonly [number, number][],
+  dbm0: number,
+  silenceMs: number,
+): TonePlan {
+  return {
+    steps: [
+      ...segments.map(([frequency, ms]) => ({ components: [{ frequency, dbm0 }], ms })),
+      { components: [], ms: silenceMs },
+    ],
+  };
+}
+
+const NORTH_AMERICAN_DIAL = [
+  { frequency: 350, dbm0: -13 },
+  { frequency: 440, dbm0: -13 },
+];
+const NORTH_AMERICAN_RINGBACK = [
+  { frequency: 440, dbm0: -19 },
+  { frequency: 480, dbm0: -19 },
+];
+const NORTH_AMERICAN_BUSY = [
+  { frequency: 480, dbm0: -24 },
+  { frequency: 620, dbm0: -24 },
+];
+const ITU_TONE = [{ frequency: 425, dbm0: -10 }];
 
 const PLANS: Record<ToneRegion, Record<CallProgressTone, TonePlan>> = {
   'north-america': {
-    dial: {
-      components: [
-        { frequency: 350, dbm0: -13 },
-        { frequency: 440, dbm0: -13 },
+    dial: cadenced(NORTH_AMERICAN_DIAL),
+    ringback: cadenced(NORTH_AMERICAN_RINGBACK, 2000, 4000),
+    busy: cadenced(NORTH_AMERICAN_BUSY, 500, 500),
+    reorder: cadenced(NORTH_AMERICAN_BUSY, 250, 250),
+    // Telcordia's intercept SIT (IC: vacant number): low 913.8 Hz and 1370.6 Hz short (274 ms),
+    // 1776.7 Hz long (380 ms), at the ITU's -24 dBm0, then a second of silence before it repeats.
+    notInService: specialInformationTone(
+      [
+        [913.8, 274],
+        [1370.6, 274],
+        [1776.7, 380],
       ],
-      cadence: [],
-    },
-    ringback: {
-      components: [
-        { frequency: 440, dbm0: -19 },
-        { frequency: 480, dbm0: -19 },
-      ],
-      cadence: [2000, 4000],
-    },
-    busy: {
-      components: [
-        { frequency: 480, dbm0: -24 },
-        { frequency: 620, dbm0: -24 },
-      ],
-      cadence: [500, 500],
-    },
-    reorder: {
-      components: [
-        { frequency: 480, dbm0: -24 },
-        { frequency: 620, dbm0: -24 },
-      ],
-      cadence: [250, 250],
-    },
+      -24,
+      1000,
+    ),
   },
   itu: {
-    dial: { components: [{ frequency: 425, dbm0: -10 }], cadence: [] },
-    ringback: { components: [{ frequency: 425, dbm0: -10 }], cadence: [1000, 4000] },
-    busy: { components: [{ frequency: 425, dbm0: -10 }], cadence: [500, 500] },
-    reorder: { components: [{ frequency: 425, dbm0: -10 }], cadence: [250, 250] },
+    dial: cadenced(ITU_TONE),
+    ringback: cadenced(ITU_TONE, 1000, 4000),
+    busy: cadenced(ITU_TONE, 500, 500),
+    reorder: cadenced(ITU_TONE, 250, 250),
+    // E.180 §2.4: 950, 1400 and 1800 Hz, 330 ms each, repeated after a second of silence.
+    notInService: specialInformationTone(
+      [
+        [950, 330],
+        [1400, 330],
+        [1800, 330],
+      ],
+      -24,
+      1000,
+    ),
   },
 };
 
@@ -124,21 +160,20 @@ export function tonePlan(tone: CallProgressTone, region: ToneRegion = 'north-ame
 }
 
 /**
- * One full cadence period of a call-progress tone (1 s for a continuous tone, a whole number of
- * its cycles at every frequency used here), ready to loop.
+ * One full period of a call-progress tone, ready to loop (1 s for a continuous tone; each
+ * continuous or cadenced tone here holds a whole number of cycles of each of its frequencies per
+ * period, so the loop joins without a click). Phases run on across the steps.
  */
 export function callProgressLoop(tone: CallProgressTone, region: ToneRegion = 'north-america'): Int16Array {
-  const plan = tonePlan(tone, region);
-  const cadence = plan.cadence.length ? plan.cadence : [1000];
-  const periodMs = cadence.reduce((sum, ms) => sum + ms, 0);
-  const samples = new Int16Array((periodMs * SAMPLE_RATE) / 1000);
+  const { steps } = tonePlan(tone, region);
+  const periodMs = steps.reduce((sum, step) => sum + step.ms, 0);
+  const samples = new Int16Array(Math.round((periodMs * SAMPLE_RATE) / 1000));
   let offset = 0;
-  cadence.forEach((ms, index) => {
-    const length = (ms * SAMPLE_RATE) / 1000;
-    if (index % 2 === 0 || plan.cadence.length === 0) {
-      synthesize(plan.components, samples.subarray(offset, offset + length), offset, length);
-    }
+  for (const step of steps) {
+    const length = Math.round((step.ms * SAMPLE_RATE) / 1000);
+    if (step.components.length > 0)
+      synthesize(step.components, samples.subarray(offset, offset + length), offset, length);
     offset += length;
-  });
+  }
   return samples;
 }

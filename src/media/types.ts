@@ -75,7 +75,8 @@ export type DtmfDigit =
 
 export type DtmfMethod = 'rfc4733' | 'inband';
 
-export type CallProgressTone = 'dial' | 'ringback' | 'busy' | 'reorder';
+/** `notInService`: the special information tone that precedes an intercept (vacant number) announcement. */
+export type CallProgressTone = 'dial' | 'ringback' | 'busy' | 'reorder' | 'notInService';
 
 /** North American (ANSI T1.401) or ITU-T E.180 recommended call-progress tones. */
 export type ToneRegion = 'north-america' | 'itu';

@@ -13,11 +13,11 @@ export const FRAME = 160;
 
 /** The North American ringback (ANSI T1.401) the engine generates: 440 + 480 Hz, 2 s on, 4 s off. */
 const RINGBACK = tonePlan('ringback');
-export const [LOW_HZ, HIGH_HZ] = RINGBACK.components.map((component) => component.frequency) as [
+export const [LOW_HZ, HIGH_HZ] = RINGBACK.steps[0]!.components.map((component) => component.frequency) as [
   number,
   number,
 ];
-export const ON_FRAMES = (RINGBACK.cadence[0] ?? 0) / 20;
+export const ON_FRAMES = (RINGBACK.steps[0]?.ms ?? 0) / 20;
 
 /** What the node's anchor answers each request to play ringback, in order, for the running test. */
 export function watchRingback(node: MediaNode): RingbackOutcome[] {

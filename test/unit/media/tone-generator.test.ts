@@ -46,4 +46,30 @@ describe('tone generators', () => {
     expect(peak).toBeLessThanOrEqual(frequencies.length * dbm0ToAmplitude(-10) + 1);
     expect(peak).toBeGreaterThan(0);
   });
+
+  it.each([
+    ['north-america', [913.8, 1370.6, 1776.7], [274, 274, 380]],
+    ['itu', [950, 1400, 1800], [330, 330, 330]],
+  ] as const)(
+    '%s notInService: the three rising SIT segments %j Hz, then a second of silence',
+    (region, frequencies, durations) => {
+      const loop = callProgressLoop('notInService', region);
+      const segmentsMs = durations.reduce((sum, ms) => sum + ms, 0);
+      expect(loop.length).toBe((segmentsMs + 1000) * 8);
+      let offset = 0;
+      frequencies.forEach((frequency, index) => {
+        const length = durations[index]! * 8;
+        // Inside its segment (away from the joins) each frequency carries the energy, the others none.
+        const window = { offset: offset + 160, length: length - 320 };
+        expect(share(loop, frequency, window.offset, window.length)).toBeGreaterThan(0.95);
+        for (const other of frequencies)
+          if (other !== frequency)
+            expect(share(loop, other, window.offset, window.length)).toBeLessThan(0.02);
+        offset += length;
+      });
+      expect(loop.subarray(segmentsMs * 8).every((sample) => sample === 0)).toBe(true);
+      const peak = loop.reduce((max, sample) => Math.max(max, Math.abs(sample)), 0);
+      expect(peak).toBeCloseTo(dbm0ToAmplitude(-24), -1);
+    },
+  );
 });
