@@ -50,6 +50,16 @@ program
   .option('--conference-factory-number <number>', 'number that opens an ad hoc conference (RFC 4579 factory)')
   .option('--conference-room-prefix <digits>', 'prefix of conference room numbers (default *8)')
   .option('--conference-css <name>', 'calling search space of the bridge when it dials out')
+  .option('--tone-region <region>', 'generated call-progress tones: north-america (default) or itu')
+  .option(
+    '--call-failure-inband <who>',
+    'failure tones before the final response: off (default), trunks or all',
+  )
+  .option('--call-failure-seconds <s>', 'longest a failure tone or announcement plays (default 10)')
+  .option(
+    '--not-in-service-announcement <file>',
+    'WAV or AU played for a number not in service (default: SIT)',
+  )
   .option(
     '--registrar-persistence <mode>',
     'write-back (default: bindings stored within 1 s) or write-through',
@@ -83,6 +93,10 @@ program
       conferenceFactoryNumber: options.conferenceFactoryNumber,
       conferenceRoomPrefix: options.conferenceRoomPrefix,
       conferenceCallingSearchSpace: options.conferenceCss,
+      toneRegion: options.toneRegion,
+      callFailureInband: options.callFailureInband,
+      callFailureSeconds: options.callFailureSeconds,
+      notInServiceAnnouncement: options.notInServiceAnnouncement,
       registrarPersistence: options.registrarPersistence,
       musicOnHold: options.musicOnHold,
       musicOnHoldG729: options.musicOnHoldG729,

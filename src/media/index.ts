@@ -4,6 +4,7 @@
  * a conference mixer and a recorder. It knows nothing about SIP: adapters allocate endpoints,
  * put their addresses in SDP, and connect legs.
  */
+export { decodeAudioFile } from './audio-file.js';
 export type { Clock, TimerHandle } from './clock.js';
 export {
   ALAW_DECODE,

@@ -3,7 +3,7 @@
  * translations, dial-peers) to registered lines, trunks and pilots, the B2BUAs for SIP phones and
  * SIP trunks, call records written to the store, and what `/metrics` and the events stream need.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
@@ -20,12 +20,17 @@ import { createSipCallHandler, type LineLocations, SIP_LINE } from '../adapters/
 import type { SourceLockout } from '../adapters/sip-line/index.js';
 import { createSipTrunkCallHandler, encodingsOf, SIP_TRUNK } from '../adapters/sip-trunk/calls/index.js';
 import type { TrunkAdapter } from '../adapters/sip-trunk/index.js';
-import type { ConferenceSettings, ConfigSnapshot } from '../admin/index.js';
+import type {
+  CallFailureSettings,
+  ConferenceSettings,
+  ConfigSnapshot,
+  ToneRegionSetting,
+} from '../admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../core/index.js';
 import { createForwardingRouter } from '../features/forwarding/index.js';
 import { createConferenceRouter, createDialPlanRouter } from '../features/routing/index.js';
 import { createCarrierNumbering } from '../features/transfer/index.js';
-import { encodeWav, type MediaEngine } from '../media/index.js';
+import { decodeAudioFile, encodeWav, type MediaEngine } from '../media/index.js';
 import { createDigestServer, type DigestAlgorithm, type SipStack, systemClock } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
@@ -160,6 +165,10 @@ export interface CallMediaSettings {
   readonly musicOnHoldG729?: Readonly<Record<string, string>>;
   /** Address written in SDP when it is not the engine's own (a node bound to 0.0.0.0). */
   readonly address?: string;
+  /** Generated tones: North American (default) or ITU-T. */
+  readonly toneRegion?: ToneRegionSetting;
+  /** Tones for callers whose call fails before an answer; none when undefined. */
+  readonly callFailure?: CallFailureSettings;
   readonly logger: Logger;
 }
 
@@ -211,12 +220,34 @@ export function startCallMedia(settings: CallMediaSettings): NodeCallMedia {
     musicOnHold: settings.musicOnHold,
     ...(settings.musicOnHoldG729 === undefined ? {} : { musicOnHoldG729: settings.musicOnHoldG729 }),
     ...(settings.address === undefined ? {} : { address: settings.address }),
+    ...(settings.toneRegion === undefined ? {} : { toneRegion: settings.toneRegion }),
     logger: settings.logger,
     onDtmfSignal: (callId, legId, message) => media?.dtmfSignal(callId, legId, message),
     onMediaTimeout: (timeout) => media?.mediaTimeout(timeout),
   });
-  media = createCallMedia({ anchor, policyOf, mohClassOf });
+  const failure = settings.callFailure;
+  const failureTones =
+    failure === undefined || failure.inband === 'off'
+      ? undefined
+      : {
+          appliesTo: (caller: CallDevice) => failure.inband === 'all' || caller.kind === SIP_TRUNK,
+          maxMs: failure.seconds * 1000,
+          ...(failure.notInService === null ? {} : { notInService: failure.notInService }),
+        };
+  media = createCallMedia({ anchor, policyOf, mohClassOf, ...(failureTones ? { failureTones } : {}) });
   return { anchor, media, engine: settings.engine, address: settings.address };
+}
+
+/**
+ * Reads and decodes an announcement file once at start, so a missing or unplayable file stops
+ * the start with its name instead of failing the first call that needs it.
+ */
+export async function checkAnnouncement(setting: string, path: string): Promise<void> {
+  try {
+    decodeAudioFile(await readFile(path));
+  } catch (error) {
+    throw new Error(`${setting}: ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** The demo melody: a few seconds of a slow arpeggio, as G.711-quality 8 kHz audio. */

@@ -38,7 +38,14 @@ import {
 import { createSipStack, type SipStack } from '../sip/index.js';
 import type { ListenerOptions } from '../sip/transport/types.js';
 import { openStore, type Store } from '../store/index.js';
-import { demoMusicOnHold, type NodeCallMedia, type NodeCalls, startCallMedia, startCalls } from './calls.js';
+import {
+  checkAnnouncement,
+  demoMusicOnHold,
+  type NodeCallMedia,
+  type NodeCalls,
+  startCallMedia,
+  startCalls,
+} from './calls.js';
 import { ConfigWatch } from './config-watch.js';
 import { EventHub } from './event-hub.js';
 import { SipMessageCounters } from './sip-counters.js';
@@ -118,6 +125,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: 'strowger' } });
   const teardown = new Teardown();
   try {
+    // Before the store: a start that fails here leaves it untouched.
+    const { notInService } = settings.media.callFailure;
+    if (settings.media.anchor && notInService !== null)
+      await checkAnnouncement('node.media.callFailure.notInService', notInService);
     const store = await openStoreFor(settings);
     teardown.add(() => store.close());
     if (options.config) {
@@ -351,6 +362,8 @@ async function startMedia(
       musicOnHold: { default: musicOnHold },
       ...(media.musicOnHoldG729 === undefined ? {} : { musicOnHoldG729: { default: media.musicOnHoldG729 } }),
       ...(announced === undefined ? {} : { address: announced }),
+      toneRegion: media.toneRegion,
+      callFailure: media.callFailure,
       logger: mediaLogger,
     });
     logger.info(
@@ -359,6 +372,8 @@ async function startMedia(
         ports: media.portRange,
         musicOnHold,
         musicOnHoldG729: media.musicOnHoldG729 ?? null,
+        toneRegion: media.toneRegion,
+        callFailureInband: media.callFailure.inband,
       },
       'media anchored in Strowger',
     );

@@ -31,6 +31,8 @@ export {
 export { type DtmfAction, dtmfAction } from './dtmf-interworking.js';
 export {
   type AnchorResult,
+  type Announcement,
+  type AnnounceOutcome,
   createMediaAnchor,
   type HandedOverLeg,
   type HoldOutcome,

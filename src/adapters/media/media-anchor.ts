@@ -8,6 +8,7 @@
  */
 import type { CoreLogger, MediaDescription } from '../../core/index.js';
 import {
+  type CallProgressTone,
   type Endpoint,
   type EndpointSettings,
   type MediaEngine,
@@ -15,6 +16,7 @@ import {
   type MediaEvent,
   type PlaySource,
   type TimeoutCause,
+  type ToneRegion,
 } from '../../media/index.js';
 import {
   ALL_AUDIO_CODECS,
@@ -85,6 +87,8 @@ export interface MediaAnchorOptions {
    * `default` serves unknown classes. A held leg whose codec is G.729 hears them as they are.
    */
   musicOnHoldG729?: Readonly<Record<string, string>>;
+  /** The tones the anchor generates (ringback, failure tones): North American (default) or ITU-T. */
+  toneRegion?: ToneRegion;
   /** μ-law ⇄ A-law transcoding between legs. Default true. */
   transcode?: boolean;
   /** Agent named in Warning headers (RFC 3261 §20.43). Default 'strowger'. */
@@ -119,6 +123,19 @@ export interface HandedOverLeg {
   readonly version: number;
 }
 
+/** What a caller whose call failed hears: a generated tone, or an announcement file (WAV or AU). */
+export type Announcement = { kind: 'tone'; tone: CallProgressTone } | { kind: 'file'; path: string };
+
+export type AnnounceOutcome =
+  | {
+      ok: true;
+      /** The answer to the caller's offer: our endpoint, one G.711 law, sendonly. */
+      media: MediaDescription;
+      /** Settles when an announcement file has played to its end (a tone plays until released). */
+      ended: Promise<void>;
+    }
+  | { ok: false; reason: string };
+
 export type HoldOutcome = { ok: true; moh: boolean; reason?: string } | { ok: false; reason: string };
 /** `tone` false: the party hears no tone, for `reason` (no G.711 codec, its call was answered). */
 export type RingbackOutcome = { ok: true; tone: boolean; reason?: string } | { ok: false; reason: string };
@@ -147,6 +164,16 @@ export interface MediaAnchor {
    * early media wins over local ringback); its stream runs on into the relayed media.
    */
   ringback(callId: string, legId: string): Promise<RingbackOutcome>;
+  /**
+   * Answers the offer of a caller whose call failed before it was answered with early media of
+   * ours (RFC 3960 §3) and plays it `announcement` (G.711 only), under `key` until `release(key)`.
+   */
+  announce(
+    key: string,
+    offer: MediaDescription,
+    policy: LegPolicy,
+    announcement: Announcement,
+  ): Promise<AnnounceOutcome>;
   /** A DTMF INFO or NOTIFY received on `legId`, produced again on the other leg. */
   receiveDtmf(
     callId: string,
@@ -258,6 +285,8 @@ class Anchor implements MediaAnchor {
   /** Warnings left for callers still to be refused, oldest first. */
   private readonly warnings = new Map<string, string>();
   private readonly releaseListeners = new Set<(callId: string, legId: string, endpointId: string) => void>();
+  /** Announcements playing, by endpoint: settled at the file's end or the endpoint's release. */
+  private readonly announcementEnds = new Map<string, () => void>();
   private readonly stopEvents: () => void;
   private readonly agent: string;
   private nextSessionId = Math.floor(Date.now() / 1000);
@@ -551,7 +580,7 @@ class Anchor implements MediaAnchor {
         return { ok: true, tone: false, reason: 'the party has no G.711 codec for a tone' };
       if (leg.ringback) return { ok: true, tone: true };
       try {
-        await this.engine.play(leg.endpoint.id, { kind: 'tone', tone: 'ringback' });
+        await this.engine.play(leg.endpoint.id, this.tone('ringback'));
         leg.ringback = true;
         return { ok: true, tone: true };
       } catch (error) {
@@ -565,6 +594,62 @@ class Anchor implements MediaAnchor {
     if (!leg.ringback) return;
     leg.ringback = false;
     await this.engine.stopPlay(leg.endpoint.id);
+  }
+
+  // --- announcements ------------------------------------------------------------------------
+
+  announce(
+    key: string,
+    offer: MediaDescription,
+    policy: LegPolicy,
+    announcement: Announcement,
+  ): Promise<AnnounceOutcome> {
+    return this.serial(key, async (): Promise<AnnounceOutcome> => {
+      if (this.callStates.has(key)) return { ok: false, reason: `${key} is anchored already` };
+      const facts = readSession(offer);
+      const index = facts ? audioLine(facts.lines) : -1;
+      const line = facts?.lines[index];
+      if (!facts || !line) return { ok: false, reason: 'the offer has no audio stream' };
+      const accepted = negotiateLine(line, index, this.negotiationPolicy(policy, false), this.agent);
+      // Tones and announcements are made in G.711 (G.729 is never encoded here, see musicFor).
+      const law = accepted.ok ? accepted.formats.find((format) => isG711(format.codec)) : undefined;
+      if (!law) return { ok: false, reason: 'the caller has no G.711 codec for a tone' };
+      let endpoint: Endpoint | undefined;
+      try {
+        endpoint = await this.engine.allocate(this.legSettings(policy, [law], line, 0));
+        const leg = this.newLeg(null, policy, endpoint);
+        leg.formats = [law];
+        const call: CallState = { id: key, legs: [leg], offer: null, holder: null };
+        this.callStates.set(key, call);
+        this.byEndpoint.set(endpoint.id, { call, leg });
+        const id = endpoint.id;
+        const ended = new Promise<void>((resolve) => this.announcementEnds.set(id, resolve));
+        await this.engine.play(
+          id,
+          announcement.kind === 'tone'
+            ? this.tone(announcement.tone)
+            : { kind: 'file', path: announcement.path },
+        );
+        // RFC 3264 §6.1: we only send; the caller's media is neither needed nor relayed.
+        return { ok: true, media: this.describe(leg, facts.lines, index, [law], line, 'sendonly'), ended };
+      } catch (error) {
+        if (endpoint) {
+          this.callStates.delete(key);
+          this.endAnnouncement(endpoint.id);
+          await this.releaseEndpoint(endpoint.id);
+        }
+        return { ok: false, reason: describeError(error) };
+      }
+    });
+  }
+
+  private endAnnouncement(endpointId: string): void {
+    this.announcementEnds.get(endpointId)?.();
+    this.announcementEnds.delete(endpointId);
+  }
+
+  private tone(tone: CallProgressTone): PlaySource {
+    return { kind: 'tone', tone, region: this.options.toneRegion ?? 'north-america' };
   }
 
   // --- transfers -------------------------------------------------------------------------------
@@ -721,6 +806,10 @@ class Anchor implements MediaAnchor {
   }
 
   private onEngineEvent(event: MediaEvent): void {
+    if (event.type === 'play-ended') {
+      this.endAnnouncement(event.endpointId);
+      return;
+    }
     if (event.type === 'timeout') {
       const owner = this.byEndpoint.get(event.endpointId);
       if (!owner?.leg.id) return;
@@ -845,6 +934,7 @@ class Anchor implements MediaAnchor {
 
   private async releaseEndpoint(endpointId: string): Promise<void> {
     this.byEndpoint.delete(endpointId);
+    this.endAnnouncement(endpointId);
     try {
       await this.engine.release(endpointId);
     } catch (error) {

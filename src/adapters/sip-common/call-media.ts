@@ -21,6 +21,8 @@ import type {
 import type { SipLogger } from '../../sip/index.js';
 import {
   type AnchorResult,
+  type Announcement,
+  type AnnounceOutcome,
   type DtmfMessage,
   type LegPolicy,
   type MediaAnchor,
@@ -43,6 +45,22 @@ export interface CallMediaOptions {
   readonly policyOf: (device: CallDevice) => LegPolicy;
   /** The MOH class a held device hears (its device pool's); the anchor's default when undefined. */
   readonly mohClassOf?: (device: CallDevice) => string | undefined;
+  /** In-band failure treatment (docs/media.md, "Call failure tones"); none when undefined. */
+  readonly failureTones?: FailureTones;
+}
+
+/**
+ * What a caller whose call fails before any answer hears before its final response: a busy or
+ * reorder tone, or the "number not in service" intercept, as early media (RFC 3960 §3). Phones
+ * play their own tones from the response code; a carrier bridging to the PSTN often plays none.
+ */
+export interface FailureTones {
+  /** Whose calls get it (the node's `callFailure.inband`: every caller, or only carriers). */
+  readonly appliesTo: (caller: CallDevice) => boolean;
+  /** The longest a caller hears it before the final response, in ms. */
+  readonly maxMs: number;
+  /** Announcement file (WAV or AU) for a number not in service; the generated SIT when undefined. */
+  readonly notInService?: string;
 }
 
 /** What goes to a leg: the anchored description, or why the call cannot take it. */
@@ -150,6 +168,51 @@ export class CallMedia {
    */
   takeWarning(callId: string): string | undefined {
     return this.options.anchor.takeWarning(callId);
+  }
+
+  /**
+   * The failure tone or announcement for a caller on `device` whose call failed with `cause`
+   * (undefined: none). An unallocated number gets the intercept, a busy party the busy tone,
+   * congestion, exhausted resources and a call the dial plan refuses reorder; a call that was
+   * not answered, was cancelled or could not agree on media gets nothing in-band.
+   */
+  failureAnnouncement(device: CallDevice, cause: Cause): Announcement | undefined {
+    const tones = this.options.failureTones;
+    if (tones === undefined || !tones.appliesTo(device)) return undefined;
+    switch (cause) {
+      case 'destNotObtainable':
+        return tones.notInService === undefined
+          ? { kind: 'tone', tone: 'notInService' }
+          : { kind: 'file', path: tones.notInService };
+      case 'busy':
+        return { kind: 'tone', tone: 'busy' };
+      case 'reorderTone':
+      case 'networkCongestion':
+      case 'resourcesNotAvailable':
+        return { kind: 'tone', tone: 'reorder' };
+      default:
+        return undefined;
+    }
+  }
+
+  /** The longest a failure tone or announcement plays, in ms. */
+  get failureAnnouncementMaxMs(): number {
+    return this.options.failureTones?.maxMs ?? 0;
+  }
+
+  /** Answers a failed caller's offer with `announcement` under `key` (see `MediaAnchor.announce`). */
+  announce(
+    key: string,
+    device: CallDevice,
+    offer: MediaDescription,
+    announcement: Announcement,
+  ): Promise<AnnounceOutcome> {
+    return this.options.anchor.announce(key, offer, this.options.policyOf(device), announcement);
+  }
+
+  /** Stops an announcement and returns its ports. */
+  endAnnouncement(key: string): Promise<void> {
+    return this.options.anchor.release(key);
   }
 
   /**

@@ -123,6 +123,8 @@ export function callSignalling(options: CallSignallingOptions): CallSignalling {
 
 class Signalling implements CallSignalling {
   private readonly answerers: { order: number; answerer: NewCallAnswerer }[] = [];
+  /** Callers hearing a failure tone, each with what ends it (their CANCEL does too). */
+  private readonly announcing = new Map<CallerLeg, () => void>();
   private readonly refers: ReferHandling;
 
   constructor(readonly context: LegContext) {
@@ -197,6 +199,7 @@ class Signalling implements CallSignalling {
     incoming.onCancel(() => {
       if (leg.ended) return;
       leg.cancelled();
+      this.announcing.get(leg)?.();
       core.reportCleared(leg.connectionId, 'callCancelled');
     });
     const reach: SipCallerReach = { maxForwards: maxForwardsIn(incoming.request) - 1 };
@@ -243,6 +246,8 @@ class Signalling implements CallSignalling {
         },
       };
     }
+    const refuse = (connection: Connection, leg: CallerLeg, cause: Cause, warning: string | undefined) =>
+      this.refuseCaller(anchoring, connection, leg, cause, warning);
     return {
       offer: (connection, call, media) => {
         const calling = call.connections.find((party) => party.direction === 'originating');
@@ -286,7 +291,8 @@ class Signalling implements CallSignalling {
         const leg = dialogLeg(connection.context);
         // Only the calling leg is refused with the anchor's Warning, taken before the call is gone.
         const warning = leg instanceof CallerLeg ? anchoring.takeWarning(connection.callId) : undefined;
-        const release = () => (leg instanceof CallerLeg ? leg.release(cause, warning) : leg?.release(cause));
+        const release = () =>
+          leg instanceof CallerLeg ? refuse(connection, leg, cause, warning) : leg?.release(cause);
         if (leg?.answering === undefined) release();
         else void leg.answering.then(release);
       },
@@ -296,6 +302,48 @@ class Signalling implements CallSignalling {
         return anchoring.update(leg, update, (anchored) => leg.update(anchored));
       },
     };
+  }
+
+  /**
+   * Refuses a caller whose call failed: at once, or after the failure tone or announcement the
+   * node plays it as early media (a 183 with our description, RFC 3960 §3) until the
+   * announcement ends, the configured time runs out, or the caller cancels.
+   */
+  private refuseCaller(
+    anchoring: CallMedia,
+    connection: Connection,
+    leg: CallerLeg,
+    cause: Cause,
+    warning: string | undefined,
+  ): void {
+    const offer = leg.awaitsAnswer ? leg.receivedMedia : undefined;
+    const announcement = offer && anchoring.failureAnnouncement(connection.device, cause);
+    if (offer === undefined || !announcement) {
+      leg.release(cause, warning);
+      return;
+    }
+    const { clock, logger } = this.context;
+    const key = `announcement:${connection.id}`;
+    void anchoring.announce(key, connection.device, offer, announcement).then((outcome) => {
+      if (!outcome.ok || leg.ended) {
+        if (!outcome.ok)
+          logger.info({ callId: connection.callId, reason: outcome.reason }, 'no failure tone');
+        void anchoring.endAnnouncement(key);
+        leg.release(cause, warning);
+        return;
+      }
+      const finish = () => {
+        if (this.announcing.get(leg) !== finish) return;
+        this.announcing.delete(leg);
+        clock.clearTimeout(timer);
+        void anchoring.endAnnouncement(key);
+        leg.release(cause, warning);
+      };
+      this.announcing.set(leg, finish);
+      const timer = clock.setTimeout(finish, anchoring.failureAnnouncementMaxMs);
+      void outcome.ended.then(finish);
+      leg.progress(outcome.media);
+    });
   }
 
   /**

@@ -53,6 +53,20 @@ export class CallerLeg extends Leg {
     return this.state === 'ended';
   }
 
+  /**
+   * Whether the caller can still be sent early media of the node's own (a failure tone): its
+   * INVITE carried an offer, waits for its final response, and no answer to the offer has gone
+   * out (RFC 3264 §4: one answer per offer).
+   */
+  get awaitsAnswer(): boolean {
+    return (
+      (this.state === 'offering' || this.state === 'early') &&
+      this.incoming?.answered === false &&
+      this.sentMedia === undefined &&
+      this.receivedMedia !== undefined
+    );
+  }
+
   /** The called side is ringing: 180, or 183 with its early session description (RFC 3960). */
   progress(media: MediaDescription | undefined): void {
     if (this.state !== 'offering' && this.state !== 'early') return;

@@ -10,6 +10,7 @@ export {
   CallMedia,
   type CallMediaOptions,
   createCallMedia,
+  type FailureTones,
   type LegMedia,
   MEDIA_TIMEOUT_CAUSE,
 } from './call-media.js';

@@ -172,6 +172,13 @@ export type DigestAlgorithmName = (typeof DIGEST_ALGORITHM_NAMES)[number];
 export const REGISTRAR_PERSISTENCE_MODES = ['write-back', 'write-through'] as const;
 export type RegistrarPersistence = (typeof REGISTRAR_PERSISTENCE_MODES)[number];
 
+export const TONE_REGIONS = ['north-america', 'itu'] as const;
+export type ToneRegionSetting = (typeof TONE_REGIONS)[number];
+
+/** Which callers hear a failure tone: nobody (default), callers on trunks, or every caller. */
+export const CALL_FAILURE_INBAND = ['off', 'trunks', 'all'] as const;
+export type CallFailureInband = (typeof CALL_FAILURE_INBAND)[number];
+
 export interface NodeSettingsInput {
   bind?: string;
   sipUdpPort?: PortSetting;
@@ -209,6 +216,14 @@ export interface NodeSettingsInput {
   conferenceRoomPrefix?: string;
   /** `node.media.conference.callingSearchSpace`: how the bridge's calls out are routed. */
   conferenceCallingSearchSpace?: string;
+  /** `node.media.toneRegion`: North American or ITU-T call-progress tones. */
+  toneRegion?: ToneRegionSetting;
+  /** `node.media.callFailure.inband`: which failed callers hear a tone before the final response. */
+  callFailureInband?: CallFailureInband;
+  /** `node.media.callFailure.seconds`: the longest they hear it. */
+  callFailureSeconds?: number;
+  /** `node.media.callFailure.notInService`: announcement file for a number not in service. */
+  notInServiceAnnouncement?: string;
 }
 
 /** `node.phones`: which phones this node admits. */

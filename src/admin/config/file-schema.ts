@@ -1,16 +1,19 @@
 /** The shape of `strowger.yaml`, as decoders. Documented in docs/configuration.md. */
 
 import {
+  CALL_FAILURE_INBAND,
   CODECS,
   DIGEST_ALGORITHM_NAMES,
   DTMF_RELAYS,
   LOG_LEVELS,
   PILOT_KINDS,
   REGISTRAR_PERSISTENCE_MODES,
+  TONE_REGIONS,
 } from './configuration.js';
 import { checkWithLibrary, destinationPattern, wildcardPattern } from './dial-plan-syntax.js';
 import {
   ADMIN_TOKEN_PATTERN,
+  CALL_FAILURE_SECONDS_RANGE,
   CONFERENCE_GAIN_RANGE,
   DATABASE_URL_PATTERN,
   DIALLED_NUMBER_PATTERN,
@@ -142,6 +145,16 @@ const nodeSection = object({
           factoryNumber: optional(dialledNumber),
           roomPrefix: optional(dialledNumber),
           callingSearchSpace: optional(name),
+        }),
+      ),
+      /** Generated call-progress tones: North American (default) or ITU-T E.180. */
+      toneRegion: optional(oneOf(TONE_REGIONS)),
+      /** Tones for callers whose call fails (docs/media.md, "Call failure tones"). */
+      callFailure: optional(
+        object({
+          inband: optional(oneOf(CALL_FAILURE_INBAND)),
+          seconds: optional(integer(...CALL_FAILURE_SECONDS_RANGE)),
+          notInService: optional(text({ max: 4096 })),
         }),
       ),
     }),

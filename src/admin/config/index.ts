@@ -22,6 +22,7 @@ export {
   type PortSetting,
   type RegistrarSettings,
   type RoutePatternConfig,
+  type ToneRegionSetting,
   type TranslationPatternConfig,
   type TranslationProfileConfig,
   type TranslationRuleSetConfig,
@@ -29,6 +30,7 @@ export {
   type UserConfig,
 } from './configuration.js';
 export {
+  type CallFailureSettings,
   type ConferenceSettings,
   NODE_SETTING_SOURCES,
   type NodeSettings,

@@ -4,6 +4,8 @@
  * variables, then command-line flags.
  */
 import {
+  CALL_FAILURE_INBAND,
+  type CallFailureInband,
   DIGEST_ALGORITHM_NAMES,
   type DigestAlgorithmName,
   LOG_LEVELS,
@@ -12,6 +14,8 @@ import {
   type PortSetting,
   REGISTRAR_PERSISTENCE_MODES,
   type RegistrarPersistence,
+  TONE_REGIONS,
+  type ToneRegionSetting,
 } from './configuration.js';
 
 export interface NodeSettings {
@@ -68,7 +72,22 @@ export interface MediaSettings {
   readonly recordings?: string;
   /** Ad hoc and meet-me conferences on the bridge (docs/media.md, "Conferences"). */
   readonly conference: ConferenceSettings;
+  /** The call-progress tones the node generates: North American (default) or ITU-T E.180. */
+  readonly toneRegion: ToneRegionSetting;
+  /** In-band tones for callers whose call fails (docs/media.md, "Call failure tones"). */
+  readonly callFailure: CallFailureSettings;
 }
+
+export interface CallFailureSettings {
+  readonly inband: CallFailureInband;
+  /** The longest a caller hears the tone or announcement before the final response. */
+  readonly seconds: number;
+  /** Announcement (WAV or AU) for a number not in service; null: the generated special information tone. */
+  readonly notInService: string | null;
+}
+
+export const DEFAULT_CALL_FAILURE_SECONDS = 10;
+export const CALL_FAILURE_SECONDS_RANGE: readonly [number, number] = [1, 60];
 
 export interface ConferenceSettings {
   /** Rooms at once (CME `max-conferences`, default 12). */
@@ -132,15 +151,15 @@ const digestAlgorithms: Parser<DigestAlgorithmName[]> = (text) => {
     : { error: `expected a comma-separated list of ${DIGEST_ALGORITHM_NAMES.join(', ')}` };
 };
 
-const logLevel: Parser<LogLevel> = (text) =>
-  (LOG_LEVELS as readonly string[]).includes(text)
-    ? (text as LogLevel)
-    : { error: `expected one of ${LOG_LEVELS.join(', ')}` };
+function oneOfWords<T extends string>(words: readonly T[]): Parser<T> {
+  return (text) =>
+    (words as readonly string[]).includes(text)
+      ? (text as T)
+      : { error: `expected one of ${words.join(', ')}` };
+}
 
-const registrarPersistence: Parser<RegistrarPersistence> = (text) =>
-  (REGISTRAR_PERSISTENCE_MODES as readonly string[]).includes(text)
-    ? (text as RegistrarPersistence)
-    : { error: `expected one of ${REGISTRAR_PERSISTENCE_MODES.join(', ')}` };
+const logLevel = oneOfWords<LogLevel>(LOG_LEVELS);
+const registrarPersistence = oneOfWords<RegistrarPersistence>(REGISTRAR_PERSISTENCE_MODES);
 
 const onOff: Parser<boolean> = (text) =>
   text === 'on' || text === 'true'
@@ -280,6 +299,22 @@ const settings: {
     flag: '--conference-css',
     parse: matching(/^[A-Za-z0-9._-]{1,64}$/, 'a calling search space name'),
   },
+  toneRegion: { env: 'STROWGER_TONE_REGION', flag: '--tone-region', parse: oneOfWords(TONE_REGIONS) },
+  callFailureInband: {
+    env: 'STROWGER_CALL_FAILURE_INBAND',
+    flag: '--call-failure-inband',
+    parse: oneOfWords(CALL_FAILURE_INBAND),
+  },
+  callFailureSeconds: {
+    env: 'STROWGER_CALL_FAILURE_SECONDS',
+    flag: '--call-failure-seconds',
+    parse: integerIn(...CALL_FAILURE_SECONDS_RANGE),
+  },
+  notInServiceAnnouncement: {
+    env: 'STROWGER_NOT_IN_SERVICE_ANNOUNCEMENT',
+    flag: '--not-in-service-announcement',
+    parse: matching(/^.{1,4096}$/, 'a file'),
+  },
 };
 
 const SECRET_SETTINGS: ReadonlySet<string> = new Set(['adminToken', 'databaseUrl']);
@@ -367,6 +402,12 @@ export function resolveNodeSettings(sources: {
           factoryNumber: input.conferenceFactoryNumber ?? null,
           roomPrefix: input.conferenceRoomPrefix ?? DEFAULT_ROOM_PREFIX,
           callingSearchSpace: input.conferenceCallingSearchSpace ?? null,
+        },
+        toneRegion: input.toneRegion ?? 'north-america',
+        callFailure: {
+          inband: input.callFailureInband ?? 'off',
+          seconds: input.callFailureSeconds ?? DEFAULT_CALL_FAILURE_SECONDS,
+          notInService: input.notInServiceAnnouncement ?? null,
         },
       },
     },

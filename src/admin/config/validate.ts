@@ -120,6 +120,10 @@ function nodeSettings({ node }: RawFile): NodeSettingsInput {
     conferenceFactoryNumber: node.media?.conference?.factoryNumber,
     conferenceRoomPrefix: node.media?.conference?.roomPrefix,
     conferenceCallingSearchSpace: node.media?.conference?.callingSearchSpace,
+    toneRegion: node.media?.toneRegion,
+    callFailureInband: node.media?.callFailure?.inband,
+    callFailureSeconds: node.media?.callFailure?.seconds,
+    notInServiceAnnouncement: node.media?.callFailure?.notInService,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }

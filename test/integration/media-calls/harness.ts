@@ -13,7 +13,12 @@ import type { MediaAnchor } from '../../../src/adapters/media/index.js';
 import { createSipCallHandler, type LineLocation } from '../../../src/adapters/sip-line/calls/index.js';
 import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls/index.js';
 import { createTrunkAdapter, type TrunkAdapter } from '../../../src/adapters/sip-trunk/index.js';
-import { snapshotOfConfiguration, type TrunkConfig } from '../../../src/admin/index.js';
+import {
+  type CallFailureSettings,
+  snapshotOfConfiguration,
+  type ToneRegionSetting,
+  type TrunkConfig,
+} from '../../../src/admin/index.js';
 import { type CallCore, type CallRecord, createCallCore } from '../../../src/core/index.js';
 import { createDialPlanRouter } from '../../../src/features/routing/index.js';
 import { goertzelFilter, goertzelPower } from '../../../src/media/goertzel.js';
@@ -69,6 +74,9 @@ export interface MediaNodeOptions {
   readonly trunk?: Partial<TrunkConfig>;
   /** Default 0: no media timeout. */
   readonly mediaTimeoutMs?: number;
+  readonly toneRegion?: ToneRegionSetting;
+  /** Failure tones (`node.media.callFailure`); default none. */
+  readonly callFailure?: CallFailureSettings;
 }
 
 export async function startMediaNode(options: MediaNodeOptions = {}): Promise<MediaNode> {
@@ -105,6 +113,8 @@ export async function startMediaNode(options: MediaNodeOptions = {}): Promise<Me
     snapshot: () => snapshot,
     mediaTimeoutMs,
     musicOnHold: { default: moh },
+    ...(options.toneRegion ? { toneRegion: options.toneRegion } : {}),
+    ...(options.callFailure ? { callFailure: options.callFailure } : {}),
     logger: pino({ level: 'silent' }),
   });
   const trunks: TrunkAdapter = createTrunkAdapter({
@@ -280,16 +290,13 @@ export function clearCalls(node: MediaNode): void {
     for (const connection of call.connections) node.core.clear(connection.id);
 }
 
-/**
- * The carrier's `gateway` calls `number` at the node, as a PSTN caller; its final response. The
- * answer it got is kept in `gateway.received`, its dialog in `gateway.dialog`.
- */
-export async function carrierDials(
+/** The carrier's `gateway` starts a call to `number` at the node, as a PSTN caller. */
+export function carrierCalls(
   node: MediaNode,
   gateway: MediaParty,
   number: string,
   headers: readonly [string, string][] = [],
-): Promise<InviteResponse> {
+): CallAttempt {
   const target = node.server.listening()[0] as SipEndpoint;
   const invite = createRequest({
     method: 'INVITE',
@@ -303,7 +310,20 @@ export async function carrierDials(
     contentType: 'application/sdp',
     headers: [...headers],
   });
-  const final = await new CallAttempt(gateway.stack.invite(invite, { target })).waitFor('final');
+  return new CallAttempt(gateway.stack.invite(invite, { target }));
+}
+
+/**
+ * The carrier's `gateway` calls `number` at the node, as a PSTN caller; its final response. The
+ * answer it got is kept in `gateway.received`, its dialog in `gateway.dialog`.
+ */
+export async function carrierDials(
+  node: MediaNode,
+  gateway: MediaParty,
+  number: string,
+  headers: readonly [string, string][] = [],
+): Promise<InviteResponse> {
+  const final = await carrierCalls(node, gateway, number, headers).waitFor('final');
   if (final.response.status === 200) {
     gateway.received.push(final.response.body.toString());
     gateway.dialog = final.dialog;

@@ -31,6 +31,8 @@ describe('resolveNodeSettings', () => {
             roomPrefix: '*8',
             callingSearchSpace: null,
           },
+          toneRegion: 'north-america',
+          callFailure: { inband: 'off', seconds: 10, notInService: null },
         },
       },
     });
@@ -70,6 +72,47 @@ describe('resolveNodeSettings', () => {
       errors: ['STROWGER_REGISTRAR_PERSISTENCE: expected one of write-back, write-through, got "lazy"'],
     });
     expect(validateConfigText('node:\n  registrar: { persistence: lazy }\n', 'strowger.yaml').ok).toBe(false);
+  });
+
+  it('reads the tone region and failure tones from the file, environment and flags', () => {
+    const parsed = validateConfigText(
+      [
+        'node:',
+        '  media:',
+        '    toneRegion: itu',
+        '    callFailure: { inband: trunks, seconds: 5, notInService: /srv/moh/not-in-service.wav }',
+        '',
+      ].join('\n'),
+      'strowger.yaml',
+    );
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const fromFile = resolveNodeSettings({ file: parsed.file.node });
+    expect(fromFile.ok && [fromFile.settings.media.toneRegion, fromFile.settings.media.callFailure]).toEqual([
+      'itu',
+      { inband: 'trunks', seconds: 5, notInService: '/srv/moh/not-in-service.wav' },
+    ]);
+    const overridden = resolveNodeSettings({
+      file: parsed.file.node,
+      env: { STROWGER_CALL_FAILURE_INBAND: 'all' },
+      flags: { toneRegion: 'north-america', callFailureSeconds: '20' },
+    });
+    expect(overridden.ok && overridden.settings.media).toMatchObject({
+      toneRegion: 'north-america',
+      callFailure: { inband: 'all', seconds: 20 },
+    });
+    expect(
+      resolveNodeSettings({ env: { STROWGER_TONE_REGION: 'uk' }, flags: { callFailureSeconds: '0' } }),
+    ).toEqual({
+      ok: false,
+      errors: [
+        'STROWGER_TONE_REGION: expected one of north-america, itu, got "uk"',
+        '--call-failure-seconds: expected an integer 1–60, got "0"',
+      ],
+    });
+    const invalid = validateConfigText('node:\n  media:\n    callFailure: { inband: sometimes }\n', 'x.yaml');
+    expect(invalid.ok ? [] : invalid.errors.map((error) => error.message)).toEqual([
+      expect.stringContaining('off, trunks, all'),
+    ]);
   });
 
   it('switches a listener off with off or false', () => {
