@@ -1,7 +1,6 @@
 /** Building requests (RFC 3261 §8.1.1) and responses (RFC 3261 §8.2.6). */
 import { allIn, TOKEN } from './chars.js';
 import { formatCSeq, MAX_CSEQ } from './cseq.js';
-import { getFieldValues } from './field-values.js';
 import { HeaderFields } from './headers.js';
 import { generateTag } from './ids.js';
 import { Request, Response } from './message.js';
@@ -55,9 +54,47 @@ function nameAddrText(value: NameAddr | string, what: string): string {
     : formatNameAddr(value);
 }
 
+/** Shared by every message built without a body: no octet of it can be changed. */
+const NO_BODY = Buffer.alloc(0);
+
 function toBuffer(body: Buffer | string | undefined): Buffer {
-  if (body === undefined) return Buffer.alloc(0);
+  if (body === undefined) return NO_BODY;
   return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}
+
+/**
+ * The standard fields of a message being built, straight into the arrays a HeaderFields is made
+ * of: the names are ours and written canonically, so only a value can be unfit, and only one
+ * that did not come from a checked HeaderFields is checked (as HeaderFields.append would).
+ */
+class StandardFields {
+  readonly names: string[] = [];
+  readonly values: string[] = [];
+  readonly keys: string[] = [];
+
+  /** A value from a caller or formatted from a caller's object: CR or LF would inject a field. */
+  add(name: string, key: string, value: string): void {
+    if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+      throw new TypeError(`SIP header ${name} value contains CR or LF`);
+    }
+    this.addChecked(name, key, value);
+  }
+
+  addChecked(name: string, key: string, value: string): void {
+    this.names.push(name);
+    this.values.push(value);
+    this.keys.push(key);
+  }
+
+  /** Every field of header `key` in `source`, in order, under the canonical `name`. */
+  copy(source: HeaderFields, name: string, key: string): void {
+    for (let i = 0; i < source.size; i++)
+      if (source.keyAt(i) === key) this.addChecked(name, key, source.valueAt(i));
+  }
+
+  toHeaders(): HeaderFields {
+    return new HeaderFields(this.names, this.values, this.keys);
+  }
 }
 
 function appendExtras(
@@ -80,14 +117,15 @@ export function createRequest(init: RequestInit): SipRequest {
   const uri = typeof init.uri === 'string' ? orThrow(parseUri(init.uri), 'Request-URI') : init.uri;
   const seq = typeof init.cseq === 'number' ? init.cseq : init.cseq.seq;
   if (!Number.isInteger(seq) || seq < 0 || seq > MAX_CSEQ) throw new TypeError(`invalid CSeq number ${seq}`);
-  const headers = new HeaderFields();
-  for (const via of init.via ?? []) headers.append('Via', formatVia(via));
-  headers.append('Max-Forwards', String(init.maxForwards ?? DEFAULT_MAX_FORWARDS));
-  headers.append('From', nameAddrText(init.from, 'From'));
-  headers.append('To', nameAddrText(init.to, 'To'));
-  headers.append('Call-ID', init.callId);
-  headers.append('CSeq', formatCSeq({ seq, method: init.method }));
-  if (init.contact !== undefined) headers.append('Contact', nameAddrText(init.contact, 'Contact'));
+  const fields = new StandardFields();
+  if (init.via !== undefined) for (const via of init.via) fields.add('Via', 'via', formatVia(via));
+  fields.add('Max-Forwards', 'max-forwards', String(init.maxForwards ?? DEFAULT_MAX_FORWARDS));
+  fields.add('From', 'from', nameAddrText(init.from, 'From'));
+  fields.add('To', 'to', nameAddrText(init.to, 'To'));
+  fields.add('Call-ID', 'call-id', init.callId);
+  fields.add('CSeq', 'cseq', formatCSeq({ seq, method: init.method }));
+  if (init.contact !== undefined) fields.add('Contact', 'contact', nameAddrText(init.contact, 'Contact'));
+  const headers = fields.toHeaders();
   appendExtras(headers, init.headers, init.contentType);
   return new Request(init.method, uri, 'SIP/2.0', headers, toBuffer(init.body));
 }
@@ -117,6 +155,23 @@ export function createResponseFromHeaders(headers: SipHeaders, status: number, r
   return buildResponse(headers, parsedTo?.ok ? hasTag(parsedTo.value) : true, status, reason, {});
 }
 
+/** A foreign SipHeaders as a HeaderFields, its values split as its `getAll` splits them. */
+function asHeaderFields(source: SipHeaders): HeaderFields {
+  const copy = new HeaderFields();
+  const copyAll = (name: string) => {
+    for (const value of source.getAll(name)) copy.append(name, value);
+  };
+  copyAll('Via');
+  copyAll('From');
+  // To is one name-addr, whose display name may hold a comma: never split.
+  const to = source.get('To');
+  if (to !== undefined) copy.append('To', to);
+  copyAll('Call-ID');
+  copyAll('CSeq');
+  copyAll('Timestamp');
+  return copy;
+}
+
 function hasTag(nameAddr: NameAddr): boolean {
   const tag = nameAddr.params.tag;
   return tag !== undefined && tag !== null;
@@ -131,19 +186,20 @@ function buildResponse(
 ): SipResponse {
   if (!Number.isInteger(status) || status < 100 || status > 699)
     throw new TypeError(`invalid SIP status ${status}`);
-  const headers = new HeaderFields();
-  const copy = (name: string): void => {
-    for (const value of getFieldValues(source, name)) headers.append(name, value);
-  };
-  copy('Via');
-  copy('From');
-  const to = source.get('To');
+  // The request's fields were checked on their way in (parsed, or set through HeaderFields).
+  const request = source instanceof HeaderFields ? source : asHeaderFields(source);
+  const fields = new StandardFields();
+  fields.copy(request, 'Via', 'via');
+  fields.copy(request, 'From', 'from');
+  const to = request.get('To');
   if (to !== undefined) {
-    headers.append('To', status > 100 && !toHasTag ? `${to};tag=${options.toTag ?? generateTag()}` : to);
+    if (status > 100 && !toHasTag) fields.add('To', 'to', `${to};tag=${options.toTag ?? generateTag()}`);
+    else fields.addChecked('To', 'to', to);
   }
-  copy('Call-ID');
-  copy('CSeq');
-  if (status === 100) copy('Timestamp');
+  fields.copy(request, 'Call-ID', 'call-id');
+  fields.copy(request, 'CSeq', 'cseq');
+  if (status === 100) fields.copy(request, 'Timestamp', 'timestamp');
+  const headers = fields.toHeaders();
   appendExtras(headers, options.headers, options.contentType);
   return new Response(status, reason ?? reasonPhrase(status), 'SIP/2.0', headers, toBuffer(options.body));
 }
