@@ -34,6 +34,7 @@ export {
   type Announcement,
   type AnnounceOutcome,
   createMediaAnchor,
+  type EndpointOwner,
   type HandedOverLeg,
   type HoldOutcome,
   type LegPolicy,

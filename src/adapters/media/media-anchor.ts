@@ -140,6 +140,17 @@ export type HoldOutcome = { ok: true; moh: boolean; reason?: string } | { ok: fa
 /** `tone` false: the party hears no tone, for `reason` (no G.711 codec, its call was answered). */
 export type RingbackOutcome = { ok: true; tone: boolean; reason?: string } | { ok: false; reason: string };
 
+/**
+ * `call`: a leg of an anchored call; `legId` (the core's connection id) is null for the endpoint
+ * of an offer no leg has answered yet. `announcement`: a failed caller's tone or announcement,
+ * which belongs to no call any more.
+ */
+export interface EndpointOwner {
+  readonly kind: 'call' | 'announcement';
+  readonly callId: string | null;
+  readonly legId: string | null;
+}
+
 export interface MediaAnchor {
   /** Rewrites an offer from `legId` for the other leg of the call. */
   anchorOffer(
@@ -202,6 +213,8 @@ export interface MediaAnchor {
   release(callId: string): Promise<void>;
   /** The endpoint of a leg, for the recording service. */
   endpointOf(callId: string, legId: string): string | null;
+  /** Who an endpoint serves, for the runtime views; null for one the anchor does not hold. */
+  endpointOwner(endpointId: string): EndpointOwner | null;
   /**
    * Gives a leg's endpoint to a new owner (the conference bridge takes in a party a transfer
    * brought to it): the anchor forgets the leg without releasing its ports, and the owner
@@ -262,6 +275,8 @@ interface CallState {
   offer: PendingOffer | null;
   /** The leg that holds the other, while it does. */
   holder: LegState | null;
+  /** Set for the state `announce` keeps under its key: no call of the core's. */
+  announcement?: true;
 }
 
 export function createMediaAnchor(options: MediaAnchorOptions): MediaAnchor {
@@ -619,7 +634,7 @@ class Anchor implements MediaAnchor {
         endpoint = await this.engine.allocate(this.legSettings(policy, [law], line, 0));
         const leg = this.newLeg(null, policy, endpoint);
         leg.formats = [law];
-        const call: CallState = { id: key, legs: [leg], offer: null, holder: null };
+        const call: CallState = { id: key, legs: [leg], offer: null, holder: null, announcement: true };
         this.callStates.set(key, call);
         this.byEndpoint.set(endpoint.id, { call, leg });
         const id = endpoint.id;
@@ -882,6 +897,14 @@ class Anchor implements MediaAnchor {
 
   endpointOf(callId: string, legId: string): string | null {
     return this.legs(callId, legId)?.leg.endpoint.id ?? null;
+  }
+
+  endpointOwner(endpointId: string): EndpointOwner | null {
+    const owner = this.byEndpoint.get(endpointId);
+    if (!owner) return null;
+    return owner.call.announcement
+      ? { kind: 'announcement', callId: null, legId: null }
+      : { kind: 'call', callId: owner.call.id, legId: owner.leg.id };
   }
 
   onLegReleased(listener: (callId: string, legId: string, endpointId: string) => void): () => void {
