@@ -6,6 +6,11 @@
  * partition, every contact) sit in one small array, searched in place, rather than in Maps of
  * Maps; and one clock timer serves every expiry through a heap ordered by expiry, rather than
  * a timer per binding that each refresh would cancel and create again.
+ *
+ * A refresh that moves an expiry later leaves the heap alone: the entry keeps the instant it was
+ * queued under (`dueAt`), and when that comes the entry is queued again under the binding's
+ * current expiry. A refresh then costs no walk through the heap, and a binding costs one move
+ * per interval it was first queued for, however often it is refreshed.
  */
 import type { Clock, TimerHandle } from '../../sip/index.js';
 import type { Binding, LineRef } from './binding.js';
@@ -14,6 +19,8 @@ interface Entry {
   binding: Binding;
   /** Index in the expiry heap; NOT_QUEUED once its expiry has been reported. */
   slot: number;
+  /** The heap's key: when to look at the entry again, never later than its binding's expiry. */
+  dueAt: number;
 }
 
 const NOT_QUEUED = -1;
@@ -21,7 +28,7 @@ const NOT_QUEUED = -1;
 export class BindingTable {
   /** DN → its bindings in every partition, in registration order. */
   private readonly byDn = new Map<string, Entry[]>();
-  /** The entries not yet reported expired, as a binary min-heap on `expiresAt`. */
+  /** The entries not yet reported expired, as a binary min-heap on `dueAt`. */
   private readonly heap: Entry[] = [];
   private count = 0;
   private timer: TimerHandle | undefined;
@@ -66,7 +73,7 @@ export class BindingTable {
   set(binding: Binding): void {
     const entry = this.find(binding.line, binding.contactKey);
     if (entry === undefined) {
-      const added: Entry = { binding, slot: NOT_QUEUED };
+      const added: Entry = { binding, slot: NOT_QUEUED, dueAt: binding.expiresAt };
       const entries = this.byDn.get(binding.line.dn);
       if (entries === undefined) this.byDn.set(binding.line.dn, [added]);
       else entries.push(added);
@@ -74,8 +81,13 @@ export class BindingTable {
       this.enqueue(added);
     } else {
       entry.binding = binding;
-      if (entry.slot === NOT_QUEUED) this.enqueue(entry);
-      else this.resift(entry.slot);
+      if (entry.slot === NOT_QUEUED) {
+        entry.dueAt = binding.expiresAt;
+        this.enqueue(entry);
+      } else if (binding.expiresAt < entry.dueAt) {
+        entry.dueAt = binding.expiresAt;
+        this.siftUp(entry.slot);
+      }
     }
     this.arm();
   }
@@ -119,9 +131,9 @@ export class BindingTable {
    */
   private arm(): void {
     const next = this.heap[0];
-    if (next === undefined || next.binding.expiresAt >= this.timerAt) return;
+    if (next === undefined || next.dueAt >= this.timerAt) return;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timerAt = next.binding.expiresAt;
+    this.timerAt = next.dueAt;
     this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, this.timerAt - this.clock.now()));
   }
 
@@ -130,7 +142,13 @@ export class BindingTable {
     this.timerAt = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
     const due: Binding[] = [];
-    for (let head = this.heap[0]; head !== undefined && head.binding.expiresAt <= now; head = this.heap[0]) {
+    for (let head = this.heap[0]; head !== undefined && head.dueAt <= now; head = this.heap[0]) {
+      if (head.binding.expiresAt > now) {
+        // Refreshed since it was queued: queued again under its current expiry.
+        head.dueAt = head.binding.expiresAt;
+        this.siftDown(0);
+        continue;
+      }
       this.dequeue(0);
       due.push(head.binding);
     }
@@ -167,7 +185,7 @@ export class BindingTable {
     while (slot > 0) {
       const parentSlot = (slot - 1) >> 1;
       const parent = heap[parentSlot] as Entry;
-      if (parent.binding.expiresAt <= entry.binding.expiresAt) break;
+      if (parent.dueAt <= entry.dueAt) break;
       heap[slot] = parent;
       parent.slot = slot;
       slot = parentSlot;
@@ -184,13 +202,9 @@ export class BindingTable {
       let child = 2 * slot + 1;
       if (child >= heap.length) break;
       const right = child + 1;
-      if (
-        right < heap.length &&
-        (heap[right] as Entry).binding.expiresAt < (heap[child] as Entry).binding.expiresAt
-      )
-        child = right;
+      if (right < heap.length && (heap[right] as Entry).dueAt < (heap[child] as Entry).dueAt) child = right;
       const next = heap[child] as Entry;
-      if (entry.binding.expiresAt <= next.binding.expiresAt) break;
+      if (entry.dueAt <= next.dueAt) break;
       heap[slot] = next;
       next.slot = slot;
       slot = child;

@@ -87,6 +87,20 @@ export interface DigestResponseInput {
   cnonce?: string;
   /** Message body, hashed for qop=auth-int. */
   body?: Buffer | string;
+  /** H(A2) when the caller has it already (see `digestHa2`). */
+  ha2?: string;
+}
+
+/** H(A2) (RFC 7616 §3.4.3): auth-int binds the body hash, the hash of the empty body when there is none. */
+export function digestHa2(
+  hash: DigestHashName,
+  method: string,
+  uri: string,
+  qop?: DigestQop,
+  body?: Buffer | string,
+): string {
+  const a2 = qop === 'auth-int' ? `${method}:${uri}:${digestHex(hash, body ?? '')}` : `${method}:${uri}`;
+  return digestHex(hash, a2);
 }
 
 /** The request-digest (RFC 7616 §3.4.1) as lower-case hex. */
@@ -97,12 +111,7 @@ export function digestResponse(input: DigestResponseInput): string {
   const ha1 = isSessionAlgorithm(input.algorithm)
     ? digestHex(hash, `${input.ha1}:${input.nonce}:${cnonce}`)
     : input.ha1;
-  // RFC 7616 §3.4.3: auth-int binds the body hash, the hash of the empty body when there is none.
-  const a2 =
-    input.qop === 'auth-int'
-      ? `${input.method}:${input.uri}:${digestHex(hash, input.body ?? '')}`
-      : `${input.method}:${input.uri}`;
-  const ha2 = digestHex(hash, a2);
+  const ha2 = input.ha2 ?? digestHa2(hash, input.method, input.uri, input.qop, input.body);
   if (input.qop === undefined) return digestHex(hash, `${ha1}:${input.nonce}:${ha2}`);
   return digestHex(hash, `${ha1}:${input.nonce}:${input.nc ?? ''}:${cnonce}:${input.qop}:${ha2}`);
 }

@@ -12,6 +12,7 @@ import {
   type DigestHashName,
   type DigestQop,
   digestHa1,
+  digestHa2,
   digestResponse,
   hashOf,
   isSessionAlgorithm,
@@ -21,6 +22,7 @@ import { type DigestCredentials, formatDigestChallenge, parseDigestCredentials }
 import { digestUriMatches } from './digest-uri.js';
 import { NonceCodec } from './nonce.js';
 import { NonceCountWindow } from './nonce-count-window.js';
+import { ownedText } from './owned-text.js';
 
 export interface DigestServerOptions {
   realm: string;
@@ -167,6 +169,15 @@ export function createDigestServer(options: DigestServerOptions): DigestServer {
   const freshTemplates = templates(false);
   const staleTemplates = templates(true);
 
+  // H(A2) of the last request verified without a body in it: the phones of a registrar all
+  // send REGISTER to the same Request-URI, so one entry spares a hash on nearly every request.
+  let lastA2 = { hash: '', method: '', uri: '', value: '' };
+  function ha2Of(hash: DigestHashName, method: string, uri: string): string {
+    if (lastA2.uri !== uri || lastA2.method !== method || lastA2.hash !== hash)
+      lastA2 = { hash, method: ownedText(method), uri: ownedText(uri), value: digestHa2(hash, method, uri) };
+    return lastA2.value;
+  }
+
   function challenge({ proxy, stale = false }: DigestChallengeOptions): DigestChallengeHeaders {
     // One nonce serves every algorithm offered: the client answers only one of them.
     const nonce = nonces.issue(clock.now());
@@ -246,6 +257,7 @@ export function createDigestServer(options: DigestServerOptions): DigestServer {
       nc: credentials.nc,
       cnonce: credentials.cnonce,
       body: request.body,
+      ha2: qop === 'auth-int' ? undefined : ha2Of(hash, request.method, credentials.uri),
     });
     if (!sameDigest(expected, credentials.response)) return invalid('response', 'Wrong response (password?)');
 

@@ -80,6 +80,24 @@ describe('BindingTable', () => {
     expect(expired).toEqual([refreshed]);
   });
 
+  it('reports bindings refreshed later and earlier, among others, each at its latest expiry in order', () => {
+    const { clock, expired, bindings } = table();
+    const lines = Array.from({ length: 50 }, (_, i) => String(300 + i));
+    for (const [i, dn] of lines.entries()) bindings.set(binding(dn, 'a', 100 + i));
+    // Every even line refreshed three times, each later; every line divisible by 5 then earlier.
+    const final = new Map(lines.map((dn, i) => [dn, 100 + i]));
+    for (let round = 1; round <= 3; round++)
+      for (const [i, dn] of lines.entries()) if (i % 2 === 0) final.set(dn, 1000 * round + i);
+    for (const [i, dn] of lines.entries()) if (i % 5 === 0) final.set(dn, 50 + i);
+    for (const [dn, at] of final) bindings.set(binding(dn, 'a', at));
+    clock.advance(99);
+    expect(expired.map((gone) => gone.line.dn)).toEqual(lines.filter((_, i) => i % 5 === 0 && 50 + i <= 99));
+    clock.advance(5000);
+    expect(expired.map((gone) => gone.expiresAt)).toEqual([...final.values()].sort((a, b) => a - b));
+    expect(bindings.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
   it('reports again a binding refreshed after its expiry was reported but before it was removed', () => {
     const clock = new FakeClock();
     const expired: Binding[] = [];

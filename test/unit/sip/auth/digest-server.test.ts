@@ -112,6 +112,34 @@ describe('verify', () => {
     },
   );
 
+  it('checks each request against its own method and Request-URI, however they alternate', () => {
+    const { server } = setup({ algorithms: ['SHA-256', 'MD5'] });
+    const signed = (method: string, host: string, algorithm: 'SHA-256' | 'MD5', password = 'wonderland') => {
+      const challenge = server
+        .challenge({ proxy: false })
+        .values.filter((value) => value.includes(algorithm));
+      const answer = answerChallenge({
+        challenges: challenge,
+        method,
+        uri: `sip:${host}`,
+        username: 'alice',
+        password,
+      });
+      if (!answer.ok) throw new Error(answer.error.message);
+      return testRequest(method, sipUri(host), [['Authorization', answer.value.value]]);
+    };
+    const verdicts = [
+      signed('REGISTER', 'a.example', 'MD5'),
+      signed('REGISTER', 'a.example', 'MD5'),
+      signed('REGISTER', 'a.example', 'SHA-256'),
+      signed('REGISTER', 'b.example', 'SHA-256'),
+      signed('SUBSCRIBE', 'b.example', 'SHA-256'),
+      signed('REGISTER', 'b.example', 'SHA-256', 'guess'),
+      signed('REGISTER', 'a.example', 'MD5'),
+    ].map((request) => server.verify(request, { proxy: false, lookup: users }).status);
+    expect(verdicts).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'invalid', 'ok']);
+  });
+
   it('verifies against a stored HA1 instead of a password', () => {
     const { server } = setup();
     const request = signedRegister(server.challenge({ proxy: false }).values);
