@@ -17,12 +17,14 @@ import { createMetricsRegistry } from './metrics.js';
 import { registerConferenceRoutes } from './routes/conference-routes.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
+import { registerMediaRoutes } from './routes/media-routes.js';
 import { registerRecordingRoutes } from './routes/recording-routes.js';
 import { registerRuntimeRoutes } from './routes/runtime-routes.js';
 import { ErrorBody } from './schemas.js';
 import type {
   ConferenceControl,
   EventSource,
+  MediaSource,
   MetricsSources,
   RecordingControl,
   RuntimeViews,
@@ -50,6 +52,8 @@ export interface ApiServerOptions {
   readonly conferences?: ConferenceControl;
   /** Call recording; without it (media not anchored) the recording routes answer 503. */
   readonly recordings?: RecordingControl;
+  /** The RTP engine and the anchor; without it (media not anchored) `/media` answers `anchored: false`. */
+  readonly media?: MediaSource;
   /** The live SIP message trace; without it `/api/v1/trace` is not offered. */
   readonly trace?: TraceSource;
   readonly metrics: MetricsSources;
@@ -159,6 +163,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   );
   registerConferenceRoutes(app, options.conferences, API_PREFIX);
   registerRecordingRoutes(app, options.recordings, API_PREFIX);
+  registerMediaRoutes(app, options.media, API_PREFIX);
 
   const broadcaster = createEventBroadcaster(options.events, logger);
   app.route({

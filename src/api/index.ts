@@ -9,6 +9,7 @@ export {
   OPENAPI_PATH,
   TRACE_PATH,
 } from './api-server.js';
+export type { MediaStateView, MediaStreamView } from './routes/media-routes.js';
 export type {
   CallView,
   ConferenceControl,
@@ -18,6 +19,10 @@ export type {
   ConnectionView,
   EndpointView,
   EventSource,
+  MediaEndpointFigures,
+  MediaEndpointOwner,
+  MediaFigures,
+  MediaSource,
   MetricsSources,
   RecordingControl,
   RecordingFileView,

@@ -3,7 +3,7 @@
  * scrape time, and prom-client's default Node.js metrics (event-loop lag among them).
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { MetricsSources } from './sources.js';
+import type { MediaFigures, MetricsSources } from './sources.js';
 
 /**
  * RFC 3261 §27.4 and the extensions' methods. Others are counted as `other`, so that a peer
@@ -82,6 +82,8 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       },
     });
   }
+  const media = sources.media?.bind(sources);
+  if (media) registerMediaGauges(registry, media);
   new Counter({
     name: 'strowger_calls_ended_total',
     help: 'Calls ended, by end cause (ECMA-269 cause)',
@@ -133,4 +135,58 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     },
   });
   return registry;
+}
+
+/**
+ * The RTP engine's gauges. prom-client collects every metric of a scrape at once, so the three
+ * share one read of the engine: a worker's utilisation is measured since the previous read, and
+ * separate reads would each see only the moments since the other's. No gauge is per endpoint:
+ * endpoints come and go with calls, and a series each would grow without bound.
+ */
+function registerMediaGauges(registry: Registry, read: () => Promise<MediaFigures>): void {
+  let reading: Promise<MediaFigures | undefined> | undefined;
+  const figures = () => {
+    reading ??= read()
+      // An engine that cannot be read (a worker gone, the node stopping) fails its gauges, not the scrape.
+      .catch(() => undefined)
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  new Gauge({
+    name: 'strowger_rtp_ports',
+    help: 'RTP/RTCP port pairs of the media port range, by state (used, available)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const read = await figures();
+      if (!read) return;
+      this.set({ state: 'used' }, read.ports.used);
+      this.set({ state: 'available' }, read.ports.available);
+    },
+  });
+  new Gauge({
+    name: 'strowger_rtp_streams',
+    help: 'RTP endpoints allocated (call legs, announcements, conference participants)',
+    registers: [registry],
+    async collect() {
+      this.set((await figures())?.endpoints.length ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: 'strowger_rtp_worker_utilization',
+    help: 'Share of time each RTP worker thread was busy since the previous scrape (0-1)',
+    labelNames: ['worker'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const read = await figures();
+      if (!read) return;
+      for (const [worker, utilization] of read.workerUtilization.entries())
+        if (utilization !== null && Number.isFinite(utilization))
+          this.set({ worker: String(worker) }, utilization);
+    },
+  });
 }

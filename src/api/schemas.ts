@@ -444,3 +444,73 @@ export const RecordingFileParams = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 200 }) },
   closed,
 );
+
+/** More streams than this are never listed in one answer. */
+export const MAX_MEDIA_STREAMS = 10_000;
+export const DEFAULT_MEDIA_STREAMS = 1000;
+
+export const MediaQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_MEDIA_STREAMS,
+        description: `Streams listed at most. Default ${DEFAULT_MEDIA_STREAMS}.`,
+      }),
+    ),
+  },
+  closed,
+);
+
+const count = Type.Integer({ minimum: 0 });
+
+export const MediaStream = Type.Object({
+  endpointId: Type.String({ description: 'The RTP engine’s endpoint (one port pair).' }),
+  kind: Type.Union([Type.Literal('call'), Type.Literal('announcement'), Type.Literal('other')], {
+    description:
+      '`call`: a leg of an anchored call; `announcement`: a failed caller’s tone or announcement; `other`: an endpoint no call holds (a conference participant’s).',
+  }),
+  callId: nullable(Type.String()),
+  connectionId: nullable(
+    Type.String({
+      description: 'The leg’s CSTA connection; null while the leg has not answered the offer.',
+    }),
+  ),
+  packetsReceived: count,
+  packetsSent: count,
+  packetsLost: Type.Integer({
+    description: 'Expected minus received (RFC 3550 A.3); negative when duplicates arrived.',
+  }),
+  jitterMs: Type.Number({ description: 'Interarrival jitter in milliseconds (RFC 3550 A.8).' }),
+  malformed: count,
+  foreignSource: Type.Integer({
+    minimum: 0,
+    description: 'Packets from a source other than the one the endpoint latched on to.',
+  }),
+  unroutable: Type.Integer({
+    minimum: 0,
+    description: 'Packets with a payload type the leg did not negotiate or its peer cannot take.',
+  }),
+});
+
+export const MediaState = Type.Object({
+  anchored: Type.Boolean({
+    description: 'False when the node does not anchor media (`node.media.anchor: off`): every figure is 0.',
+  }),
+  workers: count,
+  ports: Type.Object({
+    capacity: Type.Integer({ minimum: 0, description: 'RTP/RTCP port pairs in the range.' }),
+    used: count,
+    available: count,
+  }),
+  conferences: Type.Integer({ minimum: 0, description: 'Conference mixes running.' }),
+  workerUtilization: Type.Array(nullable(Type.Number({ minimum: 0, maximum: 1 })), {
+    description:
+      'Per worker, the share of time its event loop was busy (0–1) since the engine was last read (by this route or a scrape of `/metrics`); null when not known.',
+  }),
+  totalStreams: Type.Integer({
+    minimum: 0,
+    description: 'Endpoints allocated; `streams` lists at most `limit` of them.',
+  }),
+  streams: Type.Array(MediaStream),
+});

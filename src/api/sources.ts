@@ -150,6 +150,49 @@ export interface TransactionStats {
   readonly nonInviteServer: number;
 }
 
+/** One RTP endpoint's counters since it was allocated, as the engine keeps them. */
+export interface MediaEndpointFigures {
+  readonly endpointId: string;
+  readonly packetsReceived: number;
+  readonly packetsSent: number;
+  /** Expected minus received for the current source (RFC 3550 A.3); negative with duplicates. */
+  readonly packetsLost: number;
+  /** Interarrival jitter in milliseconds (RFC 3550 A.8). */
+  readonly jitterMs: number;
+  readonly malformed: number;
+  /** Packets from a source other than the latched one. */
+  readonly foreignSource: number;
+  /** Packets with a payload type the leg did not negotiate or its peer cannot take. */
+  readonly unroutable: number;
+}
+
+/** The RTP engine's state at one instant. */
+export interface MediaFigures {
+  readonly workers: number;
+  /**
+   * Per worker, the share of time its event loop was busy since the engine was last asked (by
+   * `/media` or a scrape of `/metrics`); null for an engine on the main thread or a worker gone.
+   */
+  readonly workerUtilization: readonly (number | null)[];
+  readonly ports: { readonly capacity: number; readonly used: number; readonly available: number };
+  readonly conferences: number;
+  readonly endpoints: readonly MediaEndpointFigures[];
+}
+
+/** Who an endpoint serves: `legId` is the core connection id of a call's leg. */
+export interface MediaEndpointOwner {
+  readonly kind: 'call' | 'announcement';
+  readonly callId: string | null;
+  readonly legId: string | null;
+}
+
+/** The RTP engine and the media anchor (src/media, src/adapters/media) as the API reads them. */
+export interface MediaSource {
+  stats(): Promise<MediaFigures>;
+  /** Null for an endpoint no call or announcement holds (a conference participant's, say). */
+  ownerOf(endpointId: string): MediaEndpointOwner | null;
+}
+
 /** Read at every scrape of `/metrics`. */
 export interface MetricsSources {
   sipStats(): SipMessageStats;
@@ -162,6 +205,8 @@ export interface MetricsSources {
   conferences?(): { readonly rooms: number; readonly participants: number };
   /** Recordings in progress; absent when media is not anchored. */
   recordings?(): number;
+  /** The RTP engine's state, read once per scrape; absent when media is not anchored. */
+  media?(): Promise<MediaFigures>;
 }
 
 /** A participant of a conference room: its call with the bridge. Times are epoch milliseconds. */

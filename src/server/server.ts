@@ -23,7 +23,7 @@ import {
   type NodeSettings,
   type PhoneAdmissionInput,
 } from '../admin/index.js';
-import { type ApiServer, createApiServer } from '../api/index.js';
+import { type ApiServer, createApiServer, type MediaSource } from '../api/index.js';
 import {
   type AutoRegistrationSettings,
   createAutoRegistration,
@@ -288,6 +288,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         trace,
         ...(bridge ? { conferences: bridge } : {}),
         ...(recordings ? { recordings } : {}),
+        ...(media ? { media: mediaSource(media.calls) } : {}),
         metrics: {
           sipStats: () => counters.stats(),
           transactionStats: () => sip.transactions.stats(),
@@ -296,6 +297,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           callsByCause: () => calls.callsByCause(),
           ...(bridge ? { conferences: () => bridge.counts } : {}),
           ...(recordings ? { recordings: () => recordings.count } : {}),
+          ...(media ? { media: () => media.calls.engine.stats() } : {}),
         },
         token: settings.adminToken,
         bind: settings.http.bind,
@@ -331,6 +333,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await teardown.run(logger);
     throw error;
   }
+}
+
+/** What `/media` reads: the engine's figures and, from the anchor, who each endpoint serves. */
+function mediaSource({ engine, anchor }: NodeCallMedia): MediaSource {
+  return { stats: () => engine.stats(), ownerOf: (endpointId) => anchor.endpointOwner(endpointId) };
 }
 
 /** The RTP engine and the media anchor of the node's calls. */
