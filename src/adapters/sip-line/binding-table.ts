@@ -48,18 +48,19 @@ export class BindingTable {
     return this.find(line, contactKey)?.binding;
   }
 
-  /** The bindings of one line, in registration order. */
-  forLine(line: LineRef): Binding[] {
+  /**
+   * The bindings of one line (`partition` undefined: of the DN in every partition) that expire
+   * after `now`, in registration order. An expired binding may wait a moment for its timer.
+   */
+  live(dn: string, partition: string | undefined, now: number): Binding[] {
     const bindings: Binding[] = [];
-    for (const entry of this.byDn.get(line.dn) ?? []) {
-      if (entry.binding.line.partition === line.partition) bindings.push(entry.binding);
+    const entries = this.byDn.get(dn);
+    if (entries === undefined) return bindings;
+    for (const { binding } of entries) {
+      if (binding.expiresAt > now && (partition === undefined || binding.line.partition === partition))
+        bindings.push(binding);
     }
     return bindings;
-  }
-
-  /** The bindings of a DN in every partition. */
-  forDn(dn: string): Binding[] {
-    return (this.byDn.get(dn) ?? []).map((entry) => entry.binding);
   }
 
   *all(): IterableIterator<Binding> {

@@ -170,9 +170,7 @@ export class LocationService {
 
   /** Live bindings of a DN (in one partition, or every one). */
   lookup(dn: string, partition?: string): Binding[] {
-    const bindings = partition === undefined ? this.table.forDn(dn) : this.table.forLine({ dn, partition });
-    const now = this.options.clock.now();
-    return bindings.filter((binding) => binding.expiresAt > now);
+    return this.table.live(dn, partition, this.options.clock.now());
   }
 
   /**
@@ -254,7 +252,7 @@ export class LocationService {
   private plan(change: BindingChange): ChangePlan | ChangeResult {
     const { clock, maxBindingsPerLine } = this.options;
     const now = clock.now();
-    const current = this.table.forLine(change.line).filter((binding) => binding.expiresAt > now);
+    const current = this.table.live(change.line.dn, change.line.partition, now);
     if (change.request.kind === 'query') return { ok: true, bindings: current };
 
     const removed: Binding[] = [];
@@ -295,9 +293,10 @@ export class LocationService {
         };
         added.push({ binding, previous, stored: false });
       }
-      const kept = current.length - removed.length;
-      const fresh = added.filter((entry) => entry.previous === undefined).length;
-      if (kept + fresh > maxBindingsPerLine) return { ok: false, status: 403, reason: 'Too Many Contacts' };
+      let fresh = 0;
+      for (const entry of added) if (entry.previous === undefined) fresh++;
+      if (current.length - removed.length + fresh > maxBindingsPerLine)
+        return { ok: false, status: 403, reason: 'Too Many Contacts' };
     }
 
     const rows: RowChange[] = [];

@@ -34,18 +34,23 @@ function table() {
 describe('BindingTable', () => {
   it('keeps lines apart by partition and contacts apart by key, in registration order', () => {
     const { bindings } = table();
+    const live = (partition?: string, now = 0) => bindings.live('201', partition, now);
     const first = binding('201', 'a', 1000);
     const other = binding('201', 'a', 1000, 'external');
     const second = binding('201', 'b', 1000);
     for (const each of [first, other, second]) bindings.set(each);
     expect(bindings.size).toBe(3);
-    expect(bindings.forLine({ dn: '201', partition: 'internal' })).toEqual([first, second]);
-    expect(bindings.forDn('201')).toEqual([first, other, second]);
+    expect(live('internal')).toEqual([first, second]);
+    expect(live()).toEqual([first, other, second]);
+    expect(live(undefined, 999)).toEqual([first, other, second]);
+    expect(live(undefined, 1000)).toEqual([]);
+    expect(bindings.live('202', undefined, 0)).toEqual([]);
     expect(bindings.get({ dn: '201', partition: 'external' }, 'a')).toBe(other);
     const replaced = binding('201', 'a', 2000);
     bindings.set(replaced);
     expect(bindings.size).toBe(3);
-    expect(bindings.forLine({ dn: '201', partition: 'internal' })).toEqual([replaced, second]);
+    expect(live('internal')).toEqual([replaced, second]);
+    expect(live('internal', 1500)).toEqual([replaced]);
     expect(bindings.remove(first)).toBe(false);
     expect(bindings.remove(replaced)).toBe(true);
     expect([...bindings.all()]).toEqual([other, second]);
