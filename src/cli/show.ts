@@ -1,7 +1,8 @@
 /**
- * `strowger show registrations|phones|lines|calls|conferences|recordings|cdr`: the running server's state as tables in
- * the manner of IOS `show sip-ua register status`, `show ephone registered` and `show call active
- * voice brief`, read through the management API. `--json` prints the API's own JSON instead.
+ * `strowger show registrations|phones|lines|calls|conferences|recordings|media|cdr`: the running
+ * server's state as tables in the manner of IOS `show sip-ua register status`, `show ephone
+ * registered`, `show call active voice brief` and `show voip rtp connections`, read through the
+ * management API. `--json` prints the API's own JSON instead.
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -9,6 +10,7 @@ import type { LineResource, PhoneResource } from '../admin/index.js';
 import type {
   CallView,
   ConferenceRoomView,
+  MediaStateView,
   RecordingFileView,
   RecordingView,
   RegistrationView,
@@ -304,6 +306,50 @@ ${plural(files.length, 'recording file')}${more}
   );
 }
 
+/** A share of 0–1 as `12.5%`; `-` when not known. */
+function percent(share: number | null): string {
+  return share === null || !Number.isFinite(share) ? '-' : `${(share * 100).toFixed(1)}%`;
+}
+
+/**
+ * Like `show voip rtp connections` with CUCM's RTP statistics: the engine's workers, ports and
+ * conference mixes, then one row per stream with its call, packets each way, loss (RFC 3550
+ * A.3), jitter (A.8) and the packets it refused (malformed or from a foreign source).
+ */
+export function formatMedia(state: MediaStateView): string {
+  if (!state.anchored) return 'Media is not anchored on this node (node.media.anchor: off)\n';
+  const { ports } = state;
+  const summary = [
+    `RTP workers: ${state.workers}, busy ${state.workerUtilization.map(percent).join(' ') || '-'}`,
+    `RTP ports: ${ports.used} used of ${ports.capacity} (${ports.available} available)`,
+    `Conferences: ${state.conferences}`,
+  ];
+  const rows = state.streams.map((stream) => [
+    cell(stream.endpointId),
+    stream.kind,
+    cell(stream.callId),
+    cell(stream.connectionId),
+    cell(stream.packetsReceived),
+    cell(stream.packetsSent),
+    cell(stream.packetsLost),
+    Number.isFinite(stream.jitterMs) ? stream.jitterMs.toFixed(1) : '-',
+    cell(stream.malformed + stream.foreignSource),
+  ]);
+  const head = [
+    'Endpoint',
+    'Kind',
+    'Call',
+    'Connection',
+    'Pkts in',
+    'Pkts out',
+    'Lost',
+    'Jitter(ms)',
+    'Refused',
+  ];
+  const shown = state.streams.length < state.totalStreams ? `, ${state.streams.length} shown` : '';
+  return `${summary.join('\n')}\n\n${table(head, rows)}\n${plural(state.totalStreams, 'stream')}${shown}\n`;
+}
+
 /** `2030-01-01 12:02:32`, in UTC so that every node and reader agrees. */
 function utc(iso: string): string {
   const date = new Date(iso);
@@ -333,6 +379,8 @@ interface ShowOptions {
 
 interface View {
   readonly description: string;
+  /** `--limit`'s help, for a view whose resource takes `?limit=`. */
+  readonly limit?: string;
   /** The API resource the view shows; `--json` prints it as is. */
   path(options: ShowOptions): string;
   /** The table; may read more of the API (registrations for phones, say). */
@@ -370,6 +418,10 @@ export function formatTrunks(trunks: readonly TrunkView[]): string {
     `${table(['Line', 'Peer', 'Expires(sec)', 'Registered', 'State'], numbers)}\n${plural(numbers.length, 'number')} to register\n\n` +
     `${table(['Trunk', 'Service', 'Target', 'Last OPTIONS', 'Failures'], service)}\n${plural(trunks.length, 'trunk')}\n`
   );
+}
+
+function withLimit(path: string, options: ShowOptions): string {
+  return options.limit === undefined ? path : `${path}?limit=${encodeURIComponent(options.limit)}`;
 }
 
 const views: Record<string, View> = {
@@ -421,10 +473,16 @@ const views: Record<string, View> = {
     path: () => '/recordings',
     format: async (list) => formatRecordings(list as RecordingListJson),
   },
+  media: {
+    description: 'the RTP engine: workers, ports, conferences and every stream (show voip rtp connections)',
+    limit: 'at most this many streams (1–10000, default 1000)',
+    path: (options) => withLimit('/media', options),
+    format: async (state) => formatMedia(state as MediaStateView),
+  },
   cdr: {
     description: 'call detail records, newest first',
-    path: (options) =>
-      options.limit === undefined ? '/cdrs' : `/cdrs?limit=${encodeURIComponent(options.limit)}`,
+    limit: 'at most this many records (1–1000, default 100)',
+    path: (options) => withLimit('/cdrs', options),
     format: async (records) => formatCdrs(records as CdrJson[]),
   },
 };
@@ -438,7 +496,7 @@ export function registerShowCommands(program: Command): void {
       .option('--api <url>', `management API of the server (env STROWGER_API; default ${DEFAULT_API})`)
       .option('--token <token>', 'admin token (env STROWGER_TOKEN)')
       .option('--json', "print the API's JSON");
-    if (name === 'cdr') command.option('--limit <n>', 'at most this many records (1–1000, default 100)');
+    if (view.limit) command.option('--limit <n>', view.limit);
     command.action(async (options: ShowOptions) => {
       const client = createApiClient({
         baseUrl: options.api ?? process.env.STROWGER_API ?? DEFAULT_API,
