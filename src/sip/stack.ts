@@ -28,6 +28,7 @@ import { ResponseStream } from './response-stream.js';
 import {
   CleanupTimers,
   type ClientTransaction,
+  type ClientTransactionHandlers,
   createTransactionLayer,
   type Expirable,
   type ExpiryQueue,
@@ -273,6 +274,126 @@ class UnacknowledgedAnswer {
   };
 }
 
+/** What a client request reports to the method that made it. */
+interface RequestListener {
+  /** Each response: the final one exactly once, then forked 2xx for an INVITE. */
+  response(response: SipResponse, transaction: ClientTransaction | undefined): void;
+  /** Once, last. */
+  final(): void;
+}
+
+/**
+ * One client request through its client transactions, failing over to the next resolved target
+ * on a transport error, a timeout or a 503 (RFC 3263 §4.3), each attempt with a fresh branch.
+ * Its state is this one object rather than a closure per step: an INVITE answered 2xx keeps it
+ * for 64*T1 longer, for forks (RFC 6026 §8.4).
+ */
+class OutgoingRequest {
+  /** Only until the final response: what waits for forks needs no more of the request. */
+  private request: SipRequest | undefined;
+  private current: ClientTransaction | undefined;
+  cancelled = false;
+  private ended = false;
+
+  constructor(
+    private readonly transactions: TransactionLayer,
+    private readonly inFlight: Set<OutgoingRequest>,
+    request: SipRequest,
+    private readonly listener: RequestListener,
+  ) {
+    this.request = request;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.current?.cancel();
+  }
+
+  /** The stack is closing. */
+  abort(): void {
+    this.synthesize(503);
+  }
+
+  resolved(targets: Endpoint[]): void {
+    if (this.ended) return;
+    if (this.cancelled) this.synthesize(487);
+    else this.attempt(targets, 0);
+  }
+
+  unresolved(): void {
+    this.synthesize(503);
+  }
+
+  attempt(targets: Endpoint[], index: number): void {
+    const target = targets[index];
+    const pending = this.request;
+    if (!target || pending === undefined) {
+      this.synthesize(503);
+      return;
+    }
+    if (index > 0) pending.headers.removeFirst('via');
+    const handlers = new Attempt(this, targets, index, pending.method === 'INVITE');
+    this.current = this.transactions.sendRequest(pending, target, handlers);
+  }
+
+  deliver(response: SipResponse): void {
+    if (this.ended) return;
+    if (response.status >= 200) this.request = undefined;
+    this.listener.response(response, this.current);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.inFlight.delete(this);
+    this.listener.final();
+  }
+
+  private synthesize(status: number): void {
+    const request = this.request;
+    if (request !== undefined) this.deliver(createResponse(request, status));
+    this.end();
+  }
+}
+
+/** The handlers of one attempt of an OutgoingRequest: one client transaction to one target. */
+class Attempt implements ClientTransactionHandlers {
+  private finished = false;
+  private awaitingForks = false;
+
+  constructor(
+    private readonly owner: OutgoingRequest,
+    private readonly targets: Endpoint[],
+    private readonly index: number,
+    private readonly invite: boolean,
+  ) {}
+
+  readonly onResponse = (response: SipResponse, info: ReceiveInfo | undefined): void => {
+    const owner = this.owner;
+    if (response.status < 200 || this.finished) {
+      owner.deliver(response);
+      return;
+    }
+    this.finished = true;
+    const failOver =
+      (response.status === 503 || (info === undefined && response.status === 408)) &&
+      this.index + 1 < this.targets.length &&
+      !owner.cancelled;
+    if (failOver) {
+      owner.attempt(this.targets, this.index + 1);
+      return;
+    }
+    owner.deliver(response);
+    // An INVITE answered 2xx stays open for forked 2xx until its transaction ends (RFC 6026 §8.4).
+    if (!this.invite || response.status >= 300) owner.end();
+    else this.awaitingForks = true;
+  };
+
+  readonly onTerminated = (): void => {
+    if (this.awaitingForks) this.owner.end();
+  };
+}
+
 class Stack implements SipStack {
   readonly dialogs = new DialogStore();
   private readonly handlers = new Map<string, RequestHandler>();
@@ -286,7 +407,7 @@ class Stack implements SipStack {
   /** Where sent ACKs wait out the 64*T1 of 2xx retransmissions. */
   private readonly ackExpiry: CleanupTimers;
   /** Client requests still waiting for their end; `close()` ends each with a 503. */
-  private readonly inFlight = new Set<() => void>();
+  private readonly inFlight = new Set<OutgoingRequest>();
   private readonly T1: number;
   private readonly T2: number;
   /** What the resolver is told of our transports (RFC 3263 §4.1), for every next hop. */
@@ -338,7 +459,7 @@ class Stack implements SipStack {
   }
 
   async close(): Promise<void> {
-    for (const abort of [...this.inFlight]) abort();
+    for (const outgoing of [...this.inFlight]) outgoing.abort();
     for (const pending of [...this.unacknowledged.values()].flat()) pending.stop();
     this.ackExpiry.clear();
     this.sentAcks.clear();
@@ -513,100 +634,36 @@ class Stack implements SipStack {
   }
 
   /**
-   * Runs a client transaction, failing over to the next resolved target on a transport error,
-   * a timeout or a 503 (RFC 3263 §4.3), each attempt with a fresh branch. `onResponse` sees each
-   * response (the final one exactly once, then forked 2xx for an INVITE); `onFinal` runs once, last.
+   * Runs a client request (see OutgoingRequest) once its next hops are resolved; `listener`
+   * sees each response and hears `final` once, last.
    */
   private send(
     request: SipRequest,
     options: RequestOptions | undefined,
-    onResponse: (response: SipResponse, transaction: ClientTransaction | undefined) => void,
-    onFinal: () => void,
-  ): { cancel(): void } {
-    // Only until the final response: an INVITE answered 2xx stays open 64*T1 longer for forks
-    // (RFC 6026 §8.4), and what these closures hold lives as long.
-    let outgoing: SipRequest | undefined = request;
-    let current: ClientTransaction | undefined;
-    let cancelled = false;
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      this.inFlight.delete(abort);
-      onFinal();
-    };
-    const deliver = (response: SipResponse) => {
-      if (ended) return;
-      if (response.status >= 200) outgoing = undefined;
-      onResponse(response, current);
-    };
-    const synthesize = (status: number) => {
-      if (outgoing !== undefined) deliver(createResponse(outgoing, status));
-      end();
-    };
-    const abort = () => synthesize(503);
-    this.inFlight.add(abort);
-    const attempt = (targets: Endpoint[], index: number) => {
-      const target = targets[index];
-      const pending = outgoing;
-      if (!target || pending === undefined) return synthesize(503);
-      if (index > 0) pending.headers.removeFirst('via');
-      const invite = pending.method === 'INVITE';
-      let finished = false;
-      let awaitingForks = false;
-      current = this.transactions.sendRequest(pending, target, {
-        onResponse: (response, info) => {
-          if (response.status >= 200 && !finished) {
-            finished = true;
-            const failOver =
-              (response.status === 503 || (info === undefined && response.status === 408)) &&
-              index + 1 < targets.length &&
-              !cancelled;
-            if (failOver) return attempt(targets, index + 1);
-            deliver(response);
-            // An INVITE answered 2xx stays open for forked 2xx until its transaction ends (RFC 6026 §8.4).
-            if (!invite || response.status >= 300) end();
-            else awaitingForks = true;
-            return;
-          }
-          deliver(response);
-        },
-        onTerminated: () => {
-          if (awaitingForks) end();
-        },
-      });
-    };
+    listener: RequestListener,
+  ): OutgoingRequest {
+    const outgoing = new OutgoingRequest(this.transactions, this.inFlight, request, listener);
+    this.inFlight.add(outgoing);
     this.prepareRequest(request);
     const host = request.uri.host;
     this.targetsFor(request, options).then(
-      (targets) => {
-        if (ended) return;
-        if (cancelled) return synthesize(487);
-        attempt(targets, 0);
-      },
+      (targets) => outgoing.resolved(targets),
       (error: unknown) => {
         this.logger.warn({ err: error, uri: host }, 'next hop could not be resolved');
-        synthesize(503);
+        outgoing.unresolved();
       },
     );
-    return {
-      cancel: () => {
-        cancelled = true;
-        current?.cancel();
-      },
-    };
+    return outgoing;
   }
 
   request(request: SipRequest, options?: RequestOptions): AsyncIterable<SipResponse> {
     if (request.method === 'INVITE') throw new TypeError('use invite() for INVITE');
     if (request.method === 'ACK') throw new TypeError('an ACK is sent by the stack, not as a request');
     const stream = new ResponseStream<SipResponse>();
-    this.send(
-      request,
-      options,
-      (response) => stream.push(response, response.status < 200),
-      () => stream.end(),
-    );
+    this.send(request, options, {
+      response: (response) => stream.push(response, response.status < 200),
+      final: () => stream.end(),
+    });
     return stream;
   }
 
@@ -620,21 +677,19 @@ class Stack implements SipStack {
       cseq: request.cseq,
       uri: request.uri,
     };
-    const handle = this.send(
-      request,
-      options,
-      (response, transaction) => {
+    const handle = this.send(request, options, {
+      response: (response, transaction) => {
         const dialogsBefore = created.size;
         const answer = this.inviteResponse(origin, response, created, transaction);
         // A provisional response may be dropped for a lagging reader, unless it brought a new early dialog.
         if (answer) stream.push(answer, response.status < 200 && created.size === dialogsBefore);
       },
-      () => {
+      final: () => {
         // Early dialogs that never got a 2xx end with the transaction (RFC 3261 12.3).
         for (const dialog of created.values()) if (dialog.state === 'early') this.forgetDialog(dialog);
         stream.end();
       },
-    );
+    });
     return {
       [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
       cancel: () => handle.cancel(),
@@ -747,10 +802,8 @@ class Stack implements SipStack {
     const target = options?.target;
     return new Promise((resolve) => {
       let final: SipResponse | undefined;
-      this.send(
-        request,
-        target && { target },
-        (response, transaction) => {
+      this.send(request, target && { target }, {
+        response: (response, transaction) => {
           if (response.status < 200) return;
           // RFC 3261 14.1: the 2xx to a re-INVITE is acknowledged like any 2xx to INVITE.
           if (method === 'INVITE' && response.status < 300) {
@@ -764,10 +817,10 @@ class Stack implements SipStack {
           final = response;
           resolve(response);
         },
-        () => {
+        final: () => {
           if (!final) resolve(createResponse(request, 408));
         },
-      );
+      });
     });
   }
 }
