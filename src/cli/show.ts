@@ -319,8 +319,10 @@ function percent(share: number | null): string {
 export function formatMedia(state: MediaStateView): string {
   if (!state.anchored) return 'Media is not anchored on this node (node.media.anchor: off)\n';
   const { ports } = state;
+  const busy =
+    state.workerUtilization.length === 0 ? '' : ` (busy ${state.workerUtilization.map(percent).join(', ')})`;
   const summary = [
-    `RTP workers: ${state.workers}, busy ${state.workerUtilization.map(percent).join(' ') || '-'}`,
+    `RTP workers: ${state.workers}${busy}`,
     `RTP ports: ${ports.used} used of ${ports.capacity} (${ports.available} available)`,
     `Conferences: ${state.conferences}`,
   ];

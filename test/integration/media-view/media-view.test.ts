@@ -167,7 +167,7 @@ describe('the media plane of a running node', () => {
 
     const shown = await runCommand(registerShowCommands, ['show', 'media', '--api', api]);
     expect(shown.exitCode, shown.stderr).toBeUndefined();
-    expect(shown.stdout).toMatch(/^RTP workers: 1, busy \d+\.\d%$/m);
+    expect(shown.stdout).toMatch(/^RTP workers: 1 \(busy \d+\.\d%\)$/m);
     expect(shown.stdout).toContain(`RTP ports: 2 used of ${idle.ports.capacity}`);
     for (const leg of legs)
       expect(shown.stdout).toMatch(new RegExp(`\\bcall +${call.id} +${leg} +\\d+ +\\d+`));
