@@ -7,6 +7,8 @@ import { formatUri } from './uri.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
+const SP = 0x20;
+const COLON = 0x3a;
 
 /**
  * The head of the message being written. Writing each part here and copying the head once into
@@ -33,10 +35,19 @@ function reserve(at: number, bytes: number): void {
   scratch = larger;
 }
 
-/** Writes `text` at `at` and returns where it ends: ASCII octet by octet, anything else as UTF-8. */
+/** Writes `text` at `at` and returns where it ends. */
 function put(text: string, at: number): number {
-  // A UTF-16 unit takes at most 3 octets of UTF-8 (a surrogate pair takes 4 for its 2).
-  reserve(at, 3 * text.length);
+  reserve(at, room(text));
+  return copyText(text, at);
+}
+
+/** Room `text` may take: a UTF-16 unit is at most 3 octets of UTF-8 (a surrogate pair, 4 for 2). */
+function room(text: string): number {
+  return 3 * text.length;
+}
+
+/** Copies `text` into room reserved at `at`: ASCII octet by octet, anything else as UTF-8. */
+function copyText(text: string, at: number): number {
   const out = scratch;
   const start = at;
   for (let i = 0; i < text.length; i++) {
@@ -48,10 +59,14 @@ function put(text: string, at: number): number {
 }
 
 function putField(name: string, value: string, at: number): number {
-  at = put(name, at);
-  at = put(': ', at);
-  at = put(value, at);
-  return put('\r\n', at);
+  reserve(at, room(name) + room(value) + 4);
+  at = copyText(name, at);
+  scratch[at++] = COLON;
+  scratch[at++] = SP;
+  at = copyText(value, at);
+  scratch[at++] = CR;
+  scratch[at++] = LF;
+  return at;
 }
 
 /**
