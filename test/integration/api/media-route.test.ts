@@ -3,6 +3,7 @@
  * controls: a node that does not anchor media, a list longer than any answer, who each endpoint
  * serves, an engine that cannot be read, and one engine read per scrape.
  */
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   MediaEndpointFigures,
@@ -150,14 +151,29 @@ describe('GET /api/v1/media', () => {
     expect(text).not.toMatch(/^strowger_rtp_worker_utilization\{/m);
   });
 
-  it('asks for the admin token like the other runtime routes', async () => {
-    const api = await startApi({ store, token: TOKEN, media: source(async () => figures(1)) });
+  it('asks for the admin token like the other runtime routes, and answers as its OpenAPI schema says', async () => {
+    const api = await startApi({ store, token: TOKEN, media: source(async () => figures(3)) });
     running.push(api);
     expect((await fetch(`${api.url}/api/v1/media`)).status).toBe(401);
-    const allowed = await fetch(`${api.url}/api/v1/media`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const authorization = { authorization: `Bearer ${TOKEN}` };
+    const allowed = await fetch(`${api.url}/api/v1/media`, { headers: authorization });
     expect(allowed.status).toBe(200);
-    const openapi = await getJson<{ paths: Record<string, unknown> }>(`${api.url}/api/v1/openapi.json`);
-    expect(openapi.paths).toHaveProperty('/api/v1/media');
+    const openapi = await getJson<{
+      paths: Record<
+        string,
+        { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }
+      >;
+    }>(`${api.url}/api/v1/openapi.json`);
+    const responses = openapi.paths['/api/v1/media']?.get.responses;
+    expect(Object.keys(responses ?? {}).sort()).toEqual(['200', '400', '401', '503']);
+    const schema = (status: number) => responses?.[String(status)]?.content['application/json']?.schema ?? {};
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const anchored = ajv.compile(schema(200));
+    expect(anchored(await allowed.json()), JSON.stringify(anchored.errors)).toBe(true);
+    const off = await start(undefined);
+    expect(anchored(await getJson(`${off}/api/v1/media`)), JSON.stringify(anchored.errors)).toBe(true);
+    const refused = await fetch(`${api.url}/api/v1/media?limit=0`, { headers: authorization });
+    expect(ajv.validate(schema(400), await refused.json())).toBe(true);
   });
 });
 
