@@ -50,6 +50,22 @@ describe('NonceCodec', () => {
     expect(bytes.subarray(16).toString('hex')).toBe(expected.subarray(0, 16).toString('hex'));
   });
 
+  it('tells its own nonces by their HMAC long after issuing them, and a changed HMAC never', () => {
+    const fresh = new NonceCodec(Buffer.alloc(32, 3), 'strowger.example');
+    const first = fresh.issue(11);
+    const forged = (nonce: string) => {
+      const bytes = Buffer.from(nonce, 'base64url');
+      bytes[20] = (bytes[20] as number) ^ 1;
+      return bytes.toString('base64url');
+    };
+    const latest = fresh.issue(12);
+    expect(fresh.issuedAt(forged(latest))).toBeUndefined();
+    for (let i = 0; i < 10_000; i++) fresh.issue(13);
+    expect(fresh.issuedAt(first)).toBe(11);
+    expect(fresh.issuedAt(forged(first))).toBeUndefined();
+    expect(fresh.issuedAt(latest)).toBe(12);
+  });
+
   it("refuses the standard base64 alphabet's spelling of a nonce", () => {
     let nonce = codec.issue(7);
     while (!/[-_]/.test(nonce)) nonce = codec.issue(7);
