@@ -51,6 +51,9 @@ beforeAll(async () => {
       mediaPortRange: `${base}-${base + 99}`,
       mediaWorkers: 1,
       mediaTimeoutSeconds: 0,
+      // A failed call's caller hears the intercept tone until it hangs up (the test cancels).
+      callFailureInband: 'all',
+      callFailureSeconds: 60,
     },
   });
   if (!resolved.ok) throw new Error(resolved.errors.join('; '));
@@ -119,6 +122,17 @@ async function streamsHaving(packets: number): Promise<MediaStateView> {
   for (let attempt = 0; state.streams.some((stream) => stream.packetsReceived < packets); attempt++) {
     if (attempt >= 200)
       throw new Error(`streams short of ${packets} packets: ${JSON.stringify(state.streams)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    state = await media();
+  }
+  return state;
+}
+
+/** Reads `/media` until the engine has no endpoint left. */
+async function noStreamsLeft(): Promise<MediaStateView> {
+  let state = await media();
+  for (let attempt = 0; state.totalStreams > 0; attempt++) {
+    if (attempt >= 200) throw new Error(`streams outlived their calls: ${JSON.stringify(state.streams)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
     state = await media();
   }
@@ -197,14 +211,23 @@ describe('the media plane of a running node', () => {
 
     const bye = await caller.stack.requestInDialog(dialog, 'BYE');
     expect(bye.status).toBe(200);
-    let after = await media();
-    for (let attempt = 0; after.totalStreams > 0; attempt++) {
-      if (attempt >= 200) throw new Error('the call’s streams outlived it');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      after = await media();
-    }
-    expect(after.ports.used).toBe(0);
+    expect((await noStreamsLeft()).ports.used).toBe(0);
     expect(await get<string>('/metrics')).toMatch(/^strowger_rtp_streams 0$/m);
+  });
+
+  it('shows a failed caller’s tone as an announcement stream until the caller gives up', async () => {
+    const caller = await registered('203');
+    const attempt = await dial(caller, { server: node.sip } as unknown as MediaNode, '203', '299');
+    await attempt.waitFor(183);
+    await caller.rtp.until(() => caller.rtp.received.length >= 5, 5000, 'the intercept tone');
+    const playing = await media();
+    expect(playing.streams).toEqual([
+      expect.objectContaining({ kind: 'announcement', callId: null, connectionId: null }),
+    ]);
+    expect(playing.streams[0]?.packetsSent).toBeGreaterThan(0);
+    attempt.outgoing.cancel();
+    expect((await attempt.waitFor('final')).response.status).toBe(487);
+    expect((await noStreamsLeft()).ports.used).toBe(0);
   });
 
   it('refuses a limit out of range with the reason, in the API and the command', async () => {
