@@ -30,7 +30,7 @@ import {
   unquote,
 } from '../../sip/index.js';
 import { type Binding, secondsLeft } from './binding.js';
-import { readBindingRequest } from './binding-request.js';
+import { type RequestedContact, readBindingRequest } from './binding-request.js';
 import { type DeviceIdentity, identifyDevice, modelMismatch } from './device-identity.js';
 import type { LocationService } from './location-service.js';
 import { type LockoutPolicy, SourceLockout } from './source-lockout.js';
@@ -301,11 +301,11 @@ export class Registrar {
       );
       return;
     }
-    const adds = requested.kind === 'update' && requested.contacts.some((contact) => contact.expires > 0);
+    const expires = requested.kind === 'update' ? longestExpiry(requested.contacts) : 0;
     if (
-      adds &&
-      !this.bindingsByPhone.has(phone.name) &&
-      this.bindingsByPhone.size >= this.options.admission.maxPhones
+      this.bindingsByPhone.size >= this.options.admission.maxPhones &&
+      expires > 0 &&
+      !this.bindingsByPhone.has(phone.name)
     ) {
       // RFC 3261 §21.5.4 without Retry-After: the phone tries the next node of its group.
       this.refuse(
@@ -338,8 +338,6 @@ export class Registrar {
     incoming.reply(200, undefined, {
       headers: this.okHeaders(result.bindings, path, request.headers.getAll('Supported')),
     });
-    const expires =
-      requested.kind === 'update' ? Math.max(0, ...requested.contacts.map((contact) => contact.expires)) : 0;
     this.report(attempt, 'accepted', 200, null, requested.kind, expires);
   }
 
@@ -585,6 +583,13 @@ function withHa1(
 ): HashedSecret {
   secret.ha1[hash] ??= digestHa1(hash, username, realm, password);
   return secret;
+}
+
+/** Seconds granted to the longest of the requested bindings; 0 when all are removals. */
+function longestExpiry(contacts: readonly RequestedContact[]): number {
+  let longest = 0;
+  for (const contact of contacts) if (contact.expires > longest) longest = contact.expires;
+  return longest;
 }
 
 /** The `+sip.instance` of the first Contact that has one (RFC 5626 §4.1), unquoted. */
