@@ -322,13 +322,13 @@ export function formatMedia(state: MediaStateView): string {
   const busy =
     state.workerUtilization.length === 0 ? '' : ` (busy ${state.workerUtilization.map(percent).join(', ')})`;
   const summary = [
-    `RTP workers: ${state.workers}${busy}`,
-    `RTP ports: ${ports.used} used of ${ports.capacity} (${ports.available} available)`,
-    `Conferences: ${state.conferences}`,
+    `RTP workers: ${cell(state.workers)}${busy}`,
+    `RTP ports: ${cell(ports.used)} used of ${cell(ports.capacity)} (${cell(ports.available)} available)`,
+    `Conferences: ${cell(state.conferences)}`,
   ];
   const rows = state.streams.map((stream) => [
     cell(stream.endpointId),
-    stream.kind,
+    cell(stream.kind),
     cell(stream.callId),
     cell(stream.connectionId),
     cell(stream.packetsReceived),
