@@ -514,6 +514,7 @@ describe('OpenAPI document', () => {
         'GET /api/v1/calls',
         'GET /api/v1/cdrs',
         'GET /api/v1/status',
+        'GET /api/v1/media',
         'GET /api/v1/events',
         'GET /api/v1/conferences',
         'POST /api/v1/conferences',
