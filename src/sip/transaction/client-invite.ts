@@ -146,7 +146,7 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
     if (request === undefined) return;
     this.cancelSent = true;
     const handlers = this.cancelHandlers ?? ignoreCancelOutcome;
-    this.hooks.startCancel(buildCancel(request), this.target, handlers, this.options);
+    this.hooks.startCancel(buildCancel(request), this.branch, this.target, handlers, this.options);
     this.cancelTimer = new TimerSlot(this.context.clock, () => this.onCancelTimer());
     this.cancelTimer.start(64 * this.context.timers.T1);
   }

@@ -13,9 +13,10 @@ import type { ClientTransaction, ClientTransactionHandlers, ClientTransactionSta
 export interface ClientHooks {
   /** The transaction reached Terminated: forget it. */
   terminated(transaction: ClientTransactionBase<ClientTransactionState>): void;
-  /** Starts a CANCEL as its own non-INVITE client transaction (RFC 3261 §9.1). */
+  /** Starts a CANCEL as its own non-INVITE client transaction (RFC 3261 §9.1), with the INVITE's branch. */
   startCancel(
     cancel: SipRequest,
+    branch: string,
     target: Endpoint,
     handlers: ClientTransactionHandlers,
     options?: SendOptions,

@@ -73,20 +73,21 @@ function routeOf(request: SipRequest): HeaderList {
 
 /**
  * Gives a request the top Via of RFC 3261 §8.1.1.7 when it has none (sent-by from the transport,
- * a fresh branch with the magic cookie, rport per RFC 3581 §3), or a branch when its top Via lacks one.
+ * a fresh branch with the magic cookie, rport per RFC 3581 §3), or a branch when its top Via lacks
+ * one. Returns the branch of the top Via: the Via just written need not be parsed back for it.
  */
 export function ensureTopVia(
   request: SipRequest,
   protocol: TransportProtocol,
   transport: TransportLayer,
-): void {
+): string {
   const top = request.via[0];
-  if (top?.branch !== undefined) return;
+  if (top?.branch !== undefined) return top.branch;
   const branch = generateBranch();
   if (top !== undefined) {
     request.headers.removeFirst('Via');
     request.headers.prepend('Via', formatVia({ ...top, branch }));
-    return;
+    return branch;
   }
   const sentBy = transport.viaSentBy(protocol);
   request.headers.prepend(
@@ -101,4 +102,5 @@ export function ensureTopVia(
       rport: true,
     }),
   );
+  return branch;
 }

@@ -51,8 +51,8 @@ class DefaultTransactionLayer implements TransactionLayer {
 
   private readonly clientHooks: ClientHooks = {
     terminated: (transaction) => this.forgetClient(transaction),
-    startCancel: (cancel, target, handlers, options) => {
-      if (!this.closed) this.startClient(cancel, target, handlers, options);
+    startCancel: (cancel, branch, target, handlers, options) => {
+      if (!this.closed) this.startClient(cancel, branch, target, handlers, options);
     },
   };
 
@@ -99,8 +99,8 @@ class DefaultTransactionLayer implements TransactionLayer {
     if (this.closed) throw new Error('the transaction layer is closed');
     // RFC 3261 §17.1.1.3 / §13.2.2.4: an ACK is never a client transaction of its own.
     if (request.method === 'ACK') throw new TypeError('an ACK for 2xx is sent with sendAck, not sendRequest');
-    ensureTopVia(request, target.protocol, this.context.transport);
-    return this.startClient(request, target, handlers, options);
+    const branch = ensureTopVia(request, target.protocol, this.context.transport);
+    return this.startClient(request, branch, target, handlers, options);
   }
 
   sendAck(ack: SipRequest, target: Endpoint, options?: SendOptions): Promise<void> {
@@ -131,12 +131,11 @@ class DefaultTransactionLayer implements TransactionLayer {
 
   private startClient(
     request: SipRequest,
+    branch: string,
     target: Endpoint,
     handlers: ClientTransactionHandlers,
     options: SendOptions | undefined,
   ): AnyClientTransaction {
-    const branch = request.via[0]?.branch;
-    if (branch === undefined) throw new TypeError('the request has no top Via branch');
     const key = clientKey(branch, request.cseq.method);
     if (this.clients.has(key)) throw new Error(`a client transaction already uses branch ${branch}`);
     const transaction =
