@@ -27,13 +27,15 @@
  *
  * Run: node --expose-gc --import tsx bench/calls.bench.ts [--calls 20000] [--lines 3]
  *        [--rate 1000] [--window 100] [--held 2000] [--tsx] [--snapshots DIR]
+ *   Before/after: `git worktree add /tmp/before HEAD~n`, link its node_modules to this one's,
+ *   and run the bench from each checkout in turn (the machine's load changes between runs).
  *   --snapshots writes heap snapshots of the idle server and of the held calls into DIR, to
  *   see what one call keeps.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
@@ -55,8 +57,12 @@ import { type FloodResult, runFlood } from './lib/sipp-flood.js';
 
 /** The repository: the compiled copy of a bench lives elsewhere and is told where by the environment. */
 const ROOT = process.env.STROWGER_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
-/** Inside the repository, so that the compiled code resolves the packages in node_modules. */
-const COMPILED_DIR = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
+/**
+ * Inside the repository, so that the compiled code resolves the packages in node_modules; named
+ * after the checkout, so that a git worktree of an older commit (its node_modules a link to this
+ * one's) compiles beside this checkout's copy instead of over it, for before/after runs.
+ */
+const COMPILED_DIR = join(ROOT, 'node_modules', '.cache', `strowger-bench-${basename(ROOT)}`);
 
 /** Only the JavaScript is needed. */
 const NO_EXTRAS = ['--declaration', 'false', '--sourceMap', 'false'];
