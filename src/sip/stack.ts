@@ -282,6 +282,31 @@ interface RequestListener {
   final(): void;
 }
 
+/** What our INVITE's responses become: dialogs (RFC 3261 §12.1.2) and the caller's stream. */
+class InviteListener implements RequestListener {
+  readonly stream = new ResponseStream<InviteResponse>();
+  private readonly created = new Map<string, Dialog>();
+
+  constructor(
+    private readonly stack: Stack,
+    private readonly origin: DialogOrigin,
+  ) {}
+
+  response(response: SipResponse, transaction: ClientTransaction | undefined): void {
+    const created = this.created;
+    const dialogsBefore = created.size;
+    const answer = this.stack.inviteResponse(this.origin, response, created, transaction);
+    // A provisional response may be dropped for a lagging reader, unless it brought a new early dialog.
+    if (answer) this.stream.push(answer, response.status < 200 && created.size === dialogsBefore);
+  }
+
+  final(): void {
+    // Early dialogs that never got a 2xx end with the transaction (RFC 3261 12.3).
+    for (const dialog of this.created.values()) if (dialog.state === 'early') this.stack.forgetDialog(dialog);
+    this.stream.end();
+  }
+}
+
 /**
  * One client request through its client transactions, failing over to the next resolved target
  * on a transport error, a timeout or a 503 (RFC 3263 §4.3), each attempt with a fresh branch.
@@ -356,7 +381,10 @@ class OutgoingRequest {
   }
 }
 
-/** The handlers of one attempt of an OutgoingRequest: one client transaction to one target. */
+/**
+ * The handlers of one attempt of an OutgoingRequest: one client transaction to one target.
+ * Methods, not closures: the transaction calls them on this object (see ClientTransactionHandlers).
+ */
 class Attempt implements ClientTransactionHandlers {
   private finished = false;
   private awaitingForks = false;
@@ -368,7 +396,7 @@ class Attempt implements ClientTransactionHandlers {
     private readonly invite: boolean,
   ) {}
 
-  readonly onResponse = (response: SipResponse, info: ReceiveInfo | undefined): void => {
+  onResponse(response: SipResponse, info: ReceiveInfo | undefined): void {
     const owner = this.owner;
     if (response.status < 200 || this.finished) {
       owner.deliver(response);
@@ -387,11 +415,11 @@ class Attempt implements ClientTransactionHandlers {
     // An INVITE answered 2xx stays open for forked 2xx until its transaction ends (RFC 6026 §8.4).
     if (!this.invite || response.status >= 300) owner.end();
     else this.awaitingForks = true;
-  };
+  }
 
-  readonly onTerminated = (): void => {
+  onTerminated(): void {
     if (this.awaitingForks) this.owner.end();
-  };
+  }
 }
 
 class Stack implements SipStack {
@@ -602,7 +630,8 @@ class Stack implements SipStack {
     }
   }
 
-  private forgetDialog(dialog: Dialog): void {
+  /** @internal */
+  forgetDialog(dialog: Dialog): void {
     const key = dialogKey(dialog.id);
     this.dialogs.delete(dialog.id);
     this.sentAcks.get(key)?.forget();
@@ -668,8 +697,6 @@ class Stack implements SipStack {
   }
 
   invite(request: SipRequest, options?: RequestOptions): OutgoingInvite {
-    const stream = new ResponseStream<InviteResponse>();
-    const created = new Map<string, Dialog>();
     // The responses of the next 64*T1 (forks, RFC 6026 §8.4) need only these of the INVITE.
     const origin: DialogOrigin = {
       callId: request.callId,
@@ -677,19 +704,9 @@ class Stack implements SipStack {
       cseq: request.cseq,
       uri: request.uri,
     };
-    const handle = this.send(request, options, {
-      response: (response, transaction) => {
-        const dialogsBefore = created.size;
-        const answer = this.inviteResponse(origin, response, created, transaction);
-        // A provisional response may be dropped for a lagging reader, unless it brought a new early dialog.
-        if (answer) stream.push(answer, response.status < 200 && created.size === dialogsBefore);
-      },
-      final: () => {
-        // Early dialogs that never got a 2xx end with the transaction (RFC 3261 12.3).
-        for (const dialog of created.values()) if (dialog.state === 'early') this.forgetDialog(dialog);
-        stream.end();
-      },
-    });
+    const listener = new InviteListener(this, origin);
+    const stream = listener.stream;
+    const handle = this.send(request, options, listener);
     return {
       [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
       cancel: () => handle.cancel(),
@@ -701,7 +718,8 @@ class Stack implements SipStack {
    * new To tag, RFC 3261 §12.1.2) and acknowledges each 2xx. Returns undefined for a 2xx
    * retransmission, which is only acknowledged again, and for a fork beyond the bound.
    */
-  private inviteResponse(
+  /** @internal */
+  inviteResponse(
     invite: DialogOrigin,
     response: SipResponse,
     created: Map<string, Dialog>,

@@ -5,7 +5,7 @@
  */
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Endpoint, ReceiveInfo, SendOptions } from '../transport/types.js';
-import { invokeUser, isReliable, type TransactionContext } from './context.js';
+import { invokeHandler, isReliable, type TransactionContext } from './context.js';
 import { synthesizeResponse } from './requests.js';
 import { TransactionBase } from './transaction-base.js';
 import type { ClientTransaction, ClientTransactionHandlers, ClientTransactionState } from './types.js';
@@ -93,17 +93,21 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
   }
 
   protected transmit(message: SipRequest): void {
-    this.context.transport.transmit(message, this.target, this.options, this.sendSettled);
+    // A callback per send, gone with it, rather than one the transaction keeps for 64*T1.
+    this.context.transport.transmit(message, this.target, this.options, (error) => {
+      if (error !== undefined) this.sendFailed(error);
+    });
   }
 
   protected deliver(response: SipResponse, info: ReceiveInfo | undefined): void {
     if (response.status >= 200) this.finalDelivered = true;
-    invokeUser(this.context.logger, 'client-response', this.handlers.onResponse, response, info);
+    const handlers = this.handlers;
+    invokeHandler(this.context.logger, 'client-response', handlers, handlers.onResponse, response, info);
   }
 
   /** Timer B / F (or the CANCEL guard of RFC 3261 §9.1): a synthesized 408 ends the transaction. */
   protected timedOut(): void {
-    invokeUser(this.context.logger, 'client-timeout', this.handlers.onTimeout);
+    invokeHandler(this.context.logger, 'client-timeout', this.handlers, this.handlers.onTimeout);
     const request = this.sent;
     if (request !== undefined) this.deliver(synthesizeResponse(request, 408, 'Request Timeout'), undefined);
     this.terminate();
@@ -114,7 +118,7 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
     this.stopTimers();
     this.current = 'terminated' as S;
     this.hooks.terminated(this);
-    invokeUser(this.context.logger, 'client-terminated', this.handlers.onTerminated);
+    invokeHandler(this.context.logger, 'client-terminated', this.handlers, this.handlers.onTerminated);
   }
 
   /**
@@ -122,17 +126,24 @@ export abstract class ClientTransactionBase<S extends ClientTransactionState>
    * a 503, unless the TU already has its final response (a failed ACK or retransmission then
    * only ends the transaction).
    */
-  private readonly sendSettled = (error: Error | undefined): void => {
-    if (error === undefined || this.current === 'terminated') return;
+  private sendFailed(error: Error): void {
+    if (this.current === 'terminated') return;
     this.context.logger.debug(
       { callId: this.sent?.callId, branch: this.branch, err: error },
       'client transaction transport failure',
     );
     const request = this.sent;
     if (!this.finalDelivered && request !== undefined) {
-      invokeUser(this.context.logger, 'client-transport-error', this.handlers.onTransportError, error);
+      const handlers = this.handlers;
+      invokeHandler(
+        this.context.logger,
+        'client-transport-error',
+        handlers,
+        handlers.onTransportError,
+        error,
+      );
       this.deliver(synthesizeResponse(request, 503, 'Service Unavailable'), undefined);
     }
     this.terminate();
-  };
+  }
 }

@@ -30,9 +30,23 @@ export function invokeUser<A extends unknown[]>(
   handler: ((...args: A) => void) | undefined,
   ...args: A
 ): boolean {
+  return invokeHandler(logger, event, undefined, handler, ...args);
+}
+
+/**
+ * invokeUser for a method of the TU's handlers object, called as its method: the TU may then
+ * give an object with methods, not a closure per handler, for a transaction that lasts 64*T1.
+ */
+export function invokeHandler<H, A extends unknown[]>(
+  logger: SipLogger,
+  event: string,
+  handlers: H,
+  handler: ((this: H, ...args: A) => void) | undefined,
+  ...args: A
+): boolean {
   if (handler === undefined) return true;
   try {
-    handler(...args);
+    handler.apply(handlers, args);
     return true;
   } catch (error) {
     logger.error({ event, err: error }, 'transaction user handler threw');

@@ -121,13 +121,11 @@ export abstract class ServerTransactionBase<S extends ServerTransactionState>
   }
 
   private sendPrepared(prepared: PreparedResponse, response?: SipResponse): void {
-    this.context.transport.transmitPrepared(prepared, response, this.sendSettled);
+    // A callback per send, gone with it, rather than one the transaction keeps for 64*T1.
+    this.context.transport.transmitPrepared(prepared, response, (error) => {
+      if (error !== undefined) this.sendFailed(error);
+    });
   }
-
-  /** One callback for every send of the transaction, rather than one per send. */
-  private readonly sendSettled = (error: Error | undefined): void => {
-    if (error !== undefined) this.sendFailed(error);
-  };
 
   /** Replays the last response, byte for byte, for a retransmitted request. */
   protected retransmit(): void {

@@ -75,6 +75,7 @@ export interface TransactionLayerOptions {
  * transport failure as a synthesized 503 (RFC 3261 §8.1.3.1). Synthesized responses come without
  * ReceiveInfo; `onTimeout` / `onTransportError`, when given, are called just before them.
  */
+/** Called as methods of the object given (`this` is that object), each inside a guard against throws. */
 export interface ClientTransactionHandlers {
   onResponse(response: SipResponse, info: ReceiveInfo | undefined): void;
   onTimeout?(): void;
