@@ -79,15 +79,7 @@ export class CalleeLeg extends Leg {
   start(): void {
     const attempt = this.attempt;
     if (attempt === undefined) return; // started already, and answered
-    const { callId } = attempt.invite;
-    const outgoing = this.context.outgoingCallIds;
-    outgoing.add(callId);
-    this.run()
-      .catch((error: unknown) => {
-        this.context.logger.error({ err: error, callId }, 'called leg failed');
-        this.fail('destOutOfOrder');
-      })
-      .finally(() => outgoing.delete(callId));
+    void this.run(attempt.invite.callId);
   }
 
   release(cause: Cause): void {
@@ -110,20 +102,34 @@ export class CalleeLeg extends Leg {
     return this.state === 'inviting' || this.state === 'early';
   }
 
-  private async run(): Promise<void> {
-    for (;;) {
-      // No attempt is held across the await: it may last 64*T1 after a 2xx (forks, RFC 6026 §8.4).
-      const failure = await this.follow();
-      const failed = this.attempt;
-      if (failure === undefined || failed === undefined || !this.pending) return;
-      const next = this.dial?.next?.(failed, failure);
-      if (next === undefined) {
-        this.fail(causeForStatus(failure.status));
-        return;
+  /**
+   * Each attempt in turn until one is answered or no next one is given; the INVITE's Call-ID
+   * counts as ours in progress until then. Failures are caught here rather than by handlers
+   * chained onto the promise, which would be kept as long (64*T1 after a 2xx).
+   */
+  private async run(callId: string): Promise<void> {
+    const outgoing = this.context.outgoingCallIds;
+    outgoing.add(callId);
+    try {
+      for (;;) {
+        // No attempt is held across the await: it may last 64*T1 after a 2xx (forks, RFC 6026 §8.4).
+        const failure = await this.follow();
+        const failed = this.attempt;
+        if (failure === undefined || failed === undefined || !this.pending) return;
+        const next = this.dial?.next?.(failed, failure);
+        if (next === undefined) {
+          this.fail(causeForStatus(failure.status));
+          return;
+        }
+        this.attempt = next;
+        this.hop = next.target;
+        this.provisionalSeen = false;
       }
-      this.attempt = next;
-      this.hop = next.target;
-      this.provisionalSeen = false;
+    } catch (error) {
+      this.context.logger.error({ err: error, callId }, 'called leg failed');
+      this.fail('destOutOfOrder');
+    } finally {
+      outgoing.delete(callId);
     }
   }
 
