@@ -285,24 +285,37 @@ interface RequestListener {
 /** What our INVITE's responses become: dialogs (RFC 3261 §12.1.2) and the caller's stream. */
 class InviteListener implements RequestListener {
   readonly stream = new ResponseStream<InviteResponse>();
-  private readonly created = new Map<string, Dialog>();
+  /** Dialogs the INVITE created, for the bound on forks. */
+  dialogsCreated = 0;
+  /**
+   * Those still early: they end with the transaction (RFC 3261 12.3). A confirmed one is not
+   * kept for the 64*T1 of forks: it is the call's, and ends with it.
+   */
+  private readonly early = new Map<string, Dialog>();
 
   constructor(
     private readonly stack: Stack,
-    private readonly origin: DialogOrigin,
+    readonly origin: DialogOrigin,
   ) {}
 
+  created(dialog: Dialog): void {
+    this.dialogsCreated++;
+    this.early.set(dialogKey(dialog.id), dialog);
+  }
+
+  confirmed(dialog: Dialog): void {
+    if (this.early.size > 0) this.early.delete(dialogKey(dialog.id));
+  }
+
   response(response: SipResponse, transaction: ClientTransaction | undefined): void {
-    const created = this.created;
-    const dialogsBefore = created.size;
-    const answer = this.stack.inviteResponse(this.origin, response, created, transaction);
+    const dialogsBefore = this.dialogsCreated;
+    const answer = this.stack.inviteResponse(this, response, transaction);
     // A provisional response may be dropped for a lagging reader, unless it brought a new early dialog.
-    if (answer) this.stream.push(answer, response.status < 200 && created.size === dialogsBefore);
+    if (answer) this.stream.push(answer, response.status < 200 && this.dialogsCreated === dialogsBefore);
   }
 
   final(): void {
-    // Early dialogs that never got a 2xx end with the transaction (RFC 3261 12.3).
-    for (const dialog of this.created.values()) if (dialog.state === 'early') this.stack.forgetDialog(dialog);
+    for (const dialog of this.early.values()) if (dialog.state === 'early') this.stack.forgetDialog(dialog);
     this.stream.end();
   }
 }
@@ -717,20 +730,20 @@ class Stack implements SipStack {
    * Matches a response to our INVITE with its dialog (creating it for the first 1xx/2xx with a
    * new To tag, RFC 3261 §12.1.2) and acknowledges each 2xx. Returns undefined for a 2xx
    * retransmission, which is only acknowledged again, and for a fork beyond the bound.
+   * @internal
    */
-  /** @internal */
   inviteResponse(
-    invite: DialogOrigin,
+    listener: InviteListener,
     response: SipResponse,
-    created: Map<string, Dialog>,
     transaction: ClientTransaction | undefined,
   ): InviteResponse | undefined {
+    const invite = listener.origin;
     if (response.status < 101 || response.status >= 300) return { response, dialog: undefined };
     const id = responseDialogId(response);
     if (!id) return { response, dialog: undefined };
     let dialog = this.dialogs.get(id);
     if (!dialog) {
-      if (created.size >= MAX_DIALOGS_PER_INVITE) {
+      if (listener.dialogsCreated >= MAX_DIALOGS_PER_INVITE) {
         this.logger.warn(
           { callId: invite.callId, status: response.status },
           'too many forked dialogs, response dropped',
@@ -740,7 +753,7 @@ class Stack implements SipStack {
       dialog = createUacDialog(invite, response);
       if (!dialog) return { response, dialog: undefined };
       this.dialogs.add(dialog);
-      created.set(dialogKey(dialog.id), dialog);
+      listener.created(dialog);
     } else if (response.status >= 200 && this.resendAck(id, response)) {
       return undefined;
     } else {
@@ -748,6 +761,7 @@ class Stack implements SipStack {
     }
     if (response.status >= 200) {
       dialog.state = 'confirmed';
+      listener.confirmed(dialog);
       this.acknowledge(dialog, invite.cseq.seq, transaction?.target);
     }
     return { response, dialog };
