@@ -224,6 +224,35 @@ describe('builders', () => {
     expect(parse(Buffer.from(wire)).cseq).toEqual({ seq: 1, method: 'INVITE' });
   });
 
+  it('writes non-ASCII values as UTF-8 and a head larger than its reused buffer whole', () => {
+    const display = 'Zoë Ångström 電話';
+    const long = 'x'.repeat(40_000);
+    const request = createRequest({
+      method: 'MESSAGE',
+      uri: 'sip:bob@example.com',
+      from: `"${display}" <sip:zoe@example.com>;tag=z1`,
+      to: 'sip:bob@example.com',
+      callId: 'c2',
+      cseq: 7,
+      via: invite.via,
+      headers: [
+        ['Subject', 'Grüße'],
+        ['X-Padding', long],
+      ],
+    });
+    const wire = serializeMessage(request);
+    const text = wire.toString('utf8');
+    expect(text).toContain(`From: "${display}" <sip:zoe@example.com>;tag=z1\r\n`);
+    expect(text).toContain('Subject: Grüße\r\n');
+    expect(text).toContain(`X-Padding: ${long}\r\n`);
+    expect(text.endsWith('Content-Length: 0\r\n\r\n')).toBe(true);
+    const back = parse(wire);
+    expect(back.headers.get('X-Padding')).toBe(long);
+    expect(back.cseq).toEqual({ seq: 7, method: 'MESSAGE' });
+    // The next message written after the large one is not left with any of it.
+    expect(serializeMessage(invite).toString()).not.toContain('x'.repeat(10));
+  });
+
   it('throws on arguments that are not SIP (programming errors)', () => {
     expect(() =>
       createRequest({
