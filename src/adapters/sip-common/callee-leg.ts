@@ -58,8 +58,6 @@ export class CalleeLeg extends Leg {
   /** The next hop of the INVITE that reached the called party. */
   private hop: Endpoint;
   private readonly followFlow: boolean;
-  /** The key of the dialog that answered, once the leg let go of the dialog itself. */
-  private answeredDialog: string | undefined;
 
   constructor(context: LegContext, dial: Dial) {
     super(context);
@@ -90,7 +88,6 @@ export class CalleeLeg extends Leg {
     if (previous === 'confirmed') {
       this.forget();
       if (this.dialog) this.bye(this.dialog, cause);
-      this.letGoOfDialog();
     } else if (previous !== 'ended') {
       this.cancel(cause === 'multipleAlerting' ? COMPLETED_ELSEWHERE : undefined);
     }
@@ -99,18 +96,6 @@ export class CalleeLeg extends Leg {
   override hungUp(): void {
     this.state = 'ended';
     super.hungUp();
-    this.letGoOfDialog();
-  }
-
-  /**
-   * The call is over on this leg, but its INVITE may still bring forked 2xx for 64*T1 (RFC 6026
-   * §8.4): of the dialog only its key is kept, to tell a retransmission of its own 2xx.
-   */
-  private letGoOfDialog(): void {
-    const dialog = this.dialog;
-    if (dialog === undefined) return;
-    this.answeredDialog = dialogKey(dialog.id);
-    this.dialog = undefined;
   }
 
   private get pending(): boolean {
@@ -207,8 +192,7 @@ export class CalleeLeg extends Leg {
    * the stack and hung up at once (RFC 3261 §13.2.2.4).
    */
   private answered(dialog: Dialog, media: MediaDescription | undefined): void {
-    const key = dialogKey(dialog.id);
-    if (key === this.answeredDialog || (this.dialog && dialogKey(this.dialog.id) === key)) return;
+    if (this.dialog && dialogKey(this.dialog.id) === dialogKey(dialog.id)) return;
     if (this.pending) {
       this.state = 'confirmed';
       if (media) this.receivedMedia = media;
