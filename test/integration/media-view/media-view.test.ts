@@ -1,21 +1,11 @@
-/**
- * The media plane on a running node (`startServer` with anchored media, the demo phones 201 and
- * 202 registered over SIP): `GET /api/v1/media`, `strowger show media` and the `strowger_rtp_*`
- * gauges, before a call, while both parties send RTP, and after it.
- */
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveNodeSettings, validateConfigText } from '../../../src/admin/index.js';
 import type { CallView, MediaStateView, MediaStreamView } from '../../../src/api/index.js';
 import { registerShowCommands } from '../../../src/cli/show.js';
-import { type RunningServer, startServer } from '../../../src/server/server.js';
+import type { RunningServer } from '../../../src/server/server.js';
 import type { Dialog, Endpoint } from '../../../src/sip/index.js';
 import { runCommand } from '../device-status/node.js';
 import { registerPhone } from '../device-status/test-phone.js';
+import { type DemoNode, startDemoNode } from '../media-calls/demo-node.js';
 import {
   dial,
   type MediaNode,
@@ -29,47 +19,22 @@ const FRAMES = 25;
 
 let node: RunningServer;
 let api: string;
-let dataDir: string;
 const parties: MediaParty[] = [];
 
+let demo: DemoNode | undefined;
+
 beforeAll(async () => {
-  const text = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
-  const validated = validateConfigText(text, 'demo.yaml');
-  if (!validated.ok) throw new Error('examples/demo.yaml does not validate');
-  dataDir = await mkdtemp(path.join(tmpdir(), 'strowger-media-view-'));
-  const base = 40_000 + Math.floor(Math.random() * 200) * 100;
-  const resolved = resolveNodeSettings({
-    flags: {
-      bind: '127.0.0.1',
-      sipUdpPort: 0,
-      sipTcpPort: 0,
-      httpPort: 0,
-      tftpPort: 'off',
-      provisioningHttpPort: 'off',
-      dataDir,
-      logLevel: 'silent',
-      mediaPortRange: `${base}-${base + 99}`,
-      mediaWorkers: 1,
-      mediaTimeoutSeconds: 0,
-      // A failed call's caller hears the intercept tone until it hangs up (the test cancels).
-      callFailureInband: 'all',
-      callFailureSeconds: 60,
-    },
+  demo = await startDemoNode('media-view', {
+    // A failed call's caller hears the intercept tone until it hangs up (the test cancels).
+    callFailureInband: 'all',
+    callFailureSeconds: 60,
   });
-  if (!resolved.ok) throw new Error(resolved.errors.join('; '));
-  node = await startServer({
-    settings: resolved.settings,
-    config: validated.file,
-    logger: pino({ level: 'silent' }),
-  });
-  if (node.api === null) throw new Error('the node serves no API');
-  api = `http://${node.api.address}:${node.api.port}`;
+  ({ node, api } = demo);
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(parties.map((party) => party.close()));
-  await node?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 async function get<T>(route: string, status = 200): Promise<T> {

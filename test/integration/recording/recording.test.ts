@@ -1,24 +1,15 @@
-/**
- * Call recording through a running node (`startServer` with anchored media, the demo phones 201
- * and 202 registered over SIP): a party's leg recorded through the API and the CLI while both
- * parties send their own tone, the WAV downloaded and its channels measured (left: what the party
- * sent, right: what it heard), a recording that ends with its call, and hostile requests.
- */
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveNodeSettings, validateConfigText } from '../../../src/admin/index.js';
 import type { CallView } from '../../../src/api/index.js';
 import { registerRecordCommands } from '../../../src/cli/record.js';
 import { registerShowCommands } from '../../../src/cli/show.js';
 import { goertzelFilter, goertzelPower } from '../../../src/media/goertzel.js';
-import { type RunningServer, startServer } from '../../../src/server/server.js';
+import type { RunningServer } from '../../../src/server/server.js';
 import type { Dialog, Endpoint } from '../../../src/sip/index.js';
 import { runCommand } from '../device-status/node.js';
 import { registerPhone } from '../device-status/test-phone.js';
+import { type DemoNode, startDemoNode } from '../media-calls/demo-node.js';
 import {
   dial,
   eventually,
@@ -40,40 +31,15 @@ let dataDir: string;
 let caller: MediaParty | undefined;
 let called: MediaParty | undefined;
 
+let demo: DemoNode | undefined;
+
 beforeAll(async () => {
-  const text = readFileSync(new URL('../../../examples/demo.yaml', import.meta.url), 'utf8');
-  const validated = validateConfigText(text, 'demo.yaml');
-  if (!validated.ok) throw new Error('examples/demo.yaml does not validate');
-  dataDir = await mkdtemp(path.join(tmpdir(), 'strowger-recording-'));
-  const base = 40_000 + Math.floor(Math.random() * 200) * 100;
-  const resolved = resolveNodeSettings({
-    flags: {
-      bind: '127.0.0.1',
-      sipUdpPort: 0,
-      sipTcpPort: 0,
-      httpPort: 0,
-      tftpPort: 'off',
-      provisioningHttpPort: 'off',
-      dataDir,
-      logLevel: 'silent',
-      mediaPortRange: `${base}-${base + 99}`,
-      mediaWorkers: 1,
-      mediaTimeoutSeconds: 0,
-    },
-  });
-  if (!resolved.ok) throw new Error(resolved.errors.join('; '));
-  node = await startServer({
-    settings: resolved.settings,
-    config: validated.file,
-    logger: pino({ level: 'silent' }),
-  });
-  if (node.api === null) throw new Error('the node serves no API');
-  api = `http://${node.api.address}:${node.api.port}`;
+  demo = await startDemoNode('recording');
+  ({ node, api, dataDir } = demo);
 }, 60_000);
 
 afterAll(async () => {
-  await node?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 afterEach(async () => {
