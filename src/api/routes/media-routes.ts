@@ -9,18 +9,11 @@ import { sendError } from '../errors.js';
 import { DEFAULT_MEDIA_STREAMS, ErrorBody, MediaQuery, MediaState } from '../schemas.js';
 import type { MediaEndpointFigures, MediaEndpointOwner, MediaSource } from '../sources.js';
 
-export interface MediaStreamView {
-  readonly endpointId: string;
+/** An endpoint's counters with who it serves. */
+export interface MediaStreamView extends MediaEndpointFigures {
   readonly kind: 'call' | 'announcement' | 'other';
   readonly callId: string | null;
   readonly connectionId: string | null;
-  readonly packetsReceived: number;
-  readonly packetsSent: number;
-  readonly packetsLost: number;
-  readonly jitterMs: number;
-  readonly malformed: number;
-  readonly foreignSource: number;
-  readonly unroutable: number;
 }
 
 /** `GET /api/v1/media`. */
