@@ -15,7 +15,7 @@ import {
   type LegPolicy,
   type MediaAnchor,
 } from '../adapters/media/index.js';
-import { type CallDevice, type CallMedia, createCallMedia } from '../adapters/sip-common/index.js';
+import { type CallDevice, type CallMedia, callSignalling, createCallMedia } from '../adapters/sip-common/index.js';
 import { createSipCallHandler, type LineLocations, SIP_LINE } from '../adapters/sip-line/calls/index.js';
 import type { SourceLockout } from '../adapters/sip-line/index.js';
 import { createSipTrunkCallHandler, encodingsOf, SIP_TRUNK } from '../adapters/sip-trunk/calls/index.js';
@@ -142,6 +142,8 @@ export function startCalls(options: {
     callsByCause: () => ({ ...causes }),
     stop: async () => {
       await conferences?.close();
+      // A caller hearing a failure tone is owed its final response before the stack goes.
+      callSignalling({ stack: options.stack, core }).finishAnnouncements();
       for (const call of core.calls()) {
         for (const connection of call.connections) core.clear(connection.id, 'normalClearing');
       }

@@ -70,6 +70,11 @@ export interface CallSignalling {
   driver(offer: DeviceDriver['offer']): DeviceDriver;
   /** Lets the networks of `kind` devices take blind transfers of their calls themselves (REFER). */
   handOffTransfers(kind: string, handOff: TransferHandOff): void;
+  /**
+   * A stopping node: every failure tone still playing ends now and its caller gets the final
+   * response it was owed; callers refused from now on get theirs without a tone.
+   */
+  finishAnnouncements(): void;
 }
 
 /** The hop budget a SIP caller's device carries to the router (RFC 3261 §16.6 step 3 for a B2BUA). */
@@ -125,6 +130,7 @@ class Signalling implements CallSignalling {
   private readonly answerers: { order: number; answerer: NewCallAnswerer }[] = [];
   /** Callers hearing a failure tone, each with what ends it (their CANCEL does too). */
   private readonly announcing = new Map<CallerLeg, () => void>();
+  private stopping = false;
   private readonly refers: ReferHandling;
 
   constructor(readonly context: LegContext) {
@@ -145,6 +151,11 @@ class Signalling implements CallSignalling {
 
   handOffTransfers(kind: string, handOff: TransferHandOff): void {
     this.refers.handOff(kind, handOff);
+  }
+
+  finishAnnouncements(): void {
+    this.stopping = true;
+    for (const finish of [...this.announcing.values()]) finish();
   }
 
   answerNewCalls(order: number, answerer: NewCallAnswerer): void {
@@ -317,7 +328,8 @@ class Signalling implements CallSignalling {
     warning: string | undefined,
   ): void {
     const offer = leg.awaitsAnswer ? leg.receivedMedia : undefined;
-    const announcement = offer && anchoring.failureAnnouncement(connection.device, cause);
+    const announcement =
+      offer && !this.stopping && anchoring.failureAnnouncement(connection.device, cause);
     if (offer === undefined || !announcement) {
       leg.release(cause, warning);
       return;
@@ -325,7 +337,7 @@ class Signalling implements CallSignalling {
     const { clock, logger } = this.context;
     const key = `announcement:${connection.id}`;
     void anchoring.announce(key, connection.device, offer, announcement).then((outcome) => {
-      if (!outcome.ok || leg.ended) {
+      if (!outcome.ok || leg.ended || this.stopping) {
         if (!outcome.ok)
           logger.info({ callId: connection.callId, reason: outcome.reason }, 'no failure tone');
         void anchoring.endAnnouncement(key);
