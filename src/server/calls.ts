@@ -15,7 +15,12 @@ import {
   type LegPolicy,
   type MediaAnchor,
 } from '../adapters/media/index.js';
-import { type CallDevice, type CallMedia, callSignalling, createCallMedia } from '../adapters/sip-common/index.js';
+import {
+  type CallDevice,
+  type CallMedia,
+  callSignalling,
+  createCallMedia,
+} from '../adapters/sip-common/index.js';
 import { createSipCallHandler, type LineLocations, SIP_LINE } from '../adapters/sip-line/calls/index.js';
 import type { SourceLockout } from '../adapters/sip-line/index.js';
 import { createSipTrunkCallHandler, encodingsOf, SIP_TRUNK } from '../adapters/sip-trunk/calls/index.js';

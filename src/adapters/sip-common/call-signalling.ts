@@ -328,8 +328,7 @@ class Signalling implements CallSignalling {
     warning: string | undefined,
   ): void {
     const offer = leg.awaitsAnswer ? leg.receivedMedia : undefined;
-    const announcement =
-      offer && !this.stopping && anchoring.failureAnnouncement(connection.device, cause);
+    const announcement = offer && !this.stopping && anchoring.failureAnnouncement(connection.device, cause);
     if (offer === undefined || !announcement) {
       leg.release(cause, warning);
       return;
