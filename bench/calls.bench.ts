@@ -33,7 +33,7 @@
  *   see what one call keeps.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -424,8 +424,9 @@ async function main(): Promise<void> {
   }
 }
 
-// The bench runs only as the entry point: memory.bench.ts imports runCompiled from here.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// The bench runs only as the entry point: memory.bench.ts imports runCompiled from here. Node
+// names the entry module by its real path: a worktree's node_modules may be a link.
+if (import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '.')).href) {
   const compiled = await runCompiled(import.meta.url);
   if (compiled === undefined) await main();
   else process.exitCode = compiled;

@@ -1,11 +1,21 @@
 /** Session descriptions as the B2BUA carries them: a message body with its type, passed through. */
 import type { MediaDescription } from '../../core/index.js';
-import type { ReplyOptions, SipRequest, SipResponse } from '../../sip/index.js';
+import { ownedText, type ReplyOptions, type SipRequest, type SipResponse } from '../../sip/index.js';
 
-/** The body of a message as a media description, or undefined when it carries none. */
+const SDP = 'application/sdp';
+
+/**
+ * The body of a message as a media description, or undefined when it carries none. A leg keeps
+ * its description for the call: the usual Content-Type is the shared constant, any other a copy,
+ * not a slice that would keep the message's whole head alive with it (see ownedText).
+ */
 export function mediaOf(message: SipRequest | SipResponse): MediaDescription | undefined {
   if (message.body.length === 0) return undefined;
-  return { contentType: message.headers.get('Content-Type') ?? 'application/sdp', body: message.body };
+  const contentType = message.headers.get('Content-Type');
+  return {
+    contentType: contentType === undefined || contentType === SDP ? SDP : ownedText(contentType),
+    body: message.body,
+  };
 }
 
 /** Reply or request options that carry `media` as the body. */
@@ -21,7 +31,7 @@ const CONNECTION_ZERO = /^c=IN IP4 0\.0\.0\.0\s*$/m;
  * or the RFC 2543 style `c=0.0.0.0` older phones still send.
  */
 export function isHoldOffer(media: MediaDescription): boolean {
-  if (!media.contentType.toLowerCase().startsWith('application/sdp')) return false;
+  if (!isSdp(media)) return false;
   const text = media.body.toString('latin1');
   return HOLD_ATTRIBUTE.test(text) || CONNECTION_ZERO.test(text);
 }
@@ -67,5 +77,5 @@ export function localAnswer(
 }
 
 function isSdp(media: MediaDescription): boolean {
-  return media.contentType.toLowerCase().startsWith('application/sdp');
+  return media.contentType.toLowerCase().startsWith(SDP);
 }

@@ -2,6 +2,7 @@
  * Dialog state (RFC 3261 §12): what a UA remembers between requests of one peer-to-peer
  * relationship, and the rules for building and accepting requests inside it.
  */
+import { ownedText } from '../auth/owned-text.js';
 import { createRequest, formatNameAddr, formatUri, getRoutes, parseContacts } from '../message/index.js';
 import type { NameAddr, SipRequest, SipResponse, Uri } from '../message/types.js';
 
@@ -48,6 +49,58 @@ export function dialogKey(id: DialogId): string {
 /** What of our INVITE (or SUBSCRIBE, REFER) the dialogs its responses create are made from. */
 export type DialogOrigin = Pick<SipRequest, 'callId' | 'from' | 'cseq' | 'uri'>;
 
+/*
+ * A dialog lasts as long as its call; the message it is made from, a moment. Every value parsed
+ * from a message is a slice of that message's head (see ownedText), so a dialog made of the
+ * parsed values would keep the whole 180 or 200 it came from alive for the call, and for the
+ * 64*T1 its INVITE waits for forks after it. A dialog therefore copies what it keeps.
+ */
+
+/** V8 copies a substring shorter than this instead of slicing it (SlicedString::kMinLength). */
+const SHORTEST_SLICE = 13;
+
+function owned(text: string): string {
+  return text.length < SHORTEST_SLICE ? text : ownedText(text);
+}
+
+/** Shared by every party and URI of a dialog without parameters (most of them); a dialog's URIs are never written to. */
+const NO_PARAMS: Record<string, string | null> = Object.freeze({});
+const NO_URI_HEADERS: Record<string, string> = Object.freeze({});
+
+function ownedRecord<V extends string | null>(record: Record<string, V>, empty: Record<string, V>) {
+  let copy: Record<string, V> | undefined;
+  for (const name in record) {
+    const value = record[name] as V;
+    copy ??= {};
+    copy[owned(name)] = value === null ? value : (owned(value) as V);
+  }
+  return copy ?? empty;
+}
+
+function ownedUri(uri: Uri): Uri {
+  const copy: Uri = {
+    scheme: owned(uri.scheme),
+    host: owned(uri.host),
+    params: ownedRecord(uri.params, NO_PARAMS),
+    headers: ownedRecord(uri.headers, NO_URI_HEADERS),
+  };
+  if (uri.user !== undefined) copy.user = owned(uri.user);
+  if (uri.password !== undefined) copy.password = owned(uri.password);
+  if (uri.port !== undefined) copy.port = uri.port;
+  if (uri.opaque !== undefined) copy.opaque = owned(uri.opaque);
+  return copy;
+}
+
+function ownedNameAddr(party: NameAddr): NameAddr {
+  const copy: NameAddr = { uri: ownedUri(party.uri), params: ownedRecord(party.params, NO_PARAMS) };
+  if (party.displayName !== undefined) copy.displayName = owned(party.displayName);
+  return copy;
+}
+
+function ownedId(callId: string, localTag: string, remoteTag: string): DialogId {
+  return { callId: owned(callId), localTag: owned(localTag), remoteTag: owned(remoteTag) };
+}
+
 function tagOf(party: NameAddr): string | undefined {
   const tag = party.params.tag;
   return typeof tag === 'string' && tag !== '' ? tag : undefined;
@@ -62,7 +115,7 @@ function contactTarget(message: SipRequest | SipResponse): Uri | undefined {
 
 function recordRoute(message: SipRequest | SipResponse): NameAddr[] {
   const routes = getRoutes(message, 'record-route');
-  return routes.ok ? routes.value : [];
+  return routes.ok ? routes.value.map(ownedNameAddr) : [];
 }
 
 /**
@@ -76,12 +129,12 @@ export function createUacDialog(request: DialogOrigin, response: SipResponse): D
   const target = contactTarget(response);
   if (!remoteTag || !localTag || !target || response.status < 101 || response.status >= 300) return undefined;
   return {
-    id: { callId: request.callId, localTag, remoteTag },
+    id: ownedId(request.callId, localTag, remoteTag),
     role: 'uac',
     state: response.status >= 200 ? 'confirmed' : 'early',
-    localUri: request.from,
-    remoteUri: response.to,
-    remoteTarget: target,
+    localUri: ownedNameAddr(request.from),
+    remoteUri: ownedNameAddr(response.to),
+    remoteTarget: ownedUri(target),
     // RFC 3261 12.1.2: the UAC takes Record-Route of the response in reverse order.
     routeSet: recordRoute(response).reverse(),
     localSeq: request.cseq.seq,
@@ -108,12 +161,12 @@ export function createUasDialog(request: SipRequest, response: SipResponse): Dia
   const target = contactTarget(request);
   if (!localTag || !remoteTag || !target || response.status < 101 || response.status >= 300) return undefined;
   return {
-    id: { callId: request.callId, localTag, remoteTag },
+    id: ownedId(request.callId, localTag, remoteTag),
     role: 'uas',
     state: response.status >= 200 ? 'confirmed' : 'early',
-    localUri: response.to,
-    remoteUri: request.from,
-    remoteTarget: target,
+    localUri: ownedNameAddr(response.to),
+    remoteUri: ownedNameAddr(request.from),
+    remoteTarget: ownedUri(target),
     // RFC 3261 12.1.1: the UAS keeps Record-Route of the request in order.
     routeSet: recordRoute(request),
     localSeq: undefined,
@@ -211,7 +264,7 @@ export function receiveInDialogRequest(dialog: Dialog, request: SipRequest): InD
   }
   if (request.method === 'INVITE' || request.method === 'UPDATE') {
     const target = contactTarget(request);
-    if (target) dialog.remoteTarget = target;
+    if (target) dialog.remoteTarget = ownedUri(target);
   }
   if (request.method === 'BYE') dialog.state = 'terminated';
   return { accept: true };
@@ -234,7 +287,7 @@ export function receiveInDialogResponse(
   }
   if (request.method === 'INVITE' || request.method === 'UPDATE') {
     const target = contactTarget(response);
-    if (target) dialog.remoteTarget = target;
+    if (target) dialog.remoteTarget = ownedUri(target);
     if (request.method === 'INVITE' && dialog.state === 'early') {
       dialog.state = 'confirmed';
       if (dialog.role === 'uac') dialog.routeSet = recordRoute(response).reverse();

@@ -10,8 +10,8 @@ import {
   receiveInDialogResponse,
   responseDialogId,
 } from '../../../../src/sip/dialog/index.js';
-import { createResponse, formatUri, getRoutes } from '../../../../src/sip/message/index.js';
-import type { SipRequest } from '../../../../src/sip/message/types.js';
+import { createResponse, formatUri, getRoutes, parseContacts } from '../../../../src/sip/message/index.js';
+import type { NameAddr, SipRequest } from '../../../../src/sip/message/types.js';
 import { aliceInvite, bobAnswer, CALL_ID, request, response } from './fixtures.js';
 
 function routeHeaders(message: SipRequest): string[] {
@@ -97,6 +97,32 @@ describe('UAC dialog (RFC 3261 §12.1.2)', () => {
     expect(createUacDialog(invite, bobAnswer(200, { contact: '*' }))).toBeUndefined();
     expect(createUacDialog(invite, bobAnswer(100))).toBeUndefined();
     expect(createUacDialog(invite, bobAnswer(486))).toBeUndefined();
+  });
+
+  it('keeps copies of the parties, target and routes, every part of them, not the parsed views', () => {
+    const invite = aliceInvite();
+    const answer = response([
+      'SIP/2.0 180 Ringing',
+      'Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8',
+      'Record-Route: <sip:p1.atlanta.example.com;lr;transport=tcp>;x-hop=1',
+      'To: "Bob Biloxi" <sips:bob:secret@biloxi.example.com:5061;user=phone?subject=hi>;tag=a6c85cf;x=y',
+      'From: Alice <sip:alice@atlanta.example.com>;tag=1928301774',
+      `Call-ID: ${CALL_ID}`,
+      'CSeq: 314159 INVITE',
+      'Contact: <sip:bob@192.0.2.4:5080;ob>',
+    ]);
+    const dialog = createUacDialog(invite, answer);
+    if (!dialog) throw new Error('expected a dialog');
+    expect(dialog.remoteUri).toEqual(answer.to);
+    expect(dialog.remoteUri).not.toBe(answer.to);
+    expect(dialog.remoteUri.uri).not.toBe(answer.to.uri);
+    expect(dialog.localUri).toEqual(invite.from);
+    expect(dialog.localUri).not.toBe(invite.from);
+    const contacts = parseContacts(answer);
+    const routes = getRoutes(answer, 'record-route');
+    if (!contacts.ok || !routes.ok) throw new Error('expected Contact and Record-Route');
+    expect(dialog.remoteTarget).toEqual((contacts.value[0] as NameAddr).uri);
+    expect(dialog.routeSet).toEqual([...routes.value].reverse());
   });
 
   it('identifies responses by its own From tag and the remote To tag', () => {
