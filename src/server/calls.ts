@@ -193,8 +193,8 @@ const ANY_CODEC = 'any';
 
 /**
  * The media anchor of the node's calls with each device's policy: phones offer every codec and
- * relay DTMF as RFC 4733 events, hearing their device pool's MOH class; a trunk's party gets the
- * trunk's `codecs` preference and `dtmfRelay`; pilots (SIP addresses) are treated as phones.
+ * relay DTMF as RFC 4733 events, hearing their device pool's MOH class and tones; a trunk's party
+ * gets the trunk's `codecs` preference and `dtmfRelay`; pilots (SIP addresses) are treated as phones.
  */
 export function startCallMedia(settings: CallMediaSettings): NodeCallMedia {
   // The anchor reads its lists on every offer: trunk lists are added as the configuration names them.
@@ -208,17 +208,20 @@ export function startCallMedia(settings: CallMediaSettings): NodeCallMedia {
     codecLists[name] ??= known;
     return name;
   };
-  const policyOf = (device: CallDevice): LegPolicy => {
-    const trunk = device.kind === SIP_TRUNK ? settings.snapshot().trunks.get(device.id) : undefined;
-    if (trunk === undefined) return { codecs: ANY_CODEC, dtmfRelay: 'rtp-nte' };
-    return { codecs: listOf(trunk.codecs), dtmfRelay: trunk.dtmfRelay };
-  };
-  const mohClassOf = (device: CallDevice): string | undefined => {
+  const devicePoolOf = (device: CallDevice) => {
     if (device.kind !== SIP_LINE) return undefined;
     const config = settings.snapshot();
     const pool = config.phones.get(device.id)?.devicePool;
-    return (pool ? config.devicePools.get(pool)?.mohSource : undefined) ?? undefined;
+    return pool ? config.devicePools.get(pool) : undefined;
   };
+  // A phone hears its device pool's tones; a trunk carries no device pool, so its party hears the node's.
+  const policyOf = (device: CallDevice): LegPolicy => {
+    const trunk = device.kind === SIP_TRUNK ? settings.snapshot().trunks.get(device.id) : undefined;
+    if (trunk !== undefined) return { codecs: listOf(trunk.codecs), dtmfRelay: trunk.dtmfRelay };
+    const toneRegion = devicePoolOf(device)?.toneRegion;
+    return { codecs: ANY_CODEC, dtmfRelay: 'rtp-nte', ...(toneRegion ? { toneRegion } : {}) };
+  };
+  const mohClassOf = (device: CallDevice): string | undefined => devicePoolOf(device)?.mohSource ?? undefined;
   let media: CallMedia | undefined;
   const anchor = createMediaAnchor({
     engine: settings.engine,

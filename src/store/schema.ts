@@ -65,6 +65,8 @@ export const devicePools = pgTable('device_pools', {
   callManagerGroup: text('call_manager_group').array().notNull().default(sql`'{}'::text[]`),
   mohSource: text('moh_source'),
   locale: text('locale'),
+  /** Call-progress tones the pool's phones hear from the node; null: the node's `toneRegion`. */
+  toneRegion: text('tone_region', { enum: ['north-america', 'itu'] }),
 });
 
 export const users = pgTable('users', {

@@ -57,6 +57,11 @@ export interface LegPolicy {
    * end and we agreed on in Call-Info (Cisco `notify telephone-event`). Default 2000 ms.
    */
   notifyMaxDurationMs?: number;
+  /**
+   * The tones the anchor plays to the leg (ringback, failure tones): its device pool's region
+   * (CUCM's network locale). The anchor's `toneRegion` when undefined.
+   */
+  toneRegion?: ToneRegion;
 }
 
 /** The policies of the two legs an offer crosses. */
@@ -87,7 +92,10 @@ export interface MediaAnchorOptions {
    * `default` serves unknown classes. A held leg whose codec is G.729 hears them as they are.
    */
   musicOnHoldG729?: Readonly<Record<string, string>>;
-  /** The tones the anchor generates (ringback, failure tones): North American (default) or ITU-T. */
+  /**
+   * The tones the anchor generates (ringback, failure tones) for a leg whose policy names no
+   * region: North American (default) or ITU-T.
+   */
   toneRegion?: ToneRegion;
   /** μ-law ⇄ A-law transcoding between legs. Default true. */
   transcode?: boolean;
@@ -595,7 +603,7 @@ class Anchor implements MediaAnchor {
         return { ok: true, tone: false, reason: 'the party has no G.711 codec for a tone' };
       if (leg.ringback) return { ok: true, tone: true };
       try {
-        await this.engine.play(leg.endpoint.id, this.tone('ringback'));
+        await this.engine.play(leg.endpoint.id, this.tone('ringback', leg.policy));
         leg.ringback = true;
         return { ok: true, tone: true };
       } catch (error) {
@@ -642,7 +650,7 @@ class Anchor implements MediaAnchor {
         await this.engine.play(
           id,
           announcement.kind === 'tone'
-            ? this.tone(announcement.tone)
+            ? this.tone(announcement.tone, policy)
             : { kind: 'file', path: announcement.path },
         );
         // RFC 3264 §6.1: we only send; the caller's media is neither needed nor relayed.
@@ -663,8 +671,9 @@ class Anchor implements MediaAnchor {
     this.announcementEnds.delete(endpointId);
   }
 
-  private tone(tone: CallProgressTone): PlaySource {
-    return { kind: 'tone', tone, region: this.options.toneRegion ?? 'north-america' };
+  /** A tone in the region of the leg it plays to, read once when it starts, never per packet. */
+  private tone(tone: CallProgressTone, policy: LegPolicy): PlaySource {
+    return { kind: 'tone', tone, region: policy.toneRegion ?? this.options.toneRegion ?? 'north-america' };
   }
 
   // --- transfers -------------------------------------------------------------------------------

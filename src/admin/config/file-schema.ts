@@ -217,6 +217,8 @@ const devicePool = object({
   callManagerGroup: optional(list(host, { max: 3 }), []),
   mohSource: optional(text({ max: 64 })),
   locale: optional(text({ max: 64 })),
+  /** The call-progress tones its phones hear (CUCM's network locale); the node's when left out. */
+  toneRegion: optional(oneOf(TONE_REGIONS)),
 });
 
 const user = object({ userid: required(userid), name: optional(text({ max: 128 }), '') });

@@ -144,6 +144,7 @@ function configuration(file: RawFile): Configuration {
       region: pool.region ?? null,
       mohSource: pool.mohSource ?? null,
       locale: pool.locale ?? null,
+      toneRegion: pool.toneRegion ?? null,
     }));
   }
   if (file.users) result.users = file.users;

@@ -144,11 +144,11 @@ export function documentOf(rows: ConfigRows): ConfigDocument {
       partitions: members.get(name) ?? [],
     })),
     devicePools: rows.devicePools.map(
-      ({ name, description, callManagerGroup, region, mohSource, locale }) => ({
+      ({ name, description, callManagerGroup, region, mohSource, locale, toneRegion }) => ({
         name,
         description,
         callManagerGroup,
-        ...present({ region, mohSource, locale }),
+        ...present({ region, mohSource, locale, toneRegion }),
       }),
     ),
     users: rows.users.map(({ userid, name }) => ({ userid, name })),

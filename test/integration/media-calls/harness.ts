@@ -15,6 +15,7 @@ import { createSipTrunkCallHandler } from '../../../src/adapters/sip-trunk/calls
 import { createTrunkAdapter, type TrunkAdapter } from '../../../src/adapters/sip-trunk/index.js';
 import {
   type CallFailureSettings,
+  type Configuration,
   snapshotOfConfiguration,
   type ToneRegionSetting,
   type TrunkConfig,
@@ -77,6 +78,8 @@ export interface MediaNodeOptions {
   readonly toneRegion?: ToneRegionSetting;
   /** Failure tones (`node.media.callFailure`); default none. */
   readonly callFailure?: CallFailureSettings;
+  /** Changes to the CME example's configuration (device pools, phones) before the node starts. */
+  readonly configure?: (configuration: Configuration) => Configuration;
 }
 
 export async function startMediaNode(options: MediaNodeOptions = {}): Promise<MediaNode> {
@@ -84,10 +87,11 @@ export async function startMediaNode(options: MediaNodeOptions = {}): Promise<Me
   const moh = path.join(folder, 'moh.wav');
   writeFileSync(moh, encodeWav(sine(MOH_HZ, 8000, 8000), 8000, 1));
   const carrier = await startCarrier();
-  const configuration = cmeConfiguration({
+  const example = cmeConfiguration({
     proxy: `ipv4:${carrier.endpoint.address}:${carrier.endpoint.port}`,
     ...(options.trunk ? { trunk: options.trunk } : {}),
   });
+  const configuration = options.configure ? options.configure(example) : example;
   const snapshot = snapshotOfConfiguration(configuration);
   const server = await createSipStack({ transports: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
   const locations = new Map<string, LineLocation[]>();

@@ -1,0 +1,1 @@
+ALTER TABLE "device_pools" ADD COLUMN "tone_region" text;
