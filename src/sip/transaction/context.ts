@@ -10,7 +10,7 @@ export interface TransactionContext {
   readonly clock: Clock;
   readonly logger: SipLogger;
   readonly timers: TransactionTimers;
-  /** Timers that only end a transaction (D, I, J, K, L, M): shared FIFOs, possibly a little late. */
+  /** Timers that only end a transaction (D, I, J, K, L, M), and the 100 Trying check: shared FIFOs, possibly a little late. */
   readonly cleanup: CleanupTimers;
 }
 

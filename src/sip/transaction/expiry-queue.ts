@@ -15,6 +15,11 @@
  * lingers a little longer only absorbs retransmissions a little longer, which RFC 3261 allows
  * (the values are minimums). Retransmission timers (A, E, G) and timeouts the TU hears of
  * (B, F, H) never go through here: they stay exact.
+ *
+ * The 100 Trying an INVITE server transaction sends when its TU is silent (RFC 3261 §17.2.1)
+ * is checked here too: the 200 ms there is a judgement of how long a TU may take before the
+ * caller should hear it is being worked on, not a protocol deadline, and a check that usually
+ * finds the INVITE answered costs two array slots instead of a clock timer set and cleared.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 

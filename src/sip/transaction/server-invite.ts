@@ -6,6 +6,7 @@
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { ReceiveInfo } from '../transport/types.js';
 import { invokeUser } from './context.js';
+import type { Expirable, ExpiryQueue } from './expiry-queue.js';
 import { newToTag, synthesizeResponse } from './requests.js';
 import { ServerTransactionBase } from './server-transaction.js';
 import { TimerSlot } from './timers.js';
@@ -20,15 +21,30 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
   private cancelHandler: ((cancel: SipRequest, info: ReceiveInfo) => void) | undefined;
   private timeoutHandler: (() => void) | undefined;
 
-  /** The 100 Trying timer, then timers G and H: created when armed, dropped once they cannot fire. */
-  private tryingTimer: TimerSlot | undefined;
+  /** Timers G and H: created when armed, dropped once they cannot fire. */
   private timerG: TimerSlot | undefined;
   private timerH: TimerSlot | undefined;
+  /** The 100 Trying check's ticket in its FIFO, for a transaction that ends before the check. */
+  private tryingTicket = -1;
 
-  /** Arms the 100 Trying timer (RFC 3261 §17.2.1). */
+  /**
+   * Schedules the 100 Trying check (RFC 3261 §17.2.1) on the layer's shared FIFO for its delay,
+   * not on a clock timer of its own: most INVITEs are answered well within the 200 ms, and the
+   * check then finds a response sent and does nothing. A response does not cancel it, which
+   * would set and clear the FIFO's clock timer per INVITE; only the end of the transaction does.
+   */
   start(): void {
-    this.tryingTimer = new TimerSlot(this.context.clock, () => this.onTryingTimer());
-    this.tryingTimer.start(this.context.timers.trying);
+    this.tryingTicket = this.tryingChecks().add(new TryingCheck(this));
+  }
+
+  /**
+   * @internal The trying delay passed: a 100 Trying unless a response went out meanwhile.
+   * RFC 3261 §8.2.6.1: 100 Trying copies the request's headers and needs no To tag.
+   */
+  tryingDue(): void {
+    const request = this.request;
+    if (this.current !== 'proceeding' || this.lastSent !== undefined || request === undefined) return;
+    this.transmit(synthesizeResponse(request, 100, 'Trying'));
   }
 
   override onCancel(handler: (cancel: SipRequest, info: ReceiveInfo) => void): void {
@@ -61,7 +77,6 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
       return true;
     }
     if (this.current !== 'proceeding') return false;
-    this.stopTryingTimer();
     this.transmit(response);
     if (status < 200) return true;
     // RFC 6026 §7.1: Accepted still sends the TU's 2xx retransmissions, and needs the ReceiveInfo for them.
@@ -115,7 +130,8 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
   }
 
   protected stopTimers(): void {
-    this.stopTryingTimer();
+    if (this.tryingTicket >= 0) this.tryingChecks().cancel(this.tryingTicket);
+    this.tryingTicket = -1;
     this.stopCompletedTimers();
     this.cancelExpiry();
   }
@@ -126,9 +142,8 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     else super.transmit(response);
   }
 
-  private stopTryingTimer(): void {
-    this.tryingTimer?.stop();
-    this.tryingTimer = undefined;
+  private tryingChecks(): ExpiryQueue {
+    return this.context.cleanup.queue(this.context.timers.trying);
   }
 
   private stopCompletedTimers(): void {
@@ -156,13 +171,6 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     }
   }
 
-  private onTryingTimer(): void {
-    const request = this.request;
-    if (this.current !== 'proceeding' || this.lastSent !== undefined || request === undefined) return;
-    // RFC 3261 §8.2.6.1: 100 Trying copies the request's headers and needs no To tag.
-    this.transmit(synthesizeResponse(request, 100, 'Trying'));
-  }
-
   private onTimerG(): void {
     if (this.current !== 'completed') return;
     this.retransmit();
@@ -175,5 +183,14 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     // RFC 3261 §17.2.1: the ACK never came; the TU is told of the failure.
     this.terminate();
     invokeUser(this.context.logger, 'server-timeout', this.timeoutHandler);
+  }
+}
+
+/** The entry of one INVITE in the shared 100 Trying FIFO. */
+class TryingCheck implements Expirable {
+  constructor(private readonly transaction: InviteServerTransaction) {}
+
+  expire(): void {
+    this.transaction.tryingDue();
   }
 }

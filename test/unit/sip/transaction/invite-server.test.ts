@@ -59,6 +59,27 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
     expect(statusesOf(transport.take())).toEqual([100]);
   });
 
+  it('checks INVITEs waiting at once in turn: a 100 for each silent one, none for one answered', () => {
+    const { clock, transport, transactions } = serverSetup();
+    const invite = (n: number) => incoming({ method: 'INVITE', branch: `z9hG4bKinvite${n}`, cseq: n });
+    transport.receive(invite(1), receiveInfo(clock));
+    clock.advance(10);
+    transport.receive(invite(2), receiveInfo(clock));
+    clock.advance(10);
+    transactions[1]!.respond(createResponse(invite(2), 180, undefined, { toTag: 'u2' }));
+    clock.advance(130);
+    transport.receive(invite(3), receiveInfo(clock));
+    // RFC 3261 §17.2.1: each silent INVITE hears 100 at its 200 ms, or at most 25 ms after (one
+    // clock timer serves them all); the one answered in time hears nothing more.
+    clock.advance(400);
+    const trying = transport.sent.filter((entry) => isStatus(100)(entry.message));
+    expect(trying.map((entry) => (entry.message as SipResponse).cseq.seq)).toEqual([1, 3]);
+    expect(trying[0]!.at).toBe(200);
+    expect(trying[1]!.at).toBeGreaterThanOrEqual(350);
+    expect(trying[1]!.at).toBeLessThanOrEqual(375);
+    expect(transport.timesOf(isStatus(180))).toEqual([20]);
+  });
+
   it('retransmits a non-2xx final on timer G (T1 doubling, capped at T2) until timer H reports a timeout', () => {
     const { clock, transport, layer, transactions } = serverSetup({ respond: 486 });
     transport.receive(incoming({ method: 'INVITE', branch: BRANCH }), receiveInfo(clock));
