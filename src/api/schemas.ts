@@ -466,15 +466,22 @@ const count = Type.Integer({ minimum: 0 });
 
 export const MediaStream = Type.Object({
   endpointId: Type.String({ description: 'The RTP engine’s endpoint (one port pair).' }),
-  kind: Type.Union([Type.Literal('call'), Type.Literal('announcement'), Type.Literal('other')], {
-    description:
-      '`call`: a leg of an anchored call; `announcement`: a failed caller’s tone or announcement; `other`: an endpoint no call holds (a conference participant’s).',
-  }),
+  kind: Type.Union(
+    [Type.Literal('call'), Type.Literal('announcement'), Type.Literal('conference'), Type.Literal('other')],
+    {
+      description:
+        '`call`: a leg of an anchored call; `announcement`: a failed caller’s tone or announcement; `conference`: a participant’s endpoint in a conference room’s mix; `other`: an endpoint none of these holds.',
+    },
+  ),
   callId: nullable(Type.String()),
   connectionId: nullable(
     Type.String({
-      description: 'The leg’s CSTA connection; null while the leg has not answered the offer.',
+      description:
+        'The leg’s CSTA connection; null while the leg has not answered the offer. For a `conference` stream, the bridge’s connection in the participant’s call (the participant’s `connectionId` in `/conferences`), null while the bridge’s call out has none yet.',
     }),
+  ),
+  conferenceId: nullable(
+    Type.String({ description: 'The conference room of a `conference` stream; null for the others.' }),
   ),
   packetsReceived: count,
   packetsSent: count,

@@ -181,15 +181,17 @@ export interface MediaFigures {
 
 /** Who an endpoint serves: `legId` is the core connection id of a call's leg. */
 export interface MediaEndpointOwner {
-  readonly kind: 'call' | 'announcement';
+  readonly kind: 'call' | 'announcement' | 'conference';
   readonly callId: string | null;
   readonly legId: string | null;
+  /** The conference room of a `conference` endpoint; null for the others. */
+  readonly conferenceId: string | null;
 }
 
 /** The RTP engine and the media anchor (src/media, src/adapters/media) as the API reads them. */
 export interface MediaSource {
   stats(): Promise<MediaFigures>;
-  /** Null for an endpoint no call or announcement holds (a conference participant's, say). */
+  /** Null for an endpoint no call, announcement or conference holds. */
   ownerOf(endpointId: string): MediaEndpointOwner | null;
 }
 

@@ -329,6 +329,7 @@ export function formatMedia(state: MediaStateView): string {
   const rows = state.streams.map((stream) => [
     cell(stream.endpointId),
     cell(stream.kind),
+    cell(stream.conferenceId),
     cell(stream.callId),
     cell(stream.connectionId),
     cell(stream.packetsReceived),
@@ -340,6 +341,7 @@ export function formatMedia(state: MediaStateView): string {
   const head = [
     'Endpoint',
     'Kind',
+    'Room',
     'Call',
     'Connection',
     'Pkts in',

@@ -7,7 +7,11 @@ import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createRecordingService, type RecordingService } from '../adapters/media/index.js';
+import {
+  type ConferenceBridge,
+  createRecordingService,
+  type RecordingService,
+} from '../adapters/media/index.js';
 import {
   createSipLineAdapter,
   DEFAULT_LOCKOUT,
@@ -288,7 +292,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         trace,
         ...(bridge ? { conferences: bridge } : {}),
         ...(recordings ? { recordings } : {}),
-        ...(media ? { media: mediaSource(media.calls) } : {}),
+        ...(media ? { media: mediaSource(media.calls, bridge) } : {}),
         metrics: {
           sipStats: () => counters.stats(),
           transactionStats: () => sip.transactions.stats(),
@@ -335,9 +339,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 }
 
-/** What `/media` reads: the engine's figures and, from the anchor, who each endpoint serves. */
-function mediaSource({ engine, anchor }: NodeCallMedia): MediaSource {
-  return { stats: () => engine.stats(), ownerOf: (endpointId) => anchor.endpointOwner(endpointId) };
+/**
+ * What `/media` reads: the engine's figures and who each endpoint serves, asked of the anchor
+ * (calls, announcements), then of the conference bridge (participants in a room's mix).
+ */
+function mediaSource({ engine, anchor }: NodeCallMedia, bridge: ConferenceBridge | undefined): MediaSource {
+  return {
+    stats: () => engine.stats(),
+    ownerOf: (endpointId) => anchor.endpointOwner(endpointId) ?? bridge?.endpointOwner(endpointId) ?? null,
+  };
 }
 
 /** The RTP engine and the media anchor of the node's calls. */

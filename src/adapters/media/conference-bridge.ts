@@ -33,7 +33,7 @@ import {
 } from '../../media/index.js';
 import { type BridgeSession, readAnswer, readOffer, writeAnswer, writeOffer } from './bridge-session.js';
 import { isG711 } from './codecs.js';
-import type { HandedOverLeg, MediaAnchor } from './media-anchor.js';
+import type { EndpointOwner, HandedOverLeg, MediaAnchor } from './media-anchor.js';
 import { warningValue } from './negotiation.js';
 
 /** The device kind of the bridge's connections. */
@@ -137,6 +137,8 @@ export interface ConferenceBridge {
   /** Hangs every participant up and frees the room. */
   endRoom(roomId: string): Promise<BridgeResult>;
   readonly counts: { readonly rooms: number; readonly participants: number };
+  /** The room and participant an endpoint of the bridge's serves, for the runtime views; null for another's. */
+  endpointOwner(endpointId: string): EndpointOwner | null;
   close(): Promise<void>;
 }
 
@@ -215,6 +217,15 @@ class Bridge implements ConferenceBridge {
 
   get counts(): { rooms: number; participants: number } {
     return { rooms: this.roomsById.size, participants: this.participants.size };
+  }
+
+  endpointOwner(endpointId: string): EndpointOwner | null {
+    const participant = this.byEndpoint.get(endpointId);
+    if (participant === undefined) return null;
+    // A call the bridge places has no connection until `makeCall` returns.
+    const legId = participant.connectionId === '' ? null : participant.connectionId;
+    const callId = legId === null ? null : (this.options.core.callOf(legId)?.id ?? null);
+    return { kind: 'conference', callId, legId, conferenceId: participant.room.id };
   }
 
   deviceFor(dialed: string): DeviceRef | undefined {

@@ -151,12 +151,16 @@ export type RingbackOutcome = { ok: true; tone: boolean; reason?: string } | { o
 /**
  * `call`: a leg of an anchored call; `legId` (the core's connection id) is null for the endpoint
  * of an offer no leg has answered yet. `announcement`: a failed caller's tone or announcement,
- * which belongs to no call any more.
+ * which belongs to no call any more. `conference`: a participant's endpoint in a room's mix (the
+ * conference bridge's); `legId` is the bridge's connection in the participant's call, null with
+ * `callId` while the bridge's own call out has no connection yet.
  */
 export interface EndpointOwner {
-  readonly kind: 'call' | 'announcement';
+  readonly kind: 'call' | 'announcement' | 'conference';
   readonly callId: string | null;
   readonly legId: string | null;
+  /** The room of a `conference` endpoint; null for the others. */
+  readonly conferenceId: string | null;
 }
 
 export interface MediaAnchor {
@@ -912,8 +916,8 @@ class Anchor implements MediaAnchor {
     const owner = this.byEndpoint.get(endpointId);
     if (!owner) return null;
     return owner.call.announcement
-      ? { kind: 'announcement', callId: null, legId: null }
-      : { kind: 'call', callId: owner.call.id, legId: owner.leg.id };
+      ? { kind: 'announcement', callId: null, legId: null, conferenceId: null }
+      : { kind: 'call', callId: owner.call.id, legId: owner.leg.id, conferenceId: null };
   }
 
   onLegReleased(listener: (callId: string, legId: string, endpointId: string) => void): () => void {

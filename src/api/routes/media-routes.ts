@@ -1,6 +1,7 @@
 /**
  * The media plane (`/media`, `show media`): the RTP engine's workers, port pool and conference
- * mixes, and one row per endpoint with the call and leg it serves and its RTP counters. A node
+ * mixes, and one row per endpoint with the call and leg (or conference room) it serves and its
+ * RTP counters. A node
  * that does not anchor media answers with `anchored: false` and zeros: its media plane is off,
  * which is a state, not an error.
  */
@@ -11,9 +12,10 @@ import type { MediaEndpointFigures, MediaEndpointOwner, MediaSource } from '../s
 
 /** An endpoint's counters with who it serves. */
 export interface MediaStreamView extends MediaEndpointFigures {
-  readonly kind: 'call' | 'announcement' | 'other';
+  readonly kind: 'call' | 'announcement' | 'conference' | 'other';
   readonly callId: string | null;
   readonly connectionId: string | null;
+  readonly conferenceId: string | null;
 }
 
 /** `GET /api/v1/media`. */
@@ -43,6 +45,7 @@ function streamView(figures: MediaEndpointFigures, owner: MediaEndpointOwner | n
     kind: owner?.kind ?? 'other',
     callId: owner?.callId ?? null,
     connectionId: owner?.legId ?? null,
+    conferenceId: owner?.conferenceId ?? null,
     packetsReceived: figures.packetsReceived,
     packetsSent: figures.packetsSent,
     packetsLost: figures.packetsLost,

@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   MediaEndpointFigures,
+  MediaEndpointOwner,
   MediaFigures,
   MediaSource,
   MetricsSources,
@@ -47,6 +48,14 @@ function endpoint(index: number): MediaEndpointFigures {
   };
 }
 
+const owners = new Map<string, MediaEndpointOwner>([
+  ['e0', { kind: 'call', callId: '7', legId: '7.1', conferenceId: null }],
+  ['e1', { kind: 'call', callId: '7', legId: null, conferenceId: null }],
+  ['e2', { kind: 'announcement', callId: null, legId: null, conferenceId: null }],
+  ['e3', { kind: 'conference', callId: '9', legId: '9.2', conferenceId: '4' }],
+  ['e4', { kind: 'conference', callId: null, legId: null, conferenceId: '4' }],
+]);
+
 function figures(endpoints: number): MediaFigures {
   return {
     workers: 2,
@@ -57,7 +66,10 @@ function figures(endpoints: number): MediaFigures {
   };
 }
 
-/** Endpoint e0 is a call's answered leg, e1 an offer not answered yet, e2 an announcement. */
+/**
+ * Endpoint e0 is a call's answered leg, e1 an offer not answered yet, e2 an announcement, e3 a
+ * conference participant's, e4 one the bridge's call out has no connection for yet.
+ */
 function source(engine: () => Promise<MediaFigures>): MediaSource & { reads: number } {
   const counted = {
     reads: 0,
@@ -65,14 +77,7 @@ function source(engine: () => Promise<MediaFigures>): MediaSource & { reads: num
       counted.reads++;
       return engine();
     },
-    ownerOf: (id: string) =>
-      id === 'e0'
-        ? ({ kind: 'call', callId: '7', legId: '7.1' } as const)
-        : id === 'e1'
-          ? ({ kind: 'call', callId: '7', legId: null } as const)
-          : id === 'e2'
-            ? ({ kind: 'announcement', callId: null, legId: null } as const)
-            : null,
+    ownerOf: (id: string) => owners.get(id) ?? null,
   };
   return counted;
 }
@@ -114,8 +119,8 @@ describe('GET /api/v1/media', () => {
     expect(all.totalStreams).toBe(10_005);
     expect(all.streams).toHaveLength(1000);
     expect((await getJson<Answer>(`${url}/api/v1/media?limit=10000`)).streams).toHaveLength(10_000);
-    const firstFour = await getJson<Record<string, unknown>>(`${url}/api/v1/media?limit=4`);
-    expect(firstFour).toEqual({
+    const firstSix = await getJson<Record<string, unknown>>(`${url}/api/v1/media?limit=6`);
+    expect(firstSix).toEqual({
       anchored: true,
       workers: 2,
       ports: { capacity: 20_000, used: 10_005, available: 9995 },
@@ -123,10 +128,12 @@ describe('GET /api/v1/media', () => {
       workerUtilization: [0.25, null],
       totalStreams: 10_005,
       streams: [
-        { ...endpoint(0), kind: 'call', callId: '7', connectionId: '7.1' },
-        { ...endpoint(1), kind: 'call', callId: '7', connectionId: null },
-        { ...endpoint(2), kind: 'announcement', callId: null, connectionId: null },
-        { ...endpoint(3), kind: 'other', callId: null, connectionId: null },
+        { ...endpoint(0), kind: 'call', callId: '7', connectionId: '7.1', conferenceId: null },
+        { ...endpoint(1), kind: 'call', callId: '7', connectionId: null, conferenceId: null },
+        { ...endpoint(2), kind: 'announcement', callId: null, connectionId: null, conferenceId: null },
+        { ...endpoint(3), kind: 'conference', callId: '9', connectionId: '9.2', conferenceId: '4' },
+        { ...endpoint(4), kind: 'conference', callId: null, connectionId: null, conferenceId: '4' },
+        { ...endpoint(5), kind: 'other', callId: null, connectionId: null, conferenceId: null },
       ],
     });
     for (const limit of ['0', '10001', 'x', '']) {
@@ -152,7 +159,7 @@ describe('GET /api/v1/media', () => {
   });
 
   it('asks for the admin token like the other runtime routes, and answers as its OpenAPI schema says', async () => {
-    const api = await startApi({ store, token: TOKEN, media: source(async () => figures(3)) });
+    const api = await startApi({ store, token: TOKEN, media: source(async () => figures(6)) });
     running.push(api);
     expect((await fetch(`${api.url}/api/v1/media`)).status).toBe(401);
     const authorization = { authorization: `Bearer ${TOKEN}` };

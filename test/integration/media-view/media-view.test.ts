@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallView, MediaStateView, MediaStreamView } from '../../../src/api/index.js';
+import type {
+  CallView,
+  ConferenceRoomView,
+  MediaStateView,
+  MediaStreamView,
+} from '../../../src/api/index.js';
 import { registerShowCommands } from '../../../src/cli/show.js';
 import type { RunningServer } from '../../../src/server/server.js';
 import type { Dialog, Endpoint } from '../../../src/sip/index.js';
@@ -28,6 +33,8 @@ beforeAll(async () => {
     // A failed call's caller hears the intercept tone until it hangs up (the test cancels).
     callFailureInband: 'all',
     callFailureSeconds: 60,
+    // The bridge's calls out reach the demo's lines.
+    conferenceCallingSearchSpace: 'internal-css',
   });
   ({ node, api } = demo);
 }, 60_000);
@@ -149,7 +156,7 @@ describe('the media plane of a running node', () => {
     expect(shown.stdout).toMatch(/^RTP workers: 1 \(busy \d+\.\d%\)$/m);
     expect(shown.stdout).toContain(`RTP ports: 2 used of ${idle.ports.capacity}`);
     for (const leg of legs)
-      expect(shown.stdout).toMatch(new RegExp(`\\bcall +${call.id} +${leg} +\\d+ +\\d+`));
+      expect(shown.stdout).toMatch(new RegExp(`\\bcall +- +${call.id} +${leg} +\\d+ +\\d+`));
     expect(shown.stdout).toContain('\n2 streams\n');
 
     const limited = await runCommand(registerShowCommands, [
@@ -192,6 +199,45 @@ describe('the media plane of a running node', () => {
     expect(playing.streams[0]?.packetsSent).toBeGreaterThan(0);
     attempt.outgoing.cancel();
     expect((await attempt.waitFor('final')).response.status).toBe(487);
+    expect((await noStreamsLeft()).ports.used).toBe(0);
+  });
+
+  it('shows a conference participant’s stream with its room, call and connection', async () => {
+    await registered('204');
+    const created = await fetch(`${api}/api/v1/conferences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ numbers: ['204'] }),
+    });
+    expect(created.status).toBe(201);
+    const room = (await created.json()) as ConferenceRoomView;
+    let participant = room.participants[0];
+    for (let attempt = 0; participant?.state !== 'joined'; attempt++) {
+      if (attempt >= 200) throw new Error(`204 never joined: ${JSON.stringify(participant)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      participant = (await get<ConferenceRoomView>(`/api/v1/conferences/${room.id}`)).participants[0];
+    }
+    const state = await media();
+    expect(state.conferences).toBe(1);
+    const mixed = state.streams.filter((stream) => stream.kind === 'conference');
+    expect(mixed).toEqual([
+      expect.objectContaining({
+        conferenceId: room.id,
+        callId: participant.callId,
+        connectionId: participant.connectionId,
+      }),
+    ]);
+    // The bridge's call to the phone is anchored like any other: its legs are the call's.
+    for (const stream of state.streams.filter((stream) => stream.kind !== 'conference'))
+      expect(stream).toMatchObject({ kind: 'call', callId: participant.callId, conferenceId: null });
+
+    const shown = await runCommand(registerShowCommands, ['show', 'media', '--api', api]);
+    expect(shown.exitCode, shown.stderr).toBeUndefined();
+    expect(shown.stdout).toMatch(
+      new RegExp(`\\bconference +${room.id} +${participant.callId} +${participant.connectionId} +\\d+`),
+    );
+
+    expect((await fetch(`${api}/api/v1/conferences/${room.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await noStreamsLeft()).ports.used).toBe(0);
   });
 
