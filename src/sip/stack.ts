@@ -37,6 +37,7 @@ import {
   type TransactionLimits,
   type TransactionTimers,
 } from './transaction/index.js';
+import { respondStatelessly } from './transaction/transaction-layer.js';
 import { createTransportLayer } from './transport/index.js';
 import type {
   Endpoint,
@@ -65,6 +66,12 @@ export interface ReplyOptions {
   contentType?: string;
   /** Contact to include; `accept()` adds the stack's own when not given. */
   contact?: NameAddr | string;
+  /**
+   * Answer a request other than INVITE as a stateless UAS (RFC 3261 §8.2.7): a final response
+   * sent once, with no transaction kept to repeat it, so a retransmitted request reaches the
+   * handler again. For answers that may as well be computed again, such as a digest challenge.
+   */
+  stateless?: boolean;
 }
 
 /** A request received outside any transaction the stack already handles (retransmissions, CANCEL). */
@@ -882,7 +889,7 @@ class Incoming implements IncomingRequest {
 
   reply(status: number, reason?: string, options: ReplyOptions = NO_REPLY_OPTIONS): SipResponse {
     const response = this.buildResponse(status, reason, options);
-    this.send(response);
+    this.send(response, options.stateless === true);
     return response;
   }
 
@@ -896,7 +903,7 @@ class Incoming implements IncomingRequest {
     const dialog = this.dialog ?? createUasDialog(this.request, response);
     if (!dialog) throw new TypeError('the request cannot create a dialog (no Contact or From tag)');
     if (dialog.state === 'early') dialog.state = 'confirmed';
-    this.send(response);
+    this.send(response, false);
     this.dialog = dialog;
     this.stack.acceptedDialog(this, dialog, response);
     return dialog;
@@ -924,7 +931,10 @@ class Incoming implements IncomingRequest {
     return response;
   }
 
-  private send(response: SipResponse): void {
-    if (this.transaction.respond(response) && response.status >= 200) this.answered = true;
+  private send(response: SipResponse, stateless: boolean): void {
+    const sent = stateless
+      ? respondStatelessly(this.transaction, response)
+      : this.transaction.respond(response);
+    if (sent && response.status >= 200) this.answered = true;
   }
 }

@@ -212,7 +212,7 @@ export class Registrar {
     const claimed = this.claimed;
     this.verifying = undefined;
     if (verdict.status === 'missing' || verdict.status === 'stale') {
-      this.challenge(incoming, verdict.status === 'stale');
+      this.challenge(incoming, verdict.status === 'stale', true);
       return;
     }
     // Read only now: half of all REGISTERs are the bare first one of the handshake, answered above.
@@ -257,7 +257,7 @@ export class Registrar {
         await this.autoRegister(attempt, auto, named, unknown);
         return;
       }
-      this.challenge(incoming, false);
+      this.challenge(incoming, false, false);
       return;
     }
     attempt.device = phone.name;
@@ -505,10 +505,18 @@ export class Registrar {
     return withHa1(credential.secret, hash, username, this.options.realm, credential.password);
   }
 
-  private challenge(incoming: IncomingRequest, stale: boolean): void {
+  /**
+   * `stateless` for a REGISTER whose retransmission may as well be verified again (no or stale
+   * credentials): the challenge is then sent as Kamailio sends its own (RFC 3261 §8.2.7), with
+   * nothing kept for the 64*T1 of retransmissions, and a retransmitted REGISTER earns another
+   * nonce. A failed login stays in its transaction, so that its retransmissions replay the
+   * answer instead of counting as more failures towards the lockout.
+   */
+  private challenge(incoming: IncomingRequest, stale: boolean, stateless: boolean): void {
     const challenge = this.digest.challenge({ proxy: false, stale });
     incoming.reply(challenge.status, undefined, {
       headers: challenge.values.map((value): [string, string] => [challenge.name, value]),
+      stateless,
     });
   }
 
@@ -523,7 +531,7 @@ export class Registrar {
       return;
     }
     this.options.logger.debug({ source, reason }, 'REGISTER authentication failed');
-    this.challenge(incoming, false);
+    this.challenge(incoming, false, false);
   }
 
   /** Counts a failed login from `source`; true when it locked the source out. */

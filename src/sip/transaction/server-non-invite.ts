@@ -21,6 +21,19 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
     return true;
   }
 
+  /**
+   * RFC 3261 §8.2.7: a final response sent as a stateless UAS sends it, once, without the
+   * Completed state of 64*T1 that answers retransmissions: the transaction ends at once, and a
+   * retransmitted request is handled anew. Provisional responses go through `respond`.
+   */
+  respondStatelessly(response: SipResponse): boolean {
+    if (response.status < 200) return this.respond(response);
+    if (this.current !== 'trying' && this.current !== 'proceeding') return false;
+    this.transmitOnce(response);
+    this.terminate();
+    return true;
+  }
+
   receiveRequest(_request: SipRequest, _info: ReceiveInfo): void {
     // RFC 3261 §17.2.2: absorbed in Trying, answered with the last response in Proceeding and Completed.
     if (this.current === 'proceeding' || this.current === 'completed') this.retransmit();

@@ -22,6 +22,7 @@ import type {
   ClientTransactionHandlers,
   ClientTransactionState,
   RequestHandler,
+  ServerTransaction,
   TransactionLayer,
   TransactionLayerOptions,
   TransactionLimits,
@@ -35,6 +36,19 @@ const OVERLOAD_RETRY_AFTER_SECONDS = 5;
 
 export function createTransactionLayer(options: TransactionLayerOptions): TransactionLayer {
   return new DefaultTransactionLayer(options);
+}
+
+/**
+ * Sends a final response to a non-INVITE request as a stateless UAS would (RFC 3261 §8.2.7):
+ * the transaction ends with it, keeping nothing for 64*T1, so a retransmitted request reaches
+ * the TU again. For answers the TU can give again at will, such as a digest challenge. Any
+ * other response, or one in an INVITE transaction, is sent in the transaction as `respond`
+ * sends it.
+ */
+export function respondStatelessly(transaction: ServerTransaction, response: SipResponse): boolean {
+  return transaction instanceof NonInviteServerTransaction
+    ? transaction.respondStatelessly(response)
+    : transaction.respond(response);
 }
 
 class DefaultTransactionLayer implements TransactionLayer {

@@ -126,6 +126,8 @@ export class RegistrarHarness {
   readonly store = new MemoryRegistrations();
   readonly logger = new RecordingLogger();
   snapshot = demoSnapshot();
+  /** Responses the adapter asked to send statelessly (RFC 3261 §8.2.7). */
+  readonly stateless = new WeakSet<SipResponse>();
   adapter: SipLineAdapter;
   private handler: RequestHandler | undefined;
 
@@ -150,6 +152,7 @@ export class RegistrarHarness {
   /** Hands one request to the adapter as the stack would and resolves with its final response. */
   async send(request: SipRequest, source = '192.0.2.10'): Promise<SipResponse> {
     let final: SipResponse | undefined;
+    const stateless = this.stateless;
     const incoming: IncomingRequest = {
       request,
       info: {
@@ -166,6 +169,7 @@ export class RegistrarHarness {
           headers: options.headers,
         });
         if (status >= 200 && final === undefined) final = response;
+        if (options.stateless === true) stateless.add(response);
         return response;
       },
       accept() {

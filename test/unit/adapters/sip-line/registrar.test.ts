@@ -70,6 +70,36 @@ describe('authentication (RFC 3261 §22)', () => {
     expect(harness.adapter.stats().authFailures).toBe(3);
   });
 
+  it('challenges missing and stale credentials statelessly, a failed login within its transaction', async () => {
+    const bare = await harness.send(registerRequest({ dn: '201', contacts: [CONTACT], callId: 'c1' }));
+    expect(bare.status).toBe(401);
+    expect(harness.stateless.has(bare)).toBe(true);
+
+    const wrong = await harness.send(
+      harness.authorized(
+        bare,
+        { dn: '201', contacts: [CONTACT], callId: 'c1', cseq: 2 },
+        { username: '201', password: 'nope' },
+      ),
+    );
+    expect(wrong.status).toBe(401);
+    expect(harness.stateless.has(wrong)).toBe(false);
+
+    harness.clock.advance(301_000);
+    const stale = await harness.send(
+      harness.authorized(bare, { dn: '201', contacts: [CONTACT], callId: 'c1', cseq: 3 }, PHONE_201),
+    );
+    expect(stale.status).toBe(401);
+    expect(stale.headers.get('WWW-Authenticate')).toContain('stale=true');
+    expect(harness.stateless.has(stale)).toBe(true);
+
+    const ok = await harness.send(
+      harness.authorized(stale, { dn: '201', contacts: [CONTACT], callId: 'c1', cseq: 4 }, PHONE_201),
+    );
+    expect(ok.status).toBe(200);
+    expect(harness.stateless.has(ok)).toBe(false);
+  });
+
   it('checks a password changed by a new configuration, not the one it hashed before', async () => {
     expect((await harness.register({ dn: '201', contacts: [CONTACT] }, PHONE_201)).status).toBe(200);
     const changed = demoSnapshot();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createResponse } from '../../../../src/sip/message/index.js';
 import type { SipMessage } from '../../../../src/sip/message/types.js';
 import type { ServerTransaction } from '../../../../src/sip/transaction/index.js';
+import { respondStatelessly } from '../../../../src/sip/transaction/transaction-layer.js';
 import { incoming, receiveInfo, setup, T1 } from './fixtures.js';
 
 function statusesOf(messages: SipMessage[]): number[] {
@@ -57,5 +58,49 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
     expect(statusesOf(transport.take())).toEqual([200]);
     expect(layer.stats().nonInviteServer).toBe(0);
     expect(clock.pending).toBe(0);
+  });
+
+  it('answers statelessly (RFC 3261 8.2.7): the final response goes once and a retransmission is a new request', () => {
+    const { clock, transport, layer } = setup();
+    const transactions: ServerTransaction[] = [];
+    layer.onRequest((request, transaction) => {
+      transactions.push(transaction);
+      respondStatelessly(
+        transaction,
+        createResponse(request, 401, undefined, { toTag: `u${transactions.length}` }),
+      );
+    });
+    const register = () => incoming({ method: 'REGISTER', branch: 'z9hG4bKreg1' });
+
+    transport.receive(register(), receiveInfo(clock));
+    expect(statusesOf(transport.take())).toEqual([401]);
+    expect(transactions[0]!.state).toBe('terminated');
+    expect(layer.stats()).toMatchObject({ nonInviteServer: 0, pendingServer: 0 });
+    expect(clock.pending).toBe(0);
+
+    transport.receive(register(), receiveInfo(clock));
+    expect(statusesOf(transport.take())).toEqual([401]);
+    expect(transactions).toHaveLength(2);
+    expect(respondStatelessly(transactions[1]!, createResponse(register(), 500))).toBe(false);
+    expect(transport.take()).toEqual([]);
+  });
+
+  it('sends a provisional response asked for statelessly within the transaction, and then the final one once', () => {
+    const { clock, transport, layer } = setup();
+    const transactions: ServerTransaction[] = [];
+    layer.onRequest((_request, transaction) => transactions.push(transaction));
+    const options = () => incoming({ method: 'OPTIONS', branch: 'z9hG4bKopt2' });
+
+    transport.receive(options(), receiveInfo(clock));
+    const transaction = transactions[0]!;
+    expect(respondStatelessly(transaction, createResponse(options(), 100))).toBe(true);
+    expect(transaction.state).toBe('proceeding');
+    expect(respondStatelessly(transaction, createResponse(options(), 200, undefined, { toTag: 'u1' }))).toBe(
+      true,
+    );
+    expect(transaction.state).toBe('terminated');
+    expect(statusesOf(transport.take())).toEqual([100, 200]);
+    transport.receive(options(), receiveInfo(clock));
+    expect(transactions).toHaveLength(2);
   });
 });
