@@ -418,7 +418,7 @@ export class MediaCore {
       return;
     }
     if (parseRtp(packet, this.scratchHeader) !== null) return;
-    endpoint.relay(packet, this.scratchHeader, message.codec, message.transcode);
+    endpoint.relay(packet, this.scratchHeader, message.codec, message.transcode, this.options.clock.now());
   }
 
   private async allocate(
@@ -511,8 +511,8 @@ class PeerOutlet implements Outlet {
     private readonly transcode: boolean,
   ) {}
 
-  deliver(packet: Buffer, header: RtpHeader, codec: ResolvedCodec): void {
-    this.peer.relay(packet, header, codec.name, this.transcode);
+  deliver(packet: Buffer, header: RtpHeader, codec: ResolvedCodec, _from: RelayEndpoint, now: number): void {
+    this.peer.relay(packet, header, codec.name, this.transcode, now);
   }
 
   deliverRtcp(packet: Buffer): void {

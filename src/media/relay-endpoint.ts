@@ -45,8 +45,11 @@ export interface EndpointContext {
 
 /** Where the media an endpoint receives goes. */
 export interface Outlet {
-  /** A valid RTP packet with a negotiated payload type; the buffer may be rewritten in place. */
-  deliver(packet: Buffer, header: RtpHeader, codec: ResolvedCodec, from: RelayEndpoint): void;
+  /**
+   * A valid RTP packet with a negotiated payload type; the buffer may be rewritten in place.
+   * `now` is its arrival time on the engine clock, read once per packet.
+   */
+  deliver(packet: Buffer, header: RtpHeader, codec: ResolvedCodec, from: RelayEndpoint, now: number): void;
   deliverRtcp(packet: Buffer): void;
 }
 
@@ -260,7 +263,7 @@ export class RelayEndpoint {
         this.inbandDetector?.process(this.decoded, length);
       }
     }
-    this.outlet?.deliver(packet, header, codec, this);
+    this.outlet?.deliver(packet, header, codec, this, now);
   }
 
   /**
@@ -327,9 +330,9 @@ export class RelayEndpoint {
   /**
    * Sends a packet relayed from a peer (buffer owned by the caller, rewritten in place): maps the
    * payload type by codec name, converts μ-law ⇄ A-law when allowed and needed, and rewrites the
-   * header onto this endpoint's stream.
+   * header onto this endpoint's stream. `now` is the packet's arrival time on the engine clock.
    */
-  relay(packet: Buffer, header: RtpHeader, codecName: CodecName, transcode: boolean): void {
+  relay(packet: Buffer, header: RtpHeader, codecName: CodecName, transcode: boolean, now: number): void {
     if (this.closed || this.relaySuppressed) return;
     let target = this.codecs.forName(codecName);
     if (!target && transcode && (codecName === 'PCMU' || codecName === 'PCMA')) {
@@ -348,7 +351,6 @@ export class RelayEndpoint {
       this.counters.unroutable++;
       return;
     }
-    const now = this.context.now();
     const mapped = this.stream.map(
       header.ssrc,
       header.sequenceNumber,
