@@ -52,6 +52,37 @@ export const CallingSearchSpaceInput = Type.Object(
   closed,
 );
 
+const devicePoolFields = {
+  region: Type.Optional(Type.String({ description: 'Codec region.' })),
+  mohSource: Type.Optional(Type.String({ description: 'Music-on-hold audio source (MOH class).' })),
+  locale: Type.Optional(Type.String({ description: 'Phone locale, e.g. `English_United_States`.' })),
+  toneRegion: Type.Optional(
+    Type.Union([Type.Literal('north-america'), Type.Literal('itu')], {
+      description:
+        'Call-progress tones the node plays to the pool’s phones (ringback, busy, reorder, intercept); the node’s `media.toneRegion` when left out.',
+    }),
+  ),
+};
+const callManagerGroup = Type.Array(Type.String(), {
+  description: 'Nodes (addresses or host names) its phones register to, in failover order; at most 3.',
+});
+
+export const DevicePool = Type.Object({
+  name: Type.String(),
+  description,
+  callManagerGroup,
+  ...devicePoolFields,
+});
+export const DevicePoolInput = Type.Object(
+  {
+    name: Type.String(),
+    description: Type.Optional(description),
+    callManagerGroup: Type.Optional(callManagerGroup),
+    ...devicePoolFields,
+  },
+  closed,
+);
+
 export const User = Type.Object({ userid: Type.String(), name: Type.String() });
 export const UserInput = Type.Object({ userid: Type.String(), name: Type.Optional(Type.String()) }, closed);
 

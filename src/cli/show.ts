@@ -1,12 +1,12 @@
 /**
- * `strowger show registrations|phones|lines|calls|conferences|recordings|media|cdr`: the running
- * server's state as tables in the manner of IOS `show sip-ua register status`, `show ephone
- * registered`, `show call active voice brief` and `show voip rtp connections`, read through the
- * management API. `--json` prints the API's own JSON instead.
+ * `strowger show registrations|phones|lines|device-pools|calls|conferences|recordings|media|cdr`:
+ * the running server's state as tables in the manner of IOS `show sip-ua register status`, `show
+ * ephone registered`, `show call active voice brief` and `show voip rtp connections`, read through
+ * the management API. `--json` prints the API's own JSON instead.
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import type { LineResource, PhoneResource } from '../admin/index.js';
+import type { DevicePoolResource, LineResource, PhoneResource } from '../admin/index.js';
 import type {
   CallView,
   ConferenceRoomView,
@@ -228,6 +228,34 @@ export function formatLines(
   ]);
   const head = ['DN', 'Partition', 'Display name', 'Phones', 'Registered', 'Forward', 'Voicemail'];
   return `${table(head, rows)}\n${plural(lines.length, 'line')}\n`;
+}
+
+/**
+ * Every device pool with its CallManager group, the tones its phones hear (`node`: the node's
+ * `media.toneRegion`) and how many phones it has.
+ */
+export function formatDevicePools(
+  pools: readonly DevicePoolResource[],
+  phones: readonly PhoneResource[],
+): string {
+  const members = new Map<string, number>();
+  for (const phone of phones)
+    if (phone.devicePool !== undefined)
+      members.set(phone.devicePool, (members.get(phone.devicePool) ?? 0) + 1);
+  const rows = pools.map((pool) => [
+    cell(pool.name),
+    cell(pool.callManagerGroup.join(',')),
+    cell(pool.region),
+    cell(pool.mohSource),
+    cell(pool.locale),
+    cell(pool.toneRegion ?? 'node'),
+    String(members.get(pool.name) ?? 0),
+    cell(pool.description),
+  ]);
+  const head = ['Name', 'CallManager group', 'Region', 'MOH', 'Locale', 'Tones', 'Phones', 'Description'];
+  return `${table(head, rows)}
+${plural(pools.length, 'device pool')}
+`;
 }
 
 /** Like `show call active voice brief`: each call with its legs and how long it has lasted. */
@@ -456,6 +484,12 @@ const views: Record<string, View> = {
       ]);
       return formatLines(lines as LineResource[], phones, registrations);
     },
+  },
+  'device-pools': {
+    description: 'device pools: CallManager group, region, MOH source, locale, tones and phones',
+    path: () => '/device-pools',
+    format: async (pools, client) =>
+      formatDevicePools(pools as DevicePoolResource[], await client.get<PhoneResource[]>('/phones')),
   },
   trunks: {
     description: 'SIP trunks: registration of their numbers and service state (show sip-ua register status)',

@@ -9,6 +9,7 @@ export {
 } from './config-service.js';
 export {
   type CallingSearchSpaceResource,
+  type DevicePoolResource,
   type LineAppearanceResource,
   type LineForward,
   type LineResource,

@@ -17,6 +17,18 @@ export interface CallingSearchSpaceResource {
   readonly partitions: readonly string[];
 }
 
+export interface DevicePoolResource {
+  readonly name: string;
+  readonly description: string;
+  /** Nodes its phones register to, in failover order. */
+  readonly callManagerGroup: readonly string[];
+  readonly region?: string;
+  readonly mohSource?: string;
+  readonly locale?: string;
+  /** The call-progress tones its phones hear; the node's when unset. */
+  readonly toneRegion?: 'north-america' | 'itu';
+}
+
 export interface UserResource {
   readonly userid: string;
   readonly name: string;
@@ -62,6 +74,7 @@ export interface PhoneResource {
 export interface Resources {
   partition: PartitionResource;
   callingSearchSpace: CallingSearchSpaceResource;
+  devicePool: DevicePoolResource;
   user: UserResource;
   line: LineResource;
   phone: PhoneResource;
@@ -73,6 +86,15 @@ export type ResourceKind = keyof Resources;
 export interface ResourceInputs {
   partition: { name: string; description?: string };
   callingSearchSpace: { name: string; description?: string; partitions: string[] };
+  devicePool: {
+    name: string;
+    description?: string;
+    callManagerGroup?: string[];
+    region?: string;
+    mohSource?: string;
+    locale?: string;
+    toneRegion?: 'north-america' | 'itu';
+  };
   user: { userid: string; name?: string };
   line: {
     dn: string;
@@ -234,6 +256,7 @@ export const descriptors: { readonly [K in ResourceKind]: ResourceDescriptor<K> 
     keyFields: byName,
     show: asIs,
   },
+  devicePool: { section: 'devicePools', keyOf: (d) => d.name, keyFields: byName, show: asIs },
   user: { section: 'users', keyOf: (u) => u.userid, keyFields: (userid) => ({ userid }), show: asIs },
   line: {
     section: 'lines',

@@ -83,6 +83,14 @@ describe('configuration CRUD', () => {
       changed: { description: 'Lobby' },
     },
     {
+      collection: '/device-pools',
+      item: '/device-pools/geneva',
+      create: { name: 'geneva', callManagerGroup: ['10.0.0.1'], toneRegion: 'itu' },
+      stored: { name: 'geneva', description: '', callManagerGroup: ['10.0.0.1'], toneRegion: 'itu' },
+      update: { name: 'geneva', description: 'Geneva office', locale: 'French_France', toneRegion: 'itu' },
+      changed: { description: 'Geneva office', callManagerGroup: [], locale: 'French_France' },
+    },
+    {
       collection: '/users',
       item: '/users/jsmith',
       create: { userid: 'jsmith' },
@@ -255,6 +263,15 @@ describe('configuration CRUD', () => {
     expect(listed).toEqual(expect.arrayContaining(names));
     const removed = await Promise.all(names.map((name) => call('DELETE', `/api/v1/partitions/${name}`)));
     expect(removed.map((answer) => answer.status)).toEqual(names.map(() => 200));
+  });
+
+  it('refuses a tone region the node has no tones for, and a device pool phones still use', async () => {
+    const refused = await call('POST', '/api/v1/device-pools', { name: 'tokyo', toneRegion: 'japan' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/toneRegion/);
+    const used = await call('DELETE', '/api/v1/device-pools/default');
+    expect(used.status).toBe(409);
+    expect((await call('GET', '/api/v1/device-pools/default')).status).toBe(200);
   });
 
   it('refuses a reference to an object that does not exist', async () => {
@@ -505,6 +522,7 @@ describe('OpenAPI document', () => {
       [
         ...crud('partitions', '{name}'),
         ...crud('calling-search-spaces', '{name}'),
+        ...crud('device-pools', '{name}'),
         ...crud('users', '{userid}'),
         ...crud('lines', '{partition}/{dn}'),
         ...crud('phones', '{name}'),
@@ -566,6 +584,7 @@ describe('OpenAPI document', () => {
     for (const [path, route] of [
       ['/api/v1/phones', '/api/v1/phones'],
       ['/api/v1/phones/phone-201', '/api/v1/phones/{name}'],
+      ['/api/v1/device-pools', '/api/v1/device-pools'],
       ['/api/v1/lines/internal/201', '/api/v1/lines/{partition}/{dn}'],
       ['/api/v1/registrations', '/api/v1/registrations'],
       ['/api/v1/calls', '/api/v1/calls'],

@@ -67,6 +67,8 @@ describe('strowger show, against a running API', () => {
     expect(calls.stdout).toMatch(/^call-1\s+connected\s+201\s+202\s/m);
     const cdr = await show('cdr', '--api', api.url, '--token', TOKEN, '--limit', '5');
     expect(cdr.stdout).toContain('0 records');
+    const pools = await show('device-pools', '--api', api.url, '--token', TOKEN);
+    expect(pools.stdout).toMatch(/^default\s+127\.0\.0\.1\s+-\s+-\s+-\s+node\s+4\s+Demo phones$/m);
   });
 
   it("--json prints the API's JSON", async () => {
