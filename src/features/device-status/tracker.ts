@@ -95,8 +95,85 @@ interface DeviceRecord {
   modelSeen: string | null;
   load: string | null;
   userAgent: string | null;
-  readonly attempts: AttemptView[];
+  readonly attempts: AttemptLog;
   readonly history: TransitionView[];
+}
+
+/** An attempt as kept: a slot of its device's log, rewritten in place when the log is full. */
+interface AttemptSlot {
+  at: number;
+  result: AttemptView['result'];
+  status: number;
+  reason: string | null;
+  detail: string;
+  source: EndpointView;
+  line: string | null;
+}
+
+/**
+ * A device's last attempts, oldest first, in slots reused once `capacity` are written: a phone
+ * refreshing for months costs no allocation per REGISTER, and nothing here ages into the old
+ * generation of the heap only to die there. Times stay numbers until a view is read.
+ */
+class AttemptLog {
+  private readonly slots: AttemptSlot[] = [];
+  /** The oldest slot once the log is full. */
+  private oldest = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  add(input: AttemptInput): AttemptSlot {
+    const full = this.slots.length === this.capacity;
+    const slot = full ? (this.slots[this.oldest] as AttemptSlot) : blankSlot();
+    if (full) this.oldest = (this.oldest + 1) % this.capacity;
+    else this.slots.push(slot);
+    slot.at = input.at;
+    slot.result = input.result;
+    slot.status = input.status;
+    slot.reason = input.reason;
+    slot.detail = input.detail;
+    slot.line = input.line;
+    // The address the slot held (a phone refreshing from where it was) is kept, not copied again.
+    if (!sameEndpoint(slot.source, input.source)) slot.source = copyEndpoint(input.source);
+    return slot;
+  }
+
+  latest(): AttemptView | null {
+    const count = this.slots.length;
+    return count === 0 ? null : attemptView(this.slots[(this.oldest + count - 1) % count] as AttemptSlot);
+  }
+
+  views(): AttemptView[] {
+    const views: AttemptView[] = [];
+    const count = this.slots.length;
+    for (let i = 0; i < count; i++)
+      views.push(attemptView(this.slots[(this.oldest + i) % count] as AttemptSlot));
+    return views;
+  }
+}
+
+function blankSlot(): AttemptSlot {
+  return {
+    at: 0,
+    result: 'rejected',
+    status: 0,
+    reason: null,
+    detail: '',
+    source: { protocol: '', address: '', port: 0 },
+    line: null,
+  };
+}
+
+function attemptView(slot: AttemptSlot): AttemptView {
+  return {
+    at: iso(slot.at),
+    result: slot.result,
+    status: slot.status,
+    reason: slot.reason,
+    detail: slot.detail,
+    source: slot.source,
+    line: slot.line,
+  };
 }
 
 const KEEPALIVE_LOST = 'keepalive lost: no refresh before the registration expired';
@@ -124,17 +201,7 @@ export class DeviceStatusTracker {
   attempt(input: AttemptInput): void {
     if (input.device === null) return;
     const record = this.recordOf(input.device);
-    const view: AttemptView = {
-      at: iso(input.at),
-      result: input.result,
-      status: input.status,
-      reason: input.reason,
-      detail: input.detail,
-      source: copyEndpoint(input.source),
-      line: input.line,
-    };
-    push(record.attempts, view, this.attemptsKept);
-    record.address = view.source;
+    record.address = record.attempts.add(input).source;
     record.modelSeen = input.identity.model ?? record.modelSeen;
     record.load = input.identity.load ?? record.load;
     record.userAgent = input.identity.userAgent ?? record.userAgent;
@@ -197,7 +264,7 @@ export class DeviceStatusTracker {
     return {
       status: status ?? this.view(name, this.options.configuration()),
       fetches: this.options.fetches(name).map(fetchView),
-      attempts: record ? [...record.attempts] : [],
+      attempts: record ? record.attempts.views() : [],
       autoRegistration: this.options.autoRegistration ?? false,
     };
   }
@@ -223,7 +290,7 @@ export class DeviceStatusTracker {
       devicePool,
       keepaliveSeconds: this.options.keepaliveSeconds?.(devicePool) ?? DEFAULT_KEEPALIVE_SECONDS,
       lastFetch: lastFetch === undefined ? null : fetchView(lastFetch),
-      lastRegistration: record?.attempts[record.attempts.length - 1] ?? null,
+      lastRegistration: record?.attempts.latest() ?? null,
       history: record ? [...record.history] : [],
     };
   }
@@ -256,11 +323,13 @@ export class DeviceStatusTracker {
     const from = configured ? this.strangers : this.known;
     const to = configured ? this.known : this.strangers;
     let record = to.get(name);
+    // A configured phone seen before (every REGISTER of a running node) stays where it is.
+    if (record !== undefined && configured) return record;
     if (record === undefined) {
-      record = from.get(name) ?? newRecord();
+      record = from.get(name) ?? newRecord(this.attemptsKept);
       from.delete(name);
-    } else if (!configured) {
-      // Re-inserted: the strangers stay ordered by last sight.
+    } else {
+      // A stranger re-inserted: the strangers stay ordered by last sight.
       to.delete(name);
     }
     to.set(name, record);
@@ -272,7 +341,7 @@ export class DeviceStatusTracker {
   }
 }
 
-function newRecord(): DeviceRecord {
+function newRecord(attemptsKept: number): DeviceRecord {
   return {
     state: 'unknown',
     reason: null,
@@ -282,7 +351,7 @@ function newRecord(): DeviceRecord {
     modelSeen: null,
     load: null,
     userAgent: null,
-    attempts: [],
+    attempts: new AttemptLog(attemptsKept),
     history: [],
   };
 }

@@ -169,6 +169,20 @@ describe('bounds', () => {
       'attempt 8',
       'attempt 9',
     ]);
+    expect(status?.lastRegistration?.detail).toBe('attempt 9');
+  });
+
+  it('keeps each attempt with its own time and source once the oldest are written over', () => {
+    for (let index = 0; index < 5; index++) {
+      tracker.attempt(attempt({ at: EPOCH + index * 1000, source: source('192.0.2.10', 5060 + index) }));
+    }
+    const attempts = tracker.evidence(PHONE)?.attempts ?? [];
+    expect(attempts.map((a) => [a.at, a.source.port])).toEqual([
+      ['2030-01-01T00:00:02.000Z', 5062],
+      ['2030-01-01T00:00:03.000Z', 5063],
+      ['2030-01-01T00:00:04.000Z', 5064],
+    ]);
+    expect(tracker.status(PHONE)?.address).toEqual(source('192.0.2.10', 5064));
   });
 
   it('remembers a bounded number of devices that are not configured, least recently seen first out', () => {
