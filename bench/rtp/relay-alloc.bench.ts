@@ -15,12 +15,15 @@
  * `--baseline /tmp/relay-base`; contenders take turns, each run in a fresh process.
  *
  * Run: npx tsx bench/rtp/relay-alloc.bench.ts [--calls 300] [--seconds 4] [--repeat 3]
- *        [--baseline DIR] [--relay-cpu 1] [--load-cpu 0] [--sites]
+ *        [--baseline DIR] [--floor] [--relay-cpu 1] [--load-cpu 0] [--sites]
+ * --floor adds a bare node:dgram forwarder (connected sockets, `send(packet)`, nothing else): what
+ * any relay built on node:dgram pays per packet.
  * --sites also samples allocation sites (V8's sampling heap profiler, freed objects included);
  * the sampling costs CPU, so CPU figures of such a run are not comparable. --v8 'FLAGS' passes
  * V8 flags to the relay process (e.g. '--max-semi-space-size=2' or '--trace-gc-nvp').
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -56,6 +59,8 @@ const WARMUP_MS = 1500;
 /** Margin between the generator's window and the relay's, so both see a steady stream. */
 const MARGIN_MS = 300;
 const RELAY_SOCKETS = 50;
+/** The --floor contender's name in place of a checkout's directory. */
+const BARE_DGRAM = 'bare-dgram';
 
 interface GcEntry {
   gcType: string;
@@ -70,14 +75,22 @@ const youngUsed = (spaces: ReadonlyArray<{ spaceName: string; spaceUsedSize: num
     .filter((space) => space.spaceName === 'new_space')
     .reduce((sum, space) => sum + space.spaceUsedSize, 0);
 
-async function serve(root: string): Promise<void> {
+/** What relays the calls in the measured process. */
+interface RelayUnderTest {
+  /** One call per pair of generator ports; returns the port each side sends to. */
+  calls(remotes: Array<[number, number]>): Promise<Array<[number, number]>>;
+  sentPackets(): number;
+  close(): Promise<void>;
+}
+
+/** The media core of the checkout at `root`: plain pass-through calls as the anchor sets them up. */
+async function coreRelay(root: string): Promise<RelayUnderTest> {
   const { MediaCore } = (await import(
     pathToFileURL(path.join(root, 'src/media/media-core.ts')).href
   )) as typeof import('../../src/media/media-core.js');
   const { systemClock } = (await import(
     pathToFileURL(path.join(root, 'src/media/clock.ts')).href
   )) as typeof import('../../src/media/clock.js');
-  const { getHeapSpaceStatistics } = await import('node:v8');
   const core = new MediaCore({ address: '127.0.0.1', clock: systemClock, mediaTimeoutMs: 0, emit: () => {} });
   let nextPort = 20000;
   let ids = 0;
@@ -96,21 +109,73 @@ async function serve(root: string): Promise<void> {
       if (result && 'bound' in result && result.bound) return [endpointId, rtpPort];
     }
   };
-  const sentPackets = () => core.stats().reduce((sum, stats) => sum + stats.packetsSent, 0);
-  const sampler = new AllocationSampler();
-  let profiler: GCProfiler | null = null;
-  let start = { cpu: process.cpuUsage(), packets: 0, young: 0 };
-
-  process.on('message', async (request: ServeRequest) => {
-    if (request.op === 'calls') {
+  return {
+    async calls(remotes) {
       const ports: Array<[number, number]> = [];
-      for (const [portA, portB] of request.remotes) {
+      for (const [portA, portB] of remotes) {
         const [a, rtpA] = await allocate(portA);
         const [b, rtpB] = await allocate(portB);
         await core.handle({ op: 'connect', endpointId: a, peerId: b, peerWorker: null, transcode: false });
         await core.handle({ op: 'connect', endpointId: b, peerId: a, peerWorker: null, transcode: false });
         ports.push([rtpA, rtpB]);
       }
+      return ports;
+    },
+    sentPackets: () => core.stats().reduce((sum, stats) => sum + stats.packetsSent, 0),
+    close: () => core.close(),
+  };
+}
+
+/**
+ * The floor node:dgram sets: per call two sockets, each connected to its side's generator port
+ * and sending what it receives through the other, nothing looked at.
+ */
+async function bareDgramRelay(): Promise<RelayUnderTest> {
+  const sockets: Socket[] = [];
+  let sent = 0;
+  const open = (remotePort: number) =>
+    new Promise<Socket>((resolve) => {
+      const socket = createSocket('udp4');
+      sockets.push(socket);
+      socket.bind(0, '127.0.0.1', () => socket.connect(remotePort, '127.0.0.1', () => resolve(socket)));
+    });
+  return {
+    async calls(remotes) {
+      const ports: Array<[number, number]> = [];
+      for (const [portA, portB] of remotes) {
+        const [a, b] = await Promise.all([open(portA), open(portB)]);
+        a.on('message', (packet) => {
+          b.send(packet);
+          sent++;
+        });
+        b.on('message', (packet) => {
+          a.send(packet);
+          sent++;
+        });
+        ports.push([a.address().port, b.address().port]);
+      }
+      return ports;
+    },
+    sentPackets: () => sent,
+    close: async () => {
+      await Promise.all(
+        sockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))),
+      );
+    },
+  };
+}
+
+async function serve(root: string): Promise<void> {
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  const relay = root === BARE_DGRAM ? await bareDgramRelay() : await coreRelay(root);
+  const sentPackets = () => relay.sentPackets();
+  const sampler = new AllocationSampler();
+  let profiler: GCProfiler | null = null;
+  let start = { cpu: process.cpuUsage(), packets: 0, young: 0 };
+
+  process.on('message', async (request: ServeRequest) => {
+    if (request.op === 'calls') {
+      const ports = await relay.calls(request.remotes);
       process.send!({ ports } satisfies ServeReply);
     } else if (request.op === 'mark' && !profiler) {
       if (request.sites) await sampler.start();
@@ -143,7 +208,7 @@ async function serve(root: string): Promise<void> {
         },
       } satisfies ServeReply);
     } else if (request.op === 'stop') {
-      await core.close();
+      await relay.close();
       process.exit(0);
     }
   });
@@ -284,6 +349,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '4' },
       repeat: { type: 'string', default: '3' },
       baseline: { type: 'string' },
+      floor: { type: 'boolean', default: false },
       'relay-cpu': { type: 'string', default: '1' },
       'load-cpu': { type: 'string', default: '0' },
       sites: { type: 'boolean', default: false },
@@ -292,6 +358,7 @@ async function main(): Promise<void> {
   });
   const contenders: Array<[string, string]> = [['this checkout', CHECKOUT]];
   if (flags.baseline) contenders.unshift(['baseline', path.resolve(flags.baseline)]);
+  if (flags.floor) contenders.unshift(['bare node:dgram', BARE_DGRAM]);
   const binary = compileLoadGenerator();
   const results = new Map<string, Array<WindowFigures & { lost: number }>>();
   for (let r = 0; r < Number(flags.repeat); r++) {
