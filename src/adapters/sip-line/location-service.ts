@@ -175,11 +175,11 @@ export class LocationService {
 
   /**
    * Applies a REGISTER to its line, all or nothing (RFC 3261 §10.3 steps 6–8). Never rejects:
-   * a store failure is a 500 answer.
+   * a store failure is a 500 answer. In write-back mode nothing waits, so the result comes at
+   * once, not as a promise: the change is whole before another can start.
    */
-  change(change: BindingChange): Promise<ChangeResult> {
-    // Nothing waits in write-back: the change is whole before another can start.
-    if (this.writeBack !== undefined) return Promise.resolve(this.changeNow(change, this.writeBack));
+  change(change: BindingChange): ChangeResult | Promise<ChangeResult> {
+    if (this.writeBack !== undefined) return this.changeNow(change, this.writeBack);
     const queued = this.queue.tryRun(lineKey(change.line), () => this.changeWrittenThrough(change));
     return queued ?? Promise.resolve(busy());
   }

@@ -15,9 +15,9 @@ import {
   createDigestServer,
   type DigestAlgorithm,
   type DigestHashName,
-  type DigestLookup,
   type DigestSecret,
   type DigestServer,
+  type DigestVerifyOptions,
   digestHa1,
   type Endpoint,
   type IncomingRequest,
@@ -30,9 +30,9 @@ import {
   unquote,
 } from '../../sip/index.js';
 import { type Binding, secondsLeft } from './binding.js';
-import { type RequestedContact, readBindingRequest } from './binding-request.js';
+import { type BindingRequest, type RequestedContact, readBindingRequest } from './binding-request.js';
 import { type DeviceIdentity, identifyDevice, modelMismatch } from './device-identity.js';
-import type { LocationService } from './location-service.js';
+import type { ChangeResult, LocationService } from './location-service.js';
 import { type LockoutPolicy, SourceLockout } from './source-lockout.js';
 
 export interface RegistrarOptions {
@@ -164,11 +164,14 @@ export class Registrar {
     byUsername: new Map(),
   };
   /**
-   * The digest lookup, made once rather than per REGISTER: `verify` calls it synchronously, so
-   * the snapshot of the REGISTER being verified and the user name it claimed travel in these
-   * two fields.
+   * How `verify` is called, with the digest lookup, made once rather than per REGISTER: `verify`
+   * calls the lookup synchronously, so the snapshot of the REGISTER being verified and the user
+   * name it claimed travel in the two fields below.
    */
-  private readonly lookup: DigestLookup = (username, _realm, hash) => this.secretOf(username, hash);
+  private readonly verifyOptions: DigestVerifyOptions = {
+    proxy: false,
+    lookup: (username, _realm, hash) => this.secretOf(username, hash),
+  };
   private verifying: ConfigSnapshot | undefined;
   private claimed: string | undefined;
   /** The Date value of the last 200 and the wall-clock second it names: one string per second. */
@@ -189,7 +192,11 @@ export class Registrar {
     return this.lockout.lockedCount(this.options.clock.now());
   }
 
-  async handle(incoming: IncomingRequest): Promise<void> {
+  /**
+   * Answers one REGISTER. Synchronous unless the store or auto-registration is waited for: in
+   * write-back mode a REGISTER is answered without a turn of the event loop or a promise.
+   */
+  handle(incoming: IncomingRequest): void | Promise<void> {
     const { request, info } = incoming;
     const { clock, logger } = this.options;
     const source = info.source.address;
@@ -208,7 +215,7 @@ export class Registrar {
     const auto = this.options.admission.autoRegistration;
     this.verifying = snapshot;
     this.claimed = undefined;
-    const verdict = this.digest.verify(request, { proxy: false, lookup: this.lookup });
+    const verdict = this.digest.verify(request, this.verifyOptions);
     const claimed = this.claimed;
     this.verifying = undefined;
     if (verdict.status === 'missing' || verdict.status === 'stale') {
@@ -253,10 +260,8 @@ export class Registrar {
     }
     const phone = snapshot.phonesBySipUsername.get(verdict.username);
     if (phone === undefined) {
-      if (auto !== undefined && verdict.username === auto.account.username) {
-        await this.autoRegister(attempt, auto, named, unknown);
-        return;
-      }
+      if (auto !== undefined && verdict.username === auto.account.username)
+        return this.autoRegister(attempt, auto, named, unknown);
       this.challenge(incoming, false, false);
       return;
     }
@@ -318,7 +323,7 @@ export class Registrar {
       return;
     }
     const path = requested.kind === 'update' ? request.headers.getAll('Path') : [];
-    const result = await this.options.location.change({
+    const result = this.options.location.change({
       line: { dn: appearance.line.dn, partition: appearance.line.partition },
       phone: phone.name,
       request: requested,
@@ -328,6 +333,22 @@ export class Registrar {
       path,
       source: info.source,
     });
+    if (!(result instanceof Promise)) {
+      this.answerChange(attempt, result, requested.kind, expires, path);
+      return;
+    }
+    return result.then((settled) => this.answerChange(attempt, settled, requested.kind, expires, path));
+  }
+
+  /** RFC 3261 §10.3 step 8: the outcome of the binding change, answered and reported. */
+  private answerChange(
+    attempt: Attempt,
+    result: ChangeResult,
+    kind: Exclude<BindingRequest['kind'], 'reject'>,
+    expires: number,
+    path: readonly string[],
+  ): void {
+    const { incoming } = attempt;
     if (!result.ok) {
       const headers: [string, string][] =
         result.retryAfter === undefined ? [] : [['Retry-After', String(result.retryAfter)]];
@@ -336,9 +357,9 @@ export class Registrar {
       return;
     }
     incoming.reply(200, undefined, {
-      headers: this.okHeaders(result.bindings, path, request.headers.getAll('Supported')),
+      headers: this.okHeaders(result.bindings, path, incoming.request.headers.getAll('Supported')),
     });
-    this.report(attempt, 'accepted', 200, null, requested.kind, expires);
+    this.report(attempt, 'accepted', 200, null, kind, expires);
   }
 
   /** Phones registered on this node right now: count a binding that appears. */
@@ -481,7 +502,7 @@ export class Registrar {
     return ['Warning', `${WARNING_CODE} ${this.options.realm} ${quoteString(text)}`];
   }
 
-  /** The digest secret of `username` in the snapshot being verified (see `lookup`). */
+  /** The digest secret of `username` in the snapshot being verified (see `verifyOptions`). */
   private secretOf(username: string, hash: DigestHashName): DigestSecret {
     const snapshot = this.verifying as ConfigSnapshot;
     this.claimed = username;
