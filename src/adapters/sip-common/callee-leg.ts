@@ -44,6 +44,9 @@ type CalleeState = 'inviting' | 'early' | 'confirmed' | 'ended';
 /** RFC 3326 §2 with the cause RFC 3261 §16.7 step 10 uses for forks that lost the race. */
 const COMPLETED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"';
 
+/** follow(): a 2xx settled the leg; what is left of its INVITE is forks. */
+const ANSWERED = Symbol('answered');
+
 export class CalleeLeg extends Leg {
   private state: CalleeState = 'inviting';
   private provisionalSeen = false;
@@ -110,10 +113,14 @@ export class CalleeLeg extends Leg {
   private async run(callId: string): Promise<void> {
     const outgoing = this.context.outgoingCallIds;
     outgoing.add(callId);
+    let forgetCallId = true;
     try {
       for (;;) {
-        // No attempt is held across the await: it may last 64*T1 after a 2xx (forks, RFC 6026 §8.4).
-        const failure = await this.follow();
+        const failure = await this.follow(callId);
+        if (failure === ANSWERED) {
+          forgetCallId = false;
+          return;
+        }
         const failed = this.attempt;
         if (failure === undefined || failed === undefined || !this.pending) return;
         const next = this.dial?.next?.(failed, failure);
@@ -129,16 +136,18 @@ export class CalleeLeg extends Leg {
       this.context.logger.error({ err: error, callId }, 'called leg failed');
       this.fail('destOutOfOrder');
     } finally {
-      outgoing.delete(callId);
+      if (forgetCallId) outgoing.delete(callId);
     }
   }
 
   /**
-   * One INVITE transaction; resolves with its final failure response, if it ended with one.
-   * Read step by step rather than with for-await, whose suspended loop would keep the last
-   * response (the 2xx) for as long as the transaction waits for forks.
+   * One INVITE transaction; resolves with its final failure response, if it ended with one, or
+   * ANSWERED once a 2xx settled this leg. The rest of the transaction, 64*T1 of waiting for
+   * forks (RFC 6026 §8.4), is left to a ForkHangUp that needs nothing of the leg: the leg, its
+   * dialog and session descriptions go with the call rather than half a minute later, and
+   * `callId`, counted as ours in progress by run(), with the transaction.
    */
-  private follow(): Promise<SipResponse | undefined> {
+  private follow(callId: string): Promise<SipResponse | typeof ANSWERED | undefined> {
     const attempt = this.attempt;
     if (attempt === undefined) return Promise.resolve(undefined);
     const responses = this.context.stack
@@ -149,11 +158,16 @@ export class CalleeLeg extends Leg {
       const next = (): void => {
         responses.next().then((step) => {
           if (step.done) return resolve(failure);
+          const { response, dialog } = step.value;
           try {
             failure = this.receive(step.value) ?? failure;
           } catch (error) {
             void responses.return?.();
             return reject(error);
+          }
+          if (response.status >= 200 && response.status < 300 && !this.pending) {
+            new ForkHangUp(this.context, this.target, callId, dialog).read(responses);
+            return resolve(ANSWERED);
           }
           next();
         }, reject);
@@ -238,5 +252,56 @@ export class CalleeLeg extends Leg {
       headers,
     });
     this.context.stack.transactions.sendRequest(cancel, target, { onResponse: () => {} });
+  }
+}
+
+/**
+ * What is left of an INVITE after the 2xx that settled its leg: the transaction waits 64*T1 for
+ * forks (RFC 6026 §8.4), and a 2xx of another fork is acknowledged by the stack and hung up
+ * here at once (RFC 3261 §13.2.2.4). Until the last response the INVITE's Call-ID still counts
+ * as ours in progress (loop detection). It keeps only what that takes, not the leg.
+ */
+class ForkHangUp {
+  /**
+   * The remote tag of the dialog of the 2xx that settled the leg, whose retransmissions are not
+   * forks: every dialog of one INVITE has its Call-ID and local tag (RFC 3261 §12.1.2).
+   */
+  private readonly settledTag: string | undefined;
+
+  constructor(
+    private readonly context: LegContext,
+    /** Where the leg's in-dialog requests go (its INVITE's flow), or undefined for the route set. */
+    private readonly target: Endpoint | undefined,
+    /** Counted as ours in progress (loop detection) until the transaction ends. */
+    private readonly callId: string,
+    settled: Dialog | undefined,
+  ) {
+    this.settledTag = settled?.id.remoteTag;
+  }
+
+  read(responses: AsyncIterator<InviteResponse>): void {
+    responses.next().then(
+      (step) => {
+        if (step.done) {
+          this.context.outgoingCallIds.delete(this.callId);
+          return;
+        }
+        this.hangUpFork(step.value);
+        this.read(responses);
+      },
+      (error: unknown) => {
+        this.context.outgoingCallIds.delete(this.callId);
+        this.context.logger.error({ err: error, callId: this.callId }, 'called leg failed');
+      },
+    );
+  }
+
+  private hangUpFork({ response, dialog }: InviteResponse): void {
+    if (response.status < 200 || response.status >= 300 || dialog === undefined) return;
+    if (dialog.id.remoteTag === this.settledTag) return;
+    const options = this.target === undefined ? { headers: [] } : { target: this.target, headers: [] };
+    this.context.stack.requestInDialog(dialog, 'BYE', options).catch((error: unknown) => {
+      this.context.logger.warn({ err: error, callId: dialog.id.callId }, 'BYE could not be sent');
+    });
   }
 }
