@@ -94,8 +94,16 @@ function readQuoted(text: string, start: number): Result<{ value: string; end: n
   return failure('quoted-string', 'Quoted string is not closed', start);
 }
 
-/** Parses `scheme param=value, param="value", …`. Never throws. */
-export function parseAuthParams(text: string): Result<AuthParams> {
+/** Receives one auth-param: its name lower-cased, its value unquoted and unescaped. */
+export type AuthParamVisitor = (name: string, value: string) => void;
+
+/**
+ * Reads `scheme param=value, param="value", …`, handing each parameter to `visit` in order, and
+ * returns the scheme; the parameters a caller does not keep cost no map. Every parameter is
+ * visited before the value is known to be well-formed to its end: on failure, drop what was
+ * visited. Never throws.
+ */
+export function readAuthParams(text: string, visit: AuthParamVisitor): Result<string> {
   let i = skipWhitespace(text, 0);
   const schemeStart = i;
   while (i < text.length && isTokenChar(text.charCodeAt(i))) i++;
@@ -105,7 +113,8 @@ export function parseAuthParams(text: string): Result<AuthParams> {
     return failure('auth-scheme', 'Authentication scheme must be followed by whitespace', i);
   }
 
-  const params = new Map<string, string>();
+  // Names seen so far, for the duplicate check: a handful, so a scan beats a set.
+  const names: string[] = [];
   for (;;) {
     i = skipWhitespace(text, i);
     // RFC 7235 §7: recipients accept empty list elements ("a=1, , b=2").
@@ -135,16 +144,24 @@ export function parseAuthParams(text: string): Result<AuthParams> {
     }
 
     // RFC 7235 §2.1: each parameter name occurs at most once.
-    if (params.has(name)) return failure('auth-param', `Parameter "${name}" appears twice`, nameStart);
-    if (params.size >= MAX_PARAMS) return failure('auth-param', 'Too many parameters', nameStart);
-    params.set(name, value);
+    if (names.includes(name)) return failure('auth-param', `Parameter "${name}" appears twice`, nameStart);
+    if (names.length >= MAX_PARAMS) return failure('auth-param', 'Too many parameters', nameStart);
+    names.push(name);
+    visit(name, value);
 
     i = skipWhitespace(text, i);
     if (i >= text.length) break;
     if (text.charCodeAt(i) !== COMMA) return failure('auth-param', 'Expected "," between parameters', i);
     i++;
   }
-  return { ok: true, value: { scheme, params } };
+  return { ok: true, value: scheme };
+}
+
+/** Parses `scheme param=value, param="value", …` into a map of its parameters. Never throws. */
+export function parseAuthParams(text: string): Result<AuthParams> {
+  const params = new Map<string, string>();
+  const scheme = readAuthParams(text, (name, value) => params.set(name, value));
+  return scheme.ok ? { ok: true, value: { scheme: scheme.value, params } } : scheme;
 }
 
 /** The scheme of an authentication header value, without parsing its parameters. */

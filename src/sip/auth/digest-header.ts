@@ -6,7 +6,7 @@
 
 import { quoteString } from '../message/index.js';
 import type { Result, SipParseError } from '../message/types.js';
-import { type AuthParams, parseAuthParams } from './auth-params.js';
+import { type AuthParams, parseAuthParams, readAuthParams } from './auth-params.js';
 
 export interface DigestChallenge {
   realm: string;
@@ -90,15 +90,44 @@ export function parseDigestChallenge(text: string): Result<DigestChallenge> {
 
 const NONCE_COUNT = /^[0-9a-fA-F]{8}$/;
 
+/** The parameters of credentials as read, before the mandatory ones are checked. */
+interface CredentialFields {
+  username: string | undefined;
+  realm: string | undefined;
+  nonce: string | undefined;
+  uri: string | undefined;
+  response: string | undefined;
+  algorithm: string | undefined;
+  cnonce: string | undefined;
+  opaque: string | undefined;
+  qop: string | undefined;
+  nc: string | undefined;
+  userhash: string | undefined;
+}
+
+/**
+ * Credentials arrive with every authenticated request: their parameters are read straight into
+ * fields, without a map per request; parameters of no meaning here are skipped (RFC 7616 §3.4).
+ */
 export function parseDigestCredentials(text: string): Result<DigestCredentials> {
-  const parsed = parseDigestParams(text);
-  if (!parsed.ok) return parsed;
-  const params = parsed.value;
-  const username = params.get('username');
-  const realm = params.get('realm');
-  const nonce = params.get('nonce');
-  const uri = params.get('uri');
-  const response = params.get('response');
+  const fields: CredentialFields = {
+    username: undefined,
+    realm: undefined,
+    nonce: undefined,
+    uri: undefined,
+    response: undefined,
+    algorithm: undefined,
+    cnonce: undefined,
+    opaque: undefined,
+    qop: undefined,
+    nc: undefined,
+    userhash: undefined,
+  };
+  const scheme = readAuthParams(text, (name, value) => readCredentialField(fields, name, value));
+  if (!scheme.ok) return scheme;
+  if (scheme.value.toLowerCase() !== 'digest')
+    return failure('auth-scheme', `Scheme "${scheme.value}" is not Digest`);
+  const { username, realm, nonce, uri, response, nc } = fields;
   if (username === undefined) return failure('digest-response', 'Credentials have no username');
   if (realm === undefined) return failure('digest-response', 'Credentials have no realm');
   if (nonce === undefined) return failure('digest-response', 'Credentials have no nonce');
@@ -110,21 +139,53 @@ export function parseDigestCredentials(text: string): Result<DigestCredentials> 
     nonce,
     uri,
     response: response.toLowerCase(),
-    userhash: flag(params, 'userhash'),
+    userhash: fields.userhash?.toLowerCase() === 'true',
   };
-  const nc = params.get('nc');
   // RFC 3261 §25.1: nonce-count = "nc" EQUAL 8LHEX.
   if (nc !== undefined && !NONCE_COUNT.test(nc)) return failure('nonce-count', 'nc is not eight hex digits');
   if (nc !== undefined) credentials.nc = nc;
-  const qop = params.get('qop');
-  if (qop !== undefined) credentials.qop = qop.toLowerCase();
-  const algorithm = params.get('algorithm');
-  if (algorithm !== undefined) credentials.algorithm = algorithm;
-  const cnonce = params.get('cnonce');
-  if (cnonce !== undefined) credentials.cnonce = cnonce;
-  const opaque = params.get('opaque');
-  if (opaque !== undefined) credentials.opaque = opaque;
+  if (fields.qop !== undefined) credentials.qop = fields.qop.toLowerCase();
+  if (fields.algorithm !== undefined) credentials.algorithm = fields.algorithm;
+  if (fields.cnonce !== undefined) credentials.cnonce = fields.cnonce;
+  if (fields.opaque !== undefined) credentials.opaque = fields.opaque;
   return { ok: true, value: credentials };
+}
+
+function readCredentialField(fields: CredentialFields, name: string, value: string): void {
+  switch (name) {
+    case 'username':
+      fields.username = value;
+      break;
+    case 'realm':
+      fields.realm = value;
+      break;
+    case 'nonce':
+      fields.nonce = value;
+      break;
+    case 'uri':
+      fields.uri = value;
+      break;
+    case 'response':
+      fields.response = value;
+      break;
+    case 'algorithm':
+      fields.algorithm = value;
+      break;
+    case 'cnonce':
+      fields.cnonce = value;
+      break;
+    case 'opaque':
+      fields.opaque = value;
+      break;
+    case 'qop':
+      fields.qop = value;
+      break;
+    case 'nc':
+      fields.nc = value;
+      break;
+    case 'userhash':
+      fields.userhash = value;
+  }
 }
 
 /** Serialises a challenge in the conventional parameter order. */
