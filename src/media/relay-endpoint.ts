@@ -73,6 +73,16 @@ interface Latch {
   port: number;
 }
 
+/** The codec a relayed codec maps to on this leg, for the last relayed codec and table. */
+interface RelayRoute {
+  name: CodecName | null;
+  transcode: boolean;
+  table: CodecTable | null;
+  target: ResolvedCodec | undefined;
+  /** The law to convert from when the target is the other G.711 law. */
+  transcodeFrom: G711Law | null;
+}
+
 export class RelayEndpoint {
   readonly stream = new OutgoingStream();
   outlet: Outlet | null = null;
@@ -96,6 +106,13 @@ export class RelayEndpoint {
   private resetPendingConnection = false;
   private rtcpLatched = false;
   private readonly header = emptyRtpHeader();
+  private readonly route: RelayRoute = {
+    name: null,
+    transcode: false,
+    table: null,
+    target: undefined,
+    transcodeFrom: null,
+  };
   private readonly reception = new ReceptionStats();
   private readonly decoded = new Int16Array(MAX_DECODED_SAMPLES);
   private readonly sentScratch = new Int16Array(MAX_DECODED_SAMPLES);
@@ -334,22 +351,17 @@ export class RelayEndpoint {
    */
   relay(packet: Buffer, header: RtpHeader, codecName: CodecName, transcode: boolean, now: number): void {
     if (this.closed || this.relaySuppressed) return;
-    let target = this.codecs.forName(codecName);
-    if (!target && transcode && (codecName === 'PCMU' || codecName === 'PCMA')) {
-      target = this.codecs.forName(codecName === 'PCMU' ? 'PCMA' : 'PCMU');
-      if (target) {
-        transcodeInPlace(
-          codecName === 'PCMU' ? 'ulaw' : 'alaw',
-          target.law!,
-          packet,
-          header.payloadOffset,
-          header.payloadLength,
-        );
-      }
+    const route = this.route;
+    if (codecName !== route.name || transcode !== route.transcode || this.codecs !== route.table) {
+      this.resolveRoute(codecName, transcode);
     }
+    const target = route.target;
     if (!target) {
       this.counters.unroutable++;
       return;
+    }
+    if (route.transcodeFrom) {
+      transcodeInPlace(route.transcodeFrom, target.law!, packet, header.payloadOffset, header.payloadLength);
     }
     const mapped = this.stream.map(
       header.ssrc,
@@ -368,6 +380,23 @@ export class RelayEndpoint {
       this.stream.ssrc,
     );
     this.transmit(packet, header.payloadOffset, header.payloadLength, target.law);
+  }
+
+  /**
+   * Where a relayed codec goes on this leg: the same codec by name, else with transcoding allowed
+   * the other G.711 law. Kept for the last codec seen, so a steady stream looks nothing up.
+   */
+  private resolveRoute(codecName: CodecName, transcode: boolean): void {
+    const route = this.route;
+    route.name = codecName;
+    route.transcode = transcode;
+    route.table = this.codecs;
+    route.target = this.codecs.forName(codecName);
+    route.transcodeFrom = null;
+    if (!route.target && transcode && (codecName === 'PCMU' || codecName === 'PCMA')) {
+      route.target = this.codecs.forName(codecName === 'PCMU' ? 'PCMA' : 'PCMU');
+      if (route.target) route.transcodeFrom = codecName === 'PCMU' ? 'ulaw' : 'alaw';
+    }
   }
 
   /**

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMediaEngine, decodeFrame, encodeFrame, type MediaEngine } from '../../../src/media/index.js';
+import {
+  createMediaEngine,
+  decodeFrame,
+  encodeFrame,
+  type MediaEngine,
+  transcodeInPlace,
+} from '../../../src/media/index.js';
 import { RtpPeer } from './rtp-peer.js';
 
 /** A 1 kHz tone at about -6 dBFS, in 20 ms frames. */
@@ -80,6 +86,43 @@ describe('μ-law ⇄ A-law transcoding through the engine', () => {
     await engine.release(u.id);
     await engine.release(a.id);
     await Promise.all([ulawPeer.close(), alawPeer.close()]);
+  });
+
+  it('follows a leg whose codecs change mid-call (re-INVITE): pass-through, then transcoded, then pass-through', async () => {
+    const ulawPeer = await RtpPeer.create();
+    const otherPeer = await RtpPeer.create();
+    const u = await engine.allocate({ remote: ulawPeer.remote, codecs: [{ payloadType: 0, name: 'PCMU' }] });
+    const o = await engine.allocate({
+      remote: otherPeer.remote,
+      codecs: [{ payloadType: 0, name: 'PCMU' }],
+      near: u.id,
+    });
+    await engine.connect(u.id, o.id);
+    const payload = Buffer.from(Array.from({ length: 160 }, (_, i) => (i * 37) & 0xff));
+    const asAlaw = Buffer.from(payload);
+    transcodeInPlace('ulaw', 'alaw', asAlaw, 0, asAlaw.length);
+    const relayed = async (count: number) => {
+      ulawPeer.send(u, payload, 0);
+      await otherPeer.until(() => otherPeer.received.length === count);
+      return otherPeer.received[count - 1]!;
+    };
+
+    const first = await relayed(1);
+    expect(first.header.payloadType).toBe(0);
+    expect(first.payload.equals(payload)).toBe(true);
+
+    await engine.update(o.id, { codecs: [{ payloadType: 8, name: 'PCMA' }] });
+    const second = await relayed(2);
+    expect(second.header.payloadType).toBe(8);
+    expect(second.payload.equals(asAlaw)).toBe(true);
+
+    await engine.update(o.id, { codecs: [{ payloadType: 0, name: 'PCMU' }] });
+    const third = await relayed(3);
+    expect(third.header.payloadType).toBe(0);
+    expect(third.payload.equals(payload)).toBe(true);
+    await engine.release(u.id);
+    await engine.release(o.id);
+    await Promise.all([ulawPeer.close(), otherPeer.close()]);
   });
 
   it('passes G.729 through with payload-type mapping and drops it toward a leg without G.729', async () => {
