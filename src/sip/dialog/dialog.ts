@@ -50,10 +50,11 @@ export function dialogKey(id: DialogId): string {
 export type DialogOrigin = Pick<SipRequest, 'callId' | 'from' | 'cseq' | 'uri'>;
 
 /*
- * A dialog lasts as long as its call; the message it is made from, a moment. Every value parsed
- * from a message is a slice of that message's head (see ownedText), so a dialog made of the
- * parsed values would keep the whole 180 or 200 it came from alive for the call, and for the
- * 64*T1 its INVITE waits for forks after it. A dialog therefore copies what it keeps.
+ * A dialog lasts as long as its call; a message it is made from, a moment. Every value parsed
+ * from a received message is a slice of that message's head (see ownedText), so a dialog made
+ * of the parsed values would keep the whole 180 or 200 it came from alive for the call, and for
+ * the 64*T1 its INVITE waits for forks after it. A dialog therefore copies what it keeps of the
+ * far end's messages; what comes from our own (a UAC's From, Call-ID, a UAS's To) is kept as is.
  */
 
 /** V8 copies a substring shorter than this instead of slicing it (SlicedString::kMinLength). */
@@ -77,28 +78,26 @@ function ownedRecord<V extends string | null>(record: Record<string, V>, empty: 
   return copy ?? empty;
 }
 
+/** One literal with every field, absent ones undefined: no property added later, out of the object. */
 function ownedUri(uri: Uri): Uri {
-  const copy: Uri = {
+  return {
     scheme: owned(uri.scheme),
+    user: uri.user === undefined ? undefined : owned(uri.user),
+    password: uri.password === undefined ? undefined : owned(uri.password),
     host: owned(uri.host),
+    port: uri.port,
     params: ownedRecord(uri.params, NO_PARAMS),
     headers: ownedRecord(uri.headers, NO_URI_HEADERS),
+    opaque: uri.opaque === undefined ? undefined : owned(uri.opaque),
   };
-  if (uri.user !== undefined) copy.user = owned(uri.user);
-  if (uri.password !== undefined) copy.password = owned(uri.password);
-  if (uri.port !== undefined) copy.port = uri.port;
-  if (uri.opaque !== undefined) copy.opaque = owned(uri.opaque);
-  return copy;
 }
 
 function ownedNameAddr(party: NameAddr): NameAddr {
-  const copy: NameAddr = { uri: ownedUri(party.uri), params: ownedRecord(party.params, NO_PARAMS) };
-  if (party.displayName !== undefined) copy.displayName = owned(party.displayName);
-  return copy;
-}
-
-function ownedId(callId: string, localTag: string, remoteTag: string): DialogId {
-  return { callId: owned(callId), localTag: owned(localTag), remoteTag: owned(remoteTag) };
+  return {
+    displayName: party.displayName === undefined ? undefined : owned(party.displayName),
+    uri: ownedUri(party.uri),
+    params: ownedRecord(party.params, NO_PARAMS),
+  };
 }
 
 function tagOf(party: NameAddr): string | undefined {
@@ -128,12 +127,13 @@ export function createUacDialog(request: DialogOrigin, response: SipResponse): D
   const localTag = tagOf(request.from);
   const target = contactTarget(response);
   if (!remoteTag || !localTag || !target || response.status < 101 || response.status >= 300) return undefined;
+  const remoteUri = ownedNameAddr(response.to);
   return {
-    id: ownedId(request.callId, localTag, remoteTag),
+    id: { callId: request.callId, localTag, remoteTag: tagOf(remoteUri) as string },
     role: 'uac',
     state: response.status >= 200 ? 'confirmed' : 'early',
-    localUri: ownedNameAddr(request.from),
-    remoteUri: ownedNameAddr(response.to),
+    localUri: request.from,
+    remoteUri,
     remoteTarget: ownedUri(target),
     // RFC 3261 12.1.2: the UAC takes Record-Route of the response in reverse order.
     routeSet: recordRoute(response).reverse(),
@@ -160,12 +160,13 @@ export function createUasDialog(request: SipRequest, response: SipResponse): Dia
   const remoteTag = tagOf(request.from);
   const target = contactTarget(request);
   if (!localTag || !remoteTag || !target || response.status < 101 || response.status >= 300) return undefined;
+  const remoteUri = ownedNameAddr(request.from);
   return {
-    id: ownedId(request.callId, localTag, remoteTag),
+    id: { callId: owned(request.callId), localTag, remoteTag: tagOf(remoteUri) as string },
     role: 'uas',
     state: response.status >= 200 ? 'confirmed' : 'early',
-    localUri: ownedNameAddr(response.to),
-    remoteUri: ownedNameAddr(request.from),
+    localUri: response.to,
+    remoteUri,
     remoteTarget: ownedUri(target),
     // RFC 3261 12.1.1: the UAS keeps Record-Route of the request in order.
     routeSet: recordRoute(request),

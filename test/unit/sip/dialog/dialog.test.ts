@@ -99,7 +99,7 @@ describe('UAC dialog (RFC 3261 §12.1.2)', () => {
     expect(createUacDialog(invite, bobAnswer(486))).toBeUndefined();
   });
 
-  it('keeps copies of the parties, target and routes, every part of them, not the parsed views', () => {
+  it('keeps copies of what it has of the far end (party, target, routes, every part of them), not the parsed views', () => {
     const invite = aliceInvite();
     const answer = response([
       'SIP/2.0 180 Ringing',
@@ -116,8 +116,8 @@ describe('UAC dialog (RFC 3261 §12.1.2)', () => {
     expect(dialog.remoteUri).toEqual(answer.to);
     expect(dialog.remoteUri).not.toBe(answer.to);
     expect(dialog.remoteUri.uri).not.toBe(answer.to.uri);
+    expect(dialog.id.remoteTag).toBe('a6c85cf');
     expect(dialog.localUri).toEqual(invite.from);
-    expect(dialog.localUri).not.toBe(invite.from);
     const contacts = parseContacts(answer);
     const routes = getRoutes(answer, 'record-route');
     if (!contacts.ok || !routes.ok) throw new Error('expected Contact and Record-Route');
@@ -144,6 +144,14 @@ describe('UAS dialog (RFC 3261 §12.1.1)', () => {
     expect(dialog.remoteSeq).toBe(314159);
     expect(dialog.localSeq).toBeUndefined();
     expect(formatUri(dialog.remoteTarget)).toBe('sip:alice@pc33.atlanta.example.com');
+  });
+
+  it('keeps a copy of the caller as remote party, not the parsed view of its From', () => {
+    const invite = aliceInvite();
+    const dialog = createUasDialog(invite, createResponse(invite, 200, undefined, { toTag: 'bob-local' }));
+    expect(dialog?.remoteUri).toEqual(invite.from);
+    expect(dialog?.remoteUri).not.toBe(invite.from);
+    expect(dialog?.remoteUri.uri).not.toBe(invite.from.uri);
   });
 
   it('is early when created with a 1xx', () => {
