@@ -22,14 +22,19 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
   }
 
   /**
-   * RFC 3261 §8.2.7: a final response sent as a stateless UAS sends it, once, without the
-   * Completed state of 64*T1 that answers retransmissions: the transaction ends at once, and a
-   * retransmitted request is handled anew. Provisional responses go through `respond`.
+   * RFC 3261 §8.2.7: a final response sent as a stateless UAS sends it, without the Completed
+   * state of 64*T1: the transaction ends at once. Its bytes go to the layer's short memory of
+   * such answers, so that a retransmission that comes soon gets the same bytes (a client may
+   * take a different answer to its retransmission for a new one); a later one is handled anew.
+   * Provisional responses go through `respond`.
    */
   respondStatelessly(response: SipResponse): boolean {
     if (response.status < 200) return this.respond(response);
     if (this.current !== 'trying' && this.current !== 'proceeding') return false;
-    this.transmitOnce(response);
+    this.transmit(response);
+    const answer = this.lastSent;
+    if (!this.reliable && this.key !== undefined && answer !== undefined)
+      this.hooks.answeredStatelessly(this.key, answer);
     this.terminate();
     return true;
   }

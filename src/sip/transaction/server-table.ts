@@ -5,6 +5,7 @@
  * ACK a 487 with a fresh branch.
  */
 import type { SipRequest, Via } from '../message/types.js';
+import type { PreparedResponse } from '../transport/types.js';
 import { dialogRequestKey, sameUri, sameVia, serverKey, toTagOf } from './keys.js';
 import { InviteServerTransaction } from './server-invite.js';
 import type { ServerTransactionBase } from './server-transaction.js';
@@ -19,9 +20,46 @@ export type AnyServerTransaction = ServerTransactionBase<ServerTransactionState>
  */
 const MAX_PER_DIALOG_REQUEST = 8;
 
+/**
+ * Final responses sent statelessly (RFC 3261 §8.2.7) remembered at once, for retransmissions.
+ * A UDP client retransmits after T1 and 3*T1 (RFC 3261 §17.1.2.2): at a few thousand answers a
+ * second this covers the first retransmissions, in a few MB at most, where a Completed
+ * transaction per answer would be kept 64*T1.
+ */
+const STATELESS_ANSWERS_KEPT = 4096;
+
+/** The last stateless answers by server key, oldest dropped first. */
+class RecentAnswers {
+  private readonly byKey = new Map<string, PreparedResponse>();
+  /** The keys in a ring, oldest at `next` once full: eviction without walking the map. */
+  private readonly keys: (string | undefined)[] = new Array<string | undefined>(STATELESS_ANSWERS_KEPT).fill(
+    undefined,
+  );
+  private next = 0;
+
+  get(key: string): PreparedResponse | undefined {
+    return this.byKey.size === 0 ? undefined : this.byKey.get(key);
+  }
+
+  add(key: string, answer: PreparedResponse): void {
+    const oldest = this.keys[this.next];
+    if (oldest !== undefined) this.byKey.delete(oldest);
+    this.byKey.set(key, answer);
+    this.keys[this.next] = key;
+    this.next = (this.next + 1) % STATELESS_ANSWERS_KEPT;
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.keys.fill(undefined);
+    this.next = 0;
+  }
+}
+
 export class ServerTransactionTable {
   private readonly byKey = new Map<string, AnyServerTransaction>();
   private readonly byDialogRequest = new Map<string, AnyServerTransaction[]>();
+  private readonly statelessAnswers = new RecentAnswers();
   private inviteCount = 0;
   private nonInviteCount = 0;
 
@@ -77,6 +115,16 @@ export class ServerTransactionTable {
     return this.matchAckByDialogRequest(request);
   }
 
+  /** Remembers a final response sent statelessly under its transaction's key (see RecentAnswers). */
+  answeredStatelessly(key: string, answer: PreparedResponse): void {
+    this.statelessAnswers.add(key, answer);
+  }
+
+  /** The stateless answer to replay to a request with this server key, while it is remembered. */
+  statelessAnswer(key: string): PreparedResponse | undefined {
+    return this.statelessAnswers.get(key);
+  }
+
   /** RFC 3261 §9.2: the INVITE a CANCEL cancels matches like the CANCEL would, except for the method. */
   matchCancelled(cancel: SipRequest, topVia: Via): InviteServerTransaction | undefined {
     const key = serverKey(topVia, 'INVITE');
@@ -94,6 +142,7 @@ export class ServerTransactionTable {
   clear(): void {
     this.byKey.clear();
     this.byDialogRequest.clear();
+    this.statelessAnswers.clear();
     this.inviteCount = 0;
     this.nonInviteCount = 0;
   }

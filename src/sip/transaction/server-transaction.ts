@@ -23,6 +23,11 @@ export interface ServerHooks {
   released(): void;
   /** An ACK the TU must see (RFC 6026 §7.1: ACKs matched in the Accepted state). */
   ackToUser(ack: SipRequest, info: ReceiveInfo): void;
+  /**
+   * A final response sent over UDP by a transaction that ends with it (RFC 3261 §8.2.7): the
+   * layer may replay it to a retransmission of the request for a while.
+   */
+  answeredStatelessly(key: string, answer: PreparedResponse): void;
 }
 
 /** What RFC 2543 matching (RFC 3261 §17.2.3) compares, kept for requests without a magic-cookie branch. */

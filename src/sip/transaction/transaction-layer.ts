@@ -4,7 +4,7 @@
  */
 import { RateLimitedLog } from '../logger.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
-import type { Endpoint, ReceiveInfo, SendOptions } from '../transport/types.js';
+import type { Endpoint, ReceiveInfo, SendDone, SendOptions } from '../transport/types.js';
 import { InviteClientTransaction } from './client-invite.js';
 import { NonInviteClientTransaction } from './client-non-invite.js';
 import type { ClientHooks, ClientTransactionBase } from './client-transaction.js';
@@ -40,9 +40,10 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
 
 /**
  * Sends a final response to a non-INVITE request as a stateless UAS would (RFC 3261 §8.2.7):
- * the transaction ends with it, keeping nothing for 64*T1, so a retransmitted request reaches
- * the TU again. For answers the TU can give again at will, such as a digest challenge. Any
- * other response, or one in an INVITE transaction, is sent in the transaction as `respond`
+ * the transaction ends with it, keeping nothing for 64*T1. A retransmission that comes soon
+ * gets the same bytes again (see ServerTransactionTable.answeredStatelessly); a later one
+ * reaches the TU again. For answers the TU can give again at will, such as a digest challenge.
+ * Any other response, or one in an INVITE transaction, is sent in the transaction as `respond`
  * sends it.
  */
 export function respondStatelessly(transaction: ServerTransaction, response: SipResponse): boolean {
@@ -77,6 +78,11 @@ class DefaultTransactionLayer implements TransactionLayer {
     terminated: (transaction) => this.servers.remove(transaction),
     released: () => this.pendingServers--,
     ackToUser: (ack, info) => this.deliverAck(ack, info),
+    answeredStatelessly: (key, answer) => this.servers.answeredStatelessly(key, answer),
+  };
+
+  private readonly replayed: SendDone = (error) => {
+    if (error !== undefined) this.context.logger.debug({ err: error }, 'could not replay a stateless answer');
   };
 
   constructor(options: TransactionLayerOptions) {
@@ -213,6 +219,12 @@ class DefaultTransactionLayer implements TransactionLayer {
     const existing = this.servers.match(request, topVia, key);
     if (existing !== undefined) {
       existing.receiveRequest(request, info);
+      return;
+    }
+    // A retransmission of a request answered statelessly a moment ago gets the same bytes.
+    const answered = key === undefined ? undefined : this.servers.statelessAnswer(key);
+    if (answered !== undefined) {
+      this.context.transport.transmitPrepared(answered, undefined, this.replayed);
       return;
     }
     if (request.method === 'ACK') {

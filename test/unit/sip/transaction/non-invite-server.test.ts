@@ -60,7 +60,7 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('answers statelessly (RFC 3261 8.2.7): the final response goes once and a retransmission is a new request', () => {
+  it('answers statelessly (RFC 3261 8.2.7): no transaction stays, a retransmission soon after gets the same bytes', () => {
     const { clock, transport, layer } = setup();
     const transactions: ServerTransaction[] = [];
     layer.onRequest((request, transaction) => {
@@ -70,19 +70,52 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
         createResponse(request, 401, undefined, { toTag: `u${transactions.length}` }),
       );
     });
-    const register = () => incoming({ method: 'REGISTER', branch: 'z9hG4bKreg1' });
+    const register = (branch = 'z9hG4bKreg1') => incoming({ method: 'REGISTER', branch });
 
     transport.receive(register(), receiveInfo(clock));
-    expect(statusesOf(transport.take())).toEqual([401]);
+    const [first] = transport.take();
+    expect(first?.kind === 'response' && first.status).toBe(401);
     expect(transactions[0]!.state).toBe('terminated');
     expect(layer.stats()).toMatchObject({ nonInviteServer: 0, pendingServer: 0 });
     expect(clock.pending).toBe(0);
 
     transport.receive(register(), receiveInfo(clock));
-    expect(statusesOf(transport.take())).toEqual([401]);
-    expect(transactions).toHaveLength(2);
-    expect(respondStatelessly(transactions[1]!, createResponse(register(), 500))).toBe(false);
+    const [replayed] = transport.take();
+    expect(transactions).toHaveLength(1);
+    expect(replayed?.headers.get('To')).toBe(first?.headers.get('To'));
+    expect(respondStatelessly(transactions[0]!, createResponse(register(), 500))).toBe(false);
     expect(transport.take()).toEqual([]);
+  });
+
+  it('forgets the oldest stateless answers first: a retransmission after them is a new request', () => {
+    const { clock, transport, layer } = setup();
+    let handled = 0;
+    layer.onRequest((request, transaction) => {
+      handled++;
+      respondStatelessly(transaction, createResponse(request, 401, undefined, { toTag: 'u1' }));
+    });
+    for (let i = 0; i <= 4096; i++) {
+      transport.receive(incoming({ method: 'REGISTER', branch: `z9hG4bKreg${i}` }), receiveInfo(clock));
+    }
+    transport.receive(incoming({ method: 'REGISTER', branch: 'z9hG4bKreg1' }), receiveInfo(clock));
+    expect(handled).toBe(4097);
+    transport.receive(incoming({ method: 'REGISTER', branch: 'z9hG4bKreg0' }), receiveInfo(clock));
+    expect(handled).toBe(4098);
+    expect(layer.stats().nonInviteServer).toBe(0);
+  });
+
+  it('keeps no stateless answer over TCP, where nothing is retransmitted', () => {
+    const { clock, transport, layer } = setup();
+    let handled = 0;
+    layer.onRequest((request, transaction) => {
+      handled++;
+      respondStatelessly(transaction, createResponse(request, 401, undefined, { toTag: 'u1' }));
+    });
+    const register = () => incoming({ method: 'REGISTER', branch: 'z9hG4bKtcp1', transport: 'TCP' });
+    transport.receive(register(), receiveInfo(clock, 'TCP'));
+    transport.receive(register(), receiveInfo(clock, 'TCP'));
+    expect(handled).toBe(2);
+    expect(statusesOf(transport.take())).toEqual([401, 401]);
   });
 
   it('sends a provisional response asked for statelessly within the transaction, and then the final one once', () => {
@@ -101,6 +134,7 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
     expect(transaction.state).toBe('terminated');
     expect(statusesOf(transport.take())).toEqual([100, 200]);
     transport.receive(options(), receiveInfo(clock));
-    expect(transactions).toHaveLength(2);
+    expect(statusesOf(transport.take())).toEqual([200]);
+    expect(transactions).toHaveLength(1);
   });
 });
