@@ -27,13 +27,26 @@
  *
  * Run: node --expose-gc --import tsx bench/calls.bench.ts [--calls 20000] [--lines 3]
  *        [--rate 1000] [--window 100] [--held 2000] [--tsx] [--snapshots DIR]
+ *        [--allocations FILE]
  *   Before/after: `git worktree add /tmp/before HEAD~n`, link its node_modules to this one's,
  *   and run the bench from each checkout in turn (the machine's load changes between runs).
  *   --snapshots writes heap snapshots of the idle server and of the held calls into DIR, to
  *   see what one call keeps.
+ *   --allocations writes a sampling profile of what Strowger allocates during the floods, objects
+ *   already collected included (a .heapprofile for Chrome DevTools), to see what each call costs
+ *   the young generation; the run's figures are then not comparable.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -122,6 +135,7 @@ const { values: args } = parseArgs({
     held: { type: 'string', default: '2000' },
     tsx: { type: 'boolean', default: false },
     snapshots: { type: 'string' },
+    allocations: { type: 'string' },
   },
 });
 const CALLS = Number(args.calls);
@@ -254,6 +268,7 @@ async function benchStrowger(uass: Uas[]): Promise<{ row: Row | undefined; memor
   const port = stack.listening()[0]!.port;
   try {
     const before = stack.transport.stats();
+    const allocations = args.allocations ? await sampleAllocations(args.allocations) : undefined;
     const measured =
       CALLS > 0
         ? await warmAndMeasure(AUTH_UAC, port, () => {
@@ -264,6 +279,7 @@ async function benchStrowger(uass: Uas[]): Promise<{ row: Row | undefined; memor
             };
           })
         : undefined;
+    await allocations?.();
     const after = stack.transport.stats();
     if (measured) {
       const calls = Math.max(1, Math.min(3000, CALLS) + measured.successful);
@@ -280,6 +296,26 @@ async function benchStrowger(uass: Uas[]): Promise<{ row: Row | undefined; memor
   } finally {
     await stack.close();
   }
+}
+
+/**
+ * Starts V8's sampling heap profiler, counting objects the garbage collector has already taken
+ * too (what a call allocates, not only what it keeps); the returned function stops it and writes
+ * the profile to `file`.
+ */
+async function sampleAllocations(file: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 interface HeldMemory {
