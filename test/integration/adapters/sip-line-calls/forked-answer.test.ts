@@ -60,7 +60,9 @@ describe('B2BUA: the called INVITE answered by two forks', () => {
     b2bua = await startB2bua();
     phone201 = await startPhone();
     phone202 = await forkedPhone();
-    phone201.onRequest('BYE', (incoming) => incoming.reply(200));
+    phone201.onRequest('BYE', (incoming) => {
+      incoming.reply(200);
+    });
   });
 
   afterAll(async () => {
