@@ -153,8 +153,36 @@ function shape(length: number, first: number): number {
   return (length << 5) | (first & 0x1f);
 }
 
-/** The same spellings by their first octet. */
-const BY_FIRST: Array<KnownField[] | undefined> = Array.from({ length: 256 }, () => undefined);
+/**
+ * The same spellings by their opening (see `opening`), those nearly every message carries
+ * first, so that a received name is usually recognised by its first candidate.
+ */
+const BY_OPENING: Array<KnownField[] | undefined> = Array.from({ length: 1 << 10 }, () => undefined);
+
+/** A bucket number from the low five bits of a name's first two octets (a one-letter name's second is its colon). */
+function opening(first: number, second: number): number {
+  return ((first & 0x1f) << 5) | (second & 0x1f);
+}
+
+/** The names of nearly every message, in the order their fields usually come. */
+const MOST_USED = [
+  'Via',
+  'Max-Forwards',
+  'Record-Route',
+  'Route',
+  'Contact',
+  'To',
+  'From',
+  'Call-ID',
+  'CSeq',
+  'Allow',
+  'Supported',
+  'User-Agent',
+  'Server',
+  'Expires',
+  'Content-Type',
+  'Content-Length',
+];
 
 function addKnown(name: string, key: string): void {
   if (name.length > MAX_KNOWN_LENGTH) throw new Error(`header name ${name} is too long to be known`);
@@ -163,12 +191,17 @@ function addKnown(name: string, key: string): void {
   const bucket = BY_SHAPE[at] ?? [];
   bucket.push(known);
   BY_SHAPE[at] = bucket;
-  const sameFirst = BY_FIRST[name.charCodeAt(0)] ?? [];
-  sameFirst.push(known);
-  BY_FIRST[name.charCodeAt(0)] = sameFirst;
+  const open = opening(name.charCodeAt(0), name.length > 1 ? name.charCodeAt(1) : 0x3a);
+  const sameOpening = BY_OPENING[open] ?? [];
+  sameOpening.push(known);
+  BY_OPENING[open] = sameOpening;
 }
 
-for (const name of CANONICAL) {
+const mostUsedFirst = (name: string): number => {
+  const rank = MOST_USED.indexOf(name);
+  return rank < 0 ? MOST_USED.length : rank;
+};
+for (const name of [...CANONICAL].sort((a, b) => mostUsedFirst(a) - mostUsedFirst(b))) {
   const key = name.toLowerCase();
   KEYS.set(name, key);
   KEYS.set(key, key);
@@ -210,14 +243,15 @@ export function knownFieldAt(data: Uint8Array, start: number, end: number): Know
  * a colon, so at most one matches.
  */
 export function knownFieldBeforeColon(data: Uint8Array, start: number, end: number): KnownField | undefined {
-  const bucket = BY_FIRST[data[start]!];
+  if (start + 1 >= end) return undefined;
+  const bucket = BY_OPENING[opening(data[start]!, data[start + 1]!)];
   if (bucket === undefined) return undefined;
   for (let i = 0; i < bucket.length; i++) {
     const field = bucket[i]!;
     const octets = field.octets;
     const length = octets.length;
     if (start + length >= end || data[start + length] !== 0x3a) continue;
-    let k = 1;
+    let k = 0;
     while (k < length && data[start + k] === octets[k]) k++;
     if (k === length) return field;
   }
