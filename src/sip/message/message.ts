@@ -1,10 +1,11 @@
 /** The message objects: start line, header fields, body, and cached typed views. */
 import { parseCSeq } from './cseq.js';
 import { HeaderFields } from './headers.js';
-import { parseNameAddr, parseNameAddrIn } from './name-addr.js';
+import { FROM_MARK, marksOf, TO_MARK, VIA_MARK } from './marks.js';
+import { nameAddrFromMarks, parseNameAddr, parseNameAddrIn } from './name-addr.js';
 import type { CSeq, NameAddr, Result, SipHeaders, SipRequest, SipResponse, Uri, Via } from './types.js';
 import { formatUri, parseUri } from './uri.js';
-import { parseViaList, parseViaListIn } from './via.js';
+import { parseViaList, parseViaListIn, viasFromMarks } from './via.js';
 
 /** What the parser keeps of the received bytes, so an unchanged message serialises by copy. */
 export interface ReceivedForm {
@@ -38,6 +39,8 @@ abstract class MessageBase {
   #via: readonly Via[] | undefined;
   /** The via-parms of the first Via field, when the parser built them. */
   #topVias: Via[] | undefined;
+  /** The header block the parser recorded some views in, to build from its marks (see marks.ts). */
+  #markedText: string | undefined;
   #from: NameAddr | undefined;
   #to: NameAddr | undefined;
   #callId: string | undefined;
@@ -49,17 +52,22 @@ abstract class MessageBase {
     this.body = body;
   }
 
-  /** @internal The views the parser built from the headers as received. */
+  /**
+   * @internal The views the parser built from the headers as received, and the header block
+   * it recorded the others in (see marks.ts), if any.
+   */
   adoptViews(
     headers: HeaderFields,
-    topVias: Via[],
-    from: NameAddr,
-    to: NameAddr,
+    markedText: string | undefined,
+    topVias: Via[] | undefined,
+    from: NameAddr | undefined,
+    to: NameAddr | undefined,
     callId: string,
     cseq: CSeq,
   ): void {
     this.#viewsOf = headers;
     this.#viewsVersion = headers.version;
+    this.#markedText = markedText;
     this.#topVias = topVias;
     this.#from = from;
     this.#to = to;
@@ -76,6 +84,7 @@ abstract class MessageBase {
     this.#viewsVersion = version;
     this.#via = undefined;
     this.#topVias = undefined;
+    this.#markedText = undefined;
     this.#from = undefined;
     this.#to = undefined;
     this.#callId = undefined;
@@ -95,9 +104,10 @@ abstract class MessageBase {
       for (const value of headers.getAll('Via')) vias.push(...unwrap(parseViaList(value), 'Via'));
       return vias;
     }
-    // The parser built the first Via field: its via-parms start the list.
-    const vias = this.#topVias ?? [];
-    let skip = this.#topVias !== undefined;
+    // The parser built or recorded the first Via field: its via-parms start the list.
+    const top = this.#topVias ?? this.#fromMarks(VIA_MARK, viasFromMarks);
+    const vias = top ?? [];
+    let skip = top !== undefined;
     for (let i = 0; i < headers.size; i++) {
       if (headers.keyAt(i) !== 'via') continue;
       if (skip) {
@@ -112,14 +122,27 @@ abstract class MessageBase {
 
   get from(): NameAddr {
     this.#checkViews();
-    this.#from ??= unwrap(nameAddrView(this.headers, 'From'), 'From');
+    this.#from ??=
+      this.#fromMarks(FROM_MARK, nameAddrFromMarks) ?? unwrap(nameAddrView(this.headers, 'From'), 'From');
     return this.#from;
   }
 
   get to(): NameAddr {
     this.#checkViews();
-    this.#to ??= unwrap(nameAddrView(this.headers, 'To'), 'To');
+    this.#to ??=
+      this.#fromMarks(TO_MARK, nameAddrFromMarks) ?? unwrap(nameAddrView(this.headers, 'To'), 'To');
     return this.#to;
+  }
+
+  /** The view the parser recorded under `head`, built from the marks while this message's header block owns them. */
+  #fromMarks<T>(
+    head: number,
+    build: (text: string, marks: readonly number[], at: number) => T,
+  ): T | undefined {
+    const text = this.#markedText;
+    const marks = text === undefined ? undefined : marksOf(text);
+    const at = marks === undefined ? -1 : marks[head]!;
+    return at < 0 ? undefined : build(text!, marks!, at);
   }
 
   get callId(): string {

@@ -13,9 +13,18 @@ import {
 } from './chars.js';
 import { quotedContent, quotedStringEnd, quoteString } from './escape.js';
 import { lastReadFailure, lastReadMessage, refuse } from './failure.js';
+import { MARK_CAPACITY, markEnd, markParam, marks, PARAM_RECORD, setMarkEnd } from './marks.js';
 import { addLastParam, formatParams, readParam, setParam } from './params.js';
 import type { NameAddr, Result } from './types.js';
-import { emptyUri, formatUri, NOT_COMMON, readCommonSipUri, readUri } from './uri.js';
+import {
+  emptyUri,
+  formatUri,
+  NOT_COMMON,
+  readCommonSipUri,
+  readUri,
+  uriFromMarks,
+  uriRecordEnd,
+} from './uri.js';
 import { lowerTokenAt } from './words.js';
 
 /**
@@ -35,66 +44,89 @@ export function parseNameAddrIn(s: string, start: number, end: number): Result<N
 
 /** The name-addr s[start, end), or undefined with `lastReadFailure` set when invalid. */
 export function nameAddrIn(s: string, start: number, end: number): NameAddr | undefined {
-  const octets = octetsOf(s);
-  if (octets !== undefined) {
-    const common: NameAddr = { uri: emptyUri(), params: {} };
-    if (readCommonNameAddr(s, octets, start, end, common)) return common;
-  }
   const nameAddr: NameAddr = { uri: emptyUri(), params: {} };
   return readNameAddr(s, start, end, nameAddr) ? nameAddr : undefined;
 }
 
+/** Entries of a name-addr record in `marks` before its URI record. */
+const NAME_ADDR_RECORD = 2;
+
 /**
- * The name-addr nearly every sender writes, read from the received octets o in one pass:
- * [quoted display name without quoted-pairs, LWS] "<" common sip URI ">" and parameters without
- * LWS, their values tokens, hosts or quoted strings without quoted-pairs. Fills `nameAddr` as
- * `readNameAddr` would and returns true, or returns false for anything else, valid or not
- * (`nameAddr` then partly filled), which `readNameAddr` reads and words the failure of.
+ * Validates the name-addr s[start, end) when it is read from the received octets and has the
+ * form nearly every sender writes: [quoted display name without quoted-pairs, LWS] "<" common
+ * sip URI ">" and parameters without LWS, their values tokens, hosts or quoted strings without
+ * quoted-pairs. Records it in `marks` for `nameAddrFromMarks` and returns where the record
+ * starts; or returns -1 for anything else, valid or not, with nothing recorded: `nameAddrIn`
+ * then reads it and words the failure.
  */
-function readCommonNameAddr(
-  s: string,
-  o: Uint8Array,
-  start: number,
-  end: number,
-  nameAddr: NameAddr,
-): boolean {
+export function markNameAddr(s: string, start: number, end: number): number {
+  const o = octetsOf(s);
+  if (o === undefined) return -1;
+  const at = markEnd();
+  if (at + NAME_ADDR_RECORD > MARK_CAPACITY) return -1;
   const delta = octetDelta();
   const e = end + delta;
   let i = start + delta;
   while (i < e && (o[i] === 0x20 || o[i] === 0x09)) i++;
+  marks[at] = -1;
   if (i < e && o[i] === 0x22) {
     const nameStart = i + 1;
     i = quotedEnd(o, i, e);
-    if (i < 0) return false;
-    nameAddr.displayName = s.slice(nameStart - delta, i - 1 - delta);
+    if (i < 0) return -1;
+    marks[at] = nameStart - delta;
+    marks[at + 1] = i - 1 - delta;
     while (i < e && (o[i] === 0x20 || o[i] === 0x09)) i++;
   }
-  if (i >= e || o[i] !== 0x3c) return false;
-  i = readCommonSipUri(s, o, delta, i + 1, e, nameAddr.uri);
-  if (i === NOT_COMMON || i >= e || o[i] !== 0x3e) return false;
+  if (i >= e || o[i] !== 0x3c) return -1;
+  const uri = at + NAME_ADDR_RECORD;
+  i = readCommonSipUri(o, delta, i + 1, e, uri);
+  if (i === NOT_COMMON || i >= e || o[i] !== 0x3e) return -1;
   i++;
-  let count = 0;
+  const count = uriRecordEnd(marks, uri);
+  let param = count + 1;
+  if (param > MARK_CAPACITY) return -1;
   while (i < e && o[i] === 0x3b) {
     const nameStart = i + 1;
     const nameEnd = octetRunEnd(TOKEN, o, nameStart, e);
-    if (nameEnd === nameStart) return false;
-    let value: string | null = null;
+    if (nameEnd === nameStart) return -1;
+    let valueStart = -1;
     i = nameEnd;
     if (i < e && o[i] === 0x3d) {
-      const valueStart = i + 1;
+      valueStart = i + 1;
       i =
         valueStart < e && o[valueStart] === 0x22
           ? quotedEnd(o, valueStart, e)
           : octetRunEnd(GEN_VALUE, o, valueStart, e);
-      if (i <= valueStart) return false;
-      value = s.slice(valueStart - delta, i - delta);
+      if (i <= valueStart) return -1;
     }
-    const name = lowerTokenAt(s, nameStart - delta, nameEnd - delta);
+    if (param + PARAM_RECORD > MARK_CAPACITY) return -1;
+    markParam(param, nameStart - delta, nameEnd - delta, valueStart < 0 ? -1 : valueStart - delta, i - delta);
+    param += PARAM_RECORD;
+  }
+  if (i !== e) return -1;
+  marks[count] = (param - count - 1) / PARAM_RECORD;
+  setMarkEnd(param);
+  return at;
+}
+
+/** The name-addr `markNameAddr` recorded at marks[at] for a value in `s`. */
+export function nameAddrFromMarks(s: string, m: readonly number[], at: number): NameAddr {
+  const nameAddr: NameAddr = { uri: emptyUri(), params: {} };
+  const displayStart = m[at]!;
+  if (displayStart >= 0) nameAddr.displayName = s.slice(displayStart, m[at + 1]);
+  const uri = at + NAME_ADDR_RECORD;
+  uriFromMarks(s, m, uri, nameAddr.uri);
+  const count = uriRecordEnd(m, uri);
+  const paramsEnd = count + 1 + m[count]! * PARAM_RECORD;
+  for (let p = count + 1; p < paramsEnd; p += PARAM_RECORD) {
+    const valueStart = m[p + 2]!;
+    const value = valueStart < 0 ? null : s.slice(valueStart, m[p + 3]);
+    const name = lowerTokenAt(s, m[p]!, m[p + 1]!);
     // A lone tag (nearly every From and To) as a literal: a keyed store of a varying name costs more.
-    if (count++ === 0 && name === 'tag') nameAddr.params = { tag: value };
+    if (p === count + 1 && name === 'tag') nameAddr.params = { tag: value };
     else setParam(nameAddr.params, name, value);
   }
-  return i === e;
+  return nameAddr;
 }
 
 /** The index after the quoted-string at o[start] === '"' closing before `end`, or -1 when it is unterminated or has a quoted-pair. */

@@ -3,6 +3,7 @@ import { isAscii } from 'node:buffer';
 import { forgetOctets, mirrorTextOctets } from './chars.js';
 import { block, decodeUtf8, splitHeaderBlock } from './header-block.js';
 import { HeaderFields } from './headers.js';
+import { keepMarks } from './marks.js';
 import { Request, Response } from './message.js';
 import { built, checkRequiredHeaders } from './required-headers.js';
 import { checkRequestLine, checkStatusLine, isStatusLine, startLine } from './start-line.js';
@@ -122,7 +123,15 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
     const decoded = hasHighBytes ? decodeUtf8(reason) : reason;
     message = new Response(startLine.status, decoded, startLine.version, fields, body);
   }
-  message.adoptViews(fields, built.topVias, built.from!, built.to!, built.callId, cseq);
+  message.adoptViews(
+    fields,
+    keepMarks(text) ? text : undefined,
+    built.topVias,
+    built.from,
+    built.to,
+    built.callId,
+    cseq,
+  );
   if (contentLength >= 0 && complete && !block.bareLf) {
     message.received = {
       data,

@@ -19,29 +19,34 @@ import {
   keyOfField,
 } from './header-names.js';
 import type { HeaderFields } from './headers.js';
-import { nameAddrIn, parseNameAddr } from './name-addr.js';
+import { clearMarks, FROM_MARK, markView, TO_MARK, VIA_MARK } from './marks.js';
+import { markNameAddr, nameAddrIn, parseNameAddr } from './name-addr.js';
 import type { CSeq, NameAddr, Result, SipParseError, Via } from './types.js';
-import { parseViaList, readViaList } from './via.js';
+import { markViaList, parseViaList, readViaList } from './via.js';
 
 /** RFC 3261 §20.22: Max-Forwards is an integer in the range 0-255. */
 const MAX_FORWARDS_LIMIT = 255;
 
-/** What `checkRequiredHeaders` built; valid after it returned a length (checking is synchronous). */
+/**
+ * What `checkRequiredHeaders` built; valid after it returned a length (checking is
+ * synchronous). A view recorded in the marks (see marks.ts) is left undefined here.
+ */
 export const built: {
   /** The via-parms of the first Via field: the top Via first. */
-  topVias: Via[];
+  topVias: Via[] | undefined;
   from: NameAddr | undefined;
   to: NameAddr | undefined;
   callId: string;
   cseq: CSeq | undefined;
-} = { topVias: [], from: undefined, to: undefined, callId: '', cseq: undefined };
+} = { topVias: undefined, from: undefined, to: undefined, callId: '', cseq: undefined };
 
 /**
  * Checks that the required headers are present, single where the grammar allows only one
  * value (RFC 4475 §3.3.8, §3.3.9) and well-formed; every Via field is checked, not only the
- * top one. Builds the first Via field, From, To, Call-ID and CSeq into `built` as it reads
- * them, so they are never read twice; later Via fields are only validated (a proxy forwards
- * them untouched). Returns the Content-Length (-1 when absent) or the failure.
+ * top one. The first Via field, From and To are recorded in the marks as they are read when
+ * they have the common form, else built into `built`, and Call-ID and CSeq built, so none is
+ * read twice; later Via fields are only validated (a proxy forwards them untouched). Returns
+ * the Content-Length (-1 when absent) or the failure.
  */
 export function checkRequiredHeaders(fields: HeaderFields, block: HeaderBlock): number | SipParseError {
   const first = block.first;
@@ -51,26 +56,32 @@ export function checkRequiredHeaders(fields: HeaderFields, block: HeaderBlock): 
   }
   for (const field of PRESENT_FIRST) if (first[field]! < 0) return missing(field);
 
+  clearMarks();
   const via = first[FIELD_VIA]!;
-  const topVias: Via[] = [];
-  if (!readViaList(fields.textOf(via), fields.valueStart(via), fields.valueEnd(via), topVias)) {
-    return headerFailure(parseViaList(fields.valueAt(via)), FIELD_VIA);
+  let topVias: Via[] | undefined;
+  const viaMark = markViaList(fields.textOf(via), fields.valueStart(via), fields.valueEnd(via), true);
+  if (viaMark >= 0) {
+    markView(VIA_MARK, viaMark);
+  } else {
+    topVias = [];
+    if (!readViaList(fields.textOf(via), fields.valueStart(via), fields.valueEnd(via), topVias)) {
+      return headerFailure(parseViaList(fields.valueAt(via)), FIELD_VIA);
+    }
   }
   const keys = block.keys;
   for (let i = via + 1; i < keys.length; i++) {
-    if (
-      keys[i] === 'via' &&
-      !readViaList(fields.textOf(i), fields.valueStart(i), fields.valueEnd(i), undefined)
-    ) {
+    if (keys[i] !== 'via') continue;
+    const text = fields.textOf(i);
+    const start = fields.valueStart(i);
+    const end = fields.valueEnd(i);
+    if (markViaList(text, start, end, false) < 0 && !readViaList(text, start, end, undefined)) {
       return headerFailure(parseViaList(fields.valueAt(i)), FIELD_VIA);
     }
   }
-  const fromField = first[FIELD_FROM]!;
-  const from = nameAddrIn(fields.textOf(fromField), fields.valueStart(fromField), fields.valueEnd(fromField));
-  if (from === undefined) return headerFailure(parseNameAddr(fields.valueAt(fromField)), FIELD_FROM);
-  const toField = first[FIELD_TO]!;
-  const to = nameAddrIn(fields.textOf(toField), fields.valueStart(toField), fields.valueEnd(toField));
-  if (to === undefined) return headerFailure(parseNameAddr(fields.valueAt(toField)), FIELD_TO);
+  const from = nameAddrView(fields, first[FIELD_FROM]!, FROM_MARK);
+  if (from === INVALID) return headerFailure(parseNameAddr(fields.valueAt(first[FIELD_FROM]!)), FIELD_FROM);
+  const to = nameAddrView(fields, first[FIELD_TO]!, TO_MARK);
+  if (to === INVALID) return headerFailure(parseNameAddr(fields.valueAt(first[FIELD_TO]!)), FIELD_TO);
   const callIdField = first[FIELD_CALL_ID]!;
   if (!isCallId(fields.textOf(callIdField), fields.valueStart(callIdField), fields.valueEnd(callIdField))) {
     return { rule: 'Call-ID', message: 'Call-ID is empty or has spaces', header: 'call-id' };
@@ -105,6 +116,29 @@ export function checkRequiredHeaders(fields: HeaderFields, block: HeaderBlock): 
     .slice(fields.valueStart(callIdField), fields.valueEnd(callIdField));
   built.cseq = cseq;
   return length;
+}
+
+/** `nameAddrView`'s answer for an invalid name-addr. */
+const INVALID = null;
+
+/**
+ * Validates the name-addr of field `field`: recorded in the marks under `head` when it has the
+ * common form (undefined is returned then), else built by the full reader, or INVALID.
+ */
+function nameAddrView(
+  fields: HeaderFields,
+  field: number,
+  head: number,
+): NameAddr | undefined | typeof INVALID {
+  const text = fields.textOf(field);
+  const start = fields.valueStart(field);
+  const end = fields.valueEnd(field);
+  const mark = markNameAddr(text, start, end);
+  if (mark >= 0) {
+    markView(head, mark);
+    return undefined;
+  }
+  return nameAddrIn(text, start, end) ?? INVALID;
 }
 
 /** The required headers in the order their absence is reported. */

@@ -24,6 +24,7 @@ import {
 } from './chars.js';
 import { escapesValid, escapeUri, unescapeUri } from './escape.js';
 import { failAt, lastReadFailure } from './failure.js';
+import { MARK_CAPACITY, markParam, marks, PARAM_RECORD } from './marks.js';
 import { setParam } from './params.js';
 import type { Result, Uri } from './types.js';
 import { lowerTokenAt } from './words.js';
@@ -59,7 +60,7 @@ export function readUri(s: string, start: number, end: number, uri: Uri | undefi
   const octets = uri === undefined ? octetsOf(s) : undefined;
   if (octets !== undefined) {
     const delta = octetDelta();
-    if (readCommonSipUri(s, octets, delta, start + delta, end + delta, undefined) === end + delta) {
+    if (readCommonSipUri(octets, delta, start + delta, end + delta, -1) === end + delta) {
       return URI_WITHOUT_HEADERS;
     }
   }
@@ -89,23 +90,24 @@ export const NOT_COMMON = -2;
  * The sip: or sips: URI nearly every sender writes, read from the received octets o in one
  * pass from o[start] up to the first octet that cannot continue it, before `end`: lower-case
  * scheme, [user "@"] hostname or IPv4 [":" port] and URI parameters, without escapes, password
- * or headers. `delta` maps an index of o to one of `s` (see `octetsOf`). Returns the index of
- * o reached, having filled `uri` as `readUri` would, or NOT_COMMON for anything else, valid or
- * not: the caller then hands the URI to `readUri` with a fresh `uri`.
+ * or headers. `delta` maps an index of o to one of the string it was read as (see `octetsOf`). Returns the index of
+ * o reached, having recorded at marks[at] (unless `at` is -1) what `uriFromMarks` builds the
+ * URI from, as `readUri` would fill it (`uriRecordEnd` tells where the record ends); or
+ * NOT_COMMON for anything else, valid or not, or a record that would not fit: the caller then
+ * hands the URI to `readUri`.
  */
 export function readCommonSipUri(
-  s: string,
   o: Uint8Array,
   delta: number,
   start: number,
   end: number,
-  uri: Uri | undefined,
+  at: number,
 ): number {
   let i = start + 4;
   if (i >= end || o[start] !== 0x73 || o[start + 1] !== 0x69 || o[start + 2] !== 0x70) return NOT_COMMON;
-  let scheme = 'sip';
+  let sips = 0;
   if (o[start + 3] === 0x73) {
-    scheme = 'sips';
+    sips = 1;
     i++;
   }
   if (o[i - 1] !== 0x3a) return NOT_COMMON;
@@ -128,27 +130,68 @@ export function readCommonSipUri(
     while (i < end && i - portStart < 5 && o[i]! >= 0x30 && o[i]! <= 0x39) port = port * 10 + o[i++]! - 0x30;
     if (i === portStart || port > 65535) return NOT_COMMON;
   }
-  if (uri !== undefined) {
-    uri.scheme = scheme;
-    if (hostStart > userStart) uri.user = s.slice(userStart - delta, userEnd - delta);
-    const host = s.slice(hostStart - delta, hostEnd - delta);
-    uri.host = hostUpper ? host.toLowerCase() : host;
-    if (port >= 0) uri.port = port;
-  }
+  let param = at + URI_RECORD;
   while (i < end && o[i] === 0x3b) {
     const nameStart = i + 1;
     const nameEnd = octetRunEnd(PARAM_CHAR, o, nameStart, end);
     if (nameEnd === nameStart || runHad(PERCENT)) return NOT_COMMON;
-    let value: string | null = null;
+    let valueStart = -1;
     i = nameEnd;
     if (i < end && o[i] === 0x3d) {
-      i = octetRunEnd(PARAM_CHAR, o, nameEnd + 1, end);
-      if (i === nameEnd + 1 || runHad(PERCENT)) return NOT_COMMON;
-      if (uri !== undefined) value = s.slice(nameEnd + 1 - delta, i - delta);
+      valueStart = nameEnd + 1;
+      i = octetRunEnd(PARAM_CHAR, o, valueStart, end);
+      if (i === valueStart || runHad(PERCENT)) return NOT_COMMON;
     }
-    if (uri !== undefined) setParam(uri.params, lowerTokenAt(s, nameStart - delta, nameEnd - delta), value);
+    if (at >= 0) {
+      if (param + PARAM_RECORD > MARK_CAPACITY) return NOT_COMMON;
+      markParam(
+        param,
+        nameStart - delta,
+        nameEnd - delta,
+        valueStart < 0 ? -1 : valueStart - delta,
+        i - delta,
+      );
+      param += PARAM_RECORD;
+    }
+  }
+  if (at >= 0) {
+    if (at + URI_RECORD > MARK_CAPACITY) return NOT_COMMON;
+    // Positions in s, the string the view is later sliced from.
+    marks[at] = sips;
+    marks[at + 1] = hostStart > userStart ? userStart - delta : -1;
+    marks[at + 2] = userEnd - delta;
+    marks[at + 3] = hostStart - delta;
+    marks[at + 4] = hostEnd - delta;
+    marks[at + 5] = hostUpper ? 1 : 0;
+    marks[at + 6] = port;
+    marks[at + 7] = (param - at - URI_RECORD) / PARAM_RECORD;
   }
   return i;
+}
+
+/** Entries of a URI record in `marks` before its parameters. */
+const URI_RECORD = 8;
+
+/** Where the URI record at marks[at] ends. */
+export function uriRecordEnd(m: readonly number[], at: number): number {
+  return at + URI_RECORD + m[at + 7]! * PARAM_RECORD;
+}
+
+/** Fills `uri` from the record `readCommonSipUri` made at marks[at] of a URI in `s`. */
+export function uriFromMarks(s: string, m: readonly number[], at: number, uri: Uri): void {
+  uri.scheme = m[at] === 1 ? 'sips' : 'sip';
+  const userStart = m[at + 1]!;
+  if (userStart >= 0) uri.user = s.slice(userStart, m[at + 2]);
+  const host = s.slice(m[at + 3], m[at + 4]);
+  uri.host = m[at + 5] === 1 ? host.toLowerCase() : host;
+  const port = m[at + 6]!;
+  if (port >= 0) uri.port = port;
+  const paramsEnd = uriRecordEnd(m, at);
+  for (let p = at + URI_RECORD; p < paramsEnd; p += PARAM_RECORD) {
+    const valueStart = m[p + 2]!;
+    const value = valueStart < 0 ? null : s.slice(valueStart, m[p + 3]);
+    setParam(uri.params, lowerTokenAt(s, m[p]!, m[p + 1]!), value);
+  }
 }
 
 /** 'sip', 'sips' or 'tel' for those schemes in any letter case, else OTHER. */

@@ -16,6 +16,7 @@ import {
 } from './chars.js';
 import { fail, failAt, lastReadFailure, refuse } from './failure.js';
 import { isIPv4At } from './ip.js';
+import { MARK_CAPACITY, markEnd, marks, setMarkEnd } from './marks.js';
 import { formatParams, lastParam, readParam, setParam } from './params.js';
 import type { Result, Via } from './types.js';
 import { lowerTokenAt, transportAt } from './words.js';
@@ -63,6 +64,60 @@ export function readViaList(s: string, start: number, end: number, out: Via[] | 
   }
 }
 
+/** Entries of the record of one via-parm in `marks` (see readCommonViaParm). */
+const VIA_RECORD = 11;
+
+/**
+ * Validates the Via field value s[start, end) when it is read from the received octets and
+ * every via-parm in it has the common form (see readCommonViaParm). With `record`, records the
+ * via-parms in `marks`, their count first, for `viasFromMarks`. Returns where the record
+ * starts (without `record`, just a number >= 0), or -1 for any other value, valid or not, with
+ * nothing recorded: `readViaList` then reads it and words the failure.
+ */
+export function markViaList(s: string, start: number, end: number, record: boolean): number {
+  const o = octetsOf(s);
+  if (o === undefined) return -1;
+  const first = markEnd();
+  let at = first + 1;
+  let count = 0;
+  let i = start;
+  for (;;) {
+    if (record && at + VIA_RECORD > MARK_CAPACITY) return -1;
+    i = readCommonViaParm(s, o, i, end, record ? at : -1);
+    if (i === NOT_COMMON) return -1;
+    count++;
+    at += VIA_RECORD;
+    // The common reader stops only at the end or at a comma.
+    if (i === end) break;
+    i++;
+  }
+  if (record) {
+    marks[first] = count;
+    setMarkEnd(at);
+  }
+  return first;
+}
+
+/** The via-parms `markViaList` recorded at marks[at] for the Via field value in `s`. */
+export function viasFromMarks(s: string, m: readonly number[], at: number): Via[] {
+  const count = m[at]!;
+  const vias: Via[] = [];
+  for (let k = 0, r = at + 1; k < count; k++, r += VIA_RECORD) {
+    const via = emptyVia();
+    const host = s.slice(m[r + 2], m[r + 3]);
+    via.host = m[r + 4] === 1 ? host.toLowerCase() : host;
+    via.transport = transportAt(s, m[r]!, m[r + 1]!);
+    const port = m[r + 5]!;
+    if (port >= 0) via.port = port;
+    if (m[r + 6]! >= 0) via.branch = s.slice(m[r + 6], m[r + 7]);
+    if (m[r + 8]! >= 0) via.received = s.slice(m[r + 8], m[r + 9]);
+    const rport = m[r + 10]!;
+    if (rport !== ABSENT) via.rport = rport === NO_VALUE ? true : rport;
+    vias.push(via);
+  }
+  return vias;
+}
+
 function emptyVia(): Via {
   return { protocol: SIP_2_0, transport: '', host: '', params: {} };
 }
@@ -77,11 +132,6 @@ const NO_VALUE = -1;
  * index reached or -1 (see `lastReadFailure`).
  */
 function readViaParm(s: string, start: number, end: number, via: Via | undefined): number {
-  const octets = octetsOf(s);
-  if (octets !== undefined) {
-    const reached = readCommonViaParm(s, octets, start, end, via);
-    if (reached !== NOT_COMMON) return reached;
-  }
   let i = skipSpace(s, start, end);
   if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
     i += 8;
@@ -142,17 +192,12 @@ const NOT_COMMON = -2;
 /**
  * The via-parm nearly every sender writes, read from the received octets o in one pass:
  * `SIP/2.0/` transport SP host [":" port] and only branch, received and rport parameters,
- * without LWS inside. Returns the index reached (at `end` or a comma), having filled `via` as
- * `readViaParm` would, or NOT_COMMON (with `via` untouched) for anything else, valid or not,
- * which the full reader then reads and words the failure of.
+ * without LWS inside. Returns the index reached (at `end` or a comma), having recorded at
+ * marks[at] (unless `at` is -1) what `viasFromMarks` builds the via-parm from, as `readViaParm`
+ * would fill it; or NOT_COMMON for anything else, valid or not, which the full reader then
+ * reads and words the failure of.
  */
-function readCommonViaParm(
-  s: string,
-  o: Uint8Array,
-  start: number,
-  end: number,
-  via: Via | undefined,
-): number {
+function readCommonViaParm(s: string, o: Uint8Array, start: number, end: number, at: number): number {
   const delta = octetDelta();
   const e = end + delta;
   let i = start + delta;
@@ -221,20 +266,25 @@ function readCommonViaParm(
   // reader words the failure or reads the rarer form.
   if (branch === NO_VALUE || received === NO_VALUE) return NOT_COMMON;
   if (received >= 0 && !isIPv4At(s, received - delta, receivedEnd - delta)) return NOT_COMMON;
-  let rportValue: number | true = true;
+  // Recorded as the view's rport: ABSENT, NO_VALUE (true) or the number.
+  let rportValue = rport;
   if (rport >= 0) {
     rportValue = parseBoundedInt(s, 65535, rport - delta, rportEnd - delta);
     if (rportValue < 0) return NOT_COMMON;
   }
-  if (via !== undefined) {
-    via.host = hostUpper
-      ? s.slice(hostStart - delta, hostEnd - delta).toLowerCase()
-      : s.slice(hostStart - delta, hostEnd - delta);
-    via.transport = transportAt(s, transportStart - delta, transportEnd - delta);
-    if (port >= 0) via.port = port;
-    if (branch >= 0) via.branch = s.slice(branch - delta, branchEnd - delta);
-    if (received >= 0) via.received = s.slice(received - delta, receivedEnd - delta);
-    if (rport !== ABSENT) via.rport = rportValue;
+  if (at >= 0) {
+    // Positions in s, the string the view is later sliced from.
+    marks[at] = transportStart - delta;
+    marks[at + 1] = transportEnd - delta;
+    marks[at + 2] = hostStart - delta;
+    marks[at + 3] = hostEnd - delta;
+    marks[at + 4] = hostUpper ? 1 : 0;
+    marks[at + 5] = port;
+    marks[at + 6] = branch < 0 ? -1 : branch - delta;
+    marks[at + 7] = branchEnd - delta;
+    marks[at + 8] = received < 0 ? -1 : received - delta;
+    marks[at + 9] = receivedEnd - delta;
+    marks[at + 10] = rportValue;
   }
   return i - delta;
 }
