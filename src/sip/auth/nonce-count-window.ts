@@ -12,23 +12,22 @@ import { ownedText } from './owned-text.js';
 
 export type NonceCountVerdict = 'fresh' | 'replay' | 'forgotten';
 
-interface NonceRecord {
-  issuedAt: number;
-  highest: number;
-  /** Bit k set: count `highest - 1 - k` has been seen. */
-  below: number;
-}
-
 const WINDOW = 32;
 
 export class NonceCountWindow {
-  private readonly records = new Map<string, NonceRecord>();
   /**
-   * The nonces with a record, oldest first, in a ring: records are only ever dropped oldest
-   * first, and a ring finds the oldest at once where a Map's iterator would first walk the
-   * slots its earlier deletions left behind.
+   * Each nonce with a record, by its slot. Records are only ever dropped oldest first, so they
+   * sit in a ring of slots, oldest at `head`: finding the oldest costs nothing, and a record is
+   * three numbers in typed arrays rather than an object per nonce that ages into the old
+   * generation of the heap over its lifetime.
    */
-  private readonly order: (string | undefined)[];
+  private readonly slots = new Map<string, number>();
+  private readonly nonces: (string | undefined)[];
+  private readonly issuedAt: Float64Array;
+  /** The highest nc seen. */
+  private readonly highest: Uint32Array;
+  /** Bit k set: count `highest - 1 - k` has been seen. */
+  private readonly below: Uint32Array;
   private head = 0;
   /** Latest issue time among records dropped while still valid. */
   private forgottenUpTo = Number.NEGATIVE_INFINITY;
@@ -37,57 +36,67 @@ export class NonceCountWindow {
     private readonly maxNonces: number,
     private readonly lifetimeMs: number,
   ) {
-    this.order = new Array<string | undefined>(maxNonces).fill(undefined);
+    this.nonces = new Array<string | undefined>(maxNonces).fill(undefined);
+    this.issuedAt = new Float64Array(maxNonces);
+    this.highest = new Uint32Array(maxNonces);
+    this.below = new Uint32Array(maxNonces);
   }
 
   get size(): number {
-    return this.records.size;
+    return this.slots.size;
   }
 
   /** Issue time of a nonce with a record: it was verified when the record was made. */
   issuedAtOf(nonce: string): number | undefined {
-    return this.records.get(nonce)?.issuedAt;
+    const slot = this.slots.get(nonce);
+    return slot === undefined ? undefined : this.issuedAt[slot];
   }
 
   /** Records use of `nc` on `nonce`; call only after the request's digest proved correct. */
   check(nonce: string, issuedAt: number, nc: number, now: number): NonceCountVerdict {
-    const record = this.records.get(nonce);
-    if (record === undefined) {
+    const slot = this.slots.get(nonce);
+    if (slot === undefined) {
       if (issuedAt <= this.forgottenUpTo) return 'forgotten';
       this.makeRoom(now);
       const key = ownedText(nonce);
-      this.records.set(key, { issuedAt, highest: nc, below: 0 });
-      this.order[(this.head + this.records.size - 1) % this.maxNonces] = key;
+      const added = (this.head + this.slots.size) % this.maxNonces;
+      this.slots.set(key, added);
+      this.nonces[added] = key;
+      this.issuedAt[added] = issuedAt;
+      this.highest[added] = nc;
+      this.below[added] = 0;
       return 'fresh';
     }
-    if (nc > record.highest) {
-      const shift = nc - record.highest;
+    const highest = this.highest[slot] as number;
+    const below = this.below[slot] as number;
+    if (nc > highest) {
+      const shift = nc - highest;
       // Slide the window: the old highest becomes bit (shift - 1). JavaScript shifts are mod 32.
-      if (shift < WINDOW) record.below = ((record.below << shift) | (1 << (shift - 1))) >>> 0;
-      else record.below = shift === WINDOW ? 0x8000_0000 : 0;
-      record.highest = nc;
+      if (shift < WINDOW) this.below[slot] = (below << shift) | (1 << (shift - 1));
+      else this.below[slot] = shift === WINDOW ? 0x8000_0000 : 0;
+      this.highest[slot] = nc;
       return 'fresh';
     }
-    const distance = record.highest - nc;
+    const distance = highest - nc;
     if (distance === 0 || distance > WINDOW) return 'replay';
     const bit = (1 << (distance - 1)) >>> 0;
-    if ((record.below & bit) !== 0) return 'replay';
-    record.below = (record.below | bit) >>> 0;
+    if ((below & bit) !== 0) return 'replay';
+    this.below[slot] = below | bit;
     return 'fresh';
   }
 
   /** Drops expired records, then the oldest until one more fits. */
   private makeRoom(now: number): void {
-    while (this.records.size > 0) {
-      const nonce = this.order[this.head] as string;
-      const record = this.records.get(nonce) as NonceRecord;
-      const expired = now - record.issuedAt > this.lifetimeMs;
-      if (!expired && this.records.size < this.maxNonces) return;
-      this.records.delete(nonce);
-      this.order[this.head] = undefined;
-      this.head = (this.head + 1) % this.maxNonces;
+    while (this.slots.size > 0) {
+      const head = this.head;
+      const issuedAt = this.issuedAt[head] as number;
+      const expired = now - issuedAt > this.lifetimeMs;
+      if (!expired && this.slots.size < this.maxNonces) return;
+      this.slots.delete(this.nonces[head] as string);
+      this.nonces[head] = undefined;
+      this.head = (head + 1) % this.maxNonces;
       // Expired records need no remembering: their nonces are refused as stale anyway.
-      if (!expired && record.issuedAt > this.forgottenUpTo) this.forgottenUpTo = record.issuedAt;
+      if (!expired && issuedAt > this.forgottenUpTo) this.forgottenUpTo = issuedAt;
     }
   }
 }
