@@ -55,7 +55,8 @@ export const TEL_CHAR = table('0123456789abcdefABCDEF', '+-.()*#%');
  * String#charCodeAt, which costs about three times as much per character. The mirror is only
  * ever consulted for that very string, so a scan of any other string is unaffected.
  */
-const NO_OCTETS = new Uint8Array(0);
+// A Buffer like the received octets, so that every octet read in the scans sees one kind of object.
+const NO_OCTETS: Uint8Array = Buffer.alloc(0);
 let mirrorText: string | undefined;
 let mirrorOctets: Uint8Array = NO_OCTETS;
 let mirrorDelta = 0;

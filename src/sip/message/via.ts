@@ -1,5 +1,5 @@
 /** The Via header field (RFC 3261 §20.42, §25.1 via-parm; RFC 3581 rport; RFC 5118 §4.5). */
-import { isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import {
   GEN_VALUE,
   HOST_CHAR,
@@ -15,7 +15,7 @@ import {
   UPPER,
 } from './chars.js';
 import { fail, failAt, lastReadFailure, refuse } from './failure.js';
-import { isIPv4At } from './ip.js';
+import { isIPv4In } from './ip.js';
 import { MARK_CAPACITY, markEnd, marks, setMarkEnd } from './marks.js';
 import { formatParams, lastParam, readParam, setParam } from './params.js';
 import type { Result, Via } from './types.js';
@@ -248,13 +248,13 @@ function readCommonViaParm(s: string, o: Uint8Array, start: number, end: number,
     }
     const length = nameEnd - nameStart;
     const first = o[nameStart]! | 0x20;
-    if (length === 6 && first === 0x62 && spellsLowerIn(o, nameStart, 'branch')) {
+    if (length === 6 && first === 0x62 && spellsLowerIn(o, nameStart, BRANCH)) {
       branch = valueStart;
       branchEnd = i;
-    } else if (length === 8 && first === 0x72 && spellsLowerIn(o, nameStart, 'received')) {
+    } else if (length === 8 && first === 0x72 && spellsLowerIn(o, nameStart, RECEIVED)) {
       received = valueStart;
       receivedEnd = i;
-    } else if (length === 5 && first === 0x72 && spellsLowerIn(o, nameStart, 'rport')) {
+    } else if (length === 5 && first === 0x72 && spellsLowerIn(o, nameStart, RPORT)) {
       rport = valueStart;
       rportEnd = i;
     } else {
@@ -265,7 +265,7 @@ function readCommonViaParm(s: string, o: Uint8Array, start: number, end: number,
   // A branch or received without value, an IPv6 or bracketed received, an odd rport: the full
   // reader words the failure or reads the rarer form.
   if (branch === NO_VALUE || received === NO_VALUE) return NOT_COMMON;
-  if (received >= 0 && !isIPv4At(s, received - delta, receivedEnd - delta)) return NOT_COMMON;
+  if (received >= 0 && !isIPv4In(o, received, receivedEnd)) return NOT_COMMON;
   // Recorded as the view's rport: ABSENT, NO_VALUE (true) or the number.
   let rportValue = rport;
   if (rport >= 0) {
@@ -290,10 +290,15 @@ function readCommonViaParm(s: string, o: Uint8Array, start: number, end: number,
 }
 
 /** Whether o at `start` spells the lower-case letters `lower` in any letter case (o holds token characters). */
-function spellsLowerIn(o: Uint8Array, start: number, lower: string): boolean {
-  for (let i = 1; i < lower.length; i++) if ((o[start + i]! | 0x20) !== lower.charCodeAt(i)) return false;
+function spellsLowerIn(o: Uint8Array, start: number, lower: Uint8Array): boolean {
+  for (let i = 1; i < lower.length; i++) if ((o[start + i]! | 0x20) !== lower[i]) return false;
   return true;
 }
+
+/** The via-params the common reader knows, as octets like the received ones it compares them with. */
+const BRANCH = Buffer.from('branch');
+const RECEIVED = Buffer.from('received');
+const RPORT = Buffer.from('rport');
 
 /**
  * via-params after sent-by. branch, received and rport are checked (RFC 3261 §20.42, RFC 3581)
@@ -375,10 +380,10 @@ function equalsLowerAt(s: string, start: number, lower: string): boolean {
 
 /** Whether s[start, end) is an IPv4 or IPv6 address, as `net.isIP` judges it. */
 function isIpAddress(s: string, start: number, end: number): boolean {
-  if (isIPv4At(s, start, end)) return true;
   if (start >= end) return false;
   const colon = s.indexOf(':', start);
-  return colon >= 0 && colon < end && isIPv6(s.slice(start, end));
+  const address = s.slice(start, end);
+  return colon >= 0 && colon < end ? isIPv6(address) : isIPv4(address);
 }
 
 function tokenEnd(s: string, start: number, end: number): number {
