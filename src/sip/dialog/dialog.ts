@@ -43,7 +43,27 @@ export interface Dialog {
  * the Call-ID and tags were read from alive with it.
  */
 export function dialogKey(id: DialogId): string {
+  return id instanceof DialogIdentity ? id.key : joinedKey(id);
+}
+
+function joinedKey(id: DialogId): string {
   return [id.callId, id.localTag, id.remoteTag].join('\u0000');
+}
+
+/** A dialog's own id: its key, asked for at every request and response in it, is joined once. */
+class DialogIdentity implements DialogId {
+  #key: string | undefined;
+
+  constructor(
+    readonly callId: string,
+    readonly localTag: string,
+    readonly remoteTag: string,
+  ) {}
+
+  get key(): string {
+    this.#key ??= joinedKey(this);
+    return this.#key;
+  }
 }
 
 /** What of our INVITE (or SUBSCRIBE, REFER) the dialogs its responses create are made from. */
@@ -129,7 +149,7 @@ export function createUacDialog(request: DialogOrigin, response: SipResponse): D
   if (!remoteTag || !localTag || !target || response.status < 101 || response.status >= 300) return undefined;
   const remoteUri = ownedNameAddr(response.to);
   return {
-    id: { callId: request.callId, localTag, remoteTag: tagOf(remoteUri) as string },
+    id: new DialogIdentity(request.callId, localTag, tagOf(remoteUri) as string),
     role: 'uac',
     state: response.status >= 200 ? 'confirmed' : 'early',
     localUri: request.from,
@@ -162,7 +182,7 @@ export function createUasDialog(request: SipRequest, response: SipResponse): Dia
   if (!localTag || !remoteTag || !target || response.status < 101 || response.status >= 300) return undefined;
   const remoteUri = ownedNameAddr(request.from);
   return {
-    id: { callId: owned(request.callId), localTag, remoteTag: tagOf(remoteUri) as string },
+    id: new DialogIdentity(owned(request.callId), localTag, tagOf(remoteUri) as string),
     role: 'uas',
     state: response.status >= 200 ? 'confirmed' : 'early',
     localUri: response.to,

@@ -5,6 +5,7 @@ import {
   createUacDialog,
   createUasDialog,
   type Dialog,
+  dialogKey,
   incomingDialogId,
   receiveInDialogRequest,
   receiveInDialogResponse,
@@ -127,6 +128,10 @@ describe('UAC dialog (RFC 3261 §12.1.2)', () => {
 
   it('identifies responses by its own From tag and the remote To tag', () => {
     expect(responseDialogId(bobAnswer(200))).toEqual(uacDialog().id);
+    // The dialog's key, joined once, is the key of an id read from a message of the dialog.
+    const dialog = uacDialog();
+    expect(dialogKey(dialog.id)).toBe(dialogKey(responseDialogId(bobAnswer(200))!));
+    expect(dialogKey(dialog.id)).toBe(dialogKey(dialog.id));
     expect(responseDialogId(bobAnswer(180, { toTag: '' }))).toBeUndefined();
   });
 });
