@@ -1,5 +1,5 @@
 /**
- * While it parses a message, the parser reads the common forms of Via, From, To and the
+ * While it parses a message, the parser reads the common forms of Via, From, To, CSeq and the
  * Request-URI in one pass over the received octets and leaves every other form to the full
  * readers. The standalone parse functions never see octets, so they always take the full
  * readers: these tests hold the octet readers to them on common forms, their near misses and
@@ -8,6 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import {
+  parseCSeq,
   parseMessage,
   parseNameAddr,
   parseUri,
@@ -23,6 +24,7 @@ const FIELDS = {
   via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc',
   from: '"Alice" <sip:alice@example.com>;tag=1',
   to: '<sip:bob@example.com>',
+  cseq: '1 INVITE',
 };
 
 function response(field: keyof typeof FIELDS, value: string): Buffer {
@@ -33,7 +35,7 @@ function response(field: keyof typeof FIELDS, value: string): Buffer {
     `From: ${fields.from}`,
     `To: ${fields.to}`,
     'Call-ID: c1',
-    'CSeq: 1 INVITE',
+    `CSeq: ${fields.cseq}`,
     'Content-Length: 0',
     '',
     '',
@@ -71,6 +73,7 @@ function expectedField(field: keyof typeof FIELDS, value: string): string {
   const octets = Buffer.from(value.replace(/^[ \t]+|[ \t]+$/g, ''), 'latin1');
   const trimmed = octets.toString(isUtf8(octets) ? 'utf8' : 'latin1');
   if (field === 'via') return outcome(parseViaList(trimmed), 'Via: ');
+  if (field === 'cseq') return outcome(parseCSeq(trimmed), 'CSeq: ');
   return outcome(parseNameAddr(trimmed), field === 'from' ? 'From: ' : 'To: ');
 }
 
@@ -164,6 +167,27 @@ const NAME_ADDRS = [
   '"x <sip:a@c>',
 ];
 
+const CSEQS = [
+  '102 INVITE',
+  '4294967295 BYE',
+  '4294967296 BYE',
+  '0000000001 ACK',
+  '00000000001 ACK',
+  '1 invite',
+  '1 X-Custom.Method!',
+  '1  INVITE',
+  '1\tINVITE',
+  '1 INVITE ',
+  '1 INV ITE',
+  '1 INV@TE',
+  '1INVITE',
+  '1 ',
+  '1',
+  ' INVITE',
+  '-1 INVITE',
+  'x INVITE',
+];
+
 const REQUEST_URIS = [
   'sip:2001@pbx.example.com;transport=udp',
   'sip:bob@Example.COM:5070',
@@ -196,6 +220,10 @@ describe('common forms read from the octets', () => {
     }
   });
 
+  it('read CSeq as the full reader does', () => {
+    for (const value of CSEQS) expect(parsedField('cseq', value), value).toBe(expectedField('cseq', value));
+  });
+
   it('check a Request-URI as the full reader does', () => {
     for (const uri of REQUEST_URIS) expect(parsedRequestUri(uri), uri).toBe(expectedRequestUri(uri));
   });
@@ -204,7 +232,7 @@ describe('common forms read from the octets', () => {
     const disagreements: string[] = [];
     let accepted = 0;
     for (const value of fieldValues()) {
-      for (const field of ['via', 'from', 'to'] as const) {
+      for (const field of ['via', 'from', 'to', 'cseq'] as const) {
         const expected = expectedField(field, value);
         if (parsedField(field, value) !== expected) disagreements.push(`${field} ${JSON.stringify(value)}`);
         if (!expected.includes(' | ')) accepted++;
