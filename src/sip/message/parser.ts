@@ -57,7 +57,7 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   // block needs no second search.
   let text = data.toString('latin1', start);
   mirrorTextOctets(text, data, start);
-  let headEnd = crlfHeadEnd(text);
+  let headEnd = crlfHeadEnd(text, data, start);
   let bodyStart = headEnd + 2;
   let complete = true;
   if (headEnd < 0) {
@@ -84,7 +84,7 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
   }
   let lineEnd = text.indexOf('\n');
   if (lineEnd < 0 || lineEnd > headEnd) lineEnd = headEnd;
-  const startLineEnd = lineEnd > 0 && text.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd;
+  const startLineEnd = lineEnd > 0 && data[start + lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
   const isRequest = !isStatusLine(text, startLineEnd);
   // A Latin-1 string's UTF-8 length exceeds its length exactly when it has octets above 0x7f.
   const hasHighBytes = !isAscii(data) && Buffer.byteLength(text.slice(0, headEnd), 'utf8') !== headEnd;
@@ -146,14 +146,16 @@ function readMessage(data: Buffer, maxSize: number): Request | Response | ParseF
 }
 
 /**
- * Where the header block of `text` ends (after the CRLF of its last line) when it is closed by
- * CRLFCRLF and every CR before that ends a line; else -1, and the caller looks closer. One
- * search per line finds both.
+ * Where the header block of `text` (data[start..] read as Latin-1) ends, after the CRLF of its
+ * last line, when it is closed by CRLFCRLF and every CR before that ends a line; else -1, and
+ * the caller looks closer. One search per line finds both; the octets around each CR are read
+ * in `data`.
  */
-function crlfHeadEnd(text: string): number {
+function crlfHeadEnd(text: string, data: Uint8Array, start: number): number {
   for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 2)) {
-    if (text.charCodeAt(cr + 1) !== 0x0a) return -1;
-    if (text.charCodeAt(cr + 2) === 0x0d && text.charCodeAt(cr + 3) === 0x0a) return cr + 2;
+    const at = start + cr;
+    if (data[at + 1] !== 0x0a) return -1;
+    if (data[at + 2] === 0x0d && data[at + 3] === 0x0a) return cr + 2;
   }
   return -1;
 }
