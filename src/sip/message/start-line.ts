@@ -1,5 +1,5 @@
 /** The start line of a received message: Request-Line or Status-Line (RFC 3261 §7.1, §7.2). */
-import { allIn, isDigit, parseBoundedInt, TOKEN } from './chars.js';
+import { allIn, isDigit, octetDelta, octetsOf, parseBoundedInt, TOKEN } from './chars.js';
 import { lastReadMessage } from './failure.js';
 import type { SipParseError } from './types.js';
 import { readUri, URI_WITH_HEADERS } from './uri.js';
@@ -88,6 +88,8 @@ export function checkRequestLine(
  * 3DIGIT 100-699. Returns the failure, or undefined with `startLine` set.
  */
 export function checkStatusLine(head: string, end: number): SipParseError | undefined {
+  const octets = octetsOf(head);
+  if (octets !== undefined && isCommonStatusLine(octets, octetDelta(), end)) return undefined;
   const sp1 = head.indexOf(' ');
   const version = sp1 < 0 || sp1 >= end ? undefined : versionAt(head, 0, sp1);
   if (version === undefined) return { rule: 'SIP-Version', message: 'bad SIP-Version in Status-Line' };
@@ -101,6 +103,30 @@ export function checkStatusLine(head: string, end: number): SipParseError | unde
   startLine.reasonStart = Math.min(codeEnd + 1, end);
   return undefined;
 }
+
+/** Where the Reason-Phrase of a common Status-Line starts: after "SIP/2.0 " and three digits and SP. */
+const COMMON_REASON_START = 12;
+
+/**
+ * Whether the Status-Line o[delta, delta + end) has the form nearly every sender writes,
+ * "SIP/2.0" SP 3DIGIT (100-699) and SP or its end, read from the received octets; if so,
+ * `startLine` is set as `checkStatusLine` sets it. Any other line is left to the full check.
+ */
+function isCommonStatusLine(o: Uint8Array, delta: number, end: number): boolean {
+  const at = delta + 8;
+  if (end < COMMON_REASON_START - 1 || (end >= COMMON_REASON_START && o[at + 3] !== 0x20)) return false;
+  for (let i = 0; i < 8; i++) if (o[delta + i] !== SIP_2_0_SP[i]) return false;
+  const d0 = o[at]! - 0x30;
+  const d1 = o[at + 1]! - 0x30;
+  const d2 = o[at + 2]! - 0x30;
+  if (d0 < 1 || d0 > 6 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
+  startLine.version = SIP_2_0;
+  startLine.status = d0 * 100 + d1 * 10 + d2;
+  startLine.reasonStart = Math.min(COMMON_REASON_START, end);
+  return true;
+}
+
+const SIP_2_0_SP = Buffer.from('SIP/2.0 ');
 
 /** Whether the index `found` (-1: not found) lies before `end`. */
 function isBefore(found: number, end: number): boolean {

@@ -247,6 +247,37 @@ describe('common forms read from the octets', () => {
   });
 });
 
+describe('Status-Line', () => {
+  const outcomeOf = (line: string): string => {
+    const text = `${line}\r\nVia: ${FIELDS.via}\r\nFrom: ${FIELDS.from}\r\nTo: ${FIELDS.to}\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\r\n`;
+    const parsed = parseMessage(Buffer.from(text, 'latin1'));
+    if (!parsed.ok) return parsed.error.rule;
+    const m = parsed.value;
+    return m.kind === 'response' ? `${m.version} ${m.status} [${m.reason}]` : 'request';
+  };
+
+  it('is read in the octets in its common form and by the full check otherwise, with the same verdicts', () => {
+    const cases: Array<[string, string]> = [
+      ['SIP/2.0 200 OK', 'SIP/2.0 200 [OK]'],
+      ['SIP/2.0 180 Ringing', 'SIP/2.0 180 [Ringing]'],
+      ['SIP/2.0 699 ', 'SIP/2.0 699 []'],
+      ['SIP/2.0 100', 'SIP/2.0 100 []'],
+      ['SIP/2.0 486 Busy  Here ', 'SIP/2.0 486 [Busy  Here ]'],
+      ['sip/2.0 200 OK', 'SIP/2.0 200 [OK]'],
+      ['SIP/02.0 200 OK', 'SIP/02.0 200 [OK]'],
+      ['SIP/2.0 099 Low', 'Status-Code'],
+      ['SIP/2.0 700 High', 'Status-Code'],
+      ['SIP/2.0 2000 OK', 'Status-Code'],
+      ['SIP/2.0 20 OK', 'Status-Code'],
+      ['SIP/2.0 2x0 OK', 'Status-Code'],
+      ['SIP/2.0  200 OK', 'Status-Code'],
+      ['SIP/2.0\t200 OK', 'SIP-Version'],
+      ['SIP/2.0', 'SIP-Version'],
+    ];
+    for (const [line, expected] of cases) expect(outcomeOf(line), line).toBe(expected);
+  });
+});
+
 describe('header block framing', () => {
   const lines = ['SIP/2.0 200 OK', `Via: ${FIELDS.via}`, `From: ${FIELDS.from}`, `To: ${FIELDS.to}`];
   const tail = ['Call-ID: c1', 'CSeq: 1 INVITE'];
