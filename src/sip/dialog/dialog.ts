@@ -43,27 +43,7 @@ export interface Dialog {
  * the Call-ID and tags were read from alive with it.
  */
 export function dialogKey(id: DialogId): string {
-  return id instanceof DialogIdentity ? id.key : joinedKey(id);
-}
-
-function joinedKey(id: DialogId): string {
   return [id.callId, id.localTag, id.remoteTag].join('\u0000');
-}
-
-/** A dialog's own id: its key, asked for at every request and response in it, is joined once. */
-class DialogIdentity implements DialogId {
-  #key: string | undefined;
-
-  constructor(
-    readonly callId: string,
-    readonly localTag: string,
-    readonly remoteTag: string,
-  ) {}
-
-  get key(): string {
-    this.#key ??= joinedKey(this);
-    return this.#key;
-  }
 }
 
 /** What of our INVITE (or SUBSCRIBE, REFER) the dialogs its responses create are made from. */
@@ -98,26 +78,30 @@ function ownedRecord<V extends string | null>(record: Record<string, V>, empty: 
   return copy ?? empty;
 }
 
-/** One literal with every field, absent ones undefined: no property added later, out of the object. */
+/**
+ * Built as the parser builds a URI (the same fields, added in the same order), so that a
+ * dialog's URIs share the hidden class of parsed ones and the code reading both stays
+ * monomorphic.
+ */
 function ownedUri(uri: Uri): Uri {
-  return {
+  const copy: Uri = {
     scheme: owned(uri.scheme),
-    user: uri.user === undefined ? undefined : owned(uri.user),
-    password: uri.password === undefined ? undefined : owned(uri.password),
     host: owned(uri.host),
-    port: uri.port,
     params: ownedRecord(uri.params, NO_PARAMS),
     headers: ownedRecord(uri.headers, NO_URI_HEADERS),
-    opaque: uri.opaque === undefined ? undefined : owned(uri.opaque),
   };
+  if (uri.user !== undefined) copy.user = owned(uri.user);
+  if (uri.password !== undefined) copy.password = owned(uri.password);
+  if (uri.port !== undefined) copy.port = uri.port;
+  if (uri.opaque !== undefined) copy.opaque = owned(uri.opaque);
+  return copy;
 }
 
+/** As the parser builds a name-addr, for the same reason as ownedUri. */
 function ownedNameAddr(party: NameAddr): NameAddr {
-  return {
-    displayName: party.displayName === undefined ? undefined : owned(party.displayName),
-    uri: ownedUri(party.uri),
-    params: ownedRecord(party.params, NO_PARAMS),
-  };
+  const copy: NameAddr = { uri: ownedUri(party.uri), params: ownedRecord(party.params, NO_PARAMS) };
+  if (party.displayName !== undefined) copy.displayName = owned(party.displayName);
+  return copy;
 }
 
 function tagOf(party: NameAddr): string | undefined {
@@ -149,7 +133,7 @@ export function createUacDialog(request: DialogOrigin, response: SipResponse): D
   if (!remoteTag || !localTag || !target || response.status < 101 || response.status >= 300) return undefined;
   const remoteUri = ownedNameAddr(response.to);
   return {
-    id: new DialogIdentity(request.callId, localTag, tagOf(remoteUri) as string),
+    id: { callId: request.callId, localTag, remoteTag: tagOf(remoteUri) as string },
     role: 'uac',
     state: response.status >= 200 ? 'confirmed' : 'early',
     localUri: request.from,
@@ -182,7 +166,7 @@ export function createUasDialog(request: SipRequest, response: SipResponse): Dia
   if (!localTag || !remoteTag || !target || response.status < 101 || response.status >= 300) return undefined;
   const remoteUri = ownedNameAddr(request.from);
   return {
-    id: new DialogIdentity(owned(request.callId), localTag, tagOf(remoteUri) as string),
+    id: { callId: owned(request.callId), localTag, remoteTag: tagOf(remoteUri) as string },
     role: 'uas',
     state: response.status >= 200 ? 'confirmed' : 'early',
     localUri: response.to,
