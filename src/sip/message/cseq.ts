@@ -12,7 +12,7 @@ import {
 } from './chars.js';
 import { fail } from './failure.js';
 import type { CSeq, Result } from './types.js';
-import { knownMethodAt } from './words.js';
+import { knownMethodAt, knownMethodIn } from './words.js';
 
 /** RFC 3261 §8.1.1.5: the sequence number MUST be expressible as a 32-bit unsigned integer. */
 export const MAX_CSEQ = 0xffffffff;
@@ -79,7 +79,7 @@ function commonCSeqIn(s: string, o: Uint8Array, start: number, end: number): CSe
   if (i === digitsStart || seq > MAX_CSEQ || i + 1 >= e || o[i] !== 0x20) return undefined;
   const methodStart = i + 1;
   if (octetRunEnd(TOKEN, o, methodStart, e) !== e) return undefined;
-  const known = knownMethodAt(s, methodStart - delta, end);
+  const known = knownMethodIn(o, methodStart, e);
   return { seq, method: known ?? s.slice(methodStart - delta, end) };
 }
 

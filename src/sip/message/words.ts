@@ -96,6 +96,24 @@ export function knownMethodAt(s: string, start: number, end: number): string | u
   return undefined;
 }
 
+/** The methods again as octets, bucketed the same way, to compare with received octets. */
+const METHOD_OCTETS_BY_LENGTH = METHODS_BY_LENGTH.map((bucket) =>
+  bucket.map((method) => Buffer.from(method)),
+);
+
+/** `knownMethodAt` of the received octets o[start, end). */
+export function knownMethodIn(o: Uint8Array, start: number, end: number): string | undefined {
+  const bucket = METHOD_OCTETS_BY_LENGTH[end - start];
+  if (bucket === undefined) return undefined;
+  for (let i = 0; i < bucket.length; i++) {
+    const octets = bucket[i]!;
+    let k = 0;
+    while (k < octets.length && o[start + k] === octets[k]) k++;
+    if (k === octets.length) return METHODS_BY_LENGTH[end - start]![i];
+  }
+  return undefined;
+}
+
 /** The token s[start, end) lower-cased: the shared constant of a known parameter name, else a new string. */
 export function lowerTokenAt(s: string, start: number, end: number): string {
   return knownAt(NAMES_BY_LENGTH, s, start, end) ?? s.slice(start, end).toLowerCase();
