@@ -40,11 +40,14 @@ function views(m: SipMessage): string {
 
 /** What the full readers make of the same values. */
 function fullReaderViews(m: SipMessage): string {
-  const vias = m.headers.getFields('Via').flatMap((value) => {
-    const read = parseViaList(value);
-    if (!read.ok) throw new Error(read.error.message);
-    return read.value;
-  });
+  const vias = m.headers
+    .fields()
+    .filter((field) => field.name === 'Via')
+    .flatMap(({ value }) => {
+      const read = parseViaList(value);
+      if (!read.ok) throw new Error(read.error.message);
+      return read.value;
+    });
   const from = parseNameAddr(m.headers.get('From')!);
   const to = parseNameAddr(m.headers.get('To')!);
   if (!from.ok || !to.ok) throw new Error('invalid name-addr');
